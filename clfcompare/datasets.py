@@ -1,0 +1,174 @@
+"""The synthetic curve data of the lecture notes, and its K-class extension.
+
+The seed draws 80 points ``x1`` on ``[-10, 10)`` in steps of 0.25, computes the curve
+``y = 3 x1**3 + 2 x1**2 + 5 x1``, min-max normalises both to ``[0, 1]`` and then puts one
+point above and one below the curve for every ``x1``::
+
+    class 0: (x1, y + u),  u ~ U(-0.1, 0.3)
+    class 1: (x1, y - u),  u ~ U(-0.1, 0.3)
+
+so class 0 lives in the band ``[y - 0.1, y + 0.3]`` and class 1 in ``[y - 0.3, y + 0.1]``:
+two bands of width 0.4 whose centres are 0.2 apart and which overlap over half their width.
+No classifier can separate them perfectly.
+
+For ``K`` classes we keep exactly that geometry: ``K`` bands of the same width, stacked along
+the curve with the same spacing (0.2 between neighbouring centres), symmetric about the curve.
+Band ``k`` (``k = 0`` is the top band) has centre ``c_k = s * ((K - 1) / 2 - k)`` with
+``s = low + high`` (0.2 for the seed's noise) and its points are::
+
+    upper bands (c_k > 0): (x1, y + c_k + (u - m))
+    lower bands (c_k < 0): (x1, y + c_k - (u - m))
+
+with ``m = (low + high) / 2`` the mean of ``u``. For ``K = 2`` this is the seed's construction
+literally (``c_0 = 0.1``: ``y + u``; ``c_1 = -0.1``: ``y - u``). Every band overlaps half of each
+neighbour, as the seed's two do. For odd ``K`` the middle band is centred on the curve and uses
+``+(u - m)``.
+
+Rows are interleaved as in the seed: for each ``x1``, one point of class 0, then class 1, ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+__all__ = ["make_curve", "load_curve", "curve", "CANONICAL_RANDOM_STATE", "write_curve_csv"]
+
+#: ``random_state`` used to generate the canonical CSV files in ``data/``.
+CANONICAL_RANDOM_STATE = 0
+
+_X_START, _X_STOP, _X_STEP = -10.0, 10.0, 0.25
+
+
+def curve(x):
+    """The seed's curve ``y = 3 x**3 + 2 x**2 + 5 x`` (before normalisation)."""
+    x = np.asarray(x, dtype=float)
+    return 3 * x**3 + 2 * x**2 + 5 * x
+
+
+def _minmax(v):
+    return (v - v.min()) / (v.max() - v.min())
+
+
+def make_curve(n_classes=2, *, noise=(-0.1, 0.3), random_state=None):
+    """Points in bands above and below the curve ``y = 3x³ + 2x² + 5x``.
+
+    Parameters
+    ----------
+    n_classes : int, default=2
+        Number of bands (classes), at least 2. Two classes is the lecture's data set.
+    noise : tuple of (float, float), default=(-0.1, 0.3)
+        ``(low, high)`` of the uniform offset ``u`` of the seed. The band width is
+        ``high - low`` and the distance between neighbouring band centres is ``low + high``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the uniform offsets.
+
+    Returns
+    -------
+    X : ndarray of shape (80 * n_classes, 2)
+        Columns ``x1`` and ``x2``, the normalised abscissa and the point's height.
+    y : ndarray of shape (80 * n_classes,)
+        Integer class labels ``0 .. n_classes - 1``; 0 is the top band.
+
+    Examples
+    --------
+    >>> from clfcompare.datasets import make_curve
+    >>> X, y = make_curve(4, random_state=0)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((320, 2), [0, 1, 2, 3])
+    """
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
+        raise TypeError(f"n_classes must be an int, got {type(n_classes).__name__}")
+    if n_classes < 2:
+        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    try:
+        low, high = (float(v) for v in noise)
+    except (TypeError, ValueError):
+        raise TypeError(f"noise must be a pair of floats (low, high), got {noise!r}") from None
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        raise ValueError(f"noise must satisfy low < high and be finite, got {noise!r}")
+    rng = check_random_state(random_state)
+
+    x1 = np.arange(_X_START, _X_STOP, _X_STEP)  # 80 points, -10 ... 9.75
+    y_curve = _minmax(curve(x1))
+    x1 = _minmax(x1)
+
+    spacing = low + high
+    mid = 0.5 * (low + high)
+    k = np.arange(n_classes)
+    centres = spacing * ((n_classes - 1) / 2 - k)
+    signs = np.where(centres < 0, -1.0, 1.0)
+    # one row per x1, one column per class: drawn in the seed's interleaved order
+    u = rng.uniform(low, high, size=(x1.size, n_classes))
+    x2 = y_curve[:, None] + centres[None, :] + signs[None, :] * (u - mid)
+
+    X = np.column_stack([np.repeat(x1, n_classes), x2.ravel()])
+    y = np.tile(k, x1.size)
+    return X, y
+
+
+def _data_path(n_classes):
+    name = f"curve_{n_classes}class.csv"
+    try:
+        res = resources.files("clfcompare.data").joinpath(name)
+        if res.is_file():
+            return res
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "data" / name
+
+
+def write_curve_csv(path, n_classes, *, random_state=CANONICAL_RANDOM_STATE):
+    """Write ``make_curve(n_classes, random_state=random_state)`` as CSV, bit-exactly.
+
+    Floats are written with 17 significant digits so that reading the file back gives the
+    same float64 values. Returns the SHA-256 of the bytes written.
+    """
+    text = curve_csv_text(n_classes, random_state=random_state)
+    data = text.encode("ascii")
+    Path(path).write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def curve_csv_text(n_classes, *, random_state=CANONICAL_RANDOM_STATE):
+    """The CSV text (header ``x1,x2,y``) of ``make_curve(n_classes, random_state=...)``."""
+    X, y = make_curve(n_classes, random_state=random_state)
+    lines = ["x1,x2,y"]
+    lines += [f"{a:.17g},{b:.17g},{int(c)}" for (a, b), c in zip(X, y)]
+    return "\n".join(lines) + "\n"
+
+
+def load_curve(n_classes=2):
+    """Load the canonical curve data set shipped in ``data/``.
+
+    Parameters
+    ----------
+    n_classes : {2, 4}, default=2
+        Which of the shipped data sets (generated by :func:`make_curve` with
+        ``random_state=CANONICAL_RANDOM_STATE``).
+
+    Returns
+    -------
+    X : ndarray of shape (80 * n_classes, 2)
+    y : ndarray of shape (80 * n_classes,)
+
+    Examples
+    --------
+    >>> from clfcompare.datasets import load_curve
+    >>> X, y = load_curve(4)
+    >>> X.shape
+    (320, 2)
+    """
+    if n_classes not in (2, 4):
+        raise ValueError(
+            f"load_curve ships the 2- and 4-class data sets, got n_classes={n_classes!r}; "
+            "use make_curve(n_classes, random_state=...) for other numbers of classes"
+        )
+    path = _data_path(n_classes)
+    with path.open("r") as fh:
+        table = np.loadtxt(fh, delimiter=",", skiprows=1)
+    return table[:, :2].copy(), table[:, 2].astype(np.int64)
