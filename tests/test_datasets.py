@@ -1,0 +1,109 @@
+"""Tests of clfcompare.datasets: the seed's curve data and its K-class extension."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from clfcompare.datasets import (
+    CANONICAL_RANDOM_STATE,
+    _data_path,
+    curve_csv_text,
+    load_curve,
+    make_curve,
+)
+
+
+def _seed_notebook(random_state):
+    """The lecture's data generation written as the notebook writes it (loops, lists).
+
+    Reference for make_curve(2): the seed's own code, with Python's `random.uniform`
+    replaced by draws from a numpy RandomState in the same order.
+    """
+    rng = np.random.RandomState(random_state)
+    lstX1, lstY1 = [], []
+    x = -10
+    while x < 10:
+        lstY1.append(3 * x * x * x + 2 * x * x + 5 * x)
+        lstX1.append(x)
+        x = x + 0.25
+    lstX1 = [(float(i) - min(lstX1)) / (max(lstX1) - min(lstX1)) for i in lstX1]
+    lstY1 = [(float(i) - min(lstY1)) / (max(lstY1) - min(lstY1)) for i in lstY1]
+    lstX, lstY = [], []
+    for i in range(len(lstX1)):
+        lstX.append([lstX1[i], lstY1[i] + rng.uniform(-0.1, 0.3)])
+        lstY.append(0)
+        lstX.append([lstX1[i], lstY1[i] - rng.uniform(-0.1, 0.3)])
+        lstY.append(1)
+    return np.array(lstX), np.array(lstY)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 123])
+def test_two_classes_is_the_seed_construction(seed):
+    X, y = make_curve(2, random_state=seed)
+    X_ref, y_ref = _seed_notebook(seed)
+    assert X.shape == (160, 2)
+    assert_array_equal(y, y_ref)
+    assert_allclose(X, X_ref, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 4, 6])
+def test_bands_have_the_seed_geometry(n_classes):
+    X, y = make_curve(n_classes, random_state=0)
+    assert X.shape == (80 * n_classes, 2)
+    assert_array_equal(np.bincount(y), [80] * n_classes)
+    x1 = np.arange(-10, 10, 0.25)
+    c = 3 * x1**3 + 2 * x1**2 + 5 * x1
+    c = (c - c.min()) / (c.max() - c.min())
+    offset = X[:, 1] - np.repeat(c, n_classes)
+    # closed form: band k spans centre_k +- 0.2 with centre_k = 0.2 * ((K - 1) / 2 - k)
+    centres = 0.2 * ((n_classes - 1) / 2 - np.arange(n_classes))
+    for k in range(n_classes):
+        o = offset[y == k]
+        assert o.min() >= centres[k] - 0.2 - 1e-12
+        assert o.max() <= centres[k] + 0.2 + 1e-12
+    # neighbouring bands overlap (as the seed's two do), so no classifier can reach 100%
+    for k in range(n_classes - 1):
+        assert offset[y == k].min() < offset[y == k + 1].max()
+    # x1 is the min-max normalised grid, each value repeated once per class
+    assert_allclose(X[:: n_classes, 0], (x1 + 10) / 19.75, atol=1e-12)
+
+
+def test_reproducible_and_seed_dependent():
+    a = make_curve(4, random_state=7)[0]
+    assert_array_equal(a, make_curve(4, random_state=7)[0])
+    assert not np.array_equal(a, make_curve(4, random_state=8)[0])
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_shipped_csv_regenerates_byte_for_byte(n_classes):
+    shipped = _data_path(n_classes).read_bytes()
+    regenerated = curve_csv_text(n_classes, random_state=CANONICAL_RANDOM_STATE).encode("ascii")
+    assert shipped == regenerated
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_load_curve_equals_make_curve(n_classes):
+    X, y = load_curve(n_classes)
+    X_ref, y_ref = make_curve(n_classes, random_state=CANONICAL_RANDOM_STATE)
+    assert_array_equal(X, X_ref)  # 17 significant digits round-trip float64 exactly
+    assert_array_equal(y, y_ref)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"n_classes": 1}, ValueError, "at least 2"),
+        ({"n_classes": 2.5}, TypeError, "n_classes must be an int"),
+        ({"n_classes": True}, TypeError, "n_classes must be an int"),
+        ({"n_classes": 2, "noise": (0.3, -0.1)}, ValueError, "low < high"),
+        ({"n_classes": 2, "noise": 0.3}, TypeError, "pair of floats"),
+    ],
+)
+def test_make_curve_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        make_curve(**kwargs)
+
+
+def test_load_curve_unknown_size():
+    with pytest.raises(ValueError, match="make_curve"):
+        load_curve(3)
