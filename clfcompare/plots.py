@@ -1,0 +1,834 @@
+"""Figures for a classifier comparison: data, loss curves, decision regions, scores, CD diagram.
+
+Every function draws with matplotlib and returns what it drew on; none calls ``plt.show()``.
+
+* Single-panel figures (:func:`plot_curve_data`, :func:`plot_scores_box`,
+  :func:`plot_critical_difference`) take ``ax=None`` and return the :class:`~matplotlib.axes.Axes`
+  (a new figure is created when ``ax`` is None; reach it with ``ax.figure``).
+* Multi-panel figures (:func:`plot_loss_curves`, :func:`plot_decision_regions`) return the
+  :class:`~matplotlib.figure.Figure` they create, one panel per model, or the Axes they were given.
+
+Colours are consistent across figures: :func:`model_colors` gives each model the same colour in
+every figure of a study (the box plot, the loss curves, the CD diagram), and :func:`class_colors`
+gives the classes the seed's green and red, extended for more classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap, to_hex
+from matplotlib.lines import Line2D
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = [
+    "class_colors",
+    "model_colors",
+    "plot_curve_data",
+    "plot_loss_curves",
+    "plot_decision_regions",
+    "plot_scores_box",
+    "plot_critical_difference",
+    "cd_cliques",
+]
+
+# The seed colours class 0 green and class 1 red; further classes get other distinct colours.
+_CLASS_BASE = [
+    "tab:green",
+    "tab:red",
+    "tab:blue",
+    "tab:orange",
+    "tab:purple",
+    "tab:brown",
+    "tab:pink",
+    "tab:olive",
+    "tab:cyan",
+    "tab:gray",
+]
+
+
+def class_colors(n_classes):
+    """Colours for ``n_classes`` classes: the seed's green and red first.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes, at least 1.
+
+    Returns
+    -------
+    colors : list of str
+        Hex colours, one per class, all distinct.
+
+    Examples
+    --------
+    >>> from clfcompare.plots import class_colors
+    >>> class_colors(2)
+    ['#2ca02c', '#d62728']
+    """
+    n_classes = _check_positive_int(n_classes, "n_classes")
+    if n_classes <= len(_CLASS_BASE):
+        return [to_hex(c) for c in _CLASS_BASE[:n_classes]]
+    cmap = plt.get_cmap("gist_ncar")
+    return [to_hex(cmap(v)) for v in np.linspace(0.05, 0.95, n_classes)]
+
+
+def model_colors(models):
+    """One colour per model, in the order given; the same order gives the same colours.
+
+    Use the same ``models`` order (e.g. ``results.models``) for every figure of a study and
+    each model keeps its colour across figures.
+
+    Parameters
+    ----------
+    models : sequence of str
+        Model names, unique.
+
+    Returns
+    -------
+    colors : dict
+        ``{name: hex colour}``.
+
+    Examples
+    --------
+    >>> from clfcompare.plots import model_colors
+    >>> model_colors(["mlp_mse", "mlp_ce"])
+    {'mlp_mse': '#1f77b4', 'mlp_ce': '#ff7f0e'}
+    """
+    models = _check_names(models, "models")
+    n = len(models)
+    if n <= 10:
+        palette = [plt.get_cmap("tab10")(i) for i in range(n)]
+    elif n <= 20:
+        palette = [plt.get_cmap("tab20")(i) for i in range(n)]
+    else:
+        palette = [plt.get_cmap("turbo")(v) for v in np.linspace(0.05, 0.95, n)]
+    return {m: to_hex(c) for m, c in zip(models, palette, strict=True)}
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return int(value)
+
+
+def _check_names(names, what):
+    if isinstance(names, str) or not isinstance(names, Sequence | np.ndarray | pd.Index):
+        raise TypeError(f"{what} must be a sequence of names, got {type(names).__name__}")
+    names = [str(n) for n in names]
+    if not names:
+        raise ValueError(f"{what} must not be empty")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"{what} must be unique, got duplicates {dupes}")
+    return names
+
+
+def _check_xy(X, y, *, n_features=2):
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != n_features:
+        raise ValueError(
+            f"X must have shape (n_samples, {n_features}) for a 2-D plot, got shape {X.shape}"
+        )
+    if not np.issubdtype(X.dtype, np.number):
+        raise TypeError(f"X must be numeric, got dtype {X.dtype}")
+    X = X.astype(float)
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X contains NaN or infinite values")
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"y must be 1-D with one label per row of X ({X.shape[0]}), got shape {y.shape}"
+        )
+    if X.shape[0] == 0:
+        raise ValueError("X and y are empty")
+    return X, y
+
+
+def _check_ax(ax):
+    if ax is not None and not isinstance(ax, plt.Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+
+
+def _frame(results, attr, columns):
+    """The DataFrame ``results.<attr>`` (or ``results`` itself if it is a DataFrame), checked."""
+    if isinstance(results, pd.DataFrame):
+        df = results
+    elif hasattr(results, attr):
+        df = getattr(results, attr)
+    else:
+        raise TypeError(
+            f"expected a TrialResults (with .{attr}) or a DataFrame, got {type(results).__name__}"
+        )
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"results.{attr} must be a DataFrame, got {type(df).__name__}")
+    if df.shape[0] == 0:
+        return pd.DataFrame({c: [] for c in columns})
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"results.{attr} lacks the column(s) {missing}; has {list(df.columns)}")
+    return df
+
+
+def _model_order(results, df, models):
+    """Models to draw: ``models`` if given, else ``results.models``, else order of appearance."""
+    present = list(pd.unique(df["model"].astype(str)))
+    if models is None:
+        order = getattr(results, "models", None)
+        order = [str(m) for m in order] if order is not None else present
+        order = [m for m in order if m in present]
+        if not order:
+            raise ValueError("results contain no models to plot")
+        return order
+    models = _check_names(models, "models")
+    unknown = [m for m in models if m not in present]
+    if unknown:
+        raise ValueError(f"model(s) {unknown} not in results; available: {present}")
+    return models
+
+
+def _palette_for(results, models):
+    """Colours keyed by the study's full model list, so subsets keep their colours."""
+    full = getattr(results, "models", None)
+    if full is not None and all(m in [str(f) for f in full] for m in models):
+        return model_colors([str(f) for f in full])
+    return model_colors(models)
+
+
+# --------------------------------------------------------------------------- curve data
+
+
+def true_curve(n_points=400):
+    """The seed's curve in the normalised coordinates of :func:`clfcompare.datasets.make_curve`.
+
+    The curve :math:`y = 3x^3 + 2x^2 + 5x` is strictly increasing (its derivative
+    :math:`9x^2 + 4x + 5` has no real root), so min-max normalisation over the seed's grid
+    :math:`x \\in [-10, 9.75]` maps the grid's end points to 0 and 1.
+
+    Returns
+    -------
+    x1, x2 : ndarray of shape (n_points,)
+    """
+    from clfcompare.datasets import _X_START, _X_STEP, _X_STOP, curve
+
+    n_points = _check_positive_int(n_points, "n_points")
+    x_last = _X_STOP - _X_STEP
+    x = np.linspace(_X_START, x_last, n_points)
+    lo, hi = curve(_X_START), curve(x_last)
+    return (x - _X_START) / (x_last - _X_START), (curve(x) - lo) / (hi - lo)
+
+
+def plot_curve_data(X, y, *, ax=None, show_curve=True, title=None):
+    """Scatter the curve data by class, with the true curve they were drawn around.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 2)
+        Points ``(x1, x2)``, e.g. from :func:`clfcompare.datasets.load_curve`.
+    y : array-like of shape (n_samples,)
+        Class labels.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+    show_curve : bool, default=True
+        Draw the curve :math:`y = 3x^3 + 2x^2 + 5x` (normalised) as a black line.
+    title : str, default=None
+        Defaults to ``"Curve data: K classes, N points"``.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from clfcompare.datasets import load_curve
+    >>> from clfcompare.plots import plot_curve_data
+    >>> X, y = load_curve(4)
+    >>> ax = plot_curve_data(X, y)
+    >>> len(ax.collections)  # one scatter per class
+    4
+    """
+    X, y = _check_xy(X, y)
+    _check_ax(ax)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
+    classes = np.unique(y)
+    colors = class_colors(len(classes))
+    for c, col in zip(classes, colors, strict=True):
+        sel = y == c
+        ax.scatter(X[sel, 0], X[sel, 1], s=14, color=col, alpha=0.8, label=f"class {c}")
+    if show_curve:
+        cx, cy = true_curve()
+        ax.plot(cx, cy, color="black", lw=1.2, label="curve $3x^3+2x^2+5x$ (normalised)")
+    ax.set_xlabel("$x_1$ (normalised)")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title or f"Curve data: {len(classes)} classes, {len(y)} points")
+    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax
+
+
+# --------------------------------------------------------------------------- loss curves
+
+
+def loss_curve_summary(loss_curves, *, quantiles=(0.25, 0.5, 0.75)):
+    """Per-model, per-epoch quantiles of the training loss across trials.
+
+    Parameters
+    ----------
+    loss_curves : DataFrame
+        Columns ``model``, ``split``, ``epoch``, ``loss`` (``TrialResults.loss_curves``).
+    quantiles : tuple of 3 floats, default=(0.25, 0.5, 0.75)
+        Lower band edge, centre line, upper band edge.
+
+    Returns
+    -------
+    summary : DataFrame
+        Columns ``model``, ``epoch``, ``low``, ``median``, ``high``, ``n_trials``.
+    """
+    df = _frame(loss_curves, "loss_curves", ("model", "split", "epoch", "loss"))
+    q = [float(v) for v in quantiles]
+    if len(q) != 3 or not (0 <= q[0] <= q[1] <= q[2] <= 1):
+        raise ValueError(f"quantiles must be 3 increasing numbers in [0, 1], got {quantiles!r}")
+    loss = pd.to_numeric(df["loss"], errors="coerce")
+    if loss.isna().any() or not np.all(np.isfinite(loss.to_numpy())):
+        raise ValueError("loss_curves contain NaN or infinite losses")
+    grouped = df.assign(loss=loss).groupby(["model", "epoch"], sort=True)["loss"]
+    out = grouped.quantile(q).unstack()
+    out.columns = ["low", "median", "high"]
+    out["n_trials"] = grouped.size()
+    return out.reset_index()
+
+
+def plot_loss_curves(
+    results, models=None, *, ax=None, normalize=None, log_scale=True, band=(0.25, 0.75)
+):
+    """Training loss per epoch: the median across trials and an inter-quantile band.
+
+    MSE and cross-entropy losses live on different scales (for K one-hot classes the MSE starts
+    near :math:`1/K`, the cross-entropy near :math:`\\ln K`), so by default each model gets its
+    own panel with its own y-axis (log scale), which keeps both readable. Passing a single
+    ``ax`` overlays all models on it; then each curve is divided by its own median first-epoch
+    loss (``normalize=True``), so all start at 1 and their *relative* decrease is compared.
+
+    Parameters
+    ----------
+    results : TrialResults or DataFrame
+        Anything with a ``loss_curves`` DataFrame (columns ``model, split, epoch, loss``), or
+        that DataFrame itself.
+    models : sequence of str, default=None
+        Models to draw; default all models that have loss curves, in ``results.models`` order.
+    ax : matplotlib Axes, default=None
+        None: a new figure with one panel per model. An Axes: overlay all models on it.
+    normalize : bool, default=None
+        Divide each model's curves by its median first-epoch loss. Default: False for panels,
+        True for an overlay of more than one model.
+    log_scale : bool, default=True
+        Logarithmic loss axis.
+    band : tuple of (float, float), default=(0.25, 0.75)
+        Quantiles bounding the shaded band (the interquartile range by default).
+
+    Returns
+    -------
+    fig_or_ax : matplotlib Figure (panels) or the given Axes (overlay)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from clfcompare.plots import plot_loss_curves
+    >>> lc = pd.DataFrame({"model": ["a"] * 6, "split": [0, 0, 0, 1, 1, 1],
+    ...                    "epoch": [1, 2, 3] * 2, "loss": [1.0, 0.5, 0.3, 1.2, 0.6, 0.2]})
+    >>> fig = plot_loss_curves(lc)
+    >>> len(fig.axes)
+    1
+    """
+    _check_ax(ax)
+    df = _frame(results, "loss_curves", ("model", "split", "epoch", "loss"))
+    if df.empty:
+        raise ValueError("results have no loss curves (no iterative model was run)")
+    models = _model_order(results, df, models)
+    lo, hi = (float(b) for b in band)
+    summary = loss_curve_summary(df[df["model"].astype(str).isin(models)], quantiles=(lo, 0.5, hi))
+    summary["model"] = summary["model"].astype(str)
+    colors = _palette_for(results, models)
+    overlay = ax is not None
+    if normalize is None:
+        normalize = overlay and len(models) > 1
+
+    if overlay:
+        axes = [ax] * len(models)
+        fig = None
+    else:
+        ncols = min(len(models), 3)
+        nrows = -(-len(models) // ncols)
+        fig, grid = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(4.2 * ncols, 3.4 * nrows),
+            squeeze=False,
+            layout="constrained",
+            sharex=True,
+        )
+        axes = list(grid.ravel())
+        for extra in axes[len(models) :]:
+            extra.remove()
+
+    pct = f"{lo:.0%}–{hi:.0%}"
+    for m, a in zip(models, axes, strict=True):
+        s = summary[summary["model"] == m].sort_values("epoch")
+        scale = 1.0
+        if normalize:
+            scale = float(s["median"].iloc[0])
+            if not scale > 0:
+                raise ValueError(f"cannot normalise model {m!r}: its first-epoch loss is {scale}")
+        n_trials = int(s["n_trials"].max())
+        a.fill_between(
+            s["epoch"], s["low"] / scale, s["high"] / scale, color=colors[m], alpha=0.25, lw=0
+        )
+        a.plot(
+            s["epoch"],
+            s["median"] / scale,
+            color=colors[m],
+            lw=1.6,
+            label=f"{m} (median of {n_trials}, {pct} band)",
+        )
+        if log_scale:
+            a.set_yscale("log")
+        a.set_xlabel("epoch")
+        if not overlay:
+            a.set_title(m)
+            a.set_ylabel("training loss / first-epoch loss" if normalize else "training loss")
+            a.legend(fontsize="small", frameon=False)
+    if overlay:
+        ax.set_ylabel("training loss / first-epoch loss" if normalize else "training loss")
+        ax.set_title("Training loss per epoch")
+        ax.legend(fontsize="small", frameon=False)
+        return ax
+    fig.suptitle(f"Training loss per epoch across trials (median, {pct} band)")
+    return fig
+
+
+# --------------------------------------------------------------------------- decision regions
+
+
+def _as_named_estimators(estimators):
+    if isinstance(estimators, Mapping):
+        items = [(str(k), v) for k, v in estimators.items()]
+    elif isinstance(estimators, Sequence) and not isinstance(estimators, str):
+        items = [(type(e).__name__, e) for e in estimators]
+        names = [n for n, _ in items]
+        if len(set(names)) < len(names):
+            items = [(f"{n} #{i + 1}", e) for i, (n, e) in enumerate(items)]
+    else:
+        items = [(type(estimators).__name__, estimators)]
+    if not items:
+        raise ValueError("no estimators given")
+    for name, est in items:
+        if not hasattr(est, "predict"):
+            raise TypeError(f"estimator {name!r} has no predict method ({type(est).__name__})")
+        check_is_fitted(est)
+    return items
+
+
+def plot_decision_regions(
+    estimators, X, y, *, axes=None, resolution=200, class_labels=None, title=None
+):
+    """Test points coloured by predicted class over each model's decision regions.
+
+    The seed's green/red scatter for K classes: the background shows the class the model
+    predicts at every point of a grid, each test point is coloured by its predicted class, and
+    misclassified test points are marked with a black cross.
+
+    Parameters
+    ----------
+    estimators : fitted estimator, list of them, or dict ``{name: estimator}``
+        Fitted classifiers on two features; one panel per estimator.
+    X : array-like of shape (n_samples, 2)
+        Test points.
+    y : array-like of shape (n_samples,)
+        Their true labels.
+    axes : sequence of matplotlib Axes, default=None
+        One Axes per estimator; a new figure when None.
+    resolution : int, default=200
+        Grid points per axis for the regions.
+    class_labels : sequence, default=None
+        The classes in colour order; default the first estimator's ``classes_``
+        (or the sorted labels of ``y`` and the predictions).
+    title : str, default=None
+        Figure title (only when a figure is created).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from clfcompare.datasets import load_curve
+    >>> from clfcompare.plots import plot_decision_regions
+    >>> X, y = load_curve(2)
+    >>> fig = plot_decision_regions({"logistic": LogisticRegression().fit(X, y)}, X, y)
+    >>> len(fig.axes)
+    1
+    """
+    X, y = _check_xy(X, y)
+    items = _as_named_estimators(estimators)
+    resolution = _check_positive_int(resolution, "resolution")
+    if resolution < 10:
+        raise ValueError(f"resolution must be at least 10, got {resolution}")
+
+    preds = [np.asarray(est.predict(X)) for _, est in items]
+    if class_labels is None:
+        first = getattr(items[0][1], "classes_", None)
+        pool = np.concatenate([np.asarray(first if first is not None else [])] + [y] + preds)
+        class_labels = np.unique(pool)
+    class_labels = np.asarray(class_labels)
+    index = {c.item() if hasattr(c, "item") else c: i for i, c in enumerate(class_labels)}
+
+    def to_index(labels):
+        try:
+            return np.array([index[v.item() if hasattr(v, "item") else v] for v in labels])
+        except KeyError as err:
+            raise ValueError(
+                f"label {err.args[0]!r} is not among class_labels {class_labels.tolist()}"
+            ) from None
+
+    k = len(class_labels)
+    colors = class_colors(k)
+    cmap = ListedColormap(colors)
+
+    pad = 0.05 * np.ptp(X, axis=0)
+    pad[pad == 0] = 0.5
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+
+    if axes is None:
+        n = len(items)
+        ncols = min(n, 3)
+        nrows = -(-n // ncols)
+        fig, grid_axes = plt.subplots(
+            nrows, ncols, figsize=(4.3 * ncols, 3.9 * nrows), squeeze=False, layout="constrained"
+        )
+        axes = list(grid_axes.ravel())
+        for extra in axes[n:]:
+            extra.remove()
+        axes = axes[:n]
+        created = True
+    else:
+        axes = list(np.ravel(axes))
+        if len(axes) != len(items) or not all(isinstance(a, plt.Axes) for a in axes):
+            raise ValueError(f"axes must be {len(items)} matplotlib Axes, one per estimator")
+        fig = axes[0].figure
+        created = False
+
+    y_idx = to_index(y)
+    for (name, est), pred, a in zip(items, preds, axes, strict=True):
+        z = to_index(np.asarray(est.predict(grid))).reshape(gx.shape)
+        a.contourf(gx, gy, z, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.22)
+        p_idx = to_index(pred)
+        a.scatter(X[:, 0], X[:, 1], c=colors_of(p_idx, colors), s=16, edgecolors="none", zorder=3)
+        wrong = p_idx != y_idx
+        a.scatter(
+            X[wrong, 0], X[wrong, 1], marker="x", color="black", s=22, linewidths=1.0, zorder=4
+        )
+        acc = 1.0 - wrong.mean()
+        a.set_title(f"{name}: accuracy {acc:.3f} ({int((~wrong).sum())}/{len(y)})")
+        a.set_xlabel("$x_1$")
+        a.set_ylabel("$x_2$")
+        a.set_xlim(lo[0], hi[0])
+        a.set_ylim(lo[1], hi[1])
+
+    handles = [
+        Line2D([], [], marker="o", ls="", color=c, label=f"predicted {lab}")
+        for c, lab in zip(colors, class_labels, strict=True)
+    ]
+    handles.append(Line2D([], [], marker="x", ls="", color="black", label="misclassified"))
+    if created:
+        fig.legend(handles=handles, loc="outside right center", frameon=False, fontsize="small")
+        fig.suptitle(title or "Test points by predicted class over the decision regions")
+    else:
+        axes[-1].legend(handles=handles, fontsize="small", frameon=False)
+    return fig
+
+
+def colors_of(indices, colors):
+    """``colors[i]`` for every class index ``i`` (an array of colours for a scatter)."""
+    return np.asarray(colors, dtype=object)[np.asarray(indices, dtype=int)].tolist()
+
+
+# --------------------------------------------------------------------------- scores
+
+
+def _score_table(results, metric):
+    if isinstance(results, pd.DataFrame):
+        table = results
+    elif callable(getattr(results, "score_table", None)):
+        table = results.score_table(metric)
+    else:
+        raise TypeError(
+            "expected a TrialResults (with .score_table) or a score table DataFrame "
+            f"(index split, one column per model), got {type(results).__name__}"
+        )
+    if not isinstance(table, pd.DataFrame) or table.shape[1] == 0:
+        raise ValueError("the score table must be a DataFrame with one column per model")
+    if table.shape[0] == 0:
+        raise ValueError("the score table has no rows (no trials)")
+    values = table.apply(pd.to_numeric, errors="coerce")
+    if values.isna().to_numpy().any():
+        raise ValueError(f"the {metric!r} score table has missing or non-numeric scores")
+    values.columns = [str(c) for c in values.columns]
+    return values
+
+
+def plot_scores_box(results, metric="accuracy", *, models=None, ax=None, random_state=0):
+    """Box plot of a test score per model over all trials, with every trial shown.
+
+    Each box spans the quartiles with whiskers to 1.5 IQR; the white diamond is the mean; each
+    trial's score is a jittered dot, so the spread across repeated-CV trials (the seed's
+    "variance of model performance") is visible.
+
+    Parameters
+    ----------
+    results : TrialResults or DataFrame
+        A ``TrialResults`` (its ``score_table(metric)`` is used) or a score table: index split,
+        one column per model.
+    metric : str, default="accuracy"
+        Score to plot.
+    models : sequence of str, default=None
+        Models (columns) to draw, in order; default all.
+    ax : matplotlib Axes, default=None
+    random_state : int, default=0
+        Seeds the horizontal jitter (the plot is reproducible).
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from clfcompare.plots import plot_scores_box
+    >>> table = pd.DataFrame({"a": [0.7, 0.8, 0.75], "b": [0.6, 0.65, 0.7]})
+    >>> ax = plot_scores_box(table)
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['a', 'b']
+    """
+    _check_ax(ax)
+    table = _score_table(results, metric)
+    if models is None:
+        full = getattr(results, "models", None)
+        models = [str(m) for m in full if str(m) in table.columns] if full is not None else []
+        models = models or list(table.columns)
+    else:
+        models = _check_names(models, "models")
+        unknown = [m for m in models if m not in table.columns]
+        if unknown:
+            raise ValueError(f"model(s) {unknown} not in the score table {list(table.columns)}")
+    colors = _palette_for(results, models)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(4.5, 1.3 * len(models) + 2), 4.4), layout="constrained")
+    data = [table[m].to_numpy(dtype=float) for m in models]
+    positions = np.arange(1, len(models) + 1)
+    bp = ax.boxplot(
+        data,
+        positions=positions,
+        widths=0.55,
+        patch_artist=True,
+        showmeans=True,
+        showfliers=False,
+        meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": "black"},
+        medianprops={"color": "black"},
+    )
+    for patch, m in zip(bp["boxes"], models, strict=True):
+        patch.set_facecolor(colors[m])
+        patch.set_alpha(0.45)
+    rng = np.random.default_rng(random_state)
+    for pos, m, vals in zip(positions, models, data, strict=True):
+        jitter = rng.uniform(-0.17, 0.17, size=vals.size)
+        ax.scatter(pos + jitter, vals, s=12, color=colors[m], alpha=0.9, zorder=3, label=m)
+    ax.set_xticks(positions, models, rotation=20 if len(models) > 3 else 0)
+    ax.set_xlabel("model")
+    ax.set_ylabel(f"test {metric}")
+    ax.set_title(f"Test {metric} per model over {table.shape[0]} trials")
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+# --------------------------------------------------------------------------- CD diagram
+
+
+def cd_cliques(average_ranks, critical_difference):
+    """Maximal groups of models whose average ranks differ by at most the critical difference.
+
+    Following Demšar (2006): after sorting by rank, every run of models whose first and last
+    ranks differ by no more than CD is "not significantly different"; runs contained in another
+    run are dropped, as are single models.
+
+    Parameters
+    ----------
+    average_ranks : mapping or Series ``{model: average rank}``
+    critical_difference : float
+        The Nemenyi critical difference, :math:`q_\\alpha \\sqrt{k(k+1)/(6N)}`.
+
+    Returns
+    -------
+    cliques : list of list of str
+        Each clique in rank order; cliques in order of their best member.
+
+    References
+    ----------
+    J. Demšar, "Statistical comparisons of classifiers over multiple data sets", JMLR 7, 2006.
+
+    Examples
+    --------
+    >>> from clfcompare.plots import cd_cliques
+    >>> cd_cliques({"a": 1.0, "b": 1.5, "c": 3.5}, 1.0)
+    [['a', 'b']]
+    """
+    ranks = pd.Series(dict(average_ranks), dtype=float).sort_values(kind="stable")
+    cd = float(critical_difference)
+    if not np.isfinite(cd) or cd < 0:
+        raise ValueError(f"critical_difference must be a finite number >= 0, got {cd}")
+    if ranks.isna().any():
+        raise ValueError("average ranks contain NaN")
+    names, r = list(ranks.index), ranks.to_numpy()
+    spans = []
+    for i in range(len(r)):
+        j = int(np.searchsorted(r, r[i] + cd * (1 + 1e-12), side="right")) - 1
+        if j > i and not any(a <= i and j <= b for a, b in spans):
+            spans.append((i, j))
+    return [names[a : b + 1] for a, b in spans]
+
+
+def _ranks_and_cd(result, alpha):
+    """Average ranks, CD and the number of trials from a Friedman result or a score table."""
+    if isinstance(result, pd.DataFrame) or callable(getattr(result, "score_table", None)):
+        from clfcompare.stats import friedman_nemenyi
+
+        result = friedman_nemenyi(_score_table(result, "accuracy"), alpha=alpha)
+    ranks = getattr(result, "average_ranks", None)
+    cd = getattr(result, "critical_difference", None)
+    if ranks is None or cd is None:
+        raise TypeError(
+            "expected a FriedmanResult (with average_ranks and critical_difference) or a score "
+            f"table DataFrame, got {type(result).__name__}"
+        )
+    ranks = pd.Series(dict(ranks) if not isinstance(ranks, pd.Series) else ranks, dtype=float)
+    ranks.index = [str(i) for i in ranks.index]
+    if len(ranks) < 2:
+        raise ValueError(f"a CD diagram needs at least 2 models, got {len(ranks)}")
+    n = getattr(result, "n_splits", None) or getattr(result, "n_datasets", None)
+    pvalue = getattr(result, "pvalue", None)
+    return ranks, float(cd), n, pvalue
+
+
+def plot_critical_difference(result, *, ax=None, alpha=0.05, colors=None):
+    """Critical-difference diagram of average ranks (Friedman test, Nemenyi post-hoc).
+
+    The axis shows each model's average rank over the trials (1 = best); the bar at the top
+    is the critical difference
+
+    .. math:: CD = q_\\alpha \\sqrt{\\frac{k (k + 1)}{6 N}}
+
+    for k models and N trials, and thick horizontal lines join groups of models whose ranks
+    differ by less than CD (not significantly different by Nemenyi's test).
+
+    Parameters
+    ----------
+    result : FriedmanResult or DataFrame or TrialResults
+        The output of :func:`clfcompare.stats.friedman_nemenyi` (its ``average_ranks``,
+        ``critical_difference``), or a score table / ``TrialResults`` to run it on (accuracy).
+    ax : matplotlib Axes, default=None
+    alpha : float, default=0.05
+        Significance level, used when the test is run here.
+    colors : dict, default=None
+        Model colours (default :func:`model_colors` over the models in rank input order).
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    References
+    ----------
+    J. Demšar, "Statistical comparisons of classifiers over multiple data sets", JMLR 7, 2006.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from clfcompare.plots import plot_critical_difference
+    >>> res = SimpleNamespace(average_ranks={"a": 1.2, "b": 1.9, "c": 2.9},
+    ...                       critical_difference=0.8)
+    >>> ax = plot_critical_difference(res)
+    >>> len(ax.lines) > 0
+    True
+    """
+    _check_ax(ax)
+    ranks, cd, n, pvalue = _ranks_and_cd(result, alpha)
+    order = ranks.sort_values(kind="stable")
+    k = len(order)
+    if colors is None:
+        colors = model_colors(list(ranks.index))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 1.6 + 0.32 * k), layout="constrained")
+
+    lo, hi = 1, k
+    n_left = (k + 1) // 2
+    y_axis = 0.0
+    # rank axis with ticks (rank 1 = best on the left)
+    ax.plot([lo, hi], [y_axis, y_axis], color="black", lw=1.2)
+    for t in range(lo, hi + 1):
+        ax.plot([t, t], [y_axis, y_axis + 0.12], color="black", lw=1.0)
+        ax.text(t, y_axis + 0.18, str(t), ha="center", va="bottom", fontsize=9)
+    # CD bar
+    ax.plot([lo, lo + cd], [0.75, 0.75], color="black", lw=2.0)
+    for x in (lo, lo + cd):
+        ax.plot([x, x], [0.68, 0.82], color="black", lw=1.0)
+    ax.text(lo + cd / 2, 0.86, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=9)
+
+    # model labels: best half to the left, the rest to the right
+    for i, (m, r) in enumerate(order.items()):
+        left = i < n_left
+        depth = -(0.45 + 0.32 * (i if left else k - 1 - i))
+        x_text = lo - 0.35 if left else hi + 0.35
+        col = colors.get(m, "black")
+        ax.plot([r, r, x_text], [y_axis, depth, depth], color=col, lw=1.4)
+        ax.plot([r], [y_axis], marker="o", color=col, ms=5)
+        ax.text(
+            x_text + (-0.05 if left else 0.05),
+            depth,
+            f"{m} ({r:.2f})",
+            ha="right" if left else "left",
+            va="center",
+            fontsize=9,
+            color=col,
+        )
+    # cliques: thick bars just below the axis
+    for j, clique in enumerate(cd_cliques(order, cd)):
+        r0, r1 = order[clique[0]], order[clique[-1]]
+        yy = -0.18 - 0.1 * j
+        ax.plot([r0 - 0.03, r1 + 0.03], [yy, yy], color="black", lw=4, solid_capstyle="round")
+
+    depth_max = 0.45 + 0.32 * max(n_left - 1, k - 1 - n_left)
+    ax.set_xlim(lo - 0.35 - 0.25 * k, hi + 0.35 + 0.25 * k)
+    ax.set_ylim(-(depth_max + 0.3), 1.15)
+    ax.set_axis_off()
+    sub = []
+    if n:
+        sub.append(f"N = {n} trials")
+    if pvalue is not None:
+        sub.append(f"Friedman p = {float(pvalue):.2g}")
+    ax.set_title(
+        "Average rank (1 = best); bars join models not significantly different"
+        + (f"\n({', '.join(sub)})" if sub else ""),
+        fontsize=10,
+    )
+    return ax

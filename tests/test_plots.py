@@ -1,0 +1,444 @@
+"""Tests for clfcompare.plots: each figure has the expected artists, inputs are validated.
+
+Headless: tests/conftest.py selects the Agg backend.
+"""
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.colors import to_hex
+from numpy.testing import assert_allclose
+from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+
+from clfcompare import plots
+from clfcompare.datasets import load_curve
+
+
+@dataclass
+class FakeResults:
+    """The TrialResults contract of docs/interfaces.md, with made-up numbers."""
+
+    scores: pd.DataFrame
+    predictions: pd.DataFrame
+    loss_curves: pd.DataFrame
+    models: tuple
+    scoring: tuple = ("accuracy",)
+
+    def score_table(self, metric="accuracy"):
+        table = self.scores.pivot(index="split", columns="model", values=metric)
+        return table[list(self.models)]
+
+
+def make_results(models=("gauss", "mlp_mse", "mlp_ce"), n_splits=12, n_epochs=6, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, m in enumerate(models):
+        for s in range(n_splits):
+            rows.append(
+                {
+                    "model": m,
+                    "split": s,
+                    "repeat": s // 4,
+                    "fold": s % 4,
+                    "n_train": 240,
+                    "n_test": 80,
+                    "fit_time": 0.01,
+                    "accuracy": 0.6 + 0.05 * i + rng.normal(0, 0.02),
+                }
+            )
+    curves = []
+    for m, start in (("mlp_mse", 0.25), ("mlp_ce", 1.39)):
+        if m not in models:
+            continue
+        for s in range(n_splits):
+            for e in range(1, n_epochs + 1):
+                curves.append(
+                    {
+                        "model": m,
+                        "split": s,
+                        "epoch": e,
+                        "loss": start * 0.8 ** (e - 1) * (1 + 0.05 * rng.random()),
+                    }
+                )
+    preds = pd.DataFrame(columns=["model", "split", "sample", "y_true", "y_pred"])
+    return FakeResults(pd.DataFrame(rows), preds, pd.DataFrame(curves), tuple(models))
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------- colours
+
+
+def test_class_colors_start_with_the_seeds_green_and_red():
+    # the seed colours predicted class 0 "green" and class 1 "red"
+    assert plots.class_colors(2) == [to_hex("tab:green"), to_hex("tab:red")]
+
+
+@pytest.mark.parametrize("k", [1, 4, 10, 11, 25])
+def test_class_colors_are_distinct(k):
+    colors = plots.class_colors(k)
+    assert len(colors) == k
+    assert len(set(colors)) == k
+
+
+@pytest.mark.parametrize("bad, err", [(0, ValueError), (2.0, TypeError), (True, TypeError)])
+def test_class_colors_validates(bad, err):
+    with pytest.raises(err, match="n_classes"):
+        plots.class_colors(bad)
+
+
+def test_model_colors_depend_only_on_order():
+    a = plots.model_colors(["x", "y", "z"])
+    b = plots.model_colors(("x", "y", "z"))
+    assert a == b
+    assert len(set(a.values())) == 3
+    assert plots.model_colors([f"m{i}" for i in range(30)]).keys() == {f"m{i}" for i in range(30)}
+
+
+@pytest.mark.parametrize(
+    "bad, err", [("abc", TypeError), ([], ValueError), (["a", "a"], ValueError)]
+)
+def test_model_colors_validates(bad, err):
+    with pytest.raises(err):
+        plots.model_colors(bad)
+
+
+# --------------------------------------------------------------------------- curve data
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_plot_curve_data_artists(k):
+    X, y = load_curve(k)
+    ax = plots.plot_curve_data(X, y)
+    scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(scatters) == k
+    assert sum(len(c.get_offsets()) for c in scatters) == len(y)
+    assert len(ax.lines) == 1  # the true curve
+    assert len(ax.get_legend().get_texts()) == k + 1
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    # class colours are the shared class palette
+    assert [to_hex(c.get_facecolor()[0], keep_alpha=False) for c in scatters] == (
+        plots.class_colors(k)
+    )
+
+
+def test_true_curve_runs_through_the_data():
+    # class 0 and class 1 of the 2-class data are y + u and y - u with u ~ U(-0.1, 0.3)
+    # (seed), so their mean is the normalised curve at every x1, to within the noise.
+    X, y = load_curve(2)
+    x1, x2 = plots.true_curve(80)
+    mid = 0.5 * (X[y == 0, 1] + X[y == 1, 1])
+    assert_allclose(x1, X[y == 0, 0], atol=1e-12)
+    assert np.all(np.abs(mid - x2) <= 0.2 + 1e-12)
+    assert_allclose([x2[0], x2[-1]], [0.0, 1.0], atol=1e-12)
+
+
+def test_plot_curve_data_on_given_axes_without_curve():
+    X, y = load_curve(2)
+    fig, ax = plt.subplots()
+    out = plots.plot_curve_data(X, y, ax=ax, show_curve=False, title="mine")
+    assert out is ax
+    assert len(ax.lines) == 0
+    assert ax.get_title() == "mine"
+
+
+@pytest.mark.parametrize(
+    "X, y, err, match",
+    [
+        (np.zeros((5, 3)), np.zeros(5), ValueError, "shape"),
+        (np.zeros((5, 2)), np.zeros(4), ValueError, "y must be 1-D"),
+        (np.array([[0.0, np.nan], [1, 1]]), np.zeros(2), ValueError, "NaN"),
+        (np.array([["a", "b"], ["c", "d"]]), np.zeros(2), TypeError, "numeric"),
+        (np.zeros((0, 2)), np.zeros(0), ValueError, "empty"),
+    ],
+)
+def test_plot_curve_data_validates(X, y, err, match):
+    with pytest.raises(err, match=match):
+        plots.plot_curve_data(X, y)
+
+
+def test_plot_curve_data_rejects_non_axes():
+    X, y = load_curve(2)
+    with pytest.raises(TypeError, match="ax must be"):
+        plots.plot_curve_data(X, y, ax="here")
+
+
+# --------------------------------------------------------------------------- loss curves
+
+
+def test_loss_curve_summary_matches_numpy_quantiles():
+    res = make_results()
+    summary = plots.loss_curve_summary(res.loss_curves)
+    lc = res.loss_curves
+    for (m, e), row in summary.set_index(["model", "epoch"]).iterrows():
+        vals = lc.loc[(lc.model == m) & (lc.epoch == e), "loss"].to_numpy()
+        # reference: numpy's linear-interpolation quantiles (pandas' default too)
+        assert_allclose(
+            [row.low, row["median"], row.high], np.quantile(vals, [0.25, 0.5, 0.75]), rtol=1e-12
+        )
+        assert row.n_trials == 12
+
+
+def test_plot_loss_curves_one_panel_per_model():
+    res = make_results()
+    fig = plots.plot_loss_curves(res)
+    assert len(fig.axes) == 2  # only the models with loss curves
+    colors = plots.model_colors(res.models)
+    for ax, m in zip(fig.axes, ["mlp_mse", "mlp_ce"], strict=True):
+        assert ax.get_title() == m
+        assert len(ax.lines) == 1
+        assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 1
+        assert ax.get_yscale() == "log"
+        assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "training loss"
+        # the line is the per-epoch median, in the model's study colour
+        lc = res.loss_curves[res.loss_curves.model == m]
+        expected = lc.groupby("epoch")["loss"].median().to_numpy()
+        assert_allclose(ax.lines[0].get_ydata(), expected, rtol=1e-12)
+        assert to_hex(ax.lines[0].get_color()) == colors[m]
+    assert fig.get_suptitle()
+
+
+def test_plot_loss_curves_overlay_is_normalised_to_first_epoch():
+    res = make_results()
+    fig, ax = plt.subplots()
+    out = plots.plot_loss_curves(res, ax=ax)
+    assert out is ax
+    assert len(ax.lines) == 2
+    for line in ax.lines:
+        assert_allclose(line.get_ydata()[0], 1.0, rtol=1e-12)
+    assert "first-epoch" in ax.get_ylabel()
+    assert len(ax.get_legend().get_texts()) == 2
+
+
+def test_plot_loss_curves_subset_and_linear_scale():
+    res = make_results()
+    fig = plots.plot_loss_curves(res, models=["mlp_ce"], log_scale=False)
+    assert len(fig.axes) == 1
+    assert fig.axes[0].get_yscale() == "linear"
+    assert fig.axes[0].get_title() == "mlp_ce"
+
+
+def test_plot_loss_curves_accepts_the_dataframe():
+    res = make_results()
+    fig = plots.plot_loss_curves(res.loss_curves)
+    assert len(fig.axes) == 2
+
+
+def test_plot_loss_curves_validates():
+    res = make_results()
+    with pytest.raises(ValueError, match="not in results"):
+        plots.plot_loss_curves(res, models=["nope"])
+    with pytest.raises(ValueError, match="no loss curves"):
+        plots.plot_loss_curves(make_results(models=("gauss",)))
+    bad = res.loss_curves.copy()
+    bad.loc[0, "loss"] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        plots.plot_loss_curves(bad)
+    with pytest.raises(ValueError, match="lacks the column"):
+        plots.plot_loss_curves(res.loss_curves.drop(columns="epoch"))
+    with pytest.raises(TypeError, match="TrialResults"):
+        plots.plot_loss_curves(object())
+
+
+# --------------------------------------------------------------------------- decision regions
+
+
+@pytest.fixture(scope="module")
+def fitted_pair():
+    X, y = load_curve(4)
+    train = np.arange(len(y)) % 5 != 0
+    ests = {
+        "logistic": LogisticRegression().fit(X[train], y[train]),
+        "qda": QuadraticDiscriminantAnalysis().fit(X[train], y[train]),
+    }
+    return ests, X[~train], y[~train]
+
+
+def test_plot_decision_regions_artists(fitted_pair):
+    ests, X, y = fitted_pair
+    fig = plots.plot_decision_regions(ests, X, y, resolution=60)
+    assert len(fig.axes) == 2
+    for ax, (name, est) in zip(fig.axes, ests.items(), strict=True):
+        scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
+        assert len(scatters) == 2  # test points, misclassified markers
+        assert len(scatters[0].get_offsets()) == len(y)
+        n_wrong = int((est.predict(X) != y).sum())
+        assert len(scatters[1].get_offsets()) == n_wrong
+        assert n_wrong > 0  # the bands overlap: no model is perfect here
+        # the regions: one filled contour set
+        assert len(ax.collections) == 3
+        assert ax.get_title().startswith(f"{name}: accuracy {est.score(X, y):.3f}")
+        assert ax.get_xlabel() and ax.get_ylabel()
+        # each test point is coloured by its *predicted* class
+        colors = plots.class_colors(4)
+        got = [to_hex(c, keep_alpha=False) for c in scatters[0].get_facecolors()]
+        assert got == [colors[int(p)] for p in est.predict(X)]
+    legend = fig.legends[0]
+    assert len(legend.get_texts()) == 4 + 1
+    assert fig.get_suptitle()
+
+
+def test_plot_decision_regions_string_labels_and_single_estimator():
+    X, y = load_curve(2)
+    labels = np.where(y == 0, "above", "below")
+    est = LogisticRegression().fit(X, labels)
+    fig = plots.plot_decision_regions(est, X, labels, resolution=30)
+    assert len(fig.axes) == 1
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts == ["predicted above", "predicted below", "misclassified"]
+
+
+def test_plot_decision_regions_on_given_axes(fitted_pair):
+    ests, X, y = fitted_pair
+    fig, axes = plt.subplots(1, 2)
+    out = plots.plot_decision_regions(ests, X, y, axes=axes, resolution=20)
+    assert out is fig
+    with pytest.raises(ValueError, match="one per estimator"):
+        plots.plot_decision_regions(ests, X, y, axes=axes[:1], resolution=20)
+
+
+def test_plot_decision_regions_validates(fitted_pair):
+    ests, X, y = fitted_pair
+    with pytest.raises(NotFittedError):
+        plots.plot_decision_regions({"raw": LogisticRegression()}, X, y)
+    with pytest.raises(ValueError, match="shape"):
+        plots.plot_decision_regions(ests, np.column_stack([X, X[:, 0]]), y)
+    with pytest.raises(ValueError, match="resolution"):
+        plots.plot_decision_regions(ests, X, y, resolution=3)
+    with pytest.raises(TypeError, match="predict"):
+        plots.plot_decision_regions({"junk": object()}, X, y)
+    with pytest.raises(ValueError, match="class_labels"):
+        plots.plot_decision_regions(ests, X, y, class_labels=[0, 1], resolution=20)
+    with pytest.raises(ValueError, match="no estimators"):
+        plots.plot_decision_regions({}, X, y)
+
+
+# --------------------------------------------------------------------------- box plot
+
+
+def test_plot_scores_box_artists():
+    res = make_results()
+    ax = plots.plot_scores_box(res)
+    table = res.score_table()
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(res.models)
+    scatters = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(scatters) == 3
+    colors = plots.model_colors(res.models)
+    for sc, m in zip(scatters, res.models, strict=True):
+        offsets = np.asarray(sc.get_offsets())
+        # every trial is drawn, at its own score, jittered around its box
+        assert_allclose(np.sort(offsets[:, 1]), np.sort(table[m].to_numpy()), rtol=1e-12)
+        assert np.all(np.abs(offsets[:, 0] - (list(res.models).index(m) + 1)) <= 0.17)
+        assert to_hex(sc.get_facecolor()[0], keep_alpha=False) == colors[m]
+    assert len(ax.patches) == 3  # one box per model
+    assert ax.get_ylabel() == "test accuracy"
+    assert "12 trials" in ax.get_title()
+
+
+def test_plot_scores_box_jitter_is_reproducible():
+    res = make_results()
+    a = plots.plot_scores_box(res, random_state=1).collections[0].get_offsets()
+    b = plots.plot_scores_box(res, random_state=1).collections[0].get_offsets()
+    assert_allclose(a, b, rtol=0)
+
+
+def test_plot_scores_box_score_table_and_subset():
+    table = pd.DataFrame({"a": [0.7, 0.8, 0.75], "b": [0.6, 0.65, 0.7], "c": [0.5, 0.5, 0.6]})
+    ax = plots.plot_scores_box(table, models=["c", "a"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["c", "a"]
+
+
+def test_plot_scores_box_validates():
+    table = pd.DataFrame({"a": [0.7, np.nan], "b": [0.6, 0.65]})
+    with pytest.raises(ValueError, match="missing or non-numeric"):
+        plots.plot_scores_box(table)
+    with pytest.raises(ValueError, match="not in the score table"):
+        plots.plot_scores_box(table.fillna(0.5), models=["z"])
+    with pytest.raises(TypeError, match="score table"):
+        plots.plot_scores_box([0.1, 0.2])
+    with pytest.raises(ValueError, match="no rows"):
+        plots.plot_scores_box(table.iloc[:0])
+
+
+# --------------------------------------------------------------------------- CD diagram
+
+
+@pytest.mark.parametrize(
+    "ranks, cd, expected",
+    [
+        # worked by hand: sorted ranks a=1.0, b=1.5, c=3.5; only |a-b| <= 1
+        ({"a": 1.0, "b": 1.5, "c": 3.5}, 1.0, [["a", "b"]]),
+        # overlapping groups (Demsar 2006, Fig. 1 pattern): {a,b,c} and {c,d}
+        ({"a": 1.0, "b": 1.6, "c": 2.0, "d": 2.9}, 1.0, [["a", "b", "c"], ["c", "d"]]),
+        # everything within CD: one group
+        ({"a": 1.0, "b": 2.0, "c": 3.0}, 5.0, [["a", "b", "c"]]),
+        # CD = 0: no groups unless ranks tie exactly
+        ({"a": 1.0, "b": 2.0, "c": 2.0}, 0.0, [["b", "c"]]),
+    ],
+)
+def test_cd_cliques(ranks, cd, expected):
+    assert plots.cd_cliques(ranks, cd) == expected
+
+
+def test_cd_cliques_validates():
+    with pytest.raises(ValueError, match="critical_difference"):
+        plots.cd_cliques({"a": 1.0, "b": 2.0}, -1.0)
+    with pytest.raises(ValueError, match="NaN"):
+        plots.cd_cliques({"a": 1.0, "b": np.nan}, 1.0)
+
+
+def test_plot_critical_difference_artists():
+    ranks = {"a": 1.2, "b": 1.9, "c": 2.9, "d": 4.0}
+    res = SimpleNamespace(average_ranks=ranks, critical_difference=0.8, n_splits=50, pvalue=1e-4)
+    ax = plots.plot_critical_difference(res)
+    texts = [t.get_text() for t in ax.texts]
+    for m, r in ranks.items():
+        assert f"{m} ({r:.2f})" in texts
+    assert "CD = 0.80" in texts
+    assert [str(t) for t in range(1, 5)] == [t for t in texts if t.isdigit()]
+    # cliques: {a, b} (0.7 <= 0.8), {b, c}? no (1.0 > 0.8); {c}, {d} alone -> one bar of width 4
+    thick = [ln for ln in ax.lines if ln.get_linewidth() == 4]
+    assert len(thick) == 1
+    assert_allclose(thick[0].get_xdata(), [1.2 - 0.03, 1.9 + 0.03])
+    assert "N = 50" in ax.get_title() and "Friedman p" in ax.get_title()
+
+
+def test_plot_critical_difference_uses_model_colours():
+    ranks = pd.Series({"x": 2.0, "y": 1.0})
+    colors = {"x": "#000001", "y": "#000002"}
+    ax = plots.plot_critical_difference(
+        SimpleNamespace(average_ranks=ranks, critical_difference=2.0), colors=colors
+    )
+    label_colors = {t.get_text(): to_hex(t.get_color()) for t in ax.texts}
+    assert label_colors["y (1.00)"] == "#000002"
+    assert label_colors["x (2.00)"] == "#000001"
+
+
+def test_plot_critical_difference_validates():
+    with pytest.raises(TypeError, match="FriedmanResult"):
+        plots.plot_critical_difference(SimpleNamespace(average_ranks={"a": 1}))
+    with pytest.raises(ValueError, match="at least 2 models"):
+        plots.plot_critical_difference(
+            SimpleNamespace(average_ranks={"a": 1.0}, critical_difference=1.0)
+        )
+
+
+def test_plot_critical_difference_from_score_table():
+    stats = pytest.importorskip("clfcompare.stats")
+    res = make_results()
+    fr = stats.friedman_nemenyi(res.score_table())
+    ax = plots.plot_critical_difference(res)
+    names = [t.get_text().split(" (")[0] for t in ax.texts if " (" in t.get_text()]
+    assert sorted(names) == sorted(res.models)
+    assert f"CD = {fr.critical_difference:.2f}" in [t.get_text() for t in ax.texts]
