@@ -726,7 +726,7 @@ def _ranks_and_cd(result, alpha):
     ranks.index = [str(i) for i in ranks.index]
     if len(ranks) < 2:
         raise ValueError(f"a CD diagram needs at least 2 models, got {len(ranks)}")
-    n = getattr(result, "n_splits", None) or getattr(result, "n_datasets", None)
+    n = getattr(result, "n_blocks", None) or getattr(result, "n_splits", None)
     pvalue = getattr(result, "pvalue", None)
     return ranks, float(cd), n, pvalue
 

@@ -400,7 +400,7 @@ def test_cd_cliques_validates():
 
 def test_plot_critical_difference_artists():
     ranks = {"a": 1.2, "b": 1.9, "c": 2.9, "d": 4.0}
-    res = SimpleNamespace(average_ranks=ranks, critical_difference=0.8, n_splits=50, pvalue=1e-4)
+    res = SimpleNamespace(average_ranks=ranks, critical_difference=0.8, n_blocks=50, pvalue=1e-4)
     ax = plots.plot_critical_difference(res)
     texts = [t.get_text() for t in ax.texts]
     for m, r in ranks.items():

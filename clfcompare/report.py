@@ -1,0 +1,698 @@
+"""A markdown report of a classifier comparison, with its figures as PNG files beside it.
+
+:func:`write_report` turns a :class:`~clfcompare.trials.TrialResults` into ``report.md``: the data,
+the models and their settings, mean ± sd of every score per model, the pairwise significance
+table of :func:`clfcompare.stats.compare` (Nadeau–Bengio corrected t-test, Holm-adjusted, with
+the Bayesian correlated t-test's probabilities), the Friedman/Nemenyi ranking, a plain-words
+answer to "are these two models different here?" (by default the MSE and CE networks), the
+machine, the library versions and the timings.
+
+The pieces are small functions that tests and scripts can call on their own:
+:func:`summary_table`, :func:`markdown_table`, :func:`contrast_paragraph`,
+:func:`describe_machine`,
+:func:`library_versions`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+import platform
+import re
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "write_report",
+    "summary_table",
+    "markdown_table",
+    "contrast_paragraph",
+    "find_contrast",
+    "pair_row",
+    "describe_machine",
+    "library_versions",
+]
+
+_LIBRARIES = (
+    "clfcompare",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "pandas",
+    "torch",
+    "statsmodels",
+    "matplotlib",
+)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _check_results(results):
+    for attr in ("scores", "models", "scoring"):
+        if not hasattr(results, attr):
+            raise TypeError(
+                f"expected a TrialResults (with .scores, .models, .scoring), got "
+                f"{type(results).__name__} without .{attr}"
+            )
+    scores = results.scores
+    if not isinstance(scores, pd.DataFrame):
+        raise TypeError(f"results.scores must be a DataFrame, got {type(scores).__name__}")
+    if scores.shape[0] == 0:
+        raise ValueError("results hold no finished trials")
+    return scores
+
+
+def summary_table(results, metric="accuracy"):
+    """Mean, standard deviation and range of a score per model over all trials.
+
+    For model :math:`m` with per-trial scores :math:`s_1, \\dots, s_J`,
+
+    .. math::
+        \\bar s = \\frac{1}{J} \\sum_j s_j, \\qquad
+        \\mathrm{sd} = \\sqrt{\\frac{1}{J - 1} \\sum_j (s_j - \\bar s)^2}
+
+    (the sample standard deviation, ``ddof=1``; NaN for a single trial).
+
+    Parameters
+    ----------
+    results : TrialResults
+    metric : str, default="accuracy"
+        A column of ``results.scores``.
+
+    Returns
+    -------
+    table : DataFrame
+        Index ``model`` (in ``results.models`` order), columns ``mean``, ``sd``, ``min``,
+        ``median``, ``max``, ``n_trials``, ``fit_time_mean`` (seconds per trial),
+        ``fit_time_total``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import pandas as pd
+    >>> from clfcompare.report import summary_table
+    >>> scores = pd.DataFrame({"model": ["a", "a", "b", "b"], "split": [0, 1, 0, 1],
+    ...                        "fit_time": [1.0, 1.0, 2.0, 2.0],
+    ...                        "accuracy": [0.5, 0.7, 0.8, 0.8]})
+    >>> res = SimpleNamespace(scores=scores, models=("a", "b"), scoring=("accuracy",))
+    >>> summary_table(res)[["mean", "sd"]].round(4)
+           mean      sd
+    model
+    a       0.6  0.1414
+    b       0.8  0.0000
+    """
+    scores = _check_results(results)
+    if metric not in scores.columns:
+        raise ValueError(
+            f"metric {metric!r} is not a score of these results; available: "
+            f"{list(results.scoring)}"
+        )
+    models = [m for m in results.models if m in set(scores["model"])]
+    g = scores.groupby("model", sort=False)
+    table = pd.DataFrame(
+        {
+            "mean": g[metric].mean(),
+            "sd": g[metric].std(ddof=1),
+            "min": g[metric].min(),
+            "median": g[metric].median(),
+            "max": g[metric].max(),
+            "n_trials": g[metric].size(),
+            "fit_time_mean": g["fit_time"].mean(),
+            "fit_time_total": g["fit_time"].sum(),
+        }
+    ).loc[models]
+    table.index.name = "model"
+    return table
+
+
+def _fmt(value, digits=3):
+    if value is None:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if math.isnan(v):
+            return "–"
+        if v != 0 and abs(v) < 10 ** (-digits):
+            return f"{v:.2e}"
+        return f"{v:.{digits}f}"
+    return str(value)
+
+
+def markdown_table(df, *, digits=3, index=True):
+    """A DataFrame as a GitHub-flavoured markdown table.
+
+    Floats get ``digits`` decimals (tiny ones scientific notation), NaN shows as "–",
+    booleans as yes/no; ``|`` in cells is escaped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from clfcompare.report import markdown_table
+    >>> print(markdown_table(pd.DataFrame({"x": [0.12345], "ok": [True]}), index=False))
+    | x | ok |
+    | --- | --- |
+    | 0.123 | yes |
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"markdown_table needs a DataFrame, got {type(df).__name__}")
+    frame = df.reset_index() if index else df
+    header = [str(c) for c in frame.columns]
+    rows = [[_fmt(v, digits) for v in row] for row in frame.itertuples(index=False, name=None)]
+
+    def line(cells):
+        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+    out = [line(header), "| " + " | ".join("---" for _ in header) + " |"]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- MSE vs CE
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def find_contrast(models, tokens=("mse", "ce")):
+    """The pair of models whose names contain the tokens (default: the MSE and the CE model).
+
+    Names are split into lower-case alphanumeric tokens (``"mlp_mse"`` → ``mlp``, ``mse``);
+    exactly one model must carry each token. Returns ``None`` otherwise.
+
+    Examples
+    --------
+    >>> from clfcompare.report import find_contrast
+    >>> find_contrast(["gaussian", "MLP (MSE)", "MLP (CE)"])
+    ('MLP (MSE)', 'MLP (CE)')
+    >>> find_contrast(["a", "b"]) is None
+    True
+    """
+    found = []
+    for tok in tokens:
+        hits = [m for m in models if tok in _TOKEN.findall(str(m).lower())]
+        if len(hits) != 1:
+            return None
+        found.append(hits[0])
+    if len(set(found)) != len(found):
+        return None
+    return tuple(found)
+
+
+def pair_row(pairwise, model_a, model_b):
+    """The row of a :func:`clfcompare.stats.compare` table for ``model_a`` vs ``model_b``.
+
+    If the table holds the pair the other way round, the row is flipped to read as
+    ``model_a - model_b``: the difference, its CI and the statistic change sign and the two
+    "better" probabilities swap; p-values are symmetric.
+
+    Returns
+    -------
+    row : dict
+    """
+    if not isinstance(pairwise, pd.DataFrame):
+        raise TypeError(f"pairwise must be a compare() DataFrame, got {type(pairwise).__name__}")
+    needed = {"model_a", "model_b", "mean_difference", "pvalue", "pvalue_adjusted"}
+    if not needed <= set(pairwise.columns):
+        raise ValueError(
+            f"pairwise lacks compare() columns {sorted(needed - set(pairwise.columns))}"
+        )
+    fwd = pairwise[(pairwise["model_a"] == model_a) & (pairwise["model_b"] == model_b)]
+    rev = pairwise[(pairwise["model_a"] == model_b) & (pairwise["model_b"] == model_a)]
+    if len(fwd) == 1:
+        return dict(fwd.iloc[0])
+    if len(rev) == 1:
+        r = dict(rev.iloc[0])
+        r.update(
+            model_a=model_a,
+            model_b=model_b,
+            mean_difference=-r["mean_difference"],
+            ci_low=-r["ci_high"],
+            ci_high=-r["ci_low"],
+            statistic=-r["statistic"],
+            prob_a_better=r["prob_b_better"],
+            prob_b_better=r["prob_a_better"],
+        )
+        return r
+    raise ValueError(f"the comparison table has no row for {model_a!r} vs {model_b!r}")
+
+
+def contrast_paragraph(
+    results, model_a, model_b, *, metric="accuracy", alpha=0.05, rope=0.01, pairwise=None
+):
+    """A plain-words answer to "is ``model_a`` different from ``model_b`` here?".
+
+    Reads the pair's row of :func:`clfcompare.stats.compare`: the Nadeau–Bengio corrected
+    repeated-CV t-test (the variance of the per-split differences :math:`d_j` inflated for the
+    overlap of training sets, :math:`\\hat\\sigma^2 (1/J + n_{test}/n_{train})`), its p-value
+    adjusted over all pairs of the table (Holm), and the Bayesian correlated t-test with a
+    region of practical equivalence :math:`|\\Delta| \\le` ``rope``.
+
+    Parameters
+    ----------
+    results : TrialResults
+    model_a, model_b : str
+        The two models; differences are ``a - b``.
+    metric : str, default="accuracy"
+    alpha : float, default=0.05
+        Significance level for the verdict (applied to the adjusted p-value).
+    rope : float, default=0.01
+        Half-width of the region of practical equivalence (in units of ``metric``).
+    pairwise : DataFrame, default=None
+        A :func:`clfcompare.stats.compare` table of these results (computed when None, over all
+        pairs of ``results.models`` with Holm's adjustment).
+
+    Returns
+    -------
+    text : str
+        A markdown paragraph.
+
+    References
+    ----------
+    C. Nadeau and Y. Bengio, "Inference for the generalization error", Machine Learning 52, 2003.
+    A. Benavoli, G. Corani, J. Demšar, M. Zaffalon, "Time for a change: a tutorial for comparing
+    multiple classifiers through Bayesian analysis", JMLR 18, 2017.
+    """
+    scores = _check_results(results)
+    if pairwise is None:
+        from clfcompare.stats import compare
+
+        pairwise = compare(results, metric=metric, rope=rope, alpha=alpha)
+    r = pair_row(pairwise, model_a, model_b)
+    n_pairs = len(pairwise)
+    mean_a = float(scores.loc[scores["model"] == model_a, metric].mean())
+    mean_b = float(scores.loc[scores["model"] == model_b, metric].mean())
+    n_splits = int(scores.loc[scores["model"] == model_a, "split"].nunique())
+    diff = float(r["mean_difference"])
+    ci = ""
+    if np.isfinite(r.get("ci_low", np.nan)) and np.isfinite(r.get("ci_high", np.nan)):
+        ci = f" (95% CI {r['ci_low']:+.3f} to {r['ci_high']:+.3f})"
+    first = (
+        f"Over {n_splits} paired splits, **{model_a}** has mean {metric} {mean_a:.3f} and "
+        f"**{model_b}** {mean_b:.3f}: a difference of {diff:+.3f}{ci} ({model_a} − {model_b})."
+    )
+    p, p_adj = float(r["pvalue"]), float(r["pvalue_adjusted"])
+    adj = f"Holm-adjusted over the {n_pairs} pairs" if n_pairs > 1 else "one comparison"
+    if p_adj < alpha:
+        better, worse = (model_a, model_b) if diff > 0 else (model_b, model_a)
+        verdict = (
+            f"**Yes.** The corrected t-test finds the difference significant "
+            f"(t = {r['statistic']:.2f}, p = {p:.3g}; {adj}: p = {p_adj:.3g} < α = {alpha}): "
+            f"{better} is more accurate than {worse} on this data."
+        )
+    else:
+        verdict = (
+            f"**No significant difference.** The corrected t-test does not reject equal "
+            f"expected {metric} (t = {r['statistic']:.2f}, p = {p:.3g}; {adj}: "
+            f"p = {p_adj:.3g} ≥ α = {alpha}): the gap is within what the split-to-split "
+            f"variation of repeated cross-validation produces."
+        )
+    pa, pe, pb = (float(r[k]) for k in ("prob_a_better", "prob_equivalent", "prob_b_better"))
+    probs = (
+        f"The Bayesian correlated t-test (ROPE ±{rope}) gives P({model_a} better) = {pa:.3f}, "
+        f"P(practically equivalent) = {pe:.3f}, P({model_b} better) = {pb:.3f}."
+    )
+    outcomes = [
+        (pa, f"{model_a} is better by more than {rope}"),
+        (pe, f"the two are practically equivalent (within ±{rope})"),
+        (pb, f"{model_b} is better by more than {rope}"),
+    ]
+    best = max(outcomes, key=lambda x: x[0])
+    if best[0] >= 0.95:
+        bayes_words = f"With posterior probability {best[0]:.3f}, {best[1]}."
+    else:
+        bayes_words = (
+            f"No outcome reaches posterior probability 0.95; the most probable is that "
+            f"{best[1]} ({best[0]:.3f})."
+        )
+    return " ".join([first, verdict, probs, bayes_words])
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def library_versions(names=_LIBRARIES):
+    """Installed versions of the libraries a result depends on, plus Python's.
+
+    Returns
+    -------
+    versions : dict ``{name: version}`` ("not installed" where missing)
+    """
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def describe_machine(device=None):
+    """The machine a study ran on: OS, CPU, cores, torch threads and the accelerator.
+
+    Parameters
+    ----------
+    device : str, default=None
+        The device the models were asked to use (e.g. ``"auto"``, ``"cpu"``, ``"cuda"``),
+        reported as given alongside what torch sees.
+
+    Returns
+    -------
+    info : dict ``{field: value}``
+    """
+    info = {
+        "platform": platform.platform(),
+        "cpu": _cpu_name(),
+        "cpu cores (os.cpu_count)": os.cpu_count(),
+    }
+    try:
+        import torch
+
+        info["torch threads"] = torch.get_num_threads()
+        if torch.cuda.is_available():
+            info["cuda devices"] = ", ".join(
+                torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())
+            )
+        else:
+            info["cuda devices"] = "none visible to torch"
+    except ImportError:  # pragma: no cover - torch is a dependency
+        info["cuda devices"] = "torch not installed"
+    if device is not None:
+        info["device requested"] = str(device)
+    return info
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def _slug(text):
+    s = re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+    return s or "figure"
+
+
+def _describe(value):
+    """Markdown for a description: a string as is, a mapping as a two-column table."""
+    if value is None:
+        return "_Not described._"
+    if isinstance(value, Mapping):
+        df = pd.DataFrame(
+            {"": list(value.keys()), "description": [str(v) for v in value.values()]}
+        )
+        return markdown_table(df, index=False)
+    return str(value)
+
+
+def _kv_table(mapping, key="item", value="value"):
+    df = pd.DataFrame({key: [str(k) for k in mapping], value: list(mapping.values())})
+    return markdown_table(df, index=False)
+
+
+def _design(results):
+    scores = results.scores
+    n_splits = int(scores["split"].nunique())
+    repeats = int(scores["repeat"].nunique()) if "repeat" in scores else 1
+    folds = int(scores["fold"].nunique()) if "fold" in scores else n_splits
+    n_train = scores["n_train"]
+    n_test = scores["n_test"]
+
+    def rng(s):
+        lo, hi = int(s.min()), int(s.max())
+        return str(lo) if lo == hi else f"{lo}–{hi}"
+
+    return (
+        f"{n_splits} train/test splits ({repeats} repeat(s) × {folds} fold(s)), every model on "
+        f"the same splits (a paired design); {rng(n_train)} training and {rng(n_test)} test "
+        f"rows per split."
+    )
+
+
+def _save(fig, path):
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _standard_figures(results, metric, models_with_curves, alpha, friedman):
+    from clfcompare import plots
+
+    figs = {}
+    ax = plots.plot_scores_box(results, metric=metric)
+    figs["scores_box"] = (f"Test {metric} per model over all trials", ax.figure)
+    if friedman is not None:
+        ax = plots.plot_critical_difference(
+            friedman, alpha=alpha, colors=plots.model_colors(list(results.models))
+        )
+        figs["critical_difference"] = ("Critical-difference diagram (Friedman/Nemenyi)", ax.figure)
+    if models_with_curves:
+        fig = plots.plot_loss_curves(results, models=models_with_curves)
+        figs["loss_curves"] = ("Training loss per epoch (median and interquartile band)", fig)
+    return figs
+
+
+def write_report(
+    results,
+    out_dir,
+    *,
+    title="Classifier comparison",
+    data_description=None,
+    models_description=None,
+    machine_info=None,
+    timings=None,
+    figures=None,
+    metric="accuracy",
+    contrast="auto",
+    alpha=0.05,
+    rope=0.01,
+    standard_figures=True,
+    filename="report.md",
+):
+    """Write a markdown report of a comparison, with its figures as PNG files beside it.
+
+    Sections: data; models and settings; the design of the trials; mean ± sd of ``metric``
+    (and of every other score) per model; the pairwise table of
+    :func:`clfcompare.stats.compare` (corrected t-test, Holm-adjusted, with Bayesian
+    probabilities); the Friedman test with Nemenyi's critical difference (3 or more models);
+    a plain-words answer for ``contrast``; figures; machine, versions, timings.
+
+    Parameters
+    ----------
+    results : TrialResults
+    out_dir : str or Path
+        Folder for ``report.md`` and the PNGs; created if missing.
+    title : str
+    data_description : str or mapping, optional
+        Markdown text, or ``{field: value}`` shown as a table.
+    models_description : str or mapping, optional
+        Markdown text, or ``{model: settings}`` shown as a table.
+    machine_info : mapping, optional
+        ``{field: value}``; default :func:`describe_machine` of this process.
+    timings : mapping, optional
+        ``{phase: seconds}``, e.g. ``{"trials": 41.2, "figures": 3.1}``.
+    figures : mapping, optional
+        Extra figures ``{caption: matplotlib Figure}`` (e.g. the data, the decision regions),
+        saved as PNG and embedded after the standard ones. They are closed after saving.
+    metric : str, default="accuracy"
+        The score the tables and tests use.
+    contrast : "auto", (str, str) or None, default="auto"
+        The pair to answer "is A different from B?" for; "auto" picks the models named with
+        ``mse`` and ``ce`` (see :func:`find_contrast`), None skips the section.
+    alpha : float, default=0.05
+    rope : float, default=0.01
+        Region of practical equivalence of the Bayesian test.
+    standard_figures : bool, default=True
+        Draw the box plot, the CD diagram (3+ models) and the loss curves (if any).
+    filename : str, default="report.md"
+
+    Returns
+    -------
+    path : Path
+        The report file.
+    """
+    from clfcompare.stats import compare, friedman_nemenyi
+
+    scores = _check_results(results)
+    if metric not in scores.columns:
+        raise ValueError(
+            f"metric {metric!r} is not in the results' scores {list(results.scoring)}"
+        )
+    if not (0 < float(alpha) < 1):
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    models = [str(m) for m in results.models]
+    if contrast == "auto":
+        contrast = find_contrast(models)
+    elif contrast is not None:
+        if (
+            not isinstance(contrast, Sequence)
+            or isinstance(contrast, str)
+            or len(contrast) != 2
+            or any(m not in models for m in contrast)
+        ):
+            raise ValueError(f"contrast must be two of the models {models}, got {contrast!r}")
+        contrast = tuple(contrast)
+    if figures is not None and not isinstance(figures, Mapping):
+        raise TypeError(f"figures must be a mapping {{caption: Figure}}, got {type(figures)}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    lines = [f"# {title}", ""]
+    stamp = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    lines += [f"_Generated {stamp} by clfcompare._", ""]
+
+    lines += ["## Data", "", _describe(data_description), ""]
+    lines += ["## Models and settings", "", _describe(models_description), ""]
+    lines += ["## Design", "", _design(results), ""]
+
+    summary = summary_table(results, metric)
+    shown = summary.copy()
+    shown[f"mean ± sd {metric}"] = [
+        f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}"
+        for m, s in zip(summary["mean"], summary["sd"], strict=True)
+    ]
+    shown = shown[
+        [f"mean ± sd {metric}", "median", "min", "max", "n_trials", "fit_time_mean"]
+    ].rename(columns={"fit_time_mean": "fit s/trial"})
+    lines += [f"## Test {metric} per model", "", markdown_table(shown), ""]
+    others = [s for s in results.scoring if s != metric and s in scores.columns]
+    if others:
+        extra = pd.DataFrame(
+            {
+                s: [
+                    f"{r['mean']:.3f} ± {r['sd']:.3f}"
+                    for _, r in summary_table(results, s).iterrows()
+                ]
+                for s in others
+            },
+            index=summary.index,
+        )
+        lines += ["Other scores (mean ± sd):", "", markdown_table(extra), ""]
+
+    n_models = len(summary)
+    pairwise = None
+    if n_models >= 2:
+        pairwise = compare(results, metric=metric, rope=rope, alpha=alpha)
+        lines += [
+            "## Pairwise comparisons",
+            "",
+            "Every pair of models on the same splits: Nadeau–Bengio corrected repeated-CV "
+            "t-test (two-sided), p-values adjusted for multiple comparisons with Holm's method, "
+            f"and the Bayesian correlated t-test's probabilities (ROPE ±{rope}). "
+            "Differences are first model − second model.",
+            "",
+            markdown_table(_readable_pairwise(pairwise, alpha), index=False),
+            "",
+        ]
+
+    friedman = None
+    if n_models >= 3:
+        friedman = friedman_nemenyi(results.score_table(metric), alpha=alpha)
+        ranks = pd.Series(friedman.average_ranks, dtype=float).sort_values()
+        lines += [
+            "## Ranking of all models (Friedman test, Nemenyi post-hoc)",
+            "",
+            f"Friedman χ² = {friedman.statistic:.2f}, p = {friedman.pvalue:.3g}; Nemenyi "
+            f"critical difference CD = {friedman.critical_difference:.3f} "
+            f"(α = {alpha}): models whose average ranks differ by less are not significantly "
+            "different. Caution: the rows here are splits of one data set, not independent "
+            "data sets, so these rank tests are anti-conservative (Demšar 2006); the corrected "
+            "t-test above is the calibrated one.",
+            "",
+            markdown_table(
+                ranks.rename("average rank (1 = best)").to_frame().rename_axis("model")
+            ),
+            "",
+        ]
+
+    if contrast is not None and pairwise is not None:
+        a, b = contrast
+        lines += [
+            f"## Is {a} different from {b} here?",
+            "",
+            contrast_paragraph(
+                results, a, b, metric=metric, alpha=alpha, rope=rope, pairwise=pairwise
+            ),
+            "",
+        ]
+
+    all_figs = {}
+    if standard_figures:
+        curves = getattr(results, "loss_curves", None)
+        with_curves = (
+            [m for m in models if m in set(curves["model"])]
+            if isinstance(curves, pd.DataFrame) and len(curves)
+            else []
+        )
+        all_figs.update(_standard_figures(results, metric, with_curves, alpha, friedman))
+    for caption, fig in (figures or {}).items():
+        if not hasattr(fig, "savefig"):
+            raise TypeError(f"figure {caption!r} is not a matplotlib Figure: {type(fig).__name__}")
+        all_figs[_slug(caption)] = (str(caption), fig)
+    if all_figs:
+        lines += ["## Figures", ""]
+        for stem, (caption, fig) in all_figs.items():
+            name = f"{stem}.png"
+            _save(fig, out_dir / name)
+            lines += [f"### {caption}", "", f"![{caption}]({name})", ""]
+
+    info = dict(machine_info) if machine_info is not None else describe_machine()
+    lines += ["## Machine", "", _kv_table(info, "field", "value"), ""]
+    lines += ["## Versions", "", _kv_table(library_versions(), "library", "version"), ""]
+    timing_rows = dict(timings or {})
+    timing_rows["sum of per-trial fit times"] = float(summary["fit_time_total"].sum())
+    lines += [
+        "## Timings",
+        "",
+        _kv_table({k: float(v) for k, v in timing_rows.items()}, "phase", "seconds"),
+        "",
+    ]
+
+    path = out_dir / filename
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _readable_pairwise(pairwise, alpha):
+    """A compare() table with short, formatted columns for the report."""
+
+    def p3(v):
+        return f"{v:.3g}" if np.isfinite(v) else "–"
+
+    return pd.DataFrame(
+        {
+            "A": pairwise["model_a"],
+            "B": pairwise["model_b"],
+            "mean A − B": [f"{v:+.3f}" for v in pairwise["mean_difference"]],
+            "95% CI": [
+                f"{lo:+.3f} to {hi:+.3f}" if np.isfinite(lo) and np.isfinite(hi) else "–"
+                for lo, hi in zip(pairwise["ci_low"], pairwise["ci_high"], strict=True)
+            ],
+            "t": [f"{v:.2f}" for v in pairwise["statistic"]],
+            "p": [p3(v) for v in pairwise["pvalue"]],
+            "p (Holm)": [p3(v) for v in pairwise["pvalue_adjusted"]],
+            f"significant at {alpha}": pairwise["significant"].astype(bool),
+            "P(A better)": [f"{v:.3f}" for v in pairwise["prob_a_better"]],
+            "P(equivalent)": [f"{v:.3f}" for v in pairwise["prob_equivalent"]],
+            "P(B better)": [f"{v:.3f}" for v in pairwise["prob_b_better"]],
+            "verdict": pairwise["verdict"],
+        }
+    )

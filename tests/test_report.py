@@ -1,0 +1,341 @@
+"""Tests for clfcompare.report: the markdown report holds the right tables and numbers."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from clfcompare import report
+from clfcompare.stats import compare, friedman_nemenyi
+
+
+@dataclass
+class FakeResults:
+    """The TrialResults contract of docs/interfaces.md, with made-up numbers."""
+
+    scores: pd.DataFrame
+    predictions: pd.DataFrame
+    loss_curves: pd.DataFrame
+    models: tuple
+    scoring: tuple = ("accuracy", "balanced_accuracy")
+
+    def score_table(self, metric="accuracy"):
+        table = self.scores.pivot(index="split", columns="model", values=metric)
+        return table[list(self.models)]
+
+
+def make_results(offsets=None, n_splits=20, seed=0, with_curves=True):
+    offsets = offsets or {"gauss": 0.0, "mlp_mse": 0.05, "mlp_ce": 0.1}
+    rng = np.random.default_rng(seed)
+    shared = rng.normal(0, 0.02, n_splits)  # split effect common to all models (paired design)
+    rows = []
+    for m, off in offsets.items():
+        for s in range(n_splits):
+            acc = 0.6 + off + shared[s] + rng.normal(0, 0.01)
+            rows.append(
+                {
+                    "model": m,
+                    "split": s,
+                    "repeat": s // 5,
+                    "fold": s % 5,
+                    "n_train": 256,
+                    "n_test": 64,
+                    "fit_time": 0.5 + 0.01 * s,
+                    "accuracy": acc,
+                    "balanced_accuracy": acc - 0.01,
+                }
+            )
+    curves = pd.DataFrame(
+        [
+            {"model": m, "split": s, "epoch": e, "loss": (0.25 if "mse" in m else 1.4) / e}
+            for m in offsets
+            if with_curves and m.startswith("mlp")
+            for s in range(n_splits)
+            for e in range(1, 5)
+        ],
+        columns=["model", "split", "epoch", "loss"],
+    )
+    preds = pd.DataFrame(columns=["model", "split", "sample", "y_true", "y_pred"])
+    return FakeResults(pd.DataFrame(rows), preds, curves, tuple(offsets))
+
+
+def md_tables(text):
+    """Every markdown table of ``text`` as a list of DataFrames of strings."""
+    tables, block = [], []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            block.append([c.strip() for c in line.strip().strip("|").split(" | ")])
+        elif block:
+            tables.append(pd.DataFrame(block[2:], columns=block[0]))
+            block = []
+    return tables
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def test_summary_table_matches_numpy():
+    res = make_results()
+    table = report.summary_table(res)
+    assert list(table.index) == list(res.models)
+    for m in res.models:
+        acc = res.scores.loc[res.scores.model == m, "accuracy"].to_numpy()
+        fit = res.scores.loc[res.scores.model == m, "fit_time"].to_numpy()
+        # reference: numpy mean / sample sd (ddof=1) / median / range
+        assert_allclose(
+            table.loc[m, ["mean", "sd", "min", "median", "max"]].to_numpy(float),
+            [acc.mean(), acc.std(ddof=1), acc.min(), np.median(acc), acc.max()],
+            rtol=1e-12,
+        )
+        assert table.loc[m, "n_trials"] == 20
+        assert_allclose(table.loc[m, "fit_time_total"], fit.sum(), rtol=1e-12)
+
+
+def test_summary_table_validates():
+    res = make_results()
+    with pytest.raises(ValueError, match="metric 'f1'"):
+        report.summary_table(res, "f1")
+    with pytest.raises(TypeError, match="TrialResults"):
+        report.summary_table(pd.DataFrame())
+    empty = make_results()
+    empty.scores = empty.scores.iloc[:0]
+    with pytest.raises(ValueError, match="no finished trials"):
+        report.summary_table(empty)
+
+
+def test_markdown_table_formats_cells():
+    df = pd.DataFrame(
+        {"name": ["a|b", "c"], "x": [0.123456, np.nan], "n": [3, 4], "ok": [True, False]}
+    )
+    text = report.markdown_table(df, index=False, digits=2)
+    assert text.splitlines() == [
+        "| name | x | n | ok |",
+        "| --- | --- | --- | --- |",
+        "| a\\|b | 0.12 | 3 | yes |",
+        "| c | – | 4 | no |",
+    ]
+    assert report.markdown_table(pd.DataFrame({"x": [1e-7]}), index=False).endswith("1.00e-07 |")
+    with pytest.raises(TypeError, match="DataFrame"):
+        report.markdown_table([[1, 2]])
+
+
+@pytest.mark.parametrize(
+    "models, expected",
+    [
+        (["gauss", "mlp_mse", "mlp_ce"], ("mlp_mse", "mlp_ce")),
+        (["MLP (CE)", "MLP (MSE)"], ("MLP (MSE)", "MLP (CE)")),
+        (["mse-a", "mse-b", "ce"], None),  # two MSE models: ambiguous
+        (["gaussian_separate", "logistic"], None),  # "ce" only inside words does not count
+    ],
+)
+def test_find_contrast(models, expected):
+    assert report.find_contrast(models) == expected
+
+
+def test_pair_row_flips_a_reversed_pair():
+    res = make_results()
+    table = compare(res)
+    fwd = report.pair_row(table, "mlp_mse", "mlp_ce")
+    rev = report.pair_row(table, "mlp_ce", "mlp_mse")
+    assert_allclose(rev["mean_difference"], -fwd["mean_difference"], rtol=1e-12)
+    assert_allclose([rev["ci_low"], rev["ci_high"]], [-fwd["ci_high"], -fwd["ci_low"]])
+    assert_allclose(rev["prob_a_better"], fwd["prob_b_better"])
+    assert_allclose(rev["pvalue_adjusted"], fwd["pvalue_adjusted"])
+    with pytest.raises(ValueError, match="no row"):
+        report.pair_row(table, "mlp_ce", "nope")
+
+
+def test_contrast_paragraph_says_yes_for_a_clear_difference():
+    res = make_results()
+    row = report.pair_row(compare(res), "mlp_mse", "mlp_ce")
+    assert row["pvalue_adjusted"] < 0.05  # the set-up: CE is 0.05 better on every split
+    text = report.contrast_paragraph(res, "mlp_mse", "mlp_ce")
+    assert "**Yes.**" in text
+    assert "mlp_ce is more accurate than mlp_mse" in text
+    assert f"{row['mean_difference']:+.3f}" in text
+    assert f"p = {row['pvalue_adjusted']:.3g}" in text
+    assert f"P(mlp_ce better) = {row['prob_b_better']:.3f}" in text
+
+
+def test_contrast_paragraph_says_no_for_equal_models():
+    res = make_results({"gauss": 0.0, "mlp_mse": 0.0, "mlp_ce": 0.0}, seed=3)
+    row = report.pair_row(compare(res), "mlp_mse", "mlp_ce")
+    assert row["pvalue_adjusted"] >= 0.05
+    text = report.contrast_paragraph(res, "mlp_mse", "mlp_ce")
+    assert "**No significant difference.**" in text
+    assert "**Yes.**" not in text
+
+
+def test_describe_machine_and_versions():
+    info = report.describe_machine(device="cpu")
+    assert info["device requested"] == "cpu"
+    assert info["cpu cores (os.cpu_count)"] >= 1
+    versions = report.library_versions()
+    import numpy
+    import sklearn
+
+    assert versions["numpy"] == numpy.__version__
+    assert versions["scikit-learn"] == sklearn.__version__
+    assert report.library_versions(["no-such-package-xyz"])["no-such-package-xyz"] == (
+        "not installed"
+    )
+
+
+# --------------------------------------------------------------------------- write_report
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    res = make_results()
+    out = tmp_path_factory.mktemp("report")
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    path = report.write_report(
+        res,
+        out,
+        title="HW4 test study",
+        data_description="4-class curve data",
+        models_description={"gauss": "Gaussian, shared", "mlp_mse": "MLP, MSE loss"},
+        machine_info={"host": "test-box", "device": "cpu"},
+        timings={"trials": 12.5, "figures": 1.25},
+        figures={"The curve data": fig},
+    )
+    return res, out, path, path.read_text(encoding="utf-8")
+
+
+def test_report_files(written):
+    _, out, path, _ = written
+    assert path == out / "report.md"
+    for name in ("scores_box", "critical_difference", "loss_curves", "the_curve_data"):
+        png = out / f"{name}.png"
+        assert png.is_file()
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_sections(written):
+    _, _, _, text = written
+    assert text.startswith("# HW4 test study\n")
+    for heading in (
+        "## Data",
+        "## Models and settings",
+        "## Design",
+        "## Test accuracy per model",
+        "## Pairwise comparisons",
+        "## Ranking of all models",
+        "## Is mlp_mse different from mlp_ce here?",
+        "## Figures",
+        "## Machine",
+        "## Versions",
+        "## Timings",
+    ):
+        assert heading in text
+    assert "4-class curve data" in text
+    assert "20 train/test splits (4 repeat(s) × 5 fold(s))" in text
+    for png in ("scores_box.png", "critical_difference.png", "loss_curves.png"):
+        assert f"]({png})" in text
+
+
+def test_report_summary_table_numbers(written):
+    res, _, _, text = written
+    tables = md_tables(text)
+    summary = next(t for t in tables if "mean ± sd accuracy" in t.columns)
+    assert list(summary["model"]) == list(res.models)
+    for _, row in summary.iterrows():
+        acc = res.scores.loc[res.scores.model == row["model"], "accuracy"].to_numpy()
+        assert row["mean ± sd accuracy"] == f"{acc.mean():.3f} ± {acc.std(ddof=1):.3f}"
+        assert row["n_trials"] == "20"
+    other = next(t for t in tables if "balanced_accuracy" in t.columns)
+    bal = res.scores.loc[res.scores.model == "gauss", "balanced_accuracy"].to_numpy()
+    assert other.loc[0, "balanced_accuracy"] == f"{bal.mean():.3f} ± {bal.std(ddof=1):.3f}"
+
+
+def test_report_pairwise_table_is_compares(written):
+    res, _, _, text = written
+    expected = compare(res)
+    table = next(t for t in md_tables(text) if "p (Holm)" in t.columns)
+    assert len(table) == 3  # every pair of 3 models
+    for (_, got), (_, ref) in zip(table.iterrows(), expected.iterrows(), strict=True):
+        assert (got["A"], got["B"]) == (ref.model_a, ref.model_b)
+        assert got["mean A − B"] == f"{ref.mean_difference:+.3f}"
+        assert got["p"] == f"{ref.pvalue:.3g}"
+        assert got["p (Holm)"] == f"{ref.pvalue_adjusted:.3g}"
+        assert got["P(A better)"] == f"{ref.prob_a_better:.3f}"
+        assert got["P(B better)"] == f"{ref.prob_b_better:.3f}"
+        assert got["verdict"] == ref.verdict
+
+
+def test_report_friedman_numbers(written):
+    res, _, _, text = written
+    fr = friedman_nemenyi(res.score_table())
+    assert f"CD = {fr.critical_difference:.3f}" in text
+    ranks = next(t for t in md_tables(text) if "average rank (1 = best)" in t.columns)
+    assert list(ranks["model"]) == list(fr.average_ranks.sort_values().index)
+
+
+def test_report_machine_and_timings(written):
+    _, _, _, text = written
+    tables = md_tables(text)
+    machine = next(t for t in tables if list(t.columns) == ["field", "value"])
+    assert dict(zip(machine["field"], machine["value"], strict=True)) == {
+        "host": "test-box",
+        "device": "cpu",
+    }
+    timings = next(t for t in tables if list(t.columns) == ["phase", "seconds"])
+    got = dict(zip(timings["phase"], timings["seconds"], strict=True))
+    assert got["trials"] == "12.500"
+    assert got["figures"] == "1.250"
+    assert got["sum of per-trial fit times"] == f"{3 * sum(0.5 + 0.01 * s for s in range(20)):.3f}"
+    versions = next(t for t in tables if list(t.columns) == ["library", "version"])
+    assert {"python", "numpy", "torch", "scikit-learn"} <= set(versions["library"])
+
+
+def test_report_two_models_without_curves(tmp_path):
+    res = make_results({"a": 0.0, "b": 0.02}, with_curves=False)
+    path = report.write_report(res, tmp_path, contrast=("b", "a"))
+    text = path.read_text(encoding="utf-8")
+    assert "## Pairwise comparisons" in text
+    assert "## Ranking of all models" not in text  # Friedman needs 3+ models
+    assert "## Is b different from a here?" in text
+    assert not (tmp_path / "critical_difference.png").exists()
+    assert not (tmp_path / "loss_curves.png").exists()
+    assert (tmp_path / "scores_box.png").exists()
+
+
+def test_report_contrast_none_and_no_figures(tmp_path):
+    res = make_results()
+    path = report.write_report(res, tmp_path, contrast=None, standard_figures=False)
+    text = path.read_text(encoding="utf-8")
+    assert "different from" not in text
+    assert "## Figures" not in text
+    assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["report.md"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        ({"metric": "f1"}, ValueError, "metric 'f1'"),
+        ({"contrast": ("gauss", "nope")}, ValueError, "contrast must be two of"),
+        ({"contrast": "gauss"}, ValueError, "contrast must be two of"),
+        ({"alpha": 1.5}, ValueError, "alpha"),
+        ({"figures": ["x"]}, TypeError, "figures must be a mapping"),
+        ({"figures": {"bad": 3}}, TypeError, "not a matplotlib Figure"),
+    ],
+)
+def test_write_report_validates(tmp_path, kwargs, err, match):
+    with pytest.raises(err, match=match):
+        report.write_report(make_results(), tmp_path, standard_figures=False, **kwargs)
+
+
+def test_write_report_rejects_non_results(tmp_path):
+    with pytest.raises(TypeError, match="TrialResults"):
+        report.write_report({"scores": None}, tmp_path)
