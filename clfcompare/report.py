@@ -101,11 +101,9 @@ def summary_table(results, metric="accuracy"):
     ...                        "fit_time": [1.0, 1.0, 2.0, 2.0],
     ...                        "accuracy": [0.5, 0.7, 0.8, 0.8]})
     >>> res = SimpleNamespace(scores=scores, models=("a", "b"), scoring=("accuracy",))
-    >>> summary_table(res)[["mean", "sd"]].round(4)
-           mean      sd
-    model
-    a       0.6  0.1414
-    b       0.8  0.0000
+    >>> table = summary_table(res)
+    >>> table["mean"].round(4).to_dict(), table["sd"].round(4).to_dict()
+    ({'a': 0.6, 'b': 0.8}, {'a': 0.1414, 'b': 0.0})
     """
     scores = _check_results(results)
     if metric not in scores.columns:
