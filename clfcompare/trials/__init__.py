@@ -1,0 +1,15 @@
+"""Repeated cross-validation trials of many models on the same splits, with a durable store.
+
+Public names: :func:`run_trials`, :class:`TrialResults`, :func:`load_results`.
+
+A *trial* is one model fitted on one training split and scored on its test split. Every model
+sees the same materialised splits (a paired design, which the significance tests in
+:mod:`clfcompare.stats` assume). With ``store="run.sqlite"`` every finished trial is committed
+to an SQLite file as it finishes; running again resumes, and :func:`load_results` reads the
+tables back.
+"""
+
+from clfcompare.trials._results import TrialResults
+from clfcompare.trials._runner import load_results, run_trials
+
+__all__ = ["run_trials", "TrialResults", "load_results"]

@@ -1,0 +1,389 @@
+"""`run_trials`: every model on the same repeated cross-validation splits."""
+
+from __future__ import annotations
+
+import sys
+import time
+from numbers import Integral
+
+import joblib
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import get_scorer, get_scorer_names
+from sklearn.model_selection import (
+    RepeatedKFold,
+    RepeatedStratifiedKFold,
+    StratifiedKFold,
+)
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import check_consistent_length, indexable
+from tqdm.auto import tqdm
+
+from clfcompare.trials._results import Trial, TrialResults, build_frames, results_from_store
+from clfcompare.trials._store import (
+    TrialStore,
+    as_label_array,
+    hash_data,
+    hash_splits,
+    model_fingerprint,
+)
+
+
+# --------------------------------------------------------------------------- validation
+def _check_models(models):
+    if not isinstance(models, dict):
+        raise TypeError(
+            f"models must be a dict mapping names to estimators, got {type(models).__name__}"
+        )
+    if not models:
+        raise ValueError("models must hold at least one estimator, got an empty dict")
+    for name, est in models.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"model names must be non-empty str, got {name!r}")
+        if isinstance(est, type):
+            raise TypeError(
+                f"models[{name!r}] is the class {est.__name__}, not an estimator instance; "
+                f"use {est.__name__}()"
+            )
+        if not (callable(getattr(est, "fit", None)) and callable(getattr(est, "predict", None))):
+            raise TypeError(
+                f"models[{name!r}] must be an estimator with fit and predict, "
+                f"got {type(est).__name__}"
+            )
+        if not callable(getattr(est, "get_params", None)):
+            raise TypeError(
+                f"models[{name!r}] must implement get_params (the sklearn estimator API), "
+                f"got {type(est).__name__}"
+            )
+    return tuple(models)
+
+
+def _check_scoring(scoring):
+    if isinstance(scoring, str):
+        scoring = (scoring,)
+    if not isinstance(scoring, (tuple, list)) or not scoring:
+        raise TypeError(
+            f"scoring must be a scorer name or a non-empty tuple of names, got {scoring!r}"
+        )
+    for name in scoring:
+        if not isinstance(name, str):
+            raise TypeError(f"scoring names must be str, got {name!r}")
+        try:
+            get_scorer(name)
+        except ValueError:
+            raise ValueError(
+                f"unknown scoring {name!r}; expected a name from "
+                "sklearn.metrics.get_scorer_names(), e.g. "
+                f"{[n for n in get_scorer_names() if 'accuracy' in n]}"
+            ) from None
+    if len(set(scoring)) != len(scoring):
+        raise ValueError(f"scoring names must be unique, got {tuple(scoring)}")
+    return tuple(scoring)
+
+
+def _make_cv(cv, random_state):
+    if cv is None:
+        return RepeatedStratifiedKFold(n_splits=5, n_repeats=10, random_state=random_state)
+    if isinstance(cv, bool) or (isinstance(cv, Integral) and cv < 2):
+        raise ValueError(f"an integer cv must be >= 2 (number of folds), got {cv!r}")
+    if isinstance(cv, Integral):
+        return StratifiedKFold(
+            n_splits=int(cv), shuffle=random_state is not None, random_state=random_state
+        )
+    if isinstance(cv, str) or not hasattr(cv, "__iter__") and not hasattr(cv, "split"):
+        raise TypeError(
+            "cv must be None, an int, an sklearn splitter or an iterable of (train, test) "
+            f"index arrays, got {type(cv).__name__}"
+        )
+    return cv
+
+
+def _materialise_splits(cv, X, y, n_samples):
+    pairs = cv.split(X, y) if callable(getattr(cv, "split", None)) else cv
+    splits = []
+    for s, pair in enumerate(pairs):
+        try:
+            train, test = pair
+        except (TypeError, ValueError):
+            raise ValueError(f"cv split {s} is not a (train, test) pair") from None
+        train, test = np.asarray(train), np.asarray(test)
+        for what, idx in (("train", train), ("test", test)):
+            if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
+                raise ValueError(
+                    f"cv split {s}: {what} indices must be a non-empty 1-D integer array, "
+                    f"got shape {idx.shape} dtype {idx.dtype}"
+                )
+            if idx.min() < 0 or idx.max() >= n_samples:
+                raise ValueError(
+                    f"cv split {s}: {what} indices must lie in [0, {n_samples}), "
+                    f"got [{idx.min()}, {idx.max()}]"
+                )
+        splits.append((train.astype(np.intp), test.astype(np.intp)))
+    if not splits:
+        raise ValueError("cv produced no splits")
+    return splits
+
+
+def repeat_fold(cv, n_splits):
+    """Repeat and fold number of every split (see :class:`TrialResults`)."""
+    s = np.arange(n_splits)
+    if isinstance(cv, (RepeatedKFold, RepeatedStratifiedKFold)):
+        per = cv.get_n_splits() // cv.n_repeats
+        return s // per, s % per
+    return np.zeros(n_splits, dtype=int), s
+
+
+# --------------------------------------------------------------------------- workers
+def _loss_curve(est):
+    curve = getattr(est, "loss_curve_", None)
+    if curve is None and hasattr(est, "steps"):  # a Pipeline: its final estimator
+        curve = getattr(est.steps[-1][1], "loss_curve_", None)
+    if curve is None:
+        return None
+    curve = np.asarray(curve, dtype=float)
+    if curve.ndim != 1:
+        raise ValueError(f"loss_curve_ must be 1-D, got shape {curve.shape}")
+    return curve if curve.size else None
+
+
+def _score(model, s, est, X, y, train, test, scoring, fit_time):
+    X_test, y_test = _safe_indexing(X, test), y[test]
+    y_pred = est.predict(X_test)
+    scores = {name: float(get_scorer(name)(est, X_test, y_test)) for name in scoring}
+    return Trial(
+        model=model,
+        split=s,
+        n_train=len(train),
+        fit_time=fit_time,
+        scores=scores,
+        sample=np.asarray(test, dtype=np.int64),
+        y_true=y_test,
+        y_pred=as_label_array(np.asarray(y_pred).ravel(), y.dtype),
+        loss=_loss_curve(est),
+    )
+
+
+def _annotate(exc, model, what):
+    if hasattr(exc, "add_note"):
+        exc.add_note(f"(clfcompare.run_trials: while {what} model {model!r})")
+
+
+def _run_split(model, estimator, X, y, s, train, test, scoring):
+    """Clone, fit on one training split, predict and score its test split."""
+    try:
+        est = clone(estimator)
+        t0 = time.perf_counter()
+        est.fit(_safe_indexing(X, train), y[train])
+        fit_time = time.perf_counter() - t0
+        return [_score(model, s, est, X, y, train, test, scoring, fit_time)]
+    except Exception as exc:
+        _annotate(exc, model, f"fitting/scoring split {s} of")
+        raise
+
+
+def _run_fit_splits(model, estimator, X, y, chunk, scoring):
+    """Fit one model on many splits with its ``fit_splits`` hook, then score each split."""
+    try:
+        est = clone(estimator)
+        t0 = time.perf_counter()
+        fitted = est.fit_splits(X, y, [train for _, train, _ in chunk])
+        per_split = (time.perf_counter() - t0) / len(chunk)
+        fitted = list(fitted)
+        if len(fitted) != len(chunk):
+            raise ValueError(
+                f"fit_splits returned {len(fitted)} estimators for {len(chunk)} splits"
+            )
+        return [
+            _score(model, s, f, X, y, train, test, scoring, per_split)
+            for f, (s, train, test) in zip(fitted, chunk)
+        ]
+    except Exception as exc:
+        _annotate(exc, model, "fitting (fit_splits)/scoring")
+        raise
+
+
+def _progress_enabled(progress, stream):
+    """A progress bar only when asked for and ``stream`` is a terminal."""
+    if not progress:
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except ValueError:  # closed stream
+        return False
+
+
+def _parallel(n_jobs):
+    """A joblib Parallel yielding results as they finish (falls back to a list)."""
+    try:
+        return joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    except ValueError:  # a backend without generator support (e.g. "multiprocessing")
+        return joblib.Parallel(n_jobs=n_jobs)
+
+
+# --------------------------------------------------------------------------- public
+def run_trials(
+    models,
+    X,
+    y,
+    *,
+    cv=None,
+    scoring=("accuracy",),
+    n_jobs=None,
+    store=None,
+    random_state=None,
+    progress=True,
+):
+    """Fit and score every model on the same cross-validation splits (a paired design).
+
+    Parameters
+    ----------
+    models : dict of str -> estimator
+        Names mapped to unfitted sklearn classifiers. Each is cloned for every split; the
+        order of the dict is the order of :attr:`TrialResults.models`.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Class labels.
+    cv : None, int, splitter or iterable of (train, test), default=None
+        ``None``: ``RepeatedStratifiedKFold(n_splits=5, n_repeats=10,
+        random_state=random_state)``, 50 splits. An int ``k``: ``StratifiedKFold(k)``,
+        shuffled with ``random_state`` when that is given. Any sklearn splitter (its
+        ``split(X, y)`` is called once) or an iterable of index pairs. The splits are
+        materialised once, so every model sees exactly the same ones.
+    scoring : str or tuple of str, default=("accuracy",)
+        Scorer names known to :func:`sklearn.metrics.get_scorer` (``"accuracy"``,
+        ``"balanced_accuracy"``, ``"f1_macro"``, ``"neg_log_loss"``, ``"roc_auc_ovr"``...).
+    n_jobs : int, default=None
+        Workers for :class:`joblib.Parallel` (``None``: 1, or the active
+        ``joblib.parallel_backend`` context, e.g. ``"dask"``). Each split of an ordinary
+        estimator is one task (joblib batches short tasks); a model with the many-split hook
+        is one task. Results are identical for any ``n_jobs`` and backend.
+    store : str or os.PathLike, default=None
+        SQLite file in which each finished trial is committed as it arrives (in the calling
+        process only). A second run with the same store skips the finished trials. A store
+        made for another set-up is refused (see Notes).
+    random_state : int, RandomState or None, default=None
+        Seeds the default (``None`` or int) ``cv`` only; estimators keep their own
+        ``random_state``. Pass an int with a ``store`` so a resumed run gets the same splits.
+    progress : bool, default=True
+        Show a tqdm bar on stderr (only when stderr is a terminal).
+
+    Returns
+    -------
+    TrialResults
+        Tables of scores, per-sample predictions and loss curves; rows ordered by model
+        (in ``models`` order), then split.
+
+    Notes
+    -----
+    Trial :math:`(m, s)` fits ``clone(models[m])`` on ``X[train_s]`` and scores it on
+    ``X[test_s]``; ``fit_time`` is the wall time of ``fit``. Estimators with a many-split
+    hook (``callable(est.fit_splits)``, see ``docs/interfaces.md``) are fitted on all their
+    pending splits in one call, :math:`t_{\\text{fit}} = T_{\\text{total}} / n_{\\text{splits}}`
+    per split; their scores equal those of the split-by-split path.
+
+    The store fingerprints the set-up: SHA-256 of ``X`` and ``y``, of the materialised
+    split indices, the scoring names, and for each model its class and every value of
+    ``get_params(deep=True)`` (rendered deterministically). Resuming with a different
+    ``X``, ``y``, splits, scoring, or different class/parameters under a stored model name
+    raises ``ValueError`` naming the differences. New model names may be added to an
+    existing store (they share its splits, so the design stays paired); stored models
+    missing from ``models`` are kept in the store but not returned.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = make_classification(n_samples=60, random_state=0)
+    >>> res = run_trials(
+    ...     {"logreg": LogisticRegression(), "tree": DecisionTreeClassifier(random_state=0)},
+    ...     X, y, cv=3, progress=False,
+    ... )
+    >>> res
+    TrialResults(models=('logreg', 'tree'), scoring=('accuracy',), n_splits=3, trials=6/6)
+    >>> res.score_table().shape
+    (3, 2)
+    >>> len(res.predictions) == 2 * len(y)
+    True
+    """
+    names = _check_models(models)
+    scoring = _check_scoring(scoring)
+    X, y = indexable(X, y)
+    check_consistent_length(X, y)
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D class labels, got shape {y.shape}")
+    n_samples = len(y)
+    cv = _make_cv(cv, random_state)
+    splits = _materialise_splits(cv, X, y, n_samples)
+    repeats, folds = repeat_fold(cv, len(splits))
+
+    finished = set()
+    db = None
+    if store is not None:
+        setup = {
+            "x_hash": hash_data(X),
+            "y_hash": hash_data(y),
+            "y_dtype": y.dtype.str,
+            "n_samples": n_samples,
+            "splits_hash": hash_splits(splits),
+            "n_splits": len(splits),
+            "scoring": list(scoring),
+        }
+        fingerprints = [(name, *model_fingerprint(models[name])) for name in names]
+        db = TrialStore(store)
+    try:
+        if db is not None:
+            if db.is_new:
+                db.initialise(setup, fingerprints)
+            else:
+                db.check_setup(setup, fingerprints)
+                finished = db.finished()
+
+        fast, tasks, n_pending = [], [], 0
+        for name in names:
+            pending = [s for s in range(len(splits)) if (name, s) not in finished]
+            n_pending += len(pending)
+            if not pending:
+                continue
+            est = models[name]
+            if callable(getattr(est, "fit_splits", None)):
+                chunk = [(s, *splits[s]) for s in pending]
+                fast.append(joblib.delayed(_run_fit_splits)(name, est, X, y, chunk, scoring))
+            else:
+                tasks.extend(
+                    joblib.delayed(_run_split)(name, est, X, y, s, *splits[s], scoring)
+                    for s in pending
+                )
+
+        trials = []
+        with tqdm(
+            total=n_pending,
+            desc="run_trials",
+            unit="trial",
+            file=sys.stderr,
+            disable=not _progress_enabled(progress, sys.stderr),
+        ) as bar:
+            if fast or tasks:
+                for batch in _parallel(n_jobs)(fast + tasks):
+                    for trial in batch:
+                        trial.repeat = int(repeats[trial.split])
+                        trial.fold = int(folds[trial.split])
+                        if db is not None:
+                            db.write(trial, trial.repeat, trial.fold)
+                        else:
+                            trials.append(trial)
+                        bar.update(1)
+        if db is not None:
+            return results_from_store(db, names)
+        frames = build_frames(trials, names, scoring, y.dtype)
+        return TrialResults(*frames, models=names, scoring=scoring, n_splits=len(splits))
+    finally:
+        if db is not None:
+            db.close()
+
+
+def load_results(path):
+    """Load :class:`TrialResults` from a trial store (see :meth:`TrialResults.from_store`)."""
+    return TrialResults.from_store(path)

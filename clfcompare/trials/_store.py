@@ -1,0 +1,483 @@
+"""The durable SQLite store of a trial run, and the fingerprint of a run's set-up.
+
+Layout (every value is plain data: INTEGER, REAL, TEXT; nothing is pickled)::
+
+    meta(key TEXT PRIMARY KEY, value TEXT)          JSON values: format, version, data and
+                                                    split fingerprints, scoring, label dtype
+    models(name TEXT PRIMARY KEY, position INTEGER, cls TEXT, params TEXT)
+                                                    params: JSON {name: rendered value}
+    trials(model, split, repeat, fold, n_train, n_test, fit_time, scores, n_epochs)
+                                                    PRIMARY KEY (model, split); scores: JSON
+    predictions(model, split, position, sample, y_true, y_pred)
+                                                    PRIMARY KEY (model, split, position)
+    loss_curves(model, split, epoch, loss)          PRIMARY KEY (model, split, epoch)
+
+One finished trial (its ``trials`` row, its ``n_test`` predictions and its ``n_epochs`` loss
+values) is written in one transaction, so a killed writer leaves either the whole trial or
+nothing of it. The database runs in WAL mode with ``synchronous=FULL``: a committed trial
+survives a killed process and a power cut.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = "clfcompare.trials"
+VERSION = 1
+
+_SCHEMA = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE models (name TEXT PRIMARY KEY, position INTEGER NOT NULL UNIQUE,"
+    " cls TEXT NOT NULL, params TEXT NOT NULL)",
+    "CREATE TABLE trials (model TEXT NOT NULL REFERENCES models(name), split INTEGER NOT NULL,"
+    " repeat INTEGER NOT NULL, fold INTEGER NOT NULL, n_train INTEGER NOT NULL,"
+    " n_test INTEGER NOT NULL, fit_time REAL NOT NULL, scores TEXT NOT NULL,"
+    " n_epochs INTEGER NOT NULL, PRIMARY KEY (model, split))",
+    "CREATE TABLE predictions (model TEXT NOT NULL, split INTEGER NOT NULL,"
+    " position INTEGER NOT NULL, sample INTEGER NOT NULL, y_true, y_pred,"
+    " PRIMARY KEY (model, split, position),"
+    " FOREIGN KEY (model, split) REFERENCES trials(model, split))",
+    "CREATE TABLE loss_curves (model TEXT NOT NULL, split INTEGER NOT NULL,"
+    " epoch INTEGER NOT NULL, loss REAL, PRIMARY KEY (model, split, epoch),"
+    " FOREIGN KEY (model, split) REFERENCES trials(model, split))",
+)
+_TABLES = {"meta", "models", "trials", "predictions", "loss_curves"}
+
+
+# --------------------------------------------------------------------------- fingerprints
+def _sha(*parts):
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, str):
+            part = part.encode()
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def hash_data(a):
+    """Deterministic SHA-256 of an array-like, a DataFrame/Series or a sparse matrix.
+
+    Numeric and fixed-width string arrays hash their dtype, shape and raw bytes; object
+    arrays and pandas objects go through ``pandas.util.hash_array`` /
+    ``hash_pandas_object`` (fixed-key hashes, the same in every process).
+    """
+    import pandas as pd
+
+    if isinstance(a, (pd.DataFrame, pd.Series)):
+        names = [str(c) for c in (a.columns if isinstance(a, pd.DataFrame) else [a.name])]
+        values = pd.util.hash_pandas_object(a, index=False).to_numpy()
+        dtypes = [str(t) for t in (a.dtypes if isinstance(a, pd.DataFrame) else [a.dtype])]
+        return _sha("pandas", json.dumps(names), json.dumps(dtypes), values.tobytes())
+    if hasattr(a, "tocsr") and hasattr(a, "nnz"):  # scipy sparse
+        m = a.tocsr()
+        return _sha(
+            "sparse",
+            str(m.shape),
+            hash_data(np.asarray(m.data)),
+            np.asarray(m.indices, dtype=np.int64).tobytes(),
+            np.asarray(m.indptr, dtype=np.int64).tobytes(),
+        )
+    arr = np.asarray(a)
+    if arr.dtype.kind == "O":
+        import pandas as pd
+
+        flat = pd.util.hash_array(arr.ravel(), categorize=False)
+        return _sha("object", str(arr.shape), flat.tobytes())
+    return _sha(arr.dtype.str, str(arr.shape), np.ascontiguousarray(arr).tobytes())
+
+
+def hash_splits(splits):
+    """SHA-256 of materialised ``(train, test)`` index pairs (order and content)."""
+    parts = []
+    for train, test in splits:
+        parts.append(np.asarray(train, dtype=np.int64).tobytes())
+        parts.append(np.asarray(test, dtype=np.int64).tobytes())
+    return _sha(str(len(splits)), *parts)
+
+
+_ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
+
+
+def render_param(value):
+    """Render a parameter value as a deterministic string (no memory addresses).
+
+    Estimators render as ``Class(name=value, ...)`` over their own ``get_params(deep=True)``
+    in sorted order (independent of sklearn's ``print_changed_only``); arrays and random
+    states as a digest of their contents; containers element-wise; functions and classes by
+    their qualified name; everything else by ``repr`` with `` at 0x...`` addresses removed.
+    """
+    if isinstance(value, type):
+        return f"{value.__module__}.{value.__qualname__}"
+    if hasattr(value, "get_params"):
+        params = value.get_params(deep=True)
+        inner = ", ".join(f"{k}={render_param(params[k])}" for k in sorted(params))
+        return f"{type(value).__module__}.{type(value).__qualname__}({inner})"
+    if isinstance(value, np.random.RandomState):
+        name, keys, pos, has_gauss, cached = value.get_state()
+        return f"RandomState({_sha(name, keys.tobytes(), repr((pos, has_gauss, cached)))})"
+    if isinstance(value, np.random.Generator):
+        return f"Generator({_sha(repr(value.bit_generator.state))})"
+    if isinstance(value, np.ndarray):
+        return f"ndarray({value.dtype.str}, {value.shape}, {hash_data(value)})"
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
+    if isinstance(value, dict):
+        items = sorted((repr(k), render_param(v)) for k, v in value.items())
+        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(render_param(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    return _ADDRESS.sub("", repr(value))
+
+
+def model_fingerprint(estimator):
+    """``(class name, {parameter: rendered value})`` of an estimator."""
+    cls = f"{type(estimator).__module__}.{type(estimator).__qualname__}"
+    params = estimator.get_params(deep=True)
+    return cls, {k: render_param(params[k]) for k in sorted(params)}
+
+
+# --------------------------------------------------------------------------- SQL values
+def to_sql_values(arr):
+    """A 1-D array as a list of Python scalars sqlite3 can bind (int, float, str, bytes)."""
+    out = np.asarray(arr).tolist()
+    if np.asarray(arr).dtype.kind == "O":
+        out = [v.item() if isinstance(v, np.generic) else v for v in out]
+    return out
+
+
+def as_label_array(values, dtype):
+    """``values`` as a 1-D array of the label dtype ``dtype`` where that is value-preserving.
+
+    Used on predictions and on labels read back from the store, so that both paths of
+    :func:`run_trials` (in memory, through the store) give the same column dtypes.
+    """
+    if dtype.kind == "O":
+        out = np.empty(len(values), dtype=object)
+        out[:] = list(values)
+        return out
+    arr = np.asarray(values)
+    if arr.dtype == dtype:
+        return arr
+    families = ("biuf", "US")
+    if not any(arr.dtype.kind in f and dtype.kind in f for f in families):
+        return arr
+    try:
+        cast = arr.astype(dtype)
+    except (TypeError, ValueError):
+        return arr
+    return cast if np.array_equal(cast, arr) else arr
+
+
+# --------------------------------------------------------------------------- the store
+class TrialStore:
+    """An open SQLite trial store (used by :func:`run_trials` and :func:`load_results`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The database file. Created (with its tables) when missing or empty.
+    read_only : bool, default=False
+        Open with ``mode=ro``; the file must exist.
+    """
+
+    def __init__(self, path, *, read_only=False):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(
+                f"store must be a path (str or os.PathLike), got {type(path).__name__}"
+            )
+        self.path = os.fspath(path)
+        self.read_only = read_only
+        if read_only:
+            p = Path(self.path)
+            if not p.is_file():
+                raise FileNotFoundError(f"no trial store at {self.path!r}")
+            uri = p.resolve().as_uri() + "?mode=ro"
+            self._con = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
+        else:
+            self._con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            self._open()
+        except BaseException:
+            self._con.close()
+            raise
+
+    def _open(self):
+        con = self._con
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(
+                f"{self.path!r} is not a clfcompare trial store (not an SQLite database: {exc})"
+            ) from None
+        if not self.read_only:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=FULL")
+        con.execute("PRAGMA foreign_keys=ON")
+        self.is_new = not tables
+        if self.is_new:
+            if self.read_only:
+                raise ValueError(f"{self.path!r} is an empty database, not a trial store")
+            return
+        meta = {}
+        if "meta" in tables:
+            meta = dict(con.execute("SELECT key, value FROM meta"))
+        if not _TABLES <= tables or json.loads(meta.get("format", "null")) != FORMAT:
+            raise ValueError(
+                f"{self.path!r} is not a clfcompare trial store (expected tables "
+                f"{sorted(_TABLES)} and meta format {FORMAT!r}; found tables {sorted(tables)})"
+            )
+        version = json.loads(meta["version"])
+        if version != VERSION:
+            raise ValueError(
+                f"{self.path!r} is a trial store of format version {version}; "
+                f"this clfcompare reads version {VERSION}"
+            )
+        self.meta = {k: json.loads(v) for k, v in meta.items()}
+
+    def close(self):
+        self._con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ---------------------------------------------------------------- set-up
+    def models(self):
+        """``[(name, cls, params)]`` in the order the models were first stored."""
+        rows = self._con.execute("SELECT name, cls, params FROM models ORDER BY position")
+        return [(name, cls, json.loads(params)) for name, cls, params in rows]
+
+    def initialise(self, setup, models):
+        """Create the tables and write the set-up (one transaction)."""
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in _SCHEMA:
+                con.execute(stmt)
+            meta = {"format": FORMAT, "version": VERSION, **setup}
+            con.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in meta.items()],
+            )
+            self._insert_models(models, start=0)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        self.meta = meta
+        self.is_new = False
+
+    def _insert_models(self, models, start):
+        self._con.executemany(
+            "INSERT INTO models (name, position, cls, params) VALUES (?, ?, ?, ?)",
+            [
+                (name, start + i, cls, json.dumps(params, sort_keys=True))
+                for i, (name, cls, params) in enumerate(models)
+            ],
+        )
+
+    def check_setup(self, setup, models):
+        """Compare a set-up with the stored one; add unknown models; raise if they differ.
+
+        Raises
+        ------
+        ValueError
+            Naming every difference: data, labels, splits, scoring, and for each model
+            already stored its class and the parameters whose values differ.
+        """
+        diffs = []
+        meta = self.meta
+        if meta["x_hash"] != setup["x_hash"]:
+            diffs.append("X differs from the data the store was made with")
+        if meta["y_hash"] != setup["y_hash"] or meta["y_dtype"] != setup["y_dtype"]:
+            diffs.append("y differs from the labels the store was made with")
+        if meta["n_samples"] != setup["n_samples"]:
+            diffs.append(f"n_samples: stored {meta['n_samples']}, now {setup['n_samples']}")
+        if meta["splits_hash"] != setup["splits_hash"]:
+            diffs.append(
+                f"the cross-validation splits differ (stored {meta['n_splits']} splits, now "
+                f"{setup['n_splits']}); pass the same cv, with a fixed random_state, to resume"
+            )
+        if list(meta["scoring"]) != list(setup["scoring"]):
+            diffs.append(
+                f"scoring: stored {tuple(meta['scoring'])}, now {tuple(setup['scoring'])}"
+            )
+        stored = {name: (cls, params) for name, cls, params in self.models()}
+        new = []
+        for name, cls, params in models:
+            if name not in stored:
+                new.append((name, cls, params))
+                continue
+            s_cls, s_params = stored[name]
+            if s_cls != cls:
+                diffs.append(f"model {name!r}: class stored {s_cls}, now {cls}")
+                continue
+            changed = [
+                f"{k} (stored {s_params.get(k, '<absent>')}, now {params.get(k, '<absent>')})"
+                for k in sorted(set(s_params) | set(params))
+                if s_params.get(k) != params.get(k)
+            ]
+            if changed:
+                diffs.append(f"model {name!r} parameters differ: " + "; ".join(changed))
+        if diffs:
+            raise ValueError(
+                f"the trial store {self.path!r} was made for a different set-up; refusing to "
+                "mix results. Differences: " + " | ".join(diffs) + ". Use another store path "
+                "or the original set-up."
+            )
+        if new:
+            con = self._con
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                (top,) = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM models")
+                self._insert_models(new, start=top[0])
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    # ---------------------------------------------------------------- trials
+    def finished(self):
+        """Set of ``(model, split)`` pairs already stored."""
+        return set(self._con.execute("SELECT model, split FROM trials"))
+
+    def write(self, trial, repeat, fold):
+        """Commit one finished trial (score row, predictions, loss curve) atomically.
+
+        Returns False (and writes nothing) when the trial is already stored.
+        """
+        con = self._con
+        loss = trial.loss
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            exists = con.execute(
+                "SELECT 1 FROM trials WHERE model = ? AND split = ?",
+                (trial.model, trial.split),
+            ).fetchone()
+            if exists:
+                con.execute("ROLLBACK")
+                return False
+            con.execute(
+                "INSERT INTO trials (model, split, repeat, fold, n_train, n_test, fit_time,"
+                " scores, n_epochs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    trial.model,
+                    int(trial.split),
+                    int(repeat),
+                    int(fold),
+                    int(trial.n_train),
+                    int(len(trial.sample)),
+                    float(trial.fit_time),
+                    json.dumps({k: float(v) for k, v in trial.scores.items()}),
+                    0 if loss is None else int(len(loss)),
+                ),
+            )
+            con.executemany(
+                "INSERT INTO predictions (model, split, position, sample, y_true, y_pred)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                zip(
+                    [trial.model] * len(trial.sample),
+                    [int(trial.split)] * len(trial.sample),
+                    range(len(trial.sample)),
+                    np.asarray(trial.sample, dtype=np.int64).tolist(),
+                    to_sql_values(trial.y_true),
+                    to_sql_values(trial.y_pred),
+                ),
+            )
+            if loss is not None:
+                con.executemany(
+                    "INSERT INTO loss_curves (model, split, epoch, loss) VALUES (?, ?, ?, ?)",
+                    [
+                        (trial.model, int(trial.split), e + 1, float(v))
+                        for e, v in enumerate(np.asarray(loss, dtype=float).tolist())
+                    ],
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return True
+
+    def check_consistency(self):
+        """Raise ValueError if a trial lacks predictions/loss values or rows are orphaned."""
+        con = self._con
+        bad = con.execute(
+            "SELECT t.model, t.split FROM trials t LEFT JOIN (SELECT model, split,"
+            " COUNT(*) AS n FROM predictions GROUP BY model, split) p"
+            " ON p.model = t.model AND p.split = t.split"
+            " LEFT JOIN (SELECT model, split, COUNT(*) AS n FROM loss_curves"
+            " GROUP BY model, split) c ON c.model = t.model AND c.split = t.split"
+            " WHERE COALESCE(p.n, 0) != t.n_test OR COALESCE(c.n, 0) != t.n_epochs"
+        ).fetchall()
+        orphans = con.execute(
+            "SELECT COUNT(*) FROM (SELECT model, split FROM predictions UNION"
+            " SELECT model, split FROM loss_curves) r WHERE NOT EXISTS"
+            " (SELECT 1 FROM trials t WHERE t.model = r.model AND t.split = r.split)"
+        ).fetchone()[0]
+        if bad or orphans:
+            raise ValueError(
+                f"the trial store {self.path!r} is inconsistent: trials with missing rows "
+                f"{bad[:10]}, {orphans} orphaned (model, split) groups"
+            )
+
+    def read_trials(self, model):
+        """All stored trials of one model as ``(row, sample, y_true, y_pred, loss)``."""
+        con = self._con
+        rows = con.execute(
+            "SELECT split, repeat, fold, n_train, n_test, fit_time, scores, n_epochs"
+            " FROM trials WHERE model = ? ORDER BY split",
+            (model,),
+        ).fetchall()
+        preds = con.execute(
+            "SELECT split, sample, y_true, y_pred FROM predictions WHERE model = ?"
+            " ORDER BY split, position",
+            (model,),
+        ).fetchall()
+        losses = con.execute(
+            "SELECT split, loss FROM loss_curves WHERE model = ? ORDER BY split, epoch",
+            (model,),
+        ).fetchall()
+        out = []
+        ip = il = 0
+        for split, repeat, fold, n_train, n_test, fit_time, scores, n_epochs in rows:
+            block = preds[ip : ip + n_test]
+            ip += n_test
+            curve = losses[il : il + n_epochs]
+            il += n_epochs
+            if any(r[0] != split for r in block) or any(r[0] != split for r in curve):
+                raise ValueError(
+                    f"the trial store {self.path!r} is inconsistent at "
+                    f"model {model!r}, split {split}"
+                )
+            out.append(
+                (
+                    dict(
+                        split=split,
+                        repeat=repeat,
+                        fold=fold,
+                        n_train=n_train,
+                        fit_time=fit_time,
+                        scores=json.loads(scores),
+                    ),
+                    np.array([r[1] for r in block], dtype=np.int64),
+                    [r[2] for r in block],
+                    [r[3] for r in block],
+                    None
+                    if n_epochs == 0
+                    else np.array([np.nan if r[1] is None else r[1] for r in curve], dtype=float),
+                )
+            )
+        return out

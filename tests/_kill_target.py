@@ -1,0 +1,75 @@
+"""Subprocess target of the SIGKILL test in tests/test_trials.py.
+
+``python tests/_kill_target.py STORE`` runs :func:`clfcompare.trials.run_trials` with a trial
+store on a deliberately slow toy estimator, so that the test can kill it with SIGKILL while
+trials are being committed. The test imports :func:`build` from this module to resume and to
+compute the uninterrupted reference, so both sides see the same class
+(``_kill_target.SlowCentroid``) and the same set-up fingerprint.
+"""
+
+import sys
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import make_classification
+from sklearn.model_selection import RepeatedStratifiedKFold
+
+N_TRIALS = 24  # 2 models x 4 folds x 3 repeats
+
+
+class SlowCentroid(ClassifierMixin, BaseEstimator):
+    """Nearest class mean, shrunk towards the grand mean, with a sleep in ``fit``.
+
+    ``loss_curve_`` holds the mean squared distance of training points to their class mean
+    after ``k`` shrinkage steps, ``k = 1..5`` (deterministic numbers to store).
+    """
+
+    def __init__(self, *, delay=0.05, shrink=0.0):
+        self.delay = delay
+        self.shrink = shrink
+
+    def fit(self, X, y):
+        time.sleep(self.delay)
+        X = np.asarray(X, dtype=float)
+        self.classes_, yi = np.unique(y, return_inverse=True)
+        grand = X.mean(axis=0)
+        means = np.stack([X[yi == k].mean(axis=0) for k in range(len(self.classes_))])
+        curve = []
+        for _ in range(5):
+            means = (1 - self.shrink) * means + self.shrink * grand
+            curve.append(float(((X - means[yi]) ** 2).sum(axis=1).mean()))
+        self.centroids_ = means
+        self.loss_curve_ = np.array(curve)
+        return self
+
+    def predict(self, X):
+        d = ((np.asarray(X, dtype=float)[:, None, :] - self.centroids_[None]) ** 2).sum(-1)
+        return self.classes_[d.argmin(axis=1)]
+
+
+def build(delay=0.05):
+    """Models, data and splitter of the kill test."""
+    X, y = make_classification(
+        n_samples=90, n_features=5, n_informative=3, n_classes=3, random_state=0
+    )
+    models = {
+        "centroid": SlowCentroid(delay=delay),
+        "shrunk": SlowCentroid(delay=delay, shrink=0.5),
+    }
+    cv = RepeatedStratifiedKFold(n_splits=4, n_repeats=3, random_state=0)
+    return models, X, y, cv
+
+
+def main(store):
+    from clfcompare.trials import run_trials
+
+    models, X, y, cv = build()
+    run_trials(models, X, y, cv=cv, store=store, progress=False)
+
+
+if __name__ == "__main__":
+    # import ourselves by name so the class is _kill_target.SlowCentroid, not __main__'s
+    from _kill_target import main as _main
+
+    _main(sys.argv[1])

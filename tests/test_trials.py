@@ -1,0 +1,645 @@
+"""Tests of clfcompare.trials: run_trials, TrialResults, the SQLite store, resume, kill, parallel.
+
+References: scores and predictions are checked against scikit-learn's own `cross_validate`
+and against `clone(est).fit(X[train], y[train])` on the same splits; split indices against
+scikit-learn's splitters; summaries against numpy.
+"""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from io import StringIO
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import (
+    RepeatedStratifiedKFold,
+    ShuffleSplit,
+    StratifiedKFold,
+    cross_validate,
+)
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from clfcompare.trials import TrialResults, load_results, run_trials
+from clfcompare.trials._store import model_fingerprint, render_param
+
+HERE = Path(__file__).resolve().parent
+
+FIT_SPLITS_CALLS = []  # lengths of train_indices passed to ManySplitTree.fit_splits
+
+
+class ManySplitTree(DecisionTreeClassifier):
+    """A decision tree that advertises the many-split hook of docs/interfaces.md."""
+
+    def fit_splits(self, X, y, train_indices):
+        FIT_SPLITS_CALLS.append(len(train_indices))
+        return [DecisionTreeClassifier(**self.get_params()).fit(X[i], y[i]) for i in train_indices]
+
+
+class FailOnMarker(DecisionTreeClassifier):
+    """Fails to fit whenever the training data holds the marker value 999 in column 0."""
+
+    def fit(self, X, y):
+        if np.any(np.asarray(X)[:, 0] == 999):
+            raise RuntimeError("marker row in the training data")
+        return super().fit(X, y)
+
+
+def _mlp():
+    # tol far above any loss change: stops after n_iter_no_change + 1 epochs, converged,
+    # so no ConvergenceWarning; still a real estimator with a loss_curve_
+    return MLPClassifier(
+        hidden_layer_sizes=(3,), tol=1e3, n_iter_no_change=2, max_iter=50, random_state=0
+    )
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(
+        n_samples=60, n_features=4, n_informative=3, n_redundant=0, random_state=0
+    )
+
+
+def _drop_time(frame):
+    return frame.drop(columns="fit_time")
+
+
+def _assert_same(a, b, *, fit_time=False):
+    """Same tables; fit_time compared only when asked (it is a wall-clock measurement)."""
+    assert a.models == b.models and a.scoring == b.scoring and a.n_splits == b.n_splits
+    if fit_time:
+        pd.testing.assert_frame_equal(a.scores, b.scores)
+    else:
+        pd.testing.assert_frame_equal(_drop_time(a.scores), _drop_time(b.scores))
+    pd.testing.assert_frame_equal(a.predictions, b.predictions)
+    pd.testing.assert_frame_equal(a.loss_curves, b.loss_curves)
+
+
+# ------------------------------------------------------------------------- results
+def test_scores_match_sklearn_cross_validate(data):
+    X, y = data
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=1)
+    models = {"logreg": LogisticRegression(), "tree": DecisionTreeClassifier(random_state=0)}
+    scoring = ("accuracy", "f1_macro", "neg_log_loss")
+    res = run_trials(models, X, y, cv=cv, scoring=scoring, progress=False)
+    assert res.models == ("logreg", "tree")
+    assert res.scoring == scoring
+    assert list(res.scores.columns) == [
+        "model", "split", "repeat", "fold", "n_train", "n_test", "fit_time", *scoring
+    ]  # fmt: skip
+    for name, est in models.items():
+        ref = cross_validate(est, X, y, cv=cv, scoring=scoring)  # reference: sklearn
+        for metric in scoring:
+            assert_allclose(
+                res.score_table(metric)[name], ref[f"test_{metric}"], rtol=0, atol=1e-12
+            )
+    # repeat/fold per docs/interfaces.md: s // 3, s % 3
+    assert_array_equal(res.scores["repeat"], np.tile(np.arange(6) // 3, 2))
+    assert_array_equal(res.scores["fold"], np.tile(np.arange(6) % 3, 2))
+    assert (res.scores["fit_time"] > 0).all()
+
+
+def test_predictions_match_manual_fits(data):
+    X, y = data
+    cv = StratifiedKFold(n_splits=3)
+    est = LogisticRegression(C=0.3)
+    res = run_trials({"lr": est}, X, y, cv=cv, progress=False)
+    for s, (train, test) in enumerate(cv.split(X, y)):
+        p = res.predictions[res.predictions["split"] == s]
+        assert_array_equal(p["sample"], test)
+        assert_array_equal(p["y_true"], y[test])
+        assert_array_equal(p["y_pred"], clone(est).fit(X[train], y[train]).predict(X[test]))
+        row = res.scores[res.scores["split"] == s].iloc[0]
+        assert (row["n_train"], row["n_test"]) == (len(train), len(test))
+        assert row["accuracy"] == np.mean(p["y_true"].to_numpy() == p["y_pred"].to_numpy())
+
+
+def test_default_cv_is_repeated_stratified_5x10(data):
+    X, y = data
+    res = run_trials({"d": DummyClassifier()}, X, y, random_state=3, progress=False)
+    assert res.n_splits == 50 and len(res.scores) == 50
+    ref = RepeatedStratifiedKFold(n_splits=5, n_repeats=10, random_state=3).split(X, y)
+    for s, (_, test) in enumerate(ref):
+        assert_array_equal(res.predictions.loc[res.predictions["split"] == s, "sample"], test)
+    assert_array_equal(res.scores["repeat"], np.arange(50) // 5)
+    assert_array_equal(res.scores["fold"], np.arange(50) % 5)
+
+
+@pytest.mark.parametrize(
+    ("cv", "ref"),
+    [
+        (4, StratifiedKFold(n_splits=4)),
+        (ShuffleSplit(n_splits=3, test_size=0.25, random_state=0), None),
+        ("pairs", None),
+    ],
+)
+def test_other_splitters(data, cv, ref):
+    X, y = data
+    if isinstance(cv, str):  # an iterable of (train, test) pairs
+        cv = [(np.arange(20, 60), np.arange(20)), (np.arange(40), np.arange(40, 60))]
+    pairs = list((ref or cv).split(X, y)) if ref is not None or hasattr(cv, "split") else cv
+    res = run_trials({"d": DummyClassifier()}, X, y, cv=cv, progress=False)
+    assert res.n_splits == len(pairs)
+    assert_array_equal(res.scores["repeat"], 0)
+    assert_array_equal(res.scores["fold"], np.arange(len(pairs)))
+    for s, (train, test) in enumerate(pairs):
+        assert_array_equal(res.predictions.loc[res.predictions["split"] == s, "sample"], test)
+        assert res.scores.loc[s, "n_train"] == len(train)
+
+
+def test_paired_design_every_model_sees_the_same_splits(data):
+    X, y = data
+    models = {"b": DecisionTreeClassifier(random_state=0), "a": DummyClassifier()}
+    res = run_trials(models, X, y, cv=3, random_state=0, progress=False)
+    assert res.models == ("b", "a")  # dict order, not alphabetical
+    assert list(res.scores["model"]) == ["b"] * 3 + ["a"] * 3
+    pa = res.predictions[res.predictions["model"] == "a"][["split", "sample"]]
+    pb = res.predictions[res.predictions["model"] == "b"][["split", "sample"]]
+    assert_array_equal(pa.to_numpy(), pb.to_numpy())
+    table = res.score_table()
+    assert list(table.columns) == ["b", "a"] and list(table.index) == [0, 1, 2]
+
+
+def test_loss_curves_from_estimator_and_pipeline_last_step(data):
+    X, y = data
+    cv = StratifiedKFold(n_splits=3)
+    models = {
+        "mlp": _mlp(),
+        "pipe": make_pipeline(StandardScaler(), _mlp()),
+        "tree": DecisionTreeClassifier(random_state=0),
+    }
+    res = run_trials(models, X, y, cv=cv, progress=False)
+    lc = res.loss_curves
+    assert set(lc["model"]) == {"mlp", "pipe"}  # the tree has no loss_curve_
+    for name in ("mlp", "pipe"):
+        for s, (train, _) in enumerate(cv.split(X, y)):
+            fitted = clone(models[name]).fit(X[train], y[train])
+            ref = fitted.loss_curve_ if name == "mlp" else fitted[-1].loss_curve_
+            got = lc[(lc["model"] == name) & (lc["split"] == s)]
+            assert_array_equal(got["epoch"], np.arange(1, len(ref) + 1))
+            assert_allclose(got["loss"], ref, rtol=0, atol=0)
+
+
+def test_summary_and_long_scores(data):
+    X, y = data
+    res = run_trials(
+        {"lr": LogisticRegression(), "d": DummyClassifier()},
+        X,
+        y,
+        cv=RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0),
+        scoring=("accuracy", "balanced_accuracy"),
+        progress=False,
+    )
+    summary = res.summary()
+    assert list(summary.columns) == ["model", "metric", "n", "mean", "std", "min", "max"]
+    for model in res.models:
+        for metric in ("accuracy", "balanced_accuracy", "fit_time"):
+            v = res.scores.loc[res.scores["model"] == model, metric].to_numpy()
+            row = summary[(summary["model"] == model) & (summary["metric"] == metric)].iloc[0]
+            # reference: numpy (std with ddof=1)
+            assert_allclose(
+                row[["n", "mean", "std", "min", "max"]].to_numpy(dtype=float),
+                [len(v), v.mean(), v.std(ddof=1), v.min(), v.max()],
+                rtol=1e-12,
+            )
+    long = res.scores_long()
+    assert len(long) == 2 * 6 * 2
+    assert "TrialResults(models=('lr', 'd')" in repr(res) and "trials=12/12" in repr(res)
+
+
+def test_string_labels_keep_their_dtype(data, tmp_path):
+    X, y = data
+    labels = np.array(["no", "yes"])[y]
+    res = run_trials({"lr": LogisticRegression()}, X, labels, cv=3, progress=False)
+    stored = run_trials(
+        {"lr": LogisticRegression()}, X, labels, cv=3, progress=False, store=tmp_path / "s.db"
+    )
+    assert set(res.predictions["y_pred"]) <= {"no", "yes"}
+    _assert_same(res, stored)
+    _assert_same(stored, load_results(tmp_path / "s.db"), fit_time=True)
+
+
+# ------------------------------------------------------------------------- fast path
+def test_fit_splits_fast_path_matches_split_by_split(data):
+    X, y = data
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
+    FIT_SPLITS_CALLS.clear()
+    res = run_trials(
+        {
+            "fast": ManySplitTree(max_depth=3, random_state=0),
+            "plain": DecisionTreeClassifier(max_depth=3, random_state=0),
+        },
+        X,
+        y,
+        cv=cv,
+        progress=False,
+    )
+    assert FIT_SPLITS_CALLS == [6]  # one call with all six splits
+    fast = res.scores[res.scores["model"] == "fast"]
+    plain = res.scores[res.scores["model"] == "plain"]
+    assert_array_equal(fast["accuracy"], plain["accuracy"])
+    # fit_time of the fast path is the total divided evenly among the splits
+    assert fast["fit_time"].nunique() == 1
+    pf = res.predictions[res.predictions["model"] == "fast"].drop(columns="model")
+    pp = res.predictions[res.predictions["model"] == "plain"].drop(columns="model")
+    pd.testing.assert_frame_equal(pf.reset_index(drop=True), pp.reset_index(drop=True))
+
+
+def test_fit_splits_wrong_length_is_an_error(data):
+    X, y = data
+
+    class Broken(ManySplitTree):
+        def fit_splits(self, X, y, train_indices):
+            return super().fit_splits(X, y, train_indices)[:-1]
+
+    with pytest.raises(ValueError, match="fit_splits returned 2 estimators for 3 splits"):
+        run_trials({"b": Broken()}, X, y, cv=3, progress=False)
+
+
+def test_torch_mlp_fast_path_matches_split_by_split(data):
+    mlp = pytest.importorskip("clfcompare.estimators.mlp")
+    X, y = data
+    X = X.astype(np.float32)
+    est = mlp.TorchMLPClassifier(
+        hidden_layer_sizes=(8,), max_epochs=5, batch_size=10, random_state=0
+    )
+    assert callable(getattr(est, "fit_splits", None))
+    cv = StratifiedKFold(n_splits=3)
+    # a one-step Pipeline has no fit_splits, so it takes the split-by-split path
+    res = run_trials(
+        {"fast": est, "plain": make_pipeline(clone(est))}, X, y, cv=cv, progress=False
+    )
+    fast = res.scores[res.scores["model"] == "fast"]
+    plain = res.scores[res.scores["model"] == "plain"]
+    assert_allclose(fast["accuracy"], plain["accuracy"], rtol=0, atol=1e-12)
+    lf = res.loss_curves[res.loss_curves["model"] == "fast"]["loss"]
+    lp = res.loss_curves[res.loss_curves["model"] == "plain"]["loss"]
+    assert len(lf) == len(lp) > 0
+    assert_allclose(lf, lp, rtol=1e-4)  # float32 training, docs/interfaces.md tolerance
+
+
+# ------------------------------------------------------------------------- store
+def _sql(path, query, params=()):
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(query, params).fetchall()
+    finally:
+        con.close()
+
+
+def test_store_roundtrip_holds_only_data(data, tmp_path):
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    models = {"mlp": _mlp(), "tree": DecisionTreeClassifier(random_state=0)}
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
+    plain = run_trials(models, X, y, cv=cv, progress=False)
+    stored = run_trials(models, X, y, cv=cv, progress=False, store=path)
+    _assert_same(plain, stored)
+    loaded = load_results(path)
+    _assert_same(stored, loaded, fit_time=True)
+    _assert_same(loaded, TrialResults.from_store(str(path)), fit_time=True)
+    assert _sql(path, "PRAGMA journal_mode") == [("wal",)]
+    for table in ("meta", "models", "trials", "predictions", "loss_curves"):
+        cols = [r[1] for r in _sql(path, f"PRAGMA table_info({table})")]
+        for col in cols:
+            types = {r[0] for r in _sql(path, f"SELECT DISTINCT typeof({col}) FROM {table}")}
+            assert types <= {"integer", "real", "text"}, (table, col, types)
+
+
+def test_resume_runs_only_missing_trials(data, tmp_path):
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
+    models = {"fast": ManySplitTree(random_state=0), "lr": LogisticRegression()}
+    first = run_trials(models, X, y, cv=cv, progress=False, store=path)
+    # remove two trials of each model (with their predictions) as if never run
+    con = sqlite3.connect(path)
+    with con:
+        for table in ("predictions", "loss_curves", "trials"):
+            con.execute(f"DELETE FROM {table} WHERE split IN (1, 4)")
+    con.close()
+    partial = load_results(path)
+    assert not partial.is_complete
+    assert partial.missing_trials().to_numpy().tolist() == [
+        ["fast", 1], ["fast", 4], ["lr", 1], ["lr", 4]
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="incomplete"):
+        partial.score_table()
+    FIT_SPLITS_CALLS.clear()
+    resumed = run_trials(models, X, y, cv=cv, progress=False, store=path)
+    assert FIT_SPLITS_CALLS == [2]  # the fast path got only the two missing splits
+    _assert_same(first, resumed)
+    # the kept trials were not refitted: their measured fit_time is the stored one
+    kept = ~first.scores["split"].isin([1, 4])
+    assert_array_equal(first.scores["fit_time"][kept], resumed.scores["fit_time"][kept])
+    # a complete store: nothing to run
+    FIT_SPLITS_CALLS.clear()
+    again = run_trials(models, X, y, cv=cv, progress=False, store=path)
+    assert FIT_SPLITS_CALLS == []
+    _assert_same(resumed, again, fit_time=True)
+
+
+def test_store_accepts_new_models_and_subsets(data, tmp_path):
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    a = {"a": DecisionTreeClassifier(random_state=0)}
+    b = {"b": LogisticRegression()}
+    first = run_trials(a, X, y, cv=3, progress=False, store=path)
+    both = run_trials({**b, **a}, X, y, cv=3, progress=False, store=path)
+    assert both.models == ("b", "a")
+    assert_array_equal(
+        both.scores.loc[both.scores["model"] == "a", "fit_time"], first.scores["fit_time"]
+    )
+    assert load_results(path).models == ("a", "b")  # order of first storage
+    only_b = run_trials(b, X, y, cv=3, progress=False, store=path)
+    assert only_b.models == ("b",) and set(only_b.scores["model"]) == {"b"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("X", "X differs"),
+        ("y", "y differs"),
+        ("cv", "splits differ"),
+        ("params", r"model 'tree' parameters differ: max_depth \(stored None, now 2\)"),
+        ("class", "model 'tree': class stored"),
+        ("scoring", r"scoring: stored \('accuracy',\), now \('accuracy', 'f1_macro'\)"),
+    ],
+)
+def test_store_refuses_a_different_setup(data, tmp_path, change, message):
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    kwargs = dict(cv=3, random_state=0, scoring=("accuracy",), progress=False, store=path)
+    run_trials({"tree": DecisionTreeClassifier(random_state=0)}, X, y, **kwargs)
+    models = {"tree": DecisionTreeClassifier(random_state=0)}
+    X2, y2 = X.copy(), y.copy()
+    if change == "X":
+        X2[5, 1] += 1e-9
+    elif change == "y":
+        y2[[0, 1]] = y2[[1, 0]] if y2[0] != y2[1] else (1 - y2[0], y2[1])
+    elif change == "cv":
+        kwargs["random_state"] = 1
+    elif change == "params":
+        models = {"tree": DecisionTreeClassifier(random_state=0, max_depth=2)}
+    elif change == "class":
+        models = {"tree": ManySplitTree(random_state=0)}
+    elif change == "scoring":
+        kwargs["scoring"] = ("accuracy", "f1_macro")
+    n_rows = _sql(path, "SELECT COUNT(*) FROM trials")
+    with pytest.raises(ValueError, match=message):
+        run_trials(models, X2, y2, **kwargs)
+    assert _sql(path, "SELECT COUNT(*) FROM trials") == n_rows  # nothing mixed in
+
+
+def test_store_refuses_files_that_are_not_stores(data, tmp_path):
+    X, y = data
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a database, just text " * 100)
+    with pytest.raises(ValueError, match="not a clfcompare trial store"):
+        run_trials({"d": DummyClassifier()}, X, y, cv=3, progress=False, store=text)
+    other = tmp_path / "other.sqlite"
+    _sql(other, "CREATE TABLE people (name TEXT)")
+    with pytest.raises(ValueError, match="not a clfcompare trial store"):
+        run_trials({"d": DummyClassifier()}, X, y, cv=3, progress=False, store=other)
+    with pytest.raises(ValueError, match="not a clfcompare trial store"):
+        load_results(other)
+    with pytest.raises(FileNotFoundError, match="no trial store"):
+        load_results(tmp_path / "missing.sqlite")
+
+
+def test_model_names_are_sql_parameters(data, tmp_path):
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    evil = "x'); DROP TABLE trials; --"
+    models = {evil: DummyClassifier(), 'quote"name': DecisionTreeClassifier(random_state=0)}
+    res = run_trials(models, X, y, cv=3, progress=False, store=path)
+    tables = {r[0] for r in _sql(path, "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"trials", "predictions", "models", "meta", "loss_curves"} <= tables
+    assert _sql(path, "SELECT COUNT(*) FROM trials WHERE model = ?", (evil,)) == [(3,)]
+    loaded = load_results(path)
+    assert loaded.models == (evil, 'quote"name')
+    _assert_same(res, loaded, fit_time=True)
+
+
+def test_failed_trial_keeps_the_finished_ones(data, tmp_path):
+    X, y = data
+    X = X.copy()
+    X[0, 0] = 999  # sample 0 is in the test fold of split 0 and in the training set after
+    path = tmp_path / "run.sqlite"
+    with pytest.raises(RuntimeError, match="marker row") as info:
+        run_trials({"f": FailOnMarker()}, X, y, cv=3, progress=False, store=path)
+    assert any("model 'f'" in note for note in getattr(info.value, "__notes__", ["model 'f'"]))
+    partial = load_results(path)
+    assert list(partial.scores["split"]) == [0]
+
+
+# ------------------------------------------------------------------------- SIGKILL
+def _check_store_consistent(path):
+    """Independent SQL checks: integrity, foreign keys, no partial or orphaned trial."""
+    con = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        trials = con.execute("SELECT model, split, n_test, n_epochs FROM trials").fetchall()
+        for model, split, n_test, n_epochs in trials:
+            key = (model, split)
+            q = "SELECT COUNT(*) FROM {} WHERE model = ? AND split = ?"
+            assert con.execute(q.format("predictions"), key).fetchone()[0] == n_test
+            assert con.execute(q.format("loss_curves"), key).fetchone()[0] == n_epochs == 5
+        for table in ("predictions", "loss_curves"):
+            orphans = con.execute(
+                f"SELECT COUNT(*) FROM {table} p WHERE NOT EXISTS (SELECT 1 FROM trials t"
+                " WHERE t.model = p.model AND t.split = p.split)"
+            ).fetchone()[0]
+            assert orphans == 0
+        return len(trials)
+    finally:
+        con.close()
+
+
+def _count_trials(path):
+    if not path.exists():
+        return 0
+    try:
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:  # not created yet
+        return 0
+
+
+def _start_and_kill(path, at_least):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent), str(HERE)]))
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "_kill_target.py"), str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while _count_trials(path) < at_least:
+            if proc.poll() is not None:
+                pytest.fail(f"target exited early: {proc.stderr.read().decode()[-2000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail("no trial committed within 120 s")
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+
+
+def test_sigkill_loses_no_finished_trial_and_leaves_none_half_written(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(HERE))
+    import _kill_target
+
+    path = tmp_path / "killed.sqlite"
+    _start_and_kill(path, at_least=1)
+    n1 = _check_store_consistent(path)
+    assert 1 <= n1 < _kill_target.N_TRIALS
+    # a second run resumes and is killed again, later
+    _start_and_kill(path, at_least=n1 + 2)
+    n2 = _check_store_consistent(path)
+    assert n1 + 2 <= n2 < _kill_target.N_TRIALS
+    partial = load_results(path)
+    assert len(partial.scores) == n2 and not partial.is_complete
+
+    models, X, y, cv = _kill_target.build()  # same set-up: the store accepts it
+    resumed = run_trials(models, X, y, cv=cv, store=path, progress=False)
+    assert _check_store_consistent(path) == _kill_target.N_TRIALS
+    models, X, y, cv = _kill_target.build(delay=0.0)  # reference: no store, no sleeping
+    reference = run_trials(models, X, y, cv=cv, progress=False)
+    _assert_same(resumed, reference)
+    _assert_same(resumed, load_results(path), fit_time=True)
+
+
+# ------------------------------------------------------------------------- parallel
+def _parallel_models():
+    return {
+        "fast": ManySplitTree(max_depth=3, random_state=0),
+        "mlp": _mlp(),
+        "lr": LogisticRegression(C=0.5),
+    }
+
+
+def test_n_jobs_gives_identical_results(data, tmp_path):
+    X, y = data
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
+    serial = run_trials(_parallel_models(), X, y, cv=cv, n_jobs=1, progress=False)
+    parallel = run_trials(
+        _parallel_models(), X, y, cv=cv, n_jobs=2, progress=False, store=tmp_path / "p.db"
+    )
+    _assert_same(serial, parallel)
+    _assert_same(parallel, load_results(tmp_path / "p.db"), fit_time=True)
+
+
+@pytest.mark.slow
+def test_dask_backend_gives_identical_results(data):
+    distributed = pytest.importorskip("distributed")
+    X, y = data
+    cv = StratifiedKFold(n_splits=3)
+    models = {"fast": ManySplitTree(max_depth=3, random_state=0), "lr": LogisticRegression()}
+    serial = run_trials(models, X, y, cv=cv, n_jobs=1, progress=False)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+        joblib.parallel_backend("dask"),
+    ):
+        on_dask = run_trials(models, X, y, cv=cv, progress=False)
+        # the work ran on the cluster's worker processes
+        assert len(client.scheduler_info()["workers"]) == 2
+    _assert_same(serial, on_dask)
+
+
+# ------------------------------------------------------------------------- progress
+class _TTY(StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stream", "progress", "shown"),
+    [(_TTY, True, True), (_TTY, False, False), (StringIO, True, False)],
+)
+def test_progress_bar_only_when_asked_and_on_a_terminal(
+    data, monkeypatch, stream, progress, shown
+):
+    X, y = data
+    err = stream()
+    monkeypatch.setattr(sys, "stderr", err)
+    run_trials({"d": DummyClassifier()}, X, y, cv=3, progress=progress)
+    out = err.getvalue()
+    assert ("run_trials" in out and "3/3" in out) if shown else out == ""
+
+
+# ------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("models", "kwargs", "error", "message"),
+    [
+        ([DummyClassifier()], {}, TypeError, "models must be a dict"),
+        ({}, {}, ValueError, "at least one estimator"),
+        ({1: DummyClassifier()}, {}, TypeError, "model names must be non-empty str"),
+        ({"d": DummyClassifier}, {}, TypeError, "is the class DummyClassifier"),
+        ({"d": StandardScaler()}, {}, TypeError, "with fit and predict"),
+        ({"d": DummyClassifier()}, {"scoring": "acc"}, ValueError, "unknown scoring 'acc'"),
+        ({"d": DummyClassifier()}, {"scoring": ("accuracy",) * 2}, ValueError, "unique"),
+        ({"d": DummyClassifier()}, {"scoring": (len,)}, TypeError, "scoring names must be str"),
+        ({"d": DummyClassifier()}, {"scoring": ()}, TypeError, "non-empty tuple"),
+        ({"d": DummyClassifier()}, {"cv": 1}, ValueError, "integer cv must be >= 2"),
+        ({"d": DummyClassifier()}, {"cv": "kfold"}, TypeError, "cv must be None, an int"),
+        ({"d": DummyClassifier()}, {"cv": [(np.arange(5), [])]}, ValueError, "non-empty 1-D"),
+        ({"d": DummyClassifier()}, {"cv": [([0, 1], [60])]}, ValueError, r"lie in \[0, 60\)"),
+        ({"d": DummyClassifier()}, {"store": 3}, TypeError, "store must be a path"),
+    ],
+)
+def test_bad_input(data, models, kwargs, error, message):
+    X, y = data
+    with pytest.raises(error, match=message):
+        run_trials(models, X, y, progress=False, **kwargs)
+
+
+def test_bad_data_and_metric(data):
+    X, y = data
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        run_trials({"d": DummyClassifier()}, X[:-1], y, cv=3, progress=False)
+    with pytest.raises(ValueError, match="y must be 1-D"):
+        run_trials({"d": DummyClassifier()}, X, np.c_[y, y], cv=3, progress=False)
+    res = run_trials({"d": DummyClassifier()}, X, y, cv=3, progress=False)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        res.score_table("roc_auc")
+
+
+def test_fingerprint_is_deterministic_and_address_free():
+    a = LogisticRegression(random_state=np.random.RandomState(0))
+    b = LogisticRegression(random_state=np.random.RandomState(0))
+    c = LogisticRegression(random_state=np.random.RandomState(1))
+    assert model_fingerprint(a) == model_fingerprint(b) != model_fingerprint(c)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(C=2.0))
+    cls, params = model_fingerprint(pipe)
+    assert cls == "sklearn.pipeline.Pipeline"
+    assert params["logisticregression__C"] == "2.0"
+    assert " at 0x" not in render_param(np.sum) and " at 0x" not in render_param(object())
+    assert render_param(np.arange(3)) != render_param(np.arange(1, 4))
