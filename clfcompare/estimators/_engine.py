@@ -1,0 +1,931 @@
+"""Batched training of M independent multi-layer perceptrons as one stacked model.
+
+Repeated cross-validation trains many small, independent networks. Each of them alone cannot
+keep a CPU core or a GPU busy: a step of a 2-50-100-50-4 network on 5 rows is a few dozen tiny
+kernels, so its cost is per-call overhead. This module trains ``M`` such networks at once:
+
+* the parameters of all models live in one float32 buffer of shape ``(M, n_params)``; the
+  weights of layer ``l`` are a view of shape ``(M, n_in, n_out)`` and every layer is one
+  ``torch.baddbmm`` per step forward and two ``torch.bmm`` backward, for all models together;
+* the backward pass is written out by hand (no autograd): the gradients go straight into a
+  preallocated ``(M, n_params)`` buffer, so a step allocates little and launches few kernels;
+* every model has its own initialisation, its own training rows (its cross-validation split;
+  splits may differ in size), its own shuffling each epoch and its own Adam state. The loss
+  that is differentiated is the **sum** of the per-model mean losses, so model ``m`` receives
+  exactly the gradient it would receive alone, and Adam, being element-wise, gives it exactly
+  the update it would get alone. Batching changes speed, never results (up to float32
+  rounding of the batched matrix products);
+* Adam runs as one fused kernel over a few large tensors (``torch._fused_adam_``, the kernel
+  behind ``torch.optim.Adam(fused=True)``; a pure-torch implementation of the same formula is
+  the fallback where that kernel is missing);
+* on CUDA, one epoch of steps is captured as a CUDA graph after a first, eager epoch and then
+  replayed, which removes the per-kernel launch overhead that dominates tiny models on a GPU.
+
+Batch order
+-----------
+Model ``m`` has ``n_m`` training rows and batch size ``B`` (``B = n_m``: whole-data training).
+Each epoch it draws ``torch.randperm(n_m, generator=g_m)`` from its own generator (the one
+that drew its initial weights; mini-batch training only, whole-data training does not
+shuffle) and cuts it into ``ceil(n_m / B)`` batches, the last one smaller if ``B`` does not
+divide ``n_m``. That is the order a ``DataLoader(shuffle=True)`` would produce. Stacked, the
+epoch has ``S = max_m ceil(n_m / B)`` steps of ``B`` rows per model: the rows a model does not
+have are padding with weight 0 and models that have fewer steps sit the last steps out (their
+Adam update is skipped, not just zero). Full-batch training is the same code with ``S = 1``.
+
+Threads
+-------
+On the CPU, torch's intra-op thread pool decides a large part of the speed of small steps: on a
+busy 2-core machine extra threads made small steps many times slower (measured, see the
+project's ARCHITECTURE notes). :func:`train_mlps` therefore runs under :func:`torch_threads`,
+which sets ``torch.set_num_threads`` for the duration of training and restores it afterwards.
+The number of threads is process-global in torch; do not train in several Python threads of
+one process with different ``n_threads``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+import warnings
+
+import numpy as np
+import torch
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "TrainedMLP",
+    "adam_update_",
+    "cross_entropy_loss_grad",
+    "BatchPlan",
+    "CHUNK_ROWS",
+    "plan_batches",
+    "init_parameters",
+    "make_targets",
+    "parameter_layout",
+    "resolve_device",
+    "square_loss_grad",
+    "torch_threads",
+    "train_mlps",
+]
+
+ACTIVATIONS = ("relu", "tanh", "logistic", "identity")
+LOSSES = ("ce", "mse")
+
+#: Largest number of row indices held per chunk of precomputed epoch orders.
+_CHUNK_INDICES = 1 << 22
+
+
+# ----------------------------------------------------------------------------------------------
+# devices and threads
+# ----------------------------------------------------------------------------------------------
+def resolve_device(device):
+    """Turn ``"auto" | "cpu" | "cuda" | "cuda:N"`` into a :class:`torch.device`.
+
+    ``"auto"`` is the first CUDA device when torch sees one and the CPU otherwise. An explicit
+    CUDA device that torch cannot see is an error, never a silent CPU run.
+
+    Examples
+    --------
+    >>> from clfcompare.estimators._engine import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if isinstance(device, torch.device):
+        device = str(device)
+    if not isinstance(device, str):
+        raise TypeError(
+            "device must be 'auto', 'cpu', 'cuda' or 'cuda:N', "
+            f"got {type(device).__name__} {device!r}"
+        )
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cpu":
+        return torch.device("cpu")
+    match = re.fullmatch(r"cuda(?::(\d+))?", device)
+    if match is None:
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+    if not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested, but torch sees no CUDA device "
+            "(torch.cuda.is_available() is False); use device='cpu' or 'auto'"
+        )
+    if match.group(1) is not None:
+        index, count = int(match.group(1)), torch.cuda.device_count()
+        if index >= count:
+            raise ValueError(
+                f"device={device!r} was requested, but torch sees only {count} CUDA "
+                f"device(s) (cuda:0 .. cuda:{count - 1})"
+            )
+        return torch.device("cuda", index)
+    return torch.device("cuda", torch.cuda.current_device())
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads):
+    """Run a block with ``torch.set_num_threads(n_threads)``, then restore the old value.
+
+    ``None`` leaves torch's setting alone. The setting is process-global.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from clfcompare.estimators._engine import torch_threads
+    >>> before = torch.get_num_threads()
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+# ----------------------------------------------------------------------------------------------
+# parameters
+# ----------------------------------------------------------------------------------------------
+def parameter_layout(layer_sizes):
+    """Offsets of the weights and biases in one model's flat parameter vector.
+
+    Layer ``l`` maps ``n_in = layer_sizes[l]`` to ``n_out = layer_sizes[l + 1]``; its weight
+    matrix is stored row-major with shape ``(n_in, n_out)`` (the transpose of
+    ``torch.nn.Linear.weight``) and is followed by its ``n_out`` biases.
+
+    Returns
+    -------
+    layout : list of tuple (w_offset, b_offset, n_in, n_out)
+    n_params : int
+
+    Examples
+    --------
+    >>> from clfcompare.estimators._engine import parameter_layout
+    >>> parameter_layout((2, 3, 1))
+    ([(0, 6, 2, 3), (9, 12, 3, 1)], 13)
+    """
+    layout, offset = [], 0
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=False):
+        layout.append((offset, offset + n_in * n_out, n_in, n_out))
+        offset += n_in * n_out + n_out
+    return layout, offset
+
+
+def init_parameters(layer_sizes, generator, std):
+    """Draw one model's parameters: every weight and bias from :math:`N(0, \\text{std}^2)`.
+
+    The draws are made in the order of ``torch.nn.Sequential(Linear, act, Linear, ...)
+    .named_parameters()`` with ``torch.nn.init.normal_(param, 0, std, generator=generator)``:
+    for each layer the ``(n_out, n_in)`` weight, then the bias. A network built that way from a
+    generator in the same state has exactly these parameters (weights transposed).
+
+    Returns
+    -------
+    params : Tensor of shape (n_params,), float32, CPU
+    """
+    layout, n_params = parameter_layout(layer_sizes)
+    flat = torch.empty(n_params, dtype=torch.float32)
+    for w_off, b_off, n_in, n_out in layout:
+        weight = torch.empty(n_out, n_in).normal_(0.0, std, generator=generator)
+        bias = torch.empty(n_out).normal_(0.0, std, generator=generator)
+        flat[w_off:b_off].view(n_in, n_out).copy_(weight.T)
+        flat[b_off : b_off + n_out].copy_(bias)
+    return flat
+
+
+def _layer_views(flat, layout):
+    """Views ``W_l`` of shape (M, n_in, n_out) and ``b_l`` of shape (M, 1, n_out) of (M, P)."""
+    n_models = flat.shape[0]
+    return [
+        (
+            flat[:, w_off:b_off].view(n_models, n_in, n_out),
+            flat[:, b_off : b_off + n_out].view(n_models, 1, n_out),
+        )
+        for w_off, b_off, n_in, n_out in layout
+    ]
+
+
+# ----------------------------------------------------------------------------------------------
+# losses: pure functions of (outputs, gathered targets, row weights)
+# ----------------------------------------------------------------------------------------------
+def make_targets(y, n_outputs, loss, *, square_loss_k=1.0, square_loss_M=1.0):
+    """Per-row target table that the loss functions read, one row per sample.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Class codes ``0 .. K-1``.
+    n_outputs : int
+        Output nodes of the network: ``K`` for cross-entropy, ``1`` (two classes) or ``K``
+        for the square loss.
+    loss : {"ce", "mse"}
+    square_loss_k, square_loss_M : float
+        Hui & Belkin's weight of the true-class term and target scale (square loss only).
+
+    Returns
+    -------
+    table : ndarray of shape (n_samples, n_outputs) for ``"ce"`` (the one-hot targets) or
+        (n_samples, 2 * n_outputs) for ``"mse"``: the term weights ``a`` (``k`` at the true
+        class, 1 elsewhere) followed by the scaled targets ``M t``. With one output the output
+        is class 1's one-hot node (class 0's node dropped, as in the seed's Design 1).
+    """
+    y = np.asarray(y, dtype=np.int64)
+    if n_outputs == 1:
+        onehot = y[:, None].astype(np.float32)
+    else:
+        onehot = np.zeros((y.shape[0], n_outputs), dtype=np.float32)
+        onehot[np.arange(y.shape[0]), y] = 1.0
+    if loss == "ce":
+        return onehot
+    weights = 1.0 + (square_loss_k - 1.0) * onehot
+    return np.hstack([weights, square_loss_M * onehot]).astype(np.float32)
+
+
+def cross_entropy_loss_grad(z, t, w):
+    """Weighted cross-entropy on logits and its gradient.
+
+    .. math::
+
+        L_m = \\sum_b w_{mb} \\Big(\\log \\sum_c e^{z_{mbc}} - \\sum_c t_{mbc} z_{mbc}\\Big),
+        \\qquad
+        \\frac{\\partial L_m}{\\partial z_{mbc}} = w_{mb}\\,(\\mathrm{softmax}(z_{mb})_c - t_{mbc})
+
+    With one-hot ``t`` and ``w = 1/b`` on a batch of ``b`` rows this is
+    ``torch.nn.CrossEntropyLoss()`` of the logits (softmax applied once, inside the loss).
+
+    Parameters
+    ----------
+    z : Tensor of shape (M, B, C)
+        Logits.
+    t : Tensor of shape (M, B, C)
+        One-hot targets.
+    w : Tensor of shape (M, B)
+        Row weights (``1 / b`` for the ``b`` real rows of a batch, 0 for padding).
+
+    Returns
+    -------
+    loss : Tensor of shape (M,)
+    dz : Tensor of shape (M, B, C)
+    """
+    logp = torch.log_softmax(z, dim=-1)
+    loss = (logp * t).sum(-1).mul_(w).sum(-1).neg_()
+    dz = logp.exp_().sub_(t).mul_(w.unsqueeze(-1))
+    return loss, dz
+
+
+def square_loss_grad(z, target, w):
+    """Hui & Belkin's rescaled square loss and its gradient.
+
+    .. math::
+
+        L_m = \\sum_b \\frac{w_{mb}}{C} \\sum_c a_{mbc} (z_{mbc} - M t_{mbc})^2, \\qquad
+        \\frac{\\partial L_m}{\\partial z_{mbc}} = \\frac{2 w_{mb}}{C} a_{mbc}
+        (z_{mbc} - M t_{mbc})
+
+    where ``a`` is ``k`` at the true class and 1 elsewhere. With ``k = M = 1`` and
+    ``w = 1/b`` this is ``torch.nn.MSELoss()`` (the mean over rows and outputs) against one-hot
+    targets.
+
+    Parameters
+    ----------
+    z : Tensor of shape (M, B, C)
+    target : Tensor of shape (M, B, 2C)
+        ``[a, M t]`` as built by :func:`make_targets`.
+    w : Tensor of shape (M, B)
+
+    Returns
+    -------
+    loss : Tensor of shape (M,)
+    dz : Tensor of shape (M, B, C)
+
+    References
+    ----------
+    .. [1] L. Hui and M. Belkin, "Evaluation of neural architectures trained with square loss
+       vs cross-entropy in classification tasks", ICLR 2021, arXiv:2006.07322.
+    """
+    n_out = z.shape[-1]
+    weight, scaled = target[..., :n_out], target[..., n_out:]
+    resid = z - scaled
+    weighted = weight * resid
+    loss = (weighted * resid).sum(-1).mul_(w).sum(-1).div_(n_out)
+    dz = weighted.mul_(w.unsqueeze(-1) * (2.0 / n_out))
+    return loss, dz
+
+
+_LOSS_GRAD = {"ce": cross_entropy_loss_grad, "mse": square_loss_grad}
+
+
+# ----------------------------------------------------------------------------------------------
+# forward / backward of the stacked network
+# ----------------------------------------------------------------------------------------------
+def _activate_(z, activation):
+    if activation == "relu":
+        return z.relu_()
+    if activation == "tanh":
+        return z.tanh_()
+    if activation == "logistic":
+        return z.sigmoid_()
+    return z
+
+
+def _activation_backward(d, h, activation):
+    """``d * f'(a)`` written with the activation's output ``h = f(a)`` (as autograd does)."""
+    if activation == "relu":
+        return torch.ops.aten.threshold_backward(d, h, 0.0)
+    if activation == "tanh":
+        return torch.ops.aten.tanh_backward(d, h)
+    if activation == "logistic":
+        return torch.ops.aten.sigmoid_backward(d, h)
+    return d
+
+
+def _forward(views, x, activation):
+    """Outputs of every layer (hidden activations, then the raw outputs) for (M, B, n_in)."""
+    outputs, h = [], x
+    last = len(views) - 1
+    for layer, (weight, bias) in enumerate(views):
+        h = torch.baddbmm(bias, h, weight)
+        if layer < last:
+            h = _activate_(h, activation)
+        outputs.append(h)
+    return outputs
+
+
+def _backward(views, grad_views, x, outputs, dz, activation, accumulate=False):
+    """Write (or add) the gradients of every layer into ``grad_views`` (backprop by hand)."""
+    d = dz
+    for layer in range(len(views) - 1, -1, -1):
+        h_in = x if layer == 0 else outputs[layer - 1]
+        grad_w, grad_b = grad_views[layer]
+        if accumulate:
+            grad_w.baddbmm_(h_in.transpose(1, 2), d)
+            grad_b.add_(d.sum(dim=1, keepdim=True))
+        else:
+            torch.bmm(h_in.transpose(1, 2), d, out=grad_w)
+            torch.sum(d, dim=1, keepdim=True, out=grad_b)
+        if layer > 0:
+            d = torch.bmm(d, views[layer][0].transpose(1, 2))
+            d = _activation_backward(d, outputs[layer - 1], activation)
+
+
+# ----------------------------------------------------------------------------------------------
+# Adam
+# ----------------------------------------------------------------------------------------------
+def adam_update_(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta2, eps):
+    """One Adam step, in place, for lists of tensors (the formula of ``torch.optim.Adam``).
+
+    .. math::
+
+        t &\\leftarrow t + 1, \\quad
+        m \\leftarrow \\beta_1 m + (1 - \\beta_1) g, \\quad
+        v \\leftarrow \\beta_2 v + (1 - \\beta_2) g^2 \\\\
+        \\theta &\\leftarrow \\theta - \\frac{\\eta}{1 - \\beta_1^t}\\,
+        \\frac{m}{\\sqrt{v} / \\sqrt{1 - \\beta_2^t} + \\epsilon}
+
+    ``steps`` holds one float32 scalar tensor ``t`` per parameter tensor. The engine uses the
+    fused kernel ``torch._fused_adam_`` (same formula, one pass over memory) and this function
+    where that kernel is missing; the tests compare the two.
+
+    References
+    ----------
+    .. [1] D. P. Kingma and J. Ba, "Adam: a method for stochastic optimization", ICLR 2015.
+    """
+    for param, grad, exp_avg, exp_avg_sq, step in zip(
+        params, grads, exp_avgs, exp_avg_sqs, steps, strict=True
+    ):
+        step.add_(1)
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        bias_correction1 = 1 - torch.pow(beta1, step)
+        bias_correction2_sqrt = torch.sqrt(1 - torch.pow(beta2, step))
+        denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+        param.sub_(exp_avg / denom * (lr / bias_correction1))
+
+
+_FUSED_OK = {}
+
+
+def _fused_adam_available(device):
+    """Whether ``torch._fused_adam_`` runs on this device type (probed once)."""
+    kind = device.type
+    if kind not in _FUSED_OK:
+        try:
+            probe = [torch.zeros(4, device=device) for _ in range(4)]
+            torch._fused_adam_(
+                [probe[0]], [probe[1]], [probe[2]], [probe[3]], [],
+                [torch.zeros((), device=device)], lr=1e-3, beta1=0.9, beta2=0.999,
+                weight_decay=0.0, eps=1e-8, amsgrad=False, maximize=False,
+            )  # fmt: skip
+            _FUSED_OK[kind] = True
+        except (AttributeError, RuntimeError, NotImplementedError):
+            _FUSED_OK[kind] = False
+    return _FUSED_OK[kind]
+
+
+# ----------------------------------------------------------------------------------------------
+# batch plan: which rows each model sees at each step
+# ----------------------------------------------------------------------------------------------
+#: Rows per matrix product when a step has more rows than this (whole-data training and
+#: batches larger than this are cut into chunks of this many rows, gradients summed).
+CHUNK_ROWS = 256
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchPlan:
+    """How the rows of an epoch are cut into steps and chunks; see :func:`plan_batches`.
+
+    Attributes
+    ----------
+    step_rows : int
+        ``B``, the rows of one optimizer step (the largest split for whole-data training).
+    chunk_rows : int
+        ``w``, the rows of one batched matrix product.
+    n_chunks : int
+        ``c``, the chunks of one step (``c w >= B`` rows, the rest padding).
+    n_steps : ndarray of shape (M,)
+        Steps per epoch of each model, ``ceil(n_m / B)``.
+    rows : ndarray of shape (S, M)
+        Real rows of model ``m`` in step ``s`` (0 once the model has no rows left).
+    """
+
+    step_rows: int
+    chunk_rows: int
+    n_chunks: int
+    n_steps: np.ndarray
+    rows: np.ndarray
+
+    @property
+    def n_steps_max(self):
+        return int(self.n_steps.max())
+
+    @property
+    def step_width(self):
+        return self.chunk_rows * self.n_chunks
+
+
+def plan_batches(n_rows, batch_size):
+    """Cut epochs of models with ``n_rows`` training rows into steps and fixed-width chunks.
+
+    Every matrix product of a step has the same number of rows ``w`` whatever the other
+    models are: ``w = batch_size`` for mini-batches of at most :data:`CHUNK_ROWS` rows and
+    ``w = CHUNK_ROWS`` otherwise. A model's rows sit at the start of each step, padded with
+    rows of weight 0; padding only ever adds exact zeros to the gradient sums, and the
+    reductions over rows always have the same length ``w``, so a model's numbers do not
+    depend on which other models it is trained with.
+
+    Parameters
+    ----------
+    n_rows : array-like of int, shape (M,)
+    batch_size : int or None
+        ``None``: whole-data training, one step per epoch.
+
+    Returns
+    -------
+    BatchPlan
+
+    Examples
+    --------
+    >>> from clfcompare.estimators._engine import plan_batches
+    >>> plan = plan_batches([7, 5], 3)
+    >>> plan.chunk_rows, plan.n_chunks, plan.n_steps.tolist(), plan.rows.tolist()
+    (3, 1, [3, 2], [[3, 3], [3, 2], [1, 0]])
+    >>> plan = plan_batches([300, 200], None)
+    >>> plan.chunk_rows, plan.n_chunks, plan.n_steps.tolist(), plan.rows.tolist()
+    (256, 2, [1, 1], [[300, 200]])
+    """
+    n_rows = np.asarray(n_rows, dtype=np.int64)
+    n_max = int(n_rows.max())
+    if batch_size is None:
+        step_rows, chunk_rows = n_max, CHUNK_ROWS
+    else:
+        step_rows = int(batch_size)
+        chunk_rows = min(step_rows, CHUNK_ROWS)
+    n_chunks = -(-min(step_rows, n_max) // chunk_rows)
+    n_steps = -(-n_rows // step_rows)
+    starts = np.arange(int(n_steps.max()))[:, None] * step_rows
+    rows = np.clip(n_rows[None, :] - starts, 0, step_rows)
+    return BatchPlan(step_rows, chunk_rows, n_chunks, n_steps, rows)
+
+
+class _EpochOrders:
+    """Row indices of every chunk of every step of every epoch, made on the CPU in blocks.
+
+    Model ``m`` draws ``torch.randperm(n_m, generator=generators[m])`` once per epoch
+    (mini-batch training), independently of the other models; its ``B`` rows of step ``s``
+    are the permutation's entries ``s B .. s B + B - 1``. Positions a model does not fill are
+    padded with its first row (their weight is 0).
+    """
+
+    def __init__(self, rows_list, generators, plan, shuffle, device):
+        self.rows_list, self.generators, self.plan = rows_list, generators, plan
+        self.shuffle, self.device = shuffle, device
+        n_models = len(rows_list)
+        span = plan.n_steps_max * plan.step_width
+        padded = torch.empty(n_models, span, dtype=torch.int64)
+        for m, rows in enumerate(rows_list):
+            padded[m] = int(rows[0])
+        self.padded = padded
+        # position of the p-th row of a model's permutation in its padded epoch
+        p = torch.arange(max(r.shape[0] for r in rows_list))
+        self.dest = (p // plan.step_rows) * plan.step_width + p % plan.step_rows
+        self.block = max(1, _CHUNK_INDICES // (n_models * span))
+        self.start, self.table = None, None
+
+    def _make_block(self, first, count):
+        plan, n_models = self.plan, len(self.rows_list)
+        table = self.padded.repeat(count, 1, 1)
+        for e in range(count):
+            for m, rows in enumerate(self.rows_list):
+                n = rows.shape[0]
+                if self.shuffle:
+                    order = rows[torch.randperm(n, generator=self.generators[m])]
+                else:
+                    order = rows
+                table[e, m, self.dest[:n]] = order
+        table = table.view(count, n_models, plan.n_steps_max, plan.n_chunks, plan.chunk_rows)
+        self.start = first
+        self.table = table.permute(0, 2, 3, 1, 4).contiguous().to(self.device)
+
+    def epoch(self, e, max_epochs):
+        """Index table of epoch ``e``: shape (S, c, M, w), on the device."""
+        if self.table is None or not (self.start <= e < self.start + self.table.shape[0]):
+            self._make_block(e, min(self.block, max_epochs - e))
+        return self.table[e - self.start]
+
+
+# ----------------------------------------------------------------------------------------------
+# the trainer
+# ----------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class TrainedMLP:
+    """One trained network, as returned by :func:`train_mlps`.
+
+    Attributes
+    ----------
+    coefs : list of ndarray of shape (n_in, n_out), float32
+    intercepts : list of ndarray of shape (n_out,), float32
+    loss_curve : ndarray of shape (n_iter,)
+        Mean training loss per sample in each epoch (the step losses weighted by their rows).
+    n_iter : int
+        Epochs trained.
+    step_losses : ndarray of shape (n_iter * steps_per_epoch,) or None
+        Loss of every optimizer step, when asked for.
+    validation_scores : ndarray of shape (n_iter,) or None
+        Validation accuracy after each epoch (early stopping only).
+    best_validation_score : float or None
+    """
+
+    coefs: list
+    intercepts: list
+    loss_curve: np.ndarray
+    n_iter: int
+    step_losses: np.ndarray | None = None
+    validation_scores: np.ndarray | None = None
+    best_validation_score: float | None = None
+
+
+class _Workspace:
+    """The stacked model, its Adam state and the static per-step tables, on the device."""
+
+    def __init__(self, X, targets, layer_sizes, init, plan, device):
+        n_models = init.shape[0]
+        self.X, self.targets, self.plan, self.n_models = X, targets, plan, n_models
+        self.layout, _ = parameter_layout(layer_sizes)
+        self.params = init.to(device)
+        self.grads = torch.zeros_like(self.params)
+        self.exp_avgs = torch.zeros_like(self.params)
+        self.exp_avg_sqs = torch.zeros_like(self.params)
+        self.views = _layer_views(self.params, self.layout)
+        self.grad_views = _layer_views(self.grads, self.layout)
+        n_steps, c, w = plan.n_steps_max, plan.n_chunks, plan.chunk_rows
+        rows = torch.as_tensor(plan.rows, dtype=torch.float32)  # (S, M)
+        pos = torch.arange(c * w, dtype=torch.float32).view(c, 1, w)
+        # row weight of chunk position j of step s: 1/b_{s,m} on the b_{s,m} real rows, else 0
+        real = (pos[None] < rows[:, None, :, None]).float()  # (S, c, M, w)
+        self.row_weights = (real / rows.clamp(min=1)[:, None, :, None]).to(device)
+        # b_{s,m} / n_m: weights of the step losses in the epoch's mean loss per sample
+        self.row_fraction = (rows / rows.sum(0)).T.contiguous().to(device)  # (M, S)
+        self.idx = torch.zeros(n_steps, c, n_models * w, dtype=torch.long, device=device)
+        self.step_loss = torch.zeros(n_models, n_steps, device=device)
+        # models come ordered by their number of steps (descending): the models with the same
+        # number of steps form a group with one Adam step counter and one slice of each buffer
+        self.groups = []
+        for count in sorted(set(plan.n_steps.tolist()), reverse=True):
+            members = np.flatnonzero(plan.n_steps == count)
+            self.groups.append((count, int(members[0]), int(members[-1]) + 1))
+        self.adam_steps = [torch.zeros((), device=device) for _ in self.groups]
+
+    def adam_lists(self, s):
+        """Flat slices of (params, grads, m, v) and the step counters that take step ``s``."""
+        active = [(g, lo, hi) for g, (count, lo, hi) in enumerate(self.groups) if s < count]
+        buffers = (self.params, self.grads, self.exp_avgs, self.exp_avg_sqs)
+        pick = [[buf[lo:hi].view(-1) for _, lo, hi in active] for buf in buffers]
+        return (*pick, [self.adam_steps[g] for g, _, _ in active])
+
+
+def _epoch_function(ws, loss, activation, adam, fused):
+    """The body of one epoch: every step reads its rows from ``ws.idx`` and updates in place."""
+    loss_grad = _LOSS_GRAD[loss]
+    plan, n_models = ws.plan, ws.n_models
+    shape = (n_models, plan.chunk_rows, -1)
+    adam_lists = [ws.adam_lists(s) for s in range(plan.n_steps_max)]
+
+    def run_epoch():
+        for s in range(plan.n_steps_max):
+            for k in range(plan.n_chunks):
+                idx = ws.idx[s, k]
+                xb = ws.X.index_select(0, idx).view(shape)
+                tb = ws.targets.index_select(0, idx).view(shape)
+                outputs = _forward(ws.views, xb, activation)
+                chunk_loss, dz = loss_grad(outputs[-1], tb, ws.row_weights[s, k])
+                if k == 0:
+                    ws.step_loss[:, s].copy_(chunk_loss)
+                else:
+                    ws.step_loss[:, s].add_(chunk_loss)
+                _backward(ws.views, ws.grad_views, xb, outputs, dz, activation, k > 0)
+            params, grads, exp_avgs, exp_avg_sqs, steps = adam_lists[s]
+            if fused:
+                torch._foreach_add_(steps, 1)
+                torch._fused_adam_(
+                    params, grads, exp_avgs, exp_avg_sqs, [], steps,
+                    weight_decay=0.0, amsgrad=False, maximize=False, **adam,
+                )  # fmt: skip
+            else:
+                adam_update_(params, grads, exp_avgs, exp_avg_sqs, steps, **adam)
+
+    return run_epoch
+
+
+def train_mlps(
+    X,
+    y,
+    train_indices,
+    *,
+    layer_sizes,
+    seeds,
+    loss="ce",
+    activation="relu",
+    learning_rate=0.005,
+    batch_size=5,
+    max_epochs=499,
+    init_std=0.02,
+    square_loss_k=1.0,
+    square_loss_M=1.0,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-8,
+    validation_indices=None,
+    n_iter_no_change=10,
+    tol=1e-4,
+    record_step_loss=False,
+    device="cpu",
+    n_threads=None,
+    cuda_graph=True,
+):
+    """Train ``M = len(train_indices)`` independent MLPs together; one result per model.
+
+    Model ``m`` is trained on the rows ``train_indices[m]`` of ``X`` exactly as it would be
+    trained alone (same initial weights from ``seeds[m]``, same batch order, same Adam steps,
+    same matrix-product shapes; see :func:`plan_batches`).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Converted to float32.
+    y : ndarray of shape (n_samples,)
+        Class codes ``0 .. K-1``.
+    train_indices : list of 1-D int ndarray
+        The training rows of each model (sizes may differ).
+    layer_sizes : tuple of int
+        ``(n_features, *hidden, n_outputs)``.
+    seeds : list of int
+        One per model: seeds its ``torch.Generator`` (initial weights, then one permutation per
+        epoch).
+    loss : {"ce", "mse"}
+        Cross-entropy on the logits, or Hui & Belkin's square loss (``square_loss_k``,
+        ``square_loss_M``; ``k = M = 1`` is the mean squared error).
+    activation : {"relu", "tanh", "logistic", "identity"}
+    learning_rate, beta_1, beta_2, epsilon : float
+        Adam's parameters.
+    batch_size : int or None
+        Rows per step; ``None`` trains on all of a model's rows at each step (no shuffling).
+    max_epochs : int
+    init_std : float
+        Standard deviation of the normal initialisation of every weight and bias.
+    validation_indices : list of 1-D int ndarray or None
+        Rows of each model's validation set: early stopping on validation accuracy as in
+        scikit-learn's ``MLPClassifier`` (stop when the accuracy has not improved by ``tol``
+        for more than ``n_iter_no_change`` epochs; keep the parameters of the best epoch).
+    record_step_loss : bool
+        Also return the loss of every step.
+    device : str or torch.device
+    n_threads : int or None
+        torch intra-op threads during training (restored afterwards); ``None``: unchanged.
+    cuda_graph : bool
+        On CUDA, replay each epoch as a captured CUDA graph.
+
+    Returns
+    -------
+    list of TrainedMLP
+
+    Raises
+    ------
+    ValueError
+        If the loss of a model becomes non-finite (a diverging run); the message names the
+        learning rate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from clfcompare.estimators._engine import train_mlps
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])
+    >>> fits = train_mlps(X, y, [np.arange(4), np.arange(3)], layer_sizes=(1, 4, 2),
+    ...                   seeds=[0, 0], batch_size=2, max_epochs=3)
+    >>> [f.loss_curve.shape for f in fits]
+    [(3,), (3,)]
+    """
+    dev = resolve_device(device)
+    n_models = len(train_indices)
+    if n_models == 0:
+        raise ValueError("train_indices is empty: nothing to train")
+    if len(seeds) != n_models:
+        raise ValueError(f"need one seed per model: {n_models} splits, {len(seeds)} seeds")
+    rows_list = [torch.as_tensor(np.asarray(idx, dtype=np.int64)) for idx in train_indices]
+    if any(rows.ndim != 1 or rows.shape[0] == 0 for rows in rows_list):
+        raise ValueError("every element of train_indices must be a non-empty 1-D index array")
+    n_rows = np.array([rows.shape[0] for rows in rows_list])
+    # order the models by steps per epoch, so that equal ones are contiguous (Adam groups)
+    order = np.argsort(-plan_batches(n_rows, batch_size).n_steps, kind="stable")
+    plan = plan_batches(n_rows[order], batch_size)
+    rows_list = [rows_list[i] for i in order]
+    generators = [torch.Generator().manual_seed(int(seeds[i])) for i in order]
+    adam = dict(lr=float(learning_rate), beta1=beta_1, beta2=beta_2, eps=epsilon)
+
+    with torch_threads(n_threads), torch.no_grad():
+        init = torch.stack([init_parameters(layer_sizes, g, init_std) for g in generators])
+        X_t = torch.as_tensor(np.asarray(X), dtype=torch.float32).to(dev)
+        table = make_targets(
+            y, layer_sizes[-1], loss, square_loss_k=square_loss_k, square_loss_M=square_loss_M
+        )
+        ws = _Workspace(X_t, torch.as_tensor(table).to(dev), layer_sizes, init, plan, dev)
+        orders = _EpochOrders(rows_list, generators, plan, batch_size is not None, dev)
+        validation = None
+        if validation_indices is not None:
+            validation = _Validation(
+                X_t, y, [validation_indices[i] for i in order], layer_sizes[-1], square_loss_M,
+                tol=tol, patience=n_iter_no_change,
+            )  # fmt: skip
+        run_epoch = _epoch_function(ws, loss, activation, adam, _fused_adam_available(dev))
+        runner = _EpochRunner(run_epoch, dev, cuda_graph and dev.type == "cuda")
+        curve = torch.zeros(max_epochs, n_models, device=dev)
+        step_curve = None
+        if record_step_loss:
+            step_curve = torch.zeros(max_epochs, n_models, plan.n_steps_max, device=dev)
+        n_iter = np.full(n_models, max_epochs)
+        alive = np.ones(n_models, dtype=bool)
+        for e in range(max_epochs):
+            ws.idx.copy_(orders.epoch(e, max_epochs).view(ws.idx.shape))
+            runner()
+            torch.sum(ws.step_loss * ws.row_fraction, dim=1, out=curve[e])
+            if step_curve is not None:
+                step_curve[e].copy_(ws.step_loss)
+            _check_finite(curve[e].cpu().numpy(), alive, e, order, learning_rate)
+            if validation is not None:
+                stopped = validation.update(ws, activation, alive)
+                n_iter[stopped] = e + 1
+                alive &= ~stopped
+                if not alive.any():
+                    break
+        final = (ws.params if validation is None else validation.best_params).cpu().numpy()
+        if not np.isfinite(final).all():
+            raise ValueError(
+                "training diverged: non-finite parameters after training with "
+                f"learning_rate={learning_rate}; lower the learning rate"
+            )
+        curve = curve.cpu().numpy().astype(np.float64)
+        if step_curve is not None:
+            step_curve = step_curve.cpu().numpy().astype(np.float64)
+
+    results = [None] * n_models
+    for pos, m in enumerate(order):
+        k = int(n_iter[pos])
+        coefs = [final[pos, w:b].reshape(i, o).copy() for w, b, i, o in ws.layout]
+        intercepts = [final[pos, b : b + o].copy() for _, b, _, o in ws.layout]
+        steps = None
+        if step_curve is not None:
+            steps = step_curve[:k, pos, : plan.n_steps[pos]].reshape(-1)
+        scores = best = None
+        if validation is not None:
+            scores = np.array(validation.scores[:k])[:, pos]
+            best = float(validation.best[pos])
+        results[m] = TrainedMLP(coefs, intercepts, curve[:k, pos].copy(), k, steps, scores, best)
+    return results
+
+
+def _check_finite(epoch_loss, alive, epoch, order, learning_rate):
+    bad = alive & ~np.isfinite(epoch_loss)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"training diverged: the loss became {epoch_loss[first]} in epoch {epoch + 1} "
+            f"(model {int(order[first])} of {len(order)}) with learning_rate={learning_rate}; "
+            "lower the learning rate"
+        )
+
+
+class _EpochRunner:
+    """Runs one epoch of steps: eagerly, or on CUDA replayed from a captured graph.
+
+    The first epoch runs eagerly on a side stream (it is real training and the warm-up that
+    capture needs); the second call captures the epoch (capture records kernels and runs
+    nothing) and every call from then on replays it. The captured kernels read the static
+    buffers of the workspace, which the training loop refills before each replay.
+    """
+
+    def __init__(self, run_epoch, device, use_graph):
+        self.run_epoch, self.device, self.use_graph = run_epoch, device, use_graph
+        self.graph, self.calls = None, 0
+
+    def __call__(self):
+        self.calls += 1
+        if not self.use_graph:
+            self.run_epoch()
+        elif self.graph is not None:
+            self.graph.replay()
+        else:
+            stream = torch.cuda.Stream(self.device)
+            stream.wait_stream(torch.cuda.current_stream(self.device))
+            with torch.cuda.stream(stream):
+                self.run_epoch()
+            torch.cuda.current_stream(self.device).wait_stream(stream)
+            try:
+                graph = torch.cuda.CUDAGraph()
+                with torch.cuda.graph(graph, stream=stream):
+                    self.run_epoch()
+            except RuntimeError as exc:  # pragma: no cover - needs CUDA
+                warnings.warn(
+                    f"CUDA graph capture failed ({exc}); training continues without graphs",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                self.use_graph = False
+            else:
+                self.graph = graph
+
+
+class _Validation:
+    """Per-model validation accuracy and scikit-learn's early-stopping bookkeeping."""
+
+    def __init__(self, X, y, validation_indices, n_outputs, square_loss_M, *, tol, patience):
+        self.tol, self.patience = tol, patience
+        device = X.device
+        n_models = len(validation_indices)
+        sizes = [len(v) for v in validation_indices]
+        if min(sizes) == 0:
+            raise ValueError("every model needs at least one validation row for early stopping")
+        width = max(sizes)
+        idx = torch.zeros(n_models, width, dtype=torch.int64)
+        mask = torch.zeros(n_models, width)
+        for m, rows in enumerate(validation_indices):
+            idx[m, : len(rows)] = torch.as_tensor(np.asarray(rows, dtype=np.int64))
+            mask[m, : len(rows)] = 1.0
+        self.x = X[idx.view(-1).to(device)].view(n_models, width, -1)
+        y_t = torch.as_tensor(np.asarray(y, dtype=np.int64))
+        self.y = y_t[idx].to(device)
+        self.mask = mask.to(device)
+        self.size = torch.as_tensor(sizes, dtype=torch.float32, device=device)
+        self.binary_threshold = 0.5 * square_loss_M if n_outputs == 1 else None
+        self.best = np.full(n_models, -np.inf)
+        self.no_improvement = np.zeros(n_models, dtype=np.int64)
+        self.scores = []
+        self.best_params = None
+
+    def accuracy(self, ws, activation):
+        out = _forward(ws.views, self.x, activation)[-1]
+        if self.binary_threshold is not None:
+            pred = (out[..., 0] > self.binary_threshold).long()
+        else:
+            pred = out.argmax(-1)
+        correct = ((pred == self.y).float() * self.mask).sum(1) / self.size
+        return correct.cpu().numpy().astype(np.float64)
+
+    def update(self, ws, activation, alive):
+        """Record this epoch's scores; return the mask of models that stop now."""
+        if self.best_params is None:
+            self.best_params = ws.params.clone()
+        score = self.accuracy(ws, activation)
+        self.scores.append(score)
+        self.no_improvement = np.where(score < self.best + self.tol, self.no_improvement + 1, 0)
+        better = alive & (score > self.best)
+        self.best = np.where(better, score, self.best)
+        if better.any():
+            rows = torch.as_tensor(np.flatnonzero(better), device=ws.params.device)
+            self.best_params.index_copy_(0, rows, ws.params.index_select(0, rows))
+        return alive & (self.no_improvement > self.patience)
