@@ -447,6 +447,40 @@ def test_failed_trial_keeps_the_finished_ones(data, tmp_path):
     assert list(partial.scores["split"]) == [0]
 
 
+def test_a_trial_interrupted_mid_write_leaves_nothing(data, tmp_path, monkeypatch):
+    # fail after the score row of the second trial is inserted, before its predictions:
+    # the transaction must roll the score row back (a half-written trial is never visible)
+    import clfcompare.trials._store as store_module
+
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    original = store_module.to_sql_values
+    calls = []
+
+    def flaky(values):
+        calls.append(1)
+        if len(calls) == 3:  # 2 calls per trial (y_true, y_pred): the 2nd trial's y_true
+            raise OSError("simulated crash in the middle of a write")
+        return original(values)
+
+    monkeypatch.setattr(store_module, "to_sql_values", flaky)
+    with pytest.raises(OSError, match="simulated crash"):
+        run_trials({"d": DummyClassifier()}, X, y, cv=3, progress=False, store=path)
+    assert _sql(path, "SELECT model, split FROM trials") == [("d", 0)]
+    assert _sql(path, "SELECT COUNT(*) FROM predictions") == [(20,)]
+    monkeypatch.setattr(store_module, "to_sql_values", original)
+    res = run_trials({"d": DummyClassifier()}, X, y, cv=3, progress=False, store=path)
+    assert res.is_complete and len(res.predictions) == 60
+
+
+def test_unopenable_store_path(data, tmp_path):
+    X, y = data
+    with pytest.raises(ValueError, match="cannot open the trial store"):
+        run_trials(
+            {"d": DummyClassifier()}, X, y, cv=3, progress=False, store=tmp_path / "no" / "x.db"
+        )
+
+
 # ------------------------------------------------------------------------- SIGKILL
 def _check_store_consistent(path):
     """Independent SQL checks: integrity, foreign keys, no partial or orphaned trial."""

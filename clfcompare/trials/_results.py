@@ -166,7 +166,7 @@ class TrialResults:
     # ------------------------------------------------------------------ accessors
     def missing_trials(self):
         """DataFrame of the ``(model, split)`` pairs without a result."""
-        have = set(zip(self.scores["model"], self.scores["split"]))
+        have = set(zip(self.scores["model"], self.scores["split"], strict=True))
         rows = [(m, s) for m in self.models for s in range(self.n_splits) if (m, s) not in have]
         return pd.DataFrame(
             {
@@ -207,8 +207,8 @@ class TrialResults:
             raise ValueError(
                 f"the results are incomplete ({len(missing)} of "
                 f"{len(self.models) * self.n_splits} trials missing, e.g. "
-                f"{list(zip(missing['model'], missing['split']))[:5]}); resume the run "
-                "with the same store to complete them"
+                f"{list(zip(missing['model'], missing['split'], strict=True))[:5]}); "
+                "resume the run with the same store to complete them"
             )
         table = self.scores.pivot(index="split", columns="model", values=metric)
         table = table.loc[:, list(self.models)]

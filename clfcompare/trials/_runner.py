@@ -17,7 +17,7 @@ from sklearn.model_selection import (
 )
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_consistent_length, indexable
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from clfcompare.trials._results import Trial, TrialResults, build_frames, results_from_store
 from clfcompare.trials._store import (
@@ -148,7 +148,12 @@ def _loss_curve(est):
 
 def _score(model, s, est, X, y, train, test, scoring, fit_time):
     X_test, y_test = _safe_indexing(X, test), y[test]
-    y_pred = est.predict(X_test)
+    y_pred = np.asarray(est.predict(X_test))
+    if y_pred.shape != (len(test),):
+        raise ValueError(
+            f"predict returned shape {y_pred.shape} for {len(test)} test samples; "
+            "expected one label per sample"
+        )
     scores = {name: float(get_scorer(name)(est, X_test, y_test)) for name in scoring}
     return Trial(
         model=model,
@@ -158,7 +163,7 @@ def _score(model, s, est, X, y, train, test, scoring, fit_time):
         scores=scores,
         sample=np.asarray(test, dtype=np.int64),
         y_true=y_test,
-        y_pred=as_label_array(np.asarray(y_pred).ravel(), y.dtype),
+        y_pred=as_label_array(y_pred, y.dtype),
         loss=_loss_curve(est),
     )
 
@@ -195,7 +200,7 @@ def _run_fit_splits(model, estimator, X, y, chunk, scoring):
             )
         return [
             _score(model, s, f, X, y, train, test, scoring, per_split)
-            for f, (s, train, test) in zip(fitted, chunk)
+            for f, (s, train, test) in zip(fitted, chunk, strict=True)
         ]
     except Exception as exc:
         _annotate(exc, model, "fitting (fit_splits)/scoring")
@@ -335,9 +340,7 @@ def run_trials(
         db = TrialStore(store)
     try:
         if db is not None:
-            if db.is_new:
-                db.initialise(setup, fingerprints)
-            else:
+            if not (db.is_new and db.initialise(setup, fingerprints)):
                 db.check_setup(setup, fingerprints)
                 finished = db.finished()
 

@@ -203,9 +203,13 @@ class TrialStore:
             if not p.is_file():
                 raise FileNotFoundError(f"no trial store at {self.path!r}")
             uri = p.resolve().as_uri() + "?mode=ro"
-            self._con = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
-        else:
-            self._con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            if read_only:
+                self._con = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
+            else:
+                self._con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ValueError(f"cannot open the trial store {self.path!r}: {exc}") from None
         try:
             self._open()
         except BaseException:
@@ -261,10 +265,18 @@ class TrialStore:
         return [(name, cls, json.loads(params)) for name, cls, params in rows]
 
     def initialise(self, setup, models):
-        """Create the tables and write the set-up (one transaction)."""
+        """Create the tables and write the set-up (one transaction).
+
+        Returns False, creating nothing, when another process initialised the file first
+        (the caller then checks the set-up as for any existing store).
+        """
         con = self._con
         con.execute("BEGIN IMMEDIATE")
         try:
+            if con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+                con.execute("ROLLBACK")
+                self._open()
+                return False
             for stmt in _SCHEMA:
                 con.execute(stmt)
             meta = {"format": FORMAT, "version": VERSION, **setup}
@@ -279,6 +291,7 @@ class TrialStore:
             raise
         self.meta = meta
         self.is_new = False
+        return True
 
     def _insert_models(self, models, start):
         self._con.executemany(
@@ -395,6 +408,7 @@ class TrialStore:
                     np.asarray(trial.sample, dtype=np.int64).tolist(),
                     to_sql_values(trial.y_true),
                     to_sql_values(trial.y_pred),
+                    strict=True,
                 ),
             )
             if loss is not None:
