@@ -1,0 +1,571 @@
+"""The lecture's Probabilistic Generative Model: Gaussian class conditionals + Bayes' rule.
+
+Every class ``C_k`` gets a Gaussian ``P(x | C_k) = N(x; mu_k, Sigma_k)`` fitted by maximum
+likelihood and a prior ``P(C_k)``; the posterior follows from Bayes' rule, computed in log space::
+
+    log P(C_k | x) = log P(x | C_k) + log P(C_k) - logsumexp_j [log P(x | C_j) + log P(C_j)]
+
+With one covariance shared by all classes the quadratic terms cancel and the model is linear
+(the lecture's ``z = w . x + b``); with one covariance per class it is quadratic.
+
+The maths lives in small pure functions (``class_means``, ``pooled_covariance``,
+``class_covariances``, ``covariance_cholesky``, ``gaussian_log_density``,
+``linear_discriminants``); :class:`GaussianGenerativeClassifier` is a thin sklearn shell.
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+from scipy import linalg
+from scipy.special import log_expit, log_softmax, logsumexp
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = [
+    "GaussianGenerativeClassifier",
+    "class_means",
+    "pooled_covariance",
+    "class_covariances",
+    "covariance_cholesky",
+    "gaussian_log_density",
+    "linear_discriminants",
+    "RCOND_TOL",
+]
+
+#: A covariance whose correlation matrix has reciprocal condition number (smallest over
+#: largest eigenvalue) below this is treated as singular: solving with it would lose more
+#: than 10 of the 16 significant digits of float64.
+RCOND_TOL = 1e-10
+
+#: A variance below ``(VAR_RTOL * max|x_j|)**2`` is rounding noise of a constant feature.
+VAR_RTOL = 1e3 * np.finfo(np.float64).eps
+
+
+def class_means(X, y_idx, n_classes):
+    r"""Maximum-likelihood class means.
+
+    .. math:: \mu_k = \frac{1}{N_k} \sum_{n: y_n = k} x_n
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y_idx : ndarray of shape (n_samples,)
+        Class indices ``0 .. n_classes - 1``; every class must occur.
+    n_classes : int
+
+    Returns
+    -------
+    means : ndarray of shape (n_classes, n_features)
+    """
+    counts = np.bincount(y_idx, minlength=n_classes)
+    sums = np.zeros((n_classes, X.shape[1]), dtype=np.float64)
+    np.add.at(sums, y_idx, X)
+    return sums / counts[:, None]
+
+
+def class_covariances(X, y_idx, means):
+    r"""Maximum-likelihood covariance of every class (divides by :math:`N_k`).
+
+    .. math:: \Sigma_k = \frac{1}{N_k} \sum_{n: y_n = k} (x_n - \mu_k)(x_n - \mu_k)^\top
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y_idx : ndarray of shape (n_samples,)
+    means : ndarray of shape (n_classes, n_features)
+
+    Returns
+    -------
+    covariances : ndarray of shape (n_classes, n_features, n_features)
+    """
+    n_classes, n_features = means.shape
+    covs = np.empty((n_classes, n_features, n_features), dtype=np.float64)
+    for k in range(n_classes):
+        Xc = X[y_idx == k] - means[k]
+        covs[k] = Xc.T @ Xc / Xc.shape[0]
+    return covs
+
+
+def pooled_covariance(X, y_idx, means):
+    r"""Maximum-likelihood shared (pooled within-class) covariance (divides by :math:`N`).
+
+    .. math::
+
+        \Sigma = \frac{1}{N} \sum_k \sum_{n: y_n = k} (x_n - \mu_k)(x_n - \mu_k)^\top
+               = \sum_k \frac{N_k}{N} \Sigma_k
+
+    the lecture's :math:`\Sigma = \frac{N_1}{N}\Sigma^1 + \frac{N_2}{N}\Sigma^2`.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y_idx : ndarray of shape (n_samples,)
+    means : ndarray of shape (n_classes, n_features)
+
+    Returns
+    -------
+    covariance : ndarray of shape (n_features, n_features)
+    """
+    Xc = X - means[y_idx]
+    return Xc.T @ Xc / X.shape[0]
+
+
+def covariance_cholesky(cov, *, scale, what, reg_covar, hint=""):
+    r"""Lower Cholesky factor :math:`L` of a covariance (:math:`\Sigma = L L^\top`), or a
+    ``ValueError`` saying why it is (numerically) singular.
+
+    Two checks come before the factorisation, both independent of the units of the features:
+
+    * zero variance: :math:`\Sigma_{jj} \le (\epsilon_v \max_n |x_{nj}|)^2` with
+      :math:`\epsilon_v` = ``VAR_RTOL`` (a constant feature, or a class with one sample);
+    * collinearity: the correlation matrix :math:`R = D^{-1/2} \Sigma D^{-1/2}`,
+      :math:`D = \operatorname{diag}\Sigma`, has
+      :math:`\lambda_{\min}(R) / \lambda_{\max}(R)` < ``RCOND_TOL``.
+
+    Parameters
+    ----------
+    cov : ndarray of shape (n_features, n_features)
+        The covariance, ``reg_covar`` already added to its diagonal.
+    scale : ndarray of shape (n_features,)
+        ``max |x_j|`` over the samples the covariance came from.
+    what : str
+        How to name the matrix in the error message.
+    reg_covar : float
+        The regularisation in use (quoted in the error message).
+    hint : str, default=""
+        Extra sentence for the error message (e.g. too few samples).
+
+    Returns
+    -------
+    L : ndarray of shape (n_features, n_features)
+        Lower triangular.
+
+    Raises
+    ------
+    ValueError
+        If the covariance is singular or nearly so.
+    """
+    n_features = cov.shape[0]
+    advice = (
+        f" Raise `reg_covar` (now {reg_covar!r}), which adds it to the diagonal of every "
+        "covariance (e.g. reg_covar=1e-6 on standardised features), or remove the offending "
+        f"features. (n_features={n_features}.)"
+    )
+    if hint:
+        advice = " " + hint + advice
+    var = np.diag(cov)
+    if not np.all(np.isfinite(cov)):
+        raise ValueError(f"The {what} has non-finite entries; the input is too large.")
+    zero = np.flatnonzero(var <= (VAR_RTOL * scale) ** 2)
+    if zero.size:
+        raise ValueError(
+            f"The {what} is singular: feature(s) {zero.tolist()} have zero variance." + advice
+        )
+    d = 1.0 / np.sqrt(var)
+    eig = linalg.eigvalsh(cov * d[:, None] * d[None, :])
+    rcond = eig[0] / eig[-1]
+    if not rcond >= RCOND_TOL:
+        raise ValueError(
+            f"The {what} is singular or nearly so: the reciprocal condition number of its "
+            f"correlation matrix is {rcond:.2g} (below {RCOND_TOL:g}), i.e. features are "
+            "(almost) collinear and the Gaussian densities cannot be computed reliably." + advice
+        )
+    try:
+        return linalg.cholesky(cov, lower=True)
+    except linalg.LinAlgError as exc:  # pragma: no cover - the checks above catch this
+        raise ValueError(f"The {what} is not positive definite." + advice) from exc
+
+
+def gaussian_log_density(X, mean, chol):
+    r"""Log density of :math:`N(\mu, \Sigma)` at the rows of ``X``, from :math:`\Sigma = LL^\top`.
+
+    .. math::
+
+        \log f_{\mu,\Sigma}(x) = -\frac{D}{2}\log 2\pi - \sum_j \log L_{jj}
+            - \frac{1}{2} \lVert L^{-1}(x - \mu) \rVert^2
+
+    (the lecture's :math:`f_{\mu,\Sigma}`, with
+    :math:`\frac{1}{2}\log|\Sigma| = \sum_j \log L_{jj}` and the Mahalanobis term from a
+    triangular solve instead of an inverse).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    mean : ndarray of shape (n_features,)
+    chol : ndarray of shape (n_features, n_features)
+        Lower Cholesky factor of the covariance.
+
+    Returns
+    -------
+    log_density : ndarray of shape (n_samples,)
+    """
+    n_features = X.shape[1]
+    z = linalg.solve_triangular(chol, (X - mean).T, lower=True)
+    maha = np.einsum("ij,ij->j", z, z)
+    half_logdet = np.sum(np.log(np.diag(chol)))
+    return -0.5 * (n_features * np.log(2 * np.pi) + maha) - half_logdet
+
+
+def linear_discriminants(means, chol, priors):
+    r"""The linear discriminants of Gaussians with a shared covariance.
+
+    .. math::
+
+        \log P(x \mid C_k) + \log P(C_k) = w_k^\top x + b_k + c(x), \quad
+        w_k = \Sigma^{-1}\mu_k, \quad
+        b_k = -\tfrac{1}{2}\mu_k^\top \Sigma^{-1} \mu_k + \log P(C_k)
+
+    where :math:`c(x)` does not depend on the class and cancels in the posterior.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_classes, n_features)
+    chol : ndarray of shape (n_features, n_features)
+        Lower Cholesky factor of the shared covariance.
+    priors : ndarray of shape (n_classes,)
+
+    Returns
+    -------
+    W : ndarray of shape (n_classes, n_features)
+    b : ndarray of shape (n_classes,)
+    """
+    W = linalg.cho_solve((chol, True), means.T).T
+    b = -0.5 * np.einsum("kd,kd->k", means, W) + np.log(priors)
+    return W, b
+
+
+def _check_priors(priors, n_classes, classes):
+    p = np.asarray(priors, dtype=np.float64)
+    if p.shape != (n_classes,):
+        raise ValueError(
+            f"priors must have one entry per class, i.e. shape ({n_classes},) for the classes "
+            f"{classes.tolist()} found in y; got shape {p.shape}."
+        )
+    if not np.all(np.isfinite(p)) or np.any(p <= 0):
+        raise ValueError(f"priors must be positive and finite; got {p.tolist()}.")
+    if not np.isclose(p.sum(), 1.0, rtol=0.0, atol=1e-8):
+        raise ValueError(f"priors must sum to 1; got {p.tolist()} (sum {p.sum():.10g}).")
+    return p / p.sum()
+
+
+class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
+    r"""Gaussian class conditionals fitted by maximum likelihood, posteriors by Bayes' rule.
+
+    The Probabilistic Generative Model of the lecture notes, for any number of classes
+    :math:`K` and features :math:`D`:
+
+    .. math::
+
+        P(C_k \mid x) = \frac{f_{\mu^k, \Sigma^k}(x) P(C_k)}
+                             {\sum_j f_{\mu^j, \Sigma^j}(x) P(C_j)},
+        \qquad
+        f_{\mu, \Sigma}(x) = \frac{1}{(2\pi)^{D/2} |\Sigma|^{1/2}}
+            \exp\left\{-\tfrac{1}{2}(x - \mu)^\top \Sigma^{-1} (x - \mu)\right\}
+
+    computed in log space (Cholesky log densities, ``logsumexp``), so no posterior underflows
+    to 0/0.
+
+    Parameters
+    ----------
+    covariance : {"shared", "separate"}, default="shared"
+        ``"shared"``: one covariance for all classes, the pooled maximum-likelihood estimate
+        :math:`\Sigma = \sum_k \frac{N_k}{N}\Sigma_k`; the log-odds are linear in :math:`x`
+        (see ``coef_``). ``"separate"``: one covariance per class; quadratic boundaries.
+    priors : array-like of shape (n_classes,), default=None
+        Class priors :math:`P(C_k)` in the order of ``classes_`` (positive, summing to 1).
+        ``None`` uses the class frequencies :math:`N_k / N`.
+    reg_covar : float, default=0.0
+        Non-negative number added to the diagonal of every covariance estimate
+        (:math:`\Sigma + r I`, as in :class:`sklearn.mixture.GaussianMixture`). It is in the
+        units of the features squared; standardise first to make one value fit all features.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The sorted class labels.
+    class_count_ : ndarray of shape (n_classes,)
+        :math:`N_k`, training samples per class.
+    priors_ : ndarray of shape (n_classes,)
+        The priors used.
+    means_ : ndarray of shape (n_classes, n_features)
+        :math:`\mu_k`, maximum-likelihood class means.
+    covariance_ : ndarray of shape (n_features, n_features)
+        Only for ``covariance="shared"``: the pooled covariance plus ``reg_covar * I``.
+    covariances_ : ndarray of shape (n_classes, n_features, n_features)
+        Only for ``covariance="separate"``: :math:`\Sigma_k` plus ``reg_covar * I``.
+    coef_ : ndarray of shape (1, n_features) if n_classes == 2 else (n_classes, n_features)
+        Only for ``covariance="shared"``. See Notes.
+    intercept_ : ndarray of shape (1,) if n_classes == 2 else (n_classes,)
+        Only for ``covariance="shared"``. See Notes.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``; only when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.discriminant_analysis.LinearDiscriminantAnalysis : the shared-covariance model.
+    sklearn.discriminant_analysis.QuadraticDiscriminantAnalysis : the separate model.
+
+    Notes
+    -----
+    **Covariance estimator.** All covariances are the maximum-likelihood estimates, dividing
+    by :math:`N_k` (per class) and by :math:`N` (pooled), not by :math:`N_k - 1` or
+    :math:`N - K`: the model is defined by maximising the likelihood of the training data, as
+    in the lecture, and the MLE is what that maximisation gives. It equals
+    ``LinearDiscriminantAnalysis(solver="lsqr")`` (or ``"eigen"``) with the default priors;
+    sklearn's default ``solver="svd"`` divides by :math:`N - K`, and with user priors sklearn
+    weights the class covariances by the priors, whereas here the priors never change the
+    covariance (they are a decision-theoretic prior, not part of the likelihood of
+    :math:`x`). scikit-learn's ``QuadraticDiscriminantAnalysis`` divided by :math:`N_k - 1`
+    up to version 1.7 and divides by :math:`N_k` from 1.8 on.
+
+    **Sign convention (shared, two classes).** The lecture's :math:`C_1` is ``classes_[1]``
+    and its :math:`C_2` is ``classes_[0]``, so, as everywhere in scikit-learn, a positive
+    ``decision_function`` means ``classes_[1]``:
+
+    .. math::
+
+        P(\text{classes\_[1]} \mid x) = \sigma(w \cdot x + b), \quad
+        w = (\mu^1 - \mu^2)^\top \Sigma^{-1}, \quad
+        b = -\tfrac{1}{2}\mu^{1\top}\Sigma^{-1}\mu^1 + \tfrac{1}{2}\mu^{2\top}\Sigma^{-1}\mu^2
+            + \ln\frac{P(C_1)}{P(C_2)}
+
+    with :math:`\mu^1` = ``means_[1]``, :math:`\mu^2` = ``means_[0]``,
+    :math:`P(C_1)/P(C_2) = N_1/N_2` unless ``priors`` is given; ``coef_ = w[None, :]`` and
+    ``intercept_ = [b]``. For :math:`K > 2` classes, ``coef_[k]`` :math:`= \Sigma^{-1}\mu_k`
+    and ``intercept_[k]`` :math:`= -\frac{1}{2}\mu_k^\top\Sigma^{-1}\mu_k + \ln P(C_k)`, the
+    :math:`K` linear discriminants; the posteriors are their softmax.
+
+    **decision_function.** Two classes: the log-odds
+    :math:`\ln P(\text{classes\_[1]}|x) - \ln P(\text{classes\_[0]}|x)`, shape (n_samples,).
+    More classes: discriminants :math:`\delta_k(x)` of shape (n_samples, n_classes) that
+    differ from :math:`\ln P(C_k|x)` by a per-sample constant (the linear discriminants for
+    "shared", :math:`\ln f_{\mu_k,\Sigma_k}(x) + \ln P(C_k)` for "separate").
+
+    **Singular covariance.** A constant feature, collinear features, or too few samples
+    (a class with :math:`N_k \le D` for "separate", :math:`N - K < D` for "shared") make the
+    covariance singular: ``fit`` raises a ``ValueError`` naming the cause and asking to raise
+    ``reg_covar``. "Nearly singular" means a reciprocal condition number of the correlation
+    matrix below ``RCOND_TOL`` (1e-10).
+
+    References
+    ----------
+    .. [1] C. M. Bishop, *Pattern Recognition and Machine Learning*, Springer, 2006,
+       sections 4.2.1-4.2.2 (probabilistic generative models, maximum likelihood).
+    .. [2] T. Hastie, R. Tibshirani, J. Friedman, *The Elements of Statistical Learning*,
+       2nd ed., Springer, 2009, section 4.3 (linear and quadratic discriminant analysis).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from clfcompare.estimators.gaussian import GaussianGenerativeClassifier
+    >>> X = np.array([[0.0, 0.0], [1.0, 0.5], [0.5, 1.0], [3.0, 3.0], [4.0, 3.5], [3.5, 4.0]])
+    >>> y = np.array(["a", "a", "a", "b", "b", "b"])
+    >>> clf = GaussianGenerativeClassifier().fit(X, y)
+    >>> clf.predict([[0.5, 0.5], [3.5, 3.5]])
+    array(['a', 'b'], dtype='<U1')
+    >>> clf.predict_proba([[2.0, 2.0]]).round(4)
+    array([[0.5, 0.5]])
+    >>> clf.coef_.round(4), clf.intercept_.round(4)
+    (array([[12., 12.]]), array([-48.]))
+
+    The lecture's two-class formula gives the same ``w`` and ``b`` (:math:`C_1` = "b"):
+
+    >>> mu1, mu2 = clf.means_[1], clf.means_[0]
+    >>> P = np.linalg.inv(clf.covariance_)
+    >>> w = (mu1 - mu2) @ P
+    >>> b = -0.5 * mu1 @ P @ mu1 + 0.5 * mu2 @ P @ mu2 + np.log(3 / 3)
+    >>> bool(np.allclose(w, clf.coef_[0]) and np.isclose(b, clf.intercept_[0]))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "covariance": [StrOptions({"shared", "separate"})],
+        "priors": ["array-like", None],
+        "reg_covar": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, *, covariance="shared", priors=None, reg_covar=0.0):
+        self.covariance = covariance
+        self.priors = priors
+        self.reg_covar = reg_covar
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the class means, covariance(s) and priors by maximum likelihood.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (converted to float64).
+        y : array-like of shape (n_samples,)
+            Class labels (any sortable labels: ints, strings, ...).
+
+        Returns
+        -------
+        self : GaussianGenerativeClassifier
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            Fewer than two classes, invalid ``priors``, or a singular covariance (see Notes).
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        classes, y_idx = np.unique(y, return_inverse=True)
+        n_classes = classes.shape[0]
+        n_samples, n_features = X.shape
+        if n_classes < 2:
+            raise ValueError(
+                "GaussianGenerativeClassifier needs samples of at least 2 classes; "
+                f"y has 1 class ({classes[0]!r})."
+            )
+        counts = np.bincount(y_idx, minlength=n_classes)
+        if self.priors is None:
+            priors = counts / n_samples
+        else:
+            priors = _check_priors(self.priors, n_classes, classes)
+        means = class_means(X, y_idx, n_classes)
+        reg = float(self.reg_covar)
+        eye = np.eye(n_features)
+
+        if self.covariance == "shared":
+            cov = pooled_covariance(X, y_idx, means) + reg * eye
+            hint = ""
+            if n_samples - n_classes < n_features:
+                hint = (
+                    f"The pooled covariance of {n_samples} samples in {n_classes} classes has "
+                    f"rank at most n_samples - n_classes = {n_samples - n_classes} < "
+                    f"n_features = {n_features}."
+                )
+            chol = covariance_cholesky(
+                cov,
+                scale=np.max(np.abs(X), axis=0),
+                what="shared (pooled within-class) covariance",
+                reg_covar=self.reg_covar,
+                hint=hint,
+            )
+            W, b = linear_discriminants(means, chol, priors)
+            self.covariance_ = cov
+            if n_classes == 2:
+                self.coef_ = (W[1] - W[0])[None, :]
+                self.intercept_ = np.array([b[1] - b[0]])
+            else:
+                self.coef_ = W
+                self.intercept_ = b
+        else:
+            covs = class_covariances(X, y_idx, means) + reg * eye
+            chols = np.empty_like(covs)
+            for k in range(n_classes):
+                Xk = X[y_idx == k]
+                hint = ""
+                if counts[k] <= n_features:
+                    hint = (
+                        f"Class {classes[k]!r} has {counts[k]} sample(s); a covariance from "
+                        f"n_k samples has rank at most n_k - 1 = {counts[k] - 1} < "
+                        f"n_features = {n_features}."
+                    )
+                chols[k] = covariance_cholesky(
+                    covs[k],
+                    scale=np.max(np.abs(Xk), axis=0),
+                    what=f"covariance of class {classes[k]!r}",
+                    reg_covar=self.reg_covar,
+                    hint=hint,
+                )
+            self.covariances_ = covs
+            self._chols = chols
+
+        self.classes_ = classes
+        self.class_count_ = counts
+        self.priors_ = priors
+        self.means_ = means
+        return self
+
+    def _joint_log_likelihood(self, X):
+        """``log f_k(x) + log P(C_k)`` for "separate", shape (n_samples, n_classes)."""
+        jll = np.empty((X.shape[0], self.classes_.shape[0]))
+        for k in range(self.classes_.shape[0]):
+            jll[:, k] = gaussian_log_density(X, self.means_[k], self._chols[k])
+        return jll + np.log(self.priors_)
+
+    def _validated(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=np.float64)
+
+    def decision_function(self, X):
+        """Log-odds (two classes) or per-class discriminants (more classes).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Two classes: :math:`\\ln P(\\text{classes\\_[1]}|x) - \\ln P(\\text{classes\\_[0]}|x)`
+            (positive means ``classes_[1]``). More classes: discriminants that differ from
+            the log posteriors by a per-sample constant.
+        """
+        X = self._validated(X)
+        if self.covariance == "shared":
+            scores = X @ self.coef_.T + self.intercept_
+            return scores.ravel() if scores.shape[1] == 1 else scores
+        jll = self._joint_log_likelihood(X)
+        return jll[:, 1] - jll[:, 0] if jll.shape[1] == 2 else jll
+
+    def predict_log_proba(self, X):
+        """Log posteriors :math:`\\ln P(C_k | x)`, computed without leaving log space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        return scores - logsumexp(scores, axis=1, keepdims=True)
+
+    def predict_proba(self, X):
+        """Posteriors :math:`P(C_k | x)` by Bayes' rule.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; rows sum to 1.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.exp(np.column_stack([log_expit(-scores), log_expit(scores)]))
+        return np.exp(log_softmax(scores, axis=1))
+
+    def predict(self, X):
+        """The class of largest posterior.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(np.intp)]
+        return self.classes_[np.argmax(scores, axis=1)]
