@@ -621,10 +621,14 @@ class _TTY(StringIO):
 def test_progress_bar_only_when_asked_and_on_a_terminal(
     data, monkeypatch, stream, progress, shown
 ):
+    monkeypatch.syspath_prepend(str(HERE))
+    import _kill_target
+
     X, y = data
     err = stream()
     monkeypatch.setattr(sys, "stderr", err)
-    run_trials({"d": DummyClassifier()}, X, y, cv=3, progress=progress)
+    # 3 trials of 0.25 s: longer than the bar's 0.5 s delay
+    run_trials({"d": _kill_target.SlowCentroid(delay=0.25)}, X, y, cv=3, progress=progress)
     out = err.getvalue()
     assert ("run_trials" in out and "3/3" in out) if shown else out == ""
 

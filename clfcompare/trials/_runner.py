@@ -207,6 +207,10 @@ def _run_fit_splits(model, estimator, X, y, chunk, scoring):
         raise
 
 
+#: Seconds before the progress bar appears: runs shorter than this stay silent.
+_PROGRESS_DELAY = 0.5
+
+
 def _progress_enabled(progress, stream):
     """A progress bar only when asked for and ``stream`` is a terminal."""
     if not progress:
@@ -271,7 +275,8 @@ def run_trials(
         Seeds the default (``None`` or int) ``cv`` only; estimators keep their own
         ``random_state``. Pass an int with a ``store`` so a resumed run gets the same splits.
     progress : bool, default=True
-        Show a tqdm bar on stderr (only when stderr is a terminal).
+        Show a tqdm bar on stderr, only when stderr is a terminal and the run lasts more
+        than half a second.
 
     Returns
     -------
@@ -366,6 +371,7 @@ def run_trials(
             desc="run_trials",
             unit="trial",
             file=sys.stderr,
+            delay=_PROGRESS_DELAY,
             disable=not _progress_enabled(progress, sys.stderr),
         ) as bar:
             if fast or tasks:
