@@ -1,0 +1,651 @@
+"""Logistic regression fitted by gradient descent, as in the lecture, with classical inference.
+
+The lecture finds ``w, b`` of ``P(C_1 | x) = sigma(w . x + b)`` by gradient descent on the
+cross-entropy. :class:`GDLogisticRegression` does exactly that (full-batch gradient descent,
+or mini-batch SGD), for two classes (sigmoid) and for ``K`` classes (softmax), and reports
+standard errors, z-values, p-values and confidence intervals from the Fisher information at the
+fitted solution, as a tidy table (:meth:`GDLogisticRegression.coef_table`).
+
+The maths lives in small pure functions (``cross_entropy``, ``lipschitz_constant``,
+``fisher_information``, ``wald_table``); the class is a thin sklearn shell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, stats
+from scipy.special import expit, log_expit, log_softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = [
+    "GDLogisticRegression",
+    "cross_entropy",
+    "lipschitz_constant",
+    "fisher_information",
+    "wald_table",
+    "DIVERGENCE_FACTOR",
+]
+
+#: The fit is declared divergent when the training loss exceeds this multiple of the loss at
+#: the start (``ln K`` at zero weights), or is not finite.
+DIVERGENCE_FACTOR = 100.0
+
+
+def cross_entropy(coef, intercept, X, Y, alpha=0.0):
+    r"""Mean cross-entropy plus L2 penalty, and its gradient.
+
+    Two classes (``coef`` of shape (1, n_features), ``Y`` of 0/1 of shape (n_samples,)),
+    with :math:`z_n = w \cdot x_n + b` and :math:`f(x) = \sigma(z)`:
+
+    .. math::
+
+        J(w, b) = \frac{1}{N}\sum_n -\left[\hat y^n \ln f(x^n)
+                   + (1 - \hat y^n)\ln(1 - f(x^n))\right] + \frac{\alpha}{2}\lVert w\rVert^2,
+        \quad \nabla_w J = \frac{1}{N}\sum_n (f(x^n) - \hat y^n)\,x^n + \alpha w
+
+    :math:`K` classes (``coef`` of shape (K, n_features), ``Y`` one-hot of shape
+    (n_samples, K)), :math:`p_{nk} = \operatorname{softmax}_k(W x_n + b)`:
+
+    .. math::
+
+        J(W, b) = -\frac{1}{N}\sum_n \sum_k \hat y_{nk}\ln p_{nk}
+                  + \frac{\alpha}{2}\lVert W\rVert_F^2,
+        \quad \nabla_{w_k} J = \frac{1}{N}\sum_n (p_{nk} - \hat y_{nk})\,x_n + \alpha w_k
+
+    The intercept is not penalised. Losses are computed from log-probabilities
+    (:math:`\ln(1 + e^z)` and ``log_softmax``), so they never overflow.
+
+    Parameters
+    ----------
+    coef : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept : ndarray of shape (1,) or (n_classes,)
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples,) (two classes) or (n_samples, n_classes)
+    alpha : float, default=0.0
+
+    Returns
+    -------
+    loss : float
+    grad_coef : ndarray, shape of ``coef``
+    grad_intercept : ndarray, shape of ``intercept``
+    """
+    n = X.shape[0]
+    if coef.shape[0] == 1:
+        z = X @ coef[0] + intercept[0]
+        loss = np.mean(np.logaddexp(0.0, z) - Y * z)
+        r = expit(z) - Y
+        g_coef = (r @ X)[None, :] / n
+        g_int = np.array([r.mean()])
+    else:
+        logp = log_softmax(X @ coef.T + intercept, axis=1)
+        loss = -np.sum(Y * logp) / n
+        R = np.exp(logp) - Y
+        g_coef = R.T @ X / n
+        g_int = R.mean(axis=0)
+    if alpha:
+        loss = loss + 0.5 * alpha * np.sum(coef * coef)
+        g_coef = g_coef + alpha * coef
+    return float(loss), g_coef, g_int
+
+
+def lipschitz_constant(X, n_classes, alpha=0.0, *, per_sample=False):
+    r"""Lipschitz constant :math:`L` of the gradient of :func:`cross_entropy`.
+
+    With :math:`\tilde x = (1, x)`, the Hessian of the mean loss is bounded by
+    :math:`c\,\frac{1}{N}\sum_n \tilde x_n \tilde x_n^\top + \alpha I`, where
+    :math:`c = \frac{1}{4}` for the sigmoid (:math:`\sigma' \le \frac{1}{4}`) and
+    :math:`c = \frac{1}{2}` for the softmax (:math:`\lambda_{\max}(\operatorname{diag} p -
+    pp^\top) \le \frac{1}{2}`, Böhning's bound). Hence
+
+    .. math::
+
+        L = c\,\lambda_{\max}\!\left(\tfrac{1}{N}\tilde X^\top \tilde X\right) + \alpha
+        \qquad\text{(full batch)}, \qquad
+        L = c\,\max_n \lVert \tilde x_n \rVert^2 + \alpha \qquad\text{(any mini-batch)}.
+
+    Gradient descent with step :math:`1/L` decreases the loss at every step.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    n_classes : int
+    alpha : float, default=0.0
+    per_sample : bool, default=False
+        Return the bound valid for every mini-batch instead of the full-batch one.
+
+    Returns
+    -------
+    L : float
+    """
+    c = 0.25 if n_classes == 2 else 0.5
+    if per_sample:
+        return float(c * (1.0 + np.max(np.einsum("ij,ij->i", X, X))) + alpha)
+    Xt = np.hstack([np.ones((X.shape[0], 1)), X])
+    return float(c * linalg.eigvalsh(Xt.T @ Xt / X.shape[0])[-1] + alpha)
+
+
+def fisher_information(X, proba):
+    r"""Fisher information of the identified (reference-class) parameters.
+
+    Class 0 is the reference. The parameters are :math:`\beta_k = (b_k - b_0, w_k - w_0)`
+    for :math:`k = 1, \dots, K-1` (for two classes, :math:`\beta_1 = (b, w)` of the sigmoid
+    model), ordered class by class, intercept first. With :math:`\tilde x = (1, x)` and
+    :math:`q_n = (p_{n1}, \dots, p_{n,K-1})`:
+
+    .. math:: \mathcal{I} = \sum_n \left(\operatorname{diag} q_n - q_n q_n^\top\right)
+              \otimes \tilde x_n \tilde x_n^\top
+
+    (for two classes :math:`\sum_n p_n(1 - p_n)\,\tilde x_n\tilde x_n^\top`). For the
+    canonical link the observed and expected information coincide.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    proba : ndarray of shape (n_samples, n_classes)
+        Fitted probabilities, columns in class order.
+
+    Returns
+    -------
+    information : ndarray of shape ((n_classes - 1) * (n_features + 1),) * 2
+    """
+    Xt = np.hstack([np.ones((X.shape[0], 1)), X])
+    Q = proba[:, 1:]
+    m, p = Q.shape[1], Xt.shape[1]
+    info = np.empty((m * p, m * p))
+    for j in range(m):
+        for k in range(j, m):
+            w = Q[:, j] * ((j == k) - Q[:, k])
+            block = (Xt * w[:, None]).T @ Xt
+            info[j * p : (j + 1) * p, k * p : (k + 1) * p] = block
+            info[k * p : (k + 1) * p, j * p : (j + 1) * p] = block.T
+    return info
+
+
+def wald_table(params, covariance, *, confidence_level=0.95):
+    r"""Wald statistics from estimates and their covariance matrix.
+
+    .. math::
+
+        \mathrm{se}_j = \sqrt{(\mathcal{I}^{-1})_{jj}}, \quad z_j = \hat\beta_j / \mathrm{se}_j,
+        \quad p_j = 2\,(1 - \Phi(|z_j|)), \quad
+        \hat\beta_j \pm \Phi^{-1}\!\left(\tfrac{1 + \gamma}{2}\right)\mathrm{se}_j
+
+    with :math:`\gamma` the confidence level (normal reference distribution, as statsmodels'
+    ``Logit``/``MNLogit``).
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+    covariance : ndarray of shape (n_params, n_params)
+    confidence_level : float, default=0.95
+
+    Returns
+    -------
+    table : dict of str to ndarray of shape (n_params,)
+        Keys ``coef``, ``std_err``, ``z``, ``pvalue``, ``ci_low``, ``ci_high``.
+    """
+    se = np.sqrt(np.diag(covariance))
+    z = params / se
+    q = stats.norm.ppf(0.5 + confidence_level / 2)
+    return {
+        "coef": params,
+        "std_err": se,
+        "z": z,
+        "pvalue": 2 * stats.norm.sf(np.abs(z)),
+        "ci_low": params - q * se,
+        "ci_high": params + q * se,
+    }
+
+
+def _fingerprint(X):
+    return (X.shape, hashlib.blake2b(np.ascontiguousarray(X).data, digest_size=16).hexdigest())
+
+
+class GDLogisticRegression(ClassifierMixin, BaseEstimator):
+    r"""Logistic regression fitted by gradient descent on the cross-entropy (the lecture's).
+
+    Two classes: :math:`P(\text{classes\_[1]} \mid x) = \sigma(w \cdot x + b)`.
+    :math:`K > 2` classes: :math:`P(C_k \mid x) = \operatorname{softmax}_k(Wx + b)`.
+    The objective is the mean cross-entropy plus :math:`\frac{\alpha}{2}\lVert W\rVert^2`
+    (see :func:`cross_entropy`), minimised from zero weights by
+
+    .. math:: \theta \leftarrow \theta - \eta\,\nabla J(\theta)
+
+    over the whole training set (default) or over shuffled mini-batches (``batch_size``).
+
+    Parameters
+    ----------
+    learning_rate : "auto" or float, default="auto"
+        The step :math:`\eta`. ``"auto"`` uses :math:`1/L`, with :math:`L` the Lipschitz
+        constant of the gradient (:func:`lipschitz_constant`; for mini-batches the bound that
+        holds for every batch), for which every full-batch step decreases the loss.
+    max_iter : int, default=10000
+        Maximum number of iterations: gradient steps (full batch) or epochs (mini-batch).
+    tol : float, default=1e-6
+        Full batch: stop when the largest absolute entry of the gradient is
+        :math:`\le` ``tol``. Mini-batch: stop when the training loss, evaluated after every
+        epoch, has not improved on its best value by more than ``tol`` for
+        ``n_iter_no_change`` consecutive epochs.
+    alpha : float, default=0.0
+        L2 penalty on the coefficients (not the intercept). It relates to scikit-learn's
+        ``LogisticRegression(C=...)`` by :math:`\alpha = 1 / (C N)`.
+    batch_size : int or None, default=None
+        ``None``: full-batch gradient descent. An int: mini-batch SGD with batches of
+        ``min(batch_size, n_samples)`` rows, reshuffled every epoch.
+    n_iter_no_change : int, default=5
+        Mini-batch only: epochs without improvement before stopping (see ``tol``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the mini-batch shuffling (full-batch descent is deterministic and does not
+        use it).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The sorted class labels.
+    coef_ : ndarray of shape (1, n_features) if n_classes == 2 else (n_classes, n_features)
+        :math:`w` (two classes; positive scores mean ``classes_[1]``) or :math:`W`.
+    intercept_ : ndarray of shape (1,) if n_classes == 2 else (n_classes,)
+        :math:`b`.
+    n_iter_ : int
+        Iterations run (gradient steps or epochs).
+    loss_curve_ : ndarray of shape (n_iter_,)
+        Training objective (mean cross-entropy + penalty) after each iteration.
+    learning_rate_ : float
+        The step :math:`\eta` used.
+    converged_ : bool
+        Whether the ``tol`` criterion was met before ``max_iter``.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``; only when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : the same model fitted by quasi-Newton solvers.
+    statsmodels.discrete.discrete_model.Logit, statsmodels.discrete.discrete_model.MNLogit
+
+    Notes
+    -----
+    **Softmax parametrisation.** The :math:`K`-class model has :math:`K` weight vectors but
+    only :math:`K - 1` are identified (adding the same vector to all leaves the probabilities
+    unchanged). Descent starts at zero and every gradient sums to zero over classes, so the
+    fit satisfies :math:`\sum_k w_k = 0`, :math:`\sum_k b_k = 0`: without penalty it is the
+    minimum-norm maximum-likelihood solution; with ``alpha > 0`` it is the unique minimiser.
+    :meth:`coef_table` reports the identified contrasts :math:`w_k - w_0` against the first
+    class, the parametrisation of statsmodels' ``MNLogit``.
+
+    **Stopping and failure.** Reaching ``max_iter`` raises a ``ConvergenceWarning``; a loss
+    that is not finite or exceeds ``DIVERGENCE_FACTOR`` times its starting value raises a
+    ``ValueError`` naming the learning rate. Unpenalised logistic regression has no finite
+    maximum-likelihood estimate on separable data; gradient descent then keeps growing the
+    weights and stops on ``max_iter`` (use ``alpha > 0``). Gradient descent is slow on
+    badly scaled features: standardise them (``make_pipeline(StandardScaler(), ...)``).
+
+    References
+    ----------
+    .. [1] C. M. Bishop, *Pattern Recognition and Machine Learning*, Springer, 2006,
+       sections 4.3.2 and 4.3.4 (logistic and multiclass logistic regression).
+    .. [2] D. Böhning, "Multinomial logistic regression algorithm", *Annals of the
+       Institute of Statistical Mathematics* 44 (1992), 197-200 (the Hessian bound).
+    .. [3] A. Agresti, *Categorical Data Analysis*, 3rd ed., Wiley, 2013, sections 5.2 and
+       8.1 (Wald inference for logistic and baseline-category logit models).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from clfcompare.estimators.logistic import GDLogisticRegression
+    >>> X = np.array([[-2.0], [-1.0], [-0.5], [0.0], [0.5], [1.0], [1.5], [2.0]])
+    >>> y = np.array([0, 0, 1, 0, 1, 0, 1, 1])
+    >>> clf = GDLogisticRegression(tol=1e-10).fit(X, y)
+    >>> clf.coef_.round(4), clf.intercept_.round(4)
+    (array([[1.1516]]), array([-0.2533]))
+    >>> clf.predict_proba([[0.0]]).round(4)
+    array([[0.563, 0.437]])
+
+    Wald inference at the fitted solution (statsmodels' ``Logit`` gives the same numbers):
+
+    >>> table = clf.coef_table(X)
+    >>> table[["term", "coef", "std_err", "z", "pvalue"]].round(4)
+            term    coef  std_err       z  pvalue
+    0  intercept -0.2533   0.8778 -0.2886  0.7729
+    1         x0  1.1516   0.8461  1.3611  0.1735
+    """
+
+    _parameter_constraints: dict = {
+        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        learning_rate="auto",
+        max_iter=10000,
+        tol=1e-6,
+        alpha=0.0,
+        batch_size=None,
+        n_iter_no_change=5,
+        random_state=None,
+    ):
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the weights by (mini-batch) gradient descent from zero.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (converted to float64).
+        y : array-like of shape (n_samples,)
+            Class labels (any sortable labels: ints, strings, ...).
+
+        Returns
+        -------
+        self : GDLogisticRegression
+            The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            Fewer than two classes, or a diverging loss (learning rate too large).
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        classes, y_idx = np.unique(y, return_inverse=True)
+        n_classes = classes.shape[0]
+        if n_classes < 2:
+            raise ValueError(
+                "GDLogisticRegression needs samples of at least 2 classes; "
+                f"y has 1 class ({classes[0]!r})."
+            )
+        n_samples, n_features = X.shape
+        if n_classes == 2:
+            Y = y_idx.astype(np.float64)
+            n_out = 1
+        else:
+            Y = np.zeros((n_samples, n_classes))
+            Y[np.arange(n_samples), y_idx] = 1.0
+            n_out = n_classes
+        alpha = float(self.alpha)
+        minibatch = self.batch_size is not None
+        L = lipschitz_constant(X, n_classes, alpha, per_sample=minibatch)
+        lr = 1.0 / L if self.learning_rate == "auto" else float(self.learning_rate)
+
+        coef = np.zeros((n_out, n_features))
+        intercept = np.zeros(n_out)
+        loss0, g_coef, g_int = cross_entropy(coef, intercept, X, Y, alpha)
+        losses = []
+        converged = False
+        n_increase = 0
+        if minibatch:
+            rng = check_random_state(self.random_state)
+            batch = min(int(self.batch_size), n_samples)
+            best, stall = loss0, 0
+        for it in range(1, self.max_iter + 1):
+            if minibatch:
+                order = rng.permutation(n_samples)
+                for start in range(0, n_samples, batch):
+                    idx = order[start : start + batch]
+                    _, gc, gi = cross_entropy(coef, intercept, X[idx], Y[idx], alpha)
+                    coef -= lr * gc
+                    intercept -= lr * gi
+                loss, _, _ = cross_entropy(coef, intercept, X, Y, alpha)
+            else:
+                coef -= lr * g_coef
+                intercept -= lr * g_int
+                prev = losses[-1] if losses else loss0
+                loss, g_coef, g_int = cross_entropy(coef, intercept, X, Y, alpha)
+                n_increase += loss > prev + 1e-12 * abs(prev)
+            losses.append(loss)
+            if not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * loss0:
+                raise ValueError(
+                    f"GDLogisticRegression diverged at iteration {it}: the training loss went "
+                    f"from {loss0:.4g} to {loss:.4g}. learning_rate={self.learning_rate!r} "
+                    f"(step {lr:.4g}) is too large for this data; its Lipschitz step 1/L is "
+                    f"{1.0 / L:.4g}. Use a smaller learning_rate or learning_rate='auto', and "
+                    "standardise the features."
+                )
+            if minibatch:
+                if loss > best - self.tol:
+                    stall += 1
+                else:
+                    stall = 0
+                best = min(best, loss)
+                if stall >= self.n_iter_no_change:
+                    converged = True
+                    break
+            elif max(np.max(np.abs(g_coef)), np.max(np.abs(g_int))) <= self.tol:
+                converged = True
+                break
+
+        if not converged:
+            msg = (
+                f"GDLogisticRegression stopped on max_iter={self.max_iter} before meeting "
+                f"tol={self.tol!r}"
+            )
+            if minibatch:
+                msg += "."
+            else:
+                gmax = max(np.max(np.abs(g_coef)), np.max(np.abs(g_int)))
+                msg += f" (largest gradient entry {gmax:.3g})."
+            if n_increase:
+                msg += (
+                    f" The loss increased in {n_increase} steps: learning_rate={lr:.4g} is "
+                    f"probably too large (1/L = {1.0 / L:.4g})."
+                )
+            msg += (
+                " Increase max_iter, standardise the features, or add an L2 penalty (alpha); "
+                "on separable data the unpenalised maximum-likelihood estimate does not exist."
+            )
+            warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+
+        self.classes_ = classes
+        self.coef_ = coef
+        self.intercept_ = intercept
+        self.n_iter_ = it
+        self.loss_curve_ = np.asarray(losses)
+        self.learning_rate_ = lr
+        self.converged_ = converged
+        self._train_fingerprint = _fingerprint(X)
+        return self
+
+    def _validated(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=np.float64)
+
+    def decision_function(self, X):
+        """Linear scores :math:`Wx + b`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Two classes: the log-odds :math:`w \\cdot x + b` (positive means ``classes_[1]``).
+            More classes: the softmax inputs.
+        """
+        return self._scores(self._validated(X))
+
+    def _scores(self, X):
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    @staticmethod
+    def _log_proba(scores):
+        if scores.ndim == 1:
+            return np.column_stack([log_expit(-scores), log_expit(scores)])
+        return log_softmax(scores, axis=1)
+
+    def predict_log_proba(self, X):
+        """Log class probabilities (``log_expit`` / ``log_softmax``, never ``log(0)``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        return self._log_proba(self.decision_function(X))
+
+    def predict_proba(self, X):
+        """Class probabilities :math:`\\sigma(w \\cdot x + b)` or the softmax.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; rows sum to 1.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """The most probable class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(np.intp)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def _contrasts(self):
+        """Identified parameters (b_k - b_0, w_k - w_0), k = 1..K-1, flattened class-wise."""
+        if self.coef_.shape[0] == 1:
+            theta = np.hstack([self.intercept_[:, None], self.coef_])
+        else:
+            theta = np.hstack([self.intercept_[:, None], self.coef_])
+            theta = theta[1:] - theta[0]
+        return theta.ravel()
+
+    def coef_covariance(self, X):
+        r"""Asymptotic covariance :math:`\mathcal{I}^{-1}` of the identified parameters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The training data the model was fitted on (after any pipeline steps before this
+            estimator): the Fisher information is a sum over the training samples.
+
+        Returns
+        -------
+        covariance : ndarray of shape (n_params, n_params)
+            Rows/columns in the order of :meth:`coef_table`'s rows.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` is not the training data, ``alpha > 0``, or the information matrix is
+            singular (separable classes, collinear features).
+        """
+        X = self._validated(X)
+        if _fingerprint(X) != self._train_fingerprint:
+            raise ValueError(
+                "coef_table/coef_covariance need the training data X this model was fitted "
+                "on (the Fisher information is a sum over the training samples); the X given "
+                "differs. In a Pipeline pass the transformed training data, e.g. "
+                "pipe[:-1].transform(X_train)."
+            )
+        if self.alpha > 0:
+            raise ValueError(
+                f"Standard errors from the Fisher information are those of the unpenalised "
+                f"maximum-likelihood estimate; this model was fitted with alpha={self.alpha!r}. "
+                "Refit with alpha=0."
+            )
+        if not self.converged_:
+            warnings.warn(
+                "The fit did not converge (see n_iter_ and max_iter): the standard errors are "
+                "evaluated at a point that is not the maximum-likelihood estimate.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        info = fisher_information(X, np.exp(self._log_proba(self._scores(X))))
+        d = np.sqrt(np.diag(info))
+        scaled = info / d[:, None] / d[None, :] if np.all(d > 0) else None
+        if scaled is None or not linalg.eigvalsh(scaled)[0] > 1e-12:
+            raise ValueError(
+                "The Fisher information is singular: the maximum-likelihood estimate is not "
+                "identified (perfectly separated classes, a constant or collinear features). "
+                "No standard errors exist; remove collinear features."
+            )
+        c, low = linalg.cho_factor(scaled)
+        cov = linalg.cho_solve((c, low), np.eye(scaled.shape[0]))
+        return cov / d[:, None] / d[None, :]
+
+    def coef_table(self, X, *, confidence_level=0.95):
+        r"""Tidy table of Wald inference for the coefficients.
+
+        One row per identified parameter: for two classes the intercept and weights of
+        :math:`\sigma(w \cdot x + b)`; for :math:`K` classes the contrasts
+        :math:`b_k - b_0` and :math:`w_k - w_0` of every class against the first
+        (``classes_[0]``), exactly the parameters of statsmodels' ``MNLogit``. Standard errors
+        come from the inverse Fisher information at the fitted solution
+        (:func:`fisher_information`, :func:`wald_table`); they are valid for the converged,
+        unpenalised fit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The training data the model was fitted on (checked).
+        confidence_level : float, default=0.95
+            Of the intervals ``[ci_low, ci_high]``.
+
+        Returns
+        -------
+        table : pandas.DataFrame
+            Columns ``term`` ("intercept", then feature names or ``x0, x1, ...``), ``class``
+            (the class whose log-odds against the reference the row describes),
+            ``reference`` (``classes_[0]``), ``coef``, ``std_err``, ``z``, ``pvalue``,
+            ``ci_low``, ``ci_high``.
+        """
+        if not 0 < confidence_level < 1:
+            raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
+        cov = self.coef_covariance(X)
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            names = [f"x{j}" for j in range(self.n_features_in_)]
+        terms = ["intercept", *[str(n) for n in names]]
+        others = self.classes_[1:]
+        columns = {
+            "term": terms * len(others),
+            "class": np.repeat(others, len(terms)),
+            "reference": np.repeat(self.classes_[:1], len(terms) * len(others)),
+        }
+        columns.update(wald_table(self._contrasts(), cov, confidence_level=confidence_level))
+        return pd.DataFrame(columns)

@@ -1,0 +1,430 @@
+"""Tests of clfcompare.estimators.logistic.
+
+Reference values come from statsmodels (Logit / MNLogit maximum-likelihood fits by Newton's
+method, their bse / tvalues / pvalues / conf_int), scikit-learn (LogisticRegression with lbfgs,
+sklearn.metrics.log_loss), scipy (finite-difference gradients) and closed-form formulas
+(sigmoid / softmax, the Hessian of the cross-entropy).
+"""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+import statsmodels.api as sm
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.optimize import approx_fprime
+from scipy.special import expit, softmax
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.fixes import parse_version
+
+from clfcompare.estimators.logistic import (
+    GDLogisticRegression,
+    cross_entropy,
+    fisher_information,
+    lipschitz_constant,
+)
+
+# (seed, n_classes, n_features, n_samples): well-conditioned, not separable
+PROBLEMS = [(0, 2, 3, 300), (1, 2, 6, 500), (2, 3, 4, 400), (3, 4, 3, 600)]
+TIGHT = {"tol": 1e-10, "max_iter": 20_000}
+
+
+def logistic_problem(seed, n_classes, n_features, n_samples):
+    """Standard normal features, labels drawn from a softmax model with moderate weights."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features))
+    B = rng.normal(scale=0.8, size=(n_classes, n_features))
+    P = softmax(X @ B.T + rng.normal(scale=0.3, size=n_classes), axis=1)
+    y = (rng.random(n_samples)[:, None] > np.cumsum(P, axis=1)).sum(axis=1)
+    return X, np.minimum(y, n_classes - 1)
+
+
+def statsmodels_fit(X, y):
+    """statsmodels' ML fit; Logit for two classes, MNLogit (reference = first class) else."""
+    exog = sm.add_constant(X, has_constant="add")
+    model = sm.Logit(y, exog) if np.unique(y).size == 2 else sm.MNLogit(y, exog)
+    return model.fit(disp=0, method="newton", maxiter=100)
+
+
+def flat(a):
+    """statsmodels' (n_terms,) or (n_terms, K-1) arrays in our row order (class, term)."""
+    return np.asarray(a).T.ravel()
+
+
+def unpenalised_sklearn():
+    if parse_version(sklearn.__version__) >= parse_version("1.8"):
+        return LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000)
+    return LogisticRegression(penalty=None, tol=1e-12, max_iter=10_000)
+
+
+# --- parity with statsmodels and scikit-learn -----------------------------------------------
+
+
+@pytest.mark.parametrize("problem", PROBLEMS)
+def test_coefficients_and_inference_match_statsmodels(problem):
+    X, y = logistic_problem(*problem)
+    clf = GDLogisticRegression(**TIGHT).fit(X, y)
+    assert clf.converged_
+    ref = statsmodels_fit(X, y)
+    table = clf.coef_table(X)
+    assert_allclose(table["coef"], flat(ref.params), rtol=1e-4, atol=1e-4)
+    assert_allclose(table["std_err"], flat(ref.bse), rtol=1e-4, atol=1e-4)
+    assert_allclose(table["z"], flat(ref.tvalues), rtol=1e-4, atol=1e-4)
+    assert_allclose(table["pvalue"], flat(ref.pvalues), rtol=1e-4, atol=1e-4)
+    ci = np.asarray(ref.conf_int(alpha=0.1))
+    ci_low, ci_high = (ci[..., 0], ci[..., 1]) if ci.ndim == 3 else (ci[:, 0], ci[:, 1])
+    table90 = clf.coef_table(X, confidence_level=0.9)
+    assert_allclose(table90["ci_low"], ci_low.ravel(), rtol=1e-4, atol=1e-4)
+    assert_allclose(table90["ci_high"], ci_high.ravel(), rtol=1e-4, atol=1e-4)
+    # the covariance of the identified parameters is statsmodels' cov_params(); MNLogit orders
+    # it class by class, intercept first, like our table
+    assert_allclose(clf.coef_covariance(X), np.asarray(ref.cov_params()), rtol=1e-4, atol=1e-8)
+
+
+@pytest.mark.parametrize("problem", PROBLEMS)
+def test_default_settings_match_statsmodels(problem):
+    # the defaults (learning_rate="auto", tol=1e-6) already reach 1e-4 on standardised data
+    X, y = logistic_problem(*problem)
+    clf = GDLogisticRegression().fit(X, y)
+    ref = statsmodels_fit(X, y)
+    assert_allclose(clf._contrasts(), flat(ref.params), rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("problem", PROBLEMS)
+def test_probabilities_match_sklearn_unpenalised(problem):
+    X, y = logistic_problem(*problem)
+    X_test, _ = logistic_problem(problem[0] + 100, *problem[1:])
+    ours = GDLogisticRegression(**TIGHT).fit(X, y)
+    ref = unpenalised_sklearn().fit(X, y)
+    assert_allclose(ours.predict_proba(X_test), ref.predict_proba(X_test), rtol=0, atol=1e-6)
+    assert_array_equal(ours.predict(X_test), ref.predict(X_test))
+    # the training loss is sklearn's log_loss of the fitted probabilities
+    assert_allclose(ours.loss_curve_[-1], log_loss(y, ours.predict_proba(X)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("problem", [PROBLEMS[1], PROBLEMS[3]])
+def test_l2_penalty_matches_sklearn(problem):
+    # our mean loss + alpha/2 ||W||^2 is sklearn's C * sum loss + 1/2 ||W||^2 divided by C N
+    X, y = logistic_problem(*problem)
+    alpha = 0.05
+    ours = GDLogisticRegression(alpha=alpha, **TIGHT).fit(X, y)
+    ref = LogisticRegression(C=1 / (alpha * X.shape[0]), tol=1e-12, max_iter=10_000).fit(X, y)
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-7)
+    assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-6, atol=1e-7)
+
+
+def test_softmax_is_centred_and_contrasts_are_mnlogit_params():
+    X, y = logistic_problem(*PROBLEMS[2])
+    clf = GDLogisticRegression(**TIGHT).fit(X, y)
+    assert clf.coef_.shape == (3, 4) and clf.intercept_.shape == (3,)
+    # descent from zero keeps sum_k w_k = 0 (the minimum-norm ML solution)
+    assert_allclose(clf.coef_.sum(axis=0), 0.0, atol=1e-12)
+    assert_allclose(clf.intercept_.sum(), 0.0, atol=1e-12)
+    ref = statsmodels_fit(X, y)
+    contrasts = (
+        np.hstack([clf.intercept_[:, None], clf.coef_])[1:]
+        - np.r_[clf.intercept_[0], clf.coef_[0]]
+    )
+    assert_allclose(contrasts, np.asarray(ref.params).T, atol=1e-6)
+
+
+def test_binary_model_is_the_lectures_sigmoid():
+    X, y = logistic_problem(*PROBLEMS[0])
+    labels = np.array(["yes", "no"])[y]  # y == 1 -> "no" = classes_[0]
+    clf = GDLogisticRegression(**TIGHT).fit(X, labels)
+    assert_array_equal(clf.classes_, ["no", "yes"])
+    z = X @ clf.coef_[0] + clf.intercept_[0]
+    # P(classes_[1] | x) = sigma(w . x + b)
+    assert_allclose(clf.predict_proba(X)[:, 1], expit(z), rtol=1e-12)
+    assert_allclose(clf.decision_function(X), z, rtol=1e-12)
+    assert_array_equal(clf.predict(X), np.where(z > 0, "yes", "no"))
+    # statsmodels with classes_[1] ("yes") as the event gives the same w, b
+    ref = statsmodels_fit(X, (labels == "yes").astype(float))
+    assert_allclose(np.r_[clf.intercept_, clf.coef_[0]], ref.params, atol=1e-6)
+
+
+def test_coef_table_layout_with_feature_names_and_string_labels():
+    X, y = logistic_problem(*PROBLEMS[2])
+    Xd = pd.DataFrame(X, columns=["age", "dose", "weight", "height"])
+    labels = np.array(["low", "mid", "high"])[y]
+    clf = GDLogisticRegression(**TIGHT).fit(Xd, labels)
+    table = clf.coef_table(Xd)
+    assert list(table.columns) == [
+        "term", "class", "reference", "coef", "std_err", "z", "pvalue", "ci_low", "ci_high"
+    ]  # fmt: skip
+    assert table["term"].tolist() == ["intercept", "age", "dose", "weight", "height"] * 2
+    assert table["class"].tolist() == ["low"] * 5 + ["mid"] * 5
+    assert set(table["reference"]) == {"high"}
+    ref = sm.MNLogit(pd.Series(labels), sm.add_constant(Xd)).fit(disp=0, method="newton")
+    assert_allclose(table["coef"], flat(ref.params), atol=1e-6)
+    assert_allclose(table["std_err"], flat(ref.bse), rtol=1e-5)
+
+
+# --- the pure functions ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_cross_entropy_gradient_matches_finite_differences(n_classes):
+    X, y = logistic_problem(4, n_classes, 3, 50)
+    n_out = 1 if n_classes == 2 else n_classes
+    Y = y.astype(float) if n_classes == 2 else np.eye(n_classes)[y]
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=n_out * 4)
+
+    def f(t):
+        return cross_entropy(t[: n_out * 3].reshape(n_out, 3), t[n_out * 3 :], X, Y, 0.3)[0]
+
+    _, g_coef, g_int = cross_entropy(theta[: n_out * 3].reshape(n_out, 3), theta[n_out * 3 :],
+                                     X, Y, 0.3)  # fmt: skip
+    assert_allclose(np.r_[g_coef.ravel(), g_int], approx_fprime(theta, f, 1e-7), atol=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_lipschitz_constant_bounds_the_hessian(n_classes):
+    X, y = logistic_problem(5, n_classes, 3, 80)
+    X = X * np.array([1.0, 3.0, 0.2]) + 1.0
+    Xt = np.hstack([np.ones((80, 1)), X])
+    L = lipschitz_constant(X, n_classes)
+    L_batch = lipschitz_constant(X, n_classes, per_sample=True)
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        scores = rng.normal(scale=0.5, size=(80, n_classes))
+        if n_classes == 2:
+            p = expit(scores[:, 0])
+            H = (Xt * (p * (1 - p))[:, None]).T @ Xt / 80  # closed-form Hessian
+        else:
+            P = softmax(scores, axis=1)
+            # closed-form Hessian: mean over n of (diag p - p p^T) kron x x^T
+            H = sum(
+                np.kron(np.diag(p) - np.outer(p, p), np.outer(x, x))
+                for p, x in zip(P, Xt, strict=True)
+            )
+            H = H / 80
+        assert np.linalg.eigvalsh(H)[-1] <= L * (1 + 1e-12)
+        assert L <= L_batch
+    # the bound is attained by the sigmoid at p = 1/2
+    if n_classes == 2:
+        assert_allclose(L, 0.25 * np.linalg.eigvalsh(Xt.T @ Xt / 80)[-1])
+
+
+def test_fisher_information_binary_closed_form():
+    X, _ = logistic_problem(6, 2, 2, 40)
+    p = expit(X @ np.array([0.5, -1.0]) + 0.2)
+    Xt = np.hstack([np.ones((40, 1)), X])
+    expected = (Xt * (p * (1 - p))[:, None]).T @ Xt  # sum_n p(1-p) x x^T
+    assert_allclose(fisher_information(X, np.column_stack([1 - p, p])), expected, rtol=1e-12)
+
+
+# --- optimisation behaviour ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("problem", PROBLEMS)
+def test_full_batch_loss_curve_is_monotone(problem):
+    X, y = logistic_problem(*problem)
+    clf = GDLogisticRegression().fit(X, y)
+    assert clf.loss_curve_.shape == (clf.n_iter_,)
+    assert np.all(np.diff(clf.loss_curve_) <= 1e-12)
+    assert clf.loss_curve_[0] < np.log(problem[1])  # below the loss of the zero start
+    assert_allclose(clf.learning_rate_, 1 / lipschitz_constant(X, problem[1]))
+
+
+def test_max_iter_raises_convergence_warning():
+    X, y = logistic_problem(*PROBLEMS[1])
+    with pytest.warns(ConvergenceWarning, match="max_iter=5"):
+        clf = GDLogisticRegression(max_iter=5).fit(X, y)
+    assert clf.n_iter_ == 5 and clf.loss_curve_.shape == (5,) and not clf.converged_
+    with pytest.warns(ConvergenceWarning, match="not the maximum-likelihood estimate"):
+        clf.coef_table(X)
+
+
+def test_separable_data_does_not_converge():
+    # no finite MLE: the weights keep growing until max_iter
+    X = np.r_[np.linspace(-2, -0.5, 10), np.linspace(0.5, 2, 10)][:, None]
+    y = np.r_[np.zeros(10), np.ones(10)]
+    with pytest.warns(ConvergenceWarning, match="separable"):
+        clf = GDLogisticRegression(max_iter=300).fit(X, y)
+    assert clf.coef_[0, 0] > 5
+    assert np.all(np.diff(clf.loss_curve_) < 0)
+
+
+@pytest.mark.parametrize("learning_rate", [1e3, 1e6])
+def test_diverging_loss_is_a_clear_error(learning_rate):
+    X, y = logistic_problem(*PROBLEMS[0])
+    with pytest.raises(ValueError, match=f"diverged.*learning_rate={learning_rate!r}"):
+        GDLogisticRegression(learning_rate=learning_rate).fit(X, y)
+
+
+def test_too_large_step_that_oscillates_is_named_in_the_warning():
+    X, y = logistic_problem(*PROBLEMS[0])  # 1/L is about 3.6 here
+    with pytest.warns(ConvergenceWarning, match="loss increased.*too large"):
+        GDLogisticRegression(learning_rate=50.0, max_iter=100).fit(X, y)
+
+
+@pytest.mark.parametrize("batch_size", [5, 16])
+def test_minibatch_sgd_is_reproducible_and_close_to_the_mle(batch_size):
+    X, y = logistic_problem(*PROBLEMS[2])
+    a = GDLogisticRegression(batch_size=batch_size, random_state=3).fit(X, y)
+    b = GDLogisticRegression(batch_size=batch_size, random_state=3).fit(X, y)
+    c = GDLogisticRegression(batch_size=batch_size, random_state=4).fit(X, y)
+    assert_array_equal(a.coef_, b.coef_)
+    assert_array_equal(a.loss_curve_, b.loss_curve_)
+    assert not np.array_equal(a.coef_, c.coef_)
+    assert a.converged_ and a.loss_curve_.shape == (a.n_iter_,)
+    mle = GDLogisticRegression(**TIGHT).fit(X, y)
+    # constant-step SGD stops in a neighbourhood of the optimum, not on it (measured over
+    # random_state 0-3: loss gap <= 0.008 and largest coefficient error <= 0.123 for batches
+    # of 5, <= 0.0008 and <= 0.032 for batches of 16)
+    assert 0 <= a.loss_curve_[-1] - mle.loss_curve_[-1] < 0.02
+    assert_allclose(a.coef_, mle.coef_, atol=0.25)
+
+
+def test_batch_size_larger_than_data_is_full_batch_sgd():
+    X, y = logistic_problem(*PROBLEMS[0])
+    a = GDLogisticRegression(batch_size=10_000, learning_rate=1.0, max_iter=30, tol=0.0)
+    b = GDLogisticRegression(learning_rate=1.0, max_iter=30, tol=0.0)
+    with pytest.warns(ConvergenceWarning):
+        a.fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        b.fit(X, y)
+    assert_allclose(a.coef_, b.coef_, rtol=1e-12)
+
+
+# --- inference errors ------------------------------------------------------------------------
+
+
+def test_coef_table_refuses_other_data_penalised_fits_and_singular_information():
+    X, y = logistic_problem(*PROBLEMS[0])
+    clf = GDLogisticRegression(**TIGHT).fit(X, y)
+    with pytest.raises(ValueError, match="training data"):
+        clf.coef_table(X[:-1])
+    with pytest.raises(ValueError, match="training data"):
+        clf.coef_table(X + 1e-9)
+    with pytest.raises(ValueError, match="confidence_level"):
+        clf.coef_table(X, confidence_level=95)
+    with pytest.raises(ValueError, match="alpha=0.1"):
+        GDLogisticRegression(alpha=0.1).fit(X, y).coef_table(X)
+    # a duplicated feature: GD converges (to the minimum-norm solution) but the MLE is not
+    # identified, so there are no standard errors
+    X_dup = np.hstack([X, X[:, :1]])
+    dup = GDLogisticRegression(**TIGHT).fit(X_dup, y)
+    assert dup.converged_
+    with pytest.raises(ValueError, match="Fisher information is singular"):
+        dup.coef_table(X_dup)
+
+
+# --- estimator contract ----------------------------------------------------------------------
+
+
+# The checks' data are unscaled and their labels a function of X[:, 0] (linearly separable):
+# the unpenalised MLE does not exist and plain gradient descent stops on max_iter with a
+# ConvergenceWarning, which is the documented, correct behaviour (tested above). Only that
+# warning is ignored; max_iter is lowered to keep the checks fast.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@parametrize_with_checks(
+    [
+        GDLogisticRegression(max_iter=200),
+        GDLogisticRegression(batch_size=8, max_iter=20, random_state=0),
+    ]
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_one_class_is_an_error():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    with pytest.raises(ValueError, match="at least 2 classes; y has 1 class"):
+        GDLogisticRegression().fit(X, np.ones(10))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"learning_rate": -1.0},
+        {"learning_rate": "fast"},
+        {"max_iter": 0},
+        {"tol": -1e-3},
+        {"alpha": -0.1},
+        {"batch_size": 0},
+        {"n_iter_no_change": 0},
+        {"random_state": "seed"},
+    ],
+)
+def test_bad_parameters(params):
+    X, y = logistic_problem(*PROBLEMS[0])
+    with pytest.raises(ValueError, match=list(params)[0]):
+        GDLogisticRegression(**params).fit(X, y)
+
+
+def test_bad_inputs():
+    X, y = logistic_problem(*PROBLEMS[0])
+    clf = GDLogisticRegression()
+    with pytest.raises(NotFittedError):
+        clf.predict_proba(X)
+    X_inf = X.copy()
+    X_inf[3, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        clf.fit(X_inf, y)
+    with pytest.raises(ValueError, match="continuous"):
+        clf.fit(X, y + 0.5)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.fit(X, y[:-1])
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="3 features"):
+        clf.predict(X[:, :2])
+
+
+def test_non_contiguous_labels_and_float32():
+    X, y = logistic_problem(*PROBLEMS[2])
+    labels = np.array([-5, 10, 42])[y]
+    X32 = X.astype(np.float32)
+    clf = GDLogisticRegression().fit(X32, labels)
+    assert_array_equal(clf.classes_, [-5, 10, 42])
+    assert clf.coef_.dtype == np.float64
+    # float32 input is converted exactly, so it is the float64 fit of the same values
+    ref = GDLogisticRegression().fit(X32.astype(np.float64), labels)
+    assert_array_equal(clf.coef_, ref.coef_)
+    assert_allclose(clf.predict_proba(X), GDLogisticRegression().fit(X, labels).predict_proba(X),
+                    atol=1e-5)  # fmt: skip
+
+
+def test_pipeline_grid_search_cross_val_score():
+    X, y = logistic_problem(*PROBLEMS[2])
+    X = X * np.array([100.0, 0.01, 1.0, 5.0]) + 3.0  # badly scaled: the scaler fixes it
+    pipe = make_pipeline(StandardScaler(), GDLogisticRegression())
+    cv = StratifiedKFold(4, shuffle=True, random_state=0)
+    scores = cross_val_score(pipe, X, y, cv=cv)
+    # the same model as scikit-learn's unpenalised LogisticRegression: the same fold scores
+    ref = cross_val_score(make_pipeline(StandardScaler(), unpenalised_sklearn()), X, y, cv=cv)
+    assert scores.shape == (4,)
+    assert_allclose(scores, ref, atol=0.011)  # at most one of 100 test points may differ
+    assert_array_equal(cross_val_score(clone(pipe), X, y, cv=cv), scores)
+    grid = GridSearchCV(
+        pipe,
+        {"gdlogisticregression__alpha": [0.0, 0.1], "gdlogisticregression__batch_size": [None]},
+        cv=cv,
+    ).fit(X, y)
+    assert grid.best_params_["gdlogisticregression__alpha"] in (0.0, 0.1)
+    # inference through a pipeline uses the transformed training data
+    fitted = pipe.fit(X, y)
+    table = fitted[-1].coef_table(fitted[:-1].transform(X))
+    assert table.shape == (10, 9)
+
+
+def test_clone_and_pickle():
+    X, y = logistic_problem(*PROBLEMS[3])
+    clf = GDLogisticRegression(batch_size=32, random_state=0).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    assert_array_equal(restored.loss_curve_, clf.loss_curve_)
+    fresh = clone(clf)
+    assert fresh.get_params() == clf.get_params() and not hasattr(fresh, "coef_")
+    assert_array_equal(fresh.fit(X, y).coef_, clf.coef_)
