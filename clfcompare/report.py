@@ -483,6 +483,7 @@ def write_report(
     alpha=0.05,
     rope=0.01,
     standard_figures=True,
+    notes=None,
     filename="report.md",
 ):
     """Write a markdown report of a comparison, with its figures as PNG files beside it.
@@ -520,6 +521,9 @@ def write_report(
         Region of practical equivalence of the Bayesian test.
     standard_figures : bool, default=True
         Draw the box plot, the CD diagram (3+ models) and the loss curves (if any).
+    notes : sequence of str, optional
+        Markdown paragraphs for a "Notes and warnings" section (e.g. the warnings the fits
+        raised).
     filename : str, default="report.md"
 
     Returns
@@ -651,6 +655,13 @@ def write_report(
             name = f"{stem}.png"
             _save(fig, out_dir / name)
             lines += [f"### {caption}", "", f"![{caption}]({name})", ""]
+
+    if notes:
+        if isinstance(notes, str):
+            notes = [notes]
+        lines += ["## Notes and warnings", ""]
+        lines += [f"- {str(n)}" for n in notes]
+        lines += [""]
 
     info = dict(machine_info) if machine_info is not None else describe_machine()
     lines += ["## Machine", "", _kv_table(info, "field", "value"), ""]

@@ -1,0 +1,278 @@
+"""Tests for the ``clfcompare`` command (clfcompare.cli): end to end on tiny settings, bad input.
+
+Most tests call ``main(argv)`` in-process; one runs the real console entry point in a
+subprocess to check that bad input gives one line, exit code 2 and no traceback.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from clfcompare import cli
+from clfcompare.trials import load_results
+
+FAST = ["--models", "gaussian_shared", "gaussian_separate", "logistic_gd", "--no-progress"]
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    """A small numeric CSV with a string target, 3 classes."""
+    rng = np.random.default_rng(0)
+    n = 60
+    y = np.repeat(["a", "b", "c"], n // 3)
+    centres = {"a": (0, 0), "b": (2, 0), "c": (0, 2)}
+    X = np.array([centres[v] for v in y], dtype=float) + rng.normal(0, 1.5, (n, 2))
+    frame = pd.DataFrame({"f1": X[:, 0], "f2": X[:, 1], "label": y})
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def one_error_line(capsys):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("clfcompare: error: ")
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def test_cli_csv_end_to_end(tmp_path, csv_file, capsys):
+    path, frame = csv_file
+    out = tmp_path / "out"
+    argv = [str(path), "--target", "label", "--repeats", "2", "--folds", "3", "--out", str(out)]
+    assert cli.main(argv + FAST) == 0
+    stdout = capsys.readouterr().out
+    for name in ("gaussian_shared", "gaussian_separate", "logistic_gd"):
+        assert name in stdout
+    assert "report:" in stdout and "wall time:" in stdout
+    for f in ("study.sqlite", "report.md", "scores_box.png", "critical_difference.png"):
+        assert (out / f).is_file(), f
+    # two features: the data and the decision regions are drawn too
+    assert (out / "decision_regions_split_0.png").is_file()
+    res = load_results(out / "study.sqlite")
+    assert res.models == ("gaussian_shared", "gaussian_separate", "logistic_gd")
+    assert len(res.scores) == 3 * 2 * 3
+    assert set(res.predictions["y_true"]) == {"a", "b", "c"}
+    # the printed means are the store's
+    for name in res.models:
+        mean = res.scores.loc[res.scores.model == name, "accuracy"].mean()
+        line = next(ln for ln in stdout.splitlines() if ln.startswith(name + " "))
+        assert_allclose(float(line.split()[1]), mean, atol=5e-4)
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "`data.csv`: 60 rows, 2 feature(s) (f1, f2), target column `label`" in text
+
+
+def test_cli_builtin_resumes_from_the_store(tmp_path, capsys):
+    out = tmp_path / "iris"
+    argv = ["iris", "--quick", "--out", str(out), "--models", "gaussian_shared", "logistic_gd"]
+    assert cli.main(argv) == 0
+    first = capsys.readouterr()
+    assert "resuming" not in first.err
+    assert "running 2 models x 6 splits" in first.err  # --quick: 2 repeats x 3 folds
+    assert cli.main(argv) == 0
+    second = capsys.readouterr()
+    assert "resuming from" in second.err and "12 of 12 trials already stored" in second.err
+    assert first.out.splitlines()[:3] == second.out.splitlines()[:3]  # same summary table
+    # 4 features: no 2-D figures
+    assert not (out / "decision_regions_split_0.png").exists()
+    assert "iris" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_cli_default_out_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["wine", "--quick", "--models", "gaussian_shared", "--no-progress"]) == 0
+    assert (tmp_path / "results" / "wine" / "report.md").is_file()
+
+
+def test_help_explains_data_and_models(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for word in (*cli.BUILTIN_DATASETS, *cli.MODEL_NAMES, "--target", "--quick", "resumes"):
+        assert word in text
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_missing_file(tmp_path, capsys):
+    assert cli.main([str(tmp_path / "nope.csv"), "--target", "y"]) == 2
+    assert "no such file" in one_error_line(capsys)
+
+
+def test_missing_target_column(csv_file, capsys):
+    path, _ = csv_file
+    assert cli.main([str(path), "--target", "class"] + FAST) == 2
+    line = one_error_line(capsys)
+    assert "no column 'class'" in line and "['f1', 'f2', 'label']" in line
+
+
+def test_non_numeric_features(tmp_path, csv_file, capsys):
+    _, frame = csv_file
+    path = tmp_path / "text.csv"
+    frame.assign(colour=["red"] * len(frame)).to_csv(path, index=False)
+    assert cli.main([str(path), "--target", "label"] + FAST) == 2
+    assert "non-numeric feature column(s) ['colour']" in one_error_line(capsys)
+
+
+def test_missing_feature_values(tmp_path, csv_file, capsys):
+    _, frame = csv_file
+    frame = frame.copy()
+    frame.loc[3, "f2"] = np.nan
+    path = tmp_path / "nan.csv"
+    frame.to_csv(path, index=False)
+    assert cli.main([str(path), "--target", "label"] + FAST) == 2
+    assert "missing values in feature column(s) ['f2']" in one_error_line(capsys)
+
+
+def test_single_class(tmp_path, csv_file, capsys):
+    _, frame = csv_file
+    path = tmp_path / "one.csv"
+    frame.assign(label="a").to_csv(path, index=False)
+    assert cli.main([str(path), "--target", "label"] + FAST) == 2
+    assert "single class" in one_error_line(capsys)
+
+
+def test_class_smaller_than_folds(tmp_path, csv_file, capsys):
+    _, frame = csv_file
+    path = tmp_path / "rare.csv"
+    frame = frame.copy()
+    frame.loc[:1, "label"] = "rare"
+    frame.to_csv(path, index=False)
+    assert cli.main([str(path), "--target", "label", "--folds", "5"] + FAST) == 2
+    assert "fewer rows" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["mnist"], "unknown data set 'mnist'"),
+        (["iris", "--models", "svm"], "unknown model(s) ['svm']"),
+        (["iris", "--folds", "1"], "--folds must be at least 2"),
+        (["iris", "--repeats", "0"], "expected a positive integer"),
+        (["iris", "--epochs", "many"], "expected a positive integer"),
+    ],
+)
+def test_bad_arguments(argv, match, capsys):
+    code = None
+    try:
+        code = cli.main(argv)
+    except SystemExit as exc:  # argparse's own errors exit directly, with code 2
+        code = exc.code
+    assert code == 2
+    assert match in one_error_line(capsys)
+
+
+def test_csv_without_target_is_explained(csv_file, capsys):
+    path, _ = csv_file
+    assert cli.main([str(path)]) == 2
+    assert "--target" in one_error_line(capsys)
+
+
+def test_console_script_bad_input_has_no_traceback(tmp_path):
+    # the real process: python -m clfcompare.cli, as the console script runs main()
+    proc = subprocess.run(
+        [sys.executable, "-m", "clfcompare.cli", str(tmp_path / "missing.csv"), "--target", "y"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"clfcompare: error: no such file: {tmp_path / 'missing.csv'}"
+    ]
+    assert proc.stdout == ""
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+@pytest.mark.parametrize("name", sorted(cli.BUILTIN_DATASETS))
+def test_load_builtin(name):
+    X, y, desc = cli.load_builtin(name)
+    assert X.ndim == 2 and X.shape[0] == y.shape[0]
+    assert np.isfinite(X).all()
+    assert len(np.unique(y)) >= 2
+    assert desc
+
+
+def test_build_models_order_and_settings():
+    models = cli.build_models(["logistic_gd", "gaussian_shared"])
+    assert list(models) == ["gaussian_shared", "logistic_gd"]  # MODEL_NAMES order
+    assert models["gaussian_shared"].covariance == "shared"
+    assert type(models["logistic_gd"][-1]).__name__ == "GDLogisticRegression"
+    with pytest.raises(ValueError, match="epochs"):
+        cli.build_models(["gaussian_shared"], epochs=0)
+    with pytest.raises(cli.StudyInputError, match="listed twice"):
+        cli.build_models(["gaussian_shared", "gaussian_shared"])
+
+
+def test_build_models_mlps_follow_the_seed():
+    pytest.importorskip("clfcompare.estimators.mlp")
+    models = cli.build_models(["mlp_mse", "mlp_ce"], epochs=7, device="cpu", random_state=3)
+    for name, loss in (("mlp_mse", "mse"), ("mlp_ce", "ce")):
+        p = models[name].get_params()
+        assert p["loss"] == loss
+        assert tuple(p["hidden_layer_sizes"]) == (50, 100, 50)
+        assert p["batch_size"] == 5
+        assert p["max_epochs"] == 7
+        assert p["device"] == "cpu"
+        assert p["random_state"] == 3
+
+
+def test_format_summary_aligns_columns():
+    summary = pd.DataFrame(
+        {
+            "mean": [0.5, 0.75],
+            "sd": [0.1, 0.05],
+            "min": [0.4, 0.7],
+            "max": [0.6, 0.8],
+            "n_trials": [10, 10],
+            "fit_time_mean": [0.01, 1.5],
+        },
+        index=pd.Index(["a", "long_name"], name="model"),
+    )
+    lines = cli.format_summary(summary).splitlines()
+    assert len(lines) == 3
+    assert len({len(ln) for ln in lines}) == 1
+    assert lines[2].split() == ["long_name", "0.750", "0.050", "0.700", "0.800", "10", "1.500"]
+
+
+def test_summarise_warnings_groups_by_message_without_numbers():
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for g in (1e-5, 2.5e-4, 3e-3):
+            warnings.warn(f"stopped on max_iter=100 (gradient {g:.3g}).", UserWarning, 1)
+        warnings.warn("something else", RuntimeWarning, 1)
+    notes = cli.summarise_warnings(caught)
+    assert notes == [
+        "UserWarning (3 times during the trials), e.g.: stopped on max_iter=100 (gradient 1e-05).",
+        "RuntimeWarning (1 time during the trials), e.g.: something else",
+    ]
+
+
+def test_fit_warnings_reach_the_report(tmp_path, capsys):
+    # separable classes: the unpenalised logistic MLE does not exist, so gradient descent
+    # stops on max_iter with a ConvergenceWarning in every split
+    X = np.r_[np.linspace(0, 1, 12), np.linspace(2, 3, 12)]
+    frame = pd.DataFrame({"x": X, "z": np.sin(X), "y": [0] * 12 + [1] * 12})
+    path = tmp_path / "sep.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    argv = [str(path), "--target", "y", "--quick", "--models", "logistic_gd", "--out", str(out)]
+    assert cli.main(argv) == 0
+    err = capsys.readouterr().err
+    assert "warning: ConvergenceWarning (6 times during the trials)" in err
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Notes and warnings" in text
+    assert "ConvergenceWarning (6 times during the trials)" in text
