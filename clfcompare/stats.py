@@ -729,12 +729,12 @@ def run_5x2cv(model_a, model_b, X, y, *, scoring="accuracy", random_state=None, 
     Examples
     --------
     >>> from sklearn.datasets import load_iris
-    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.naive_bayes import GaussianNB
     >>> from sklearn.tree import DecisionTreeClassifier
     >>> from clfcompare.stats import run_5x2cv, paired_ttest_5x2cv
     >>> X, y = load_iris(return_X_y=True)
-    >>> sa, sb = run_5x2cv(LogisticRegression(max_iter=500),
-    ...                    DecisionTreeClassifier(random_state=0), X, y, random_state=0)
+    >>> sa, sb = run_5x2cv(GaussianNB(), DecisionTreeClassifier(random_state=0), X, y,
+    ...                    random_state=0)
     >>> sa.shape, sb.shape
     ((5, 2), (5, 2))
     >>> res = paired_ttest_5x2cv(sa, sb)
