@@ -112,6 +112,7 @@ References
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from numbers import Integral, Real
 
@@ -186,6 +187,7 @@ _SUMMARY_COLUMNS = [
     "ci_high",
     "n_undefined",
     "n_warnings",
+    "cpu_s",
 ]
 
 
@@ -622,11 +624,13 @@ def _simulate_block(
                 "pred_b_hold": out["b", "holdout"][2][i, 0, 0, hold[i]].astype(int),
             }
             for name in tests:
+                start = time.process_time()
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     pvalue, p_worse, p_better, reject, undefined = _run_test(
                         name, data, rope, threshold, alpha
                     )
+                cpu = time.process_time() - start
                 key = _TRUE_KEY[TESTS[name]]
                 records.append(
                     (
@@ -642,6 +646,7 @@ def _simulate_block(
                         len(caught),
                         float(true_diff[key][i]),
                         float(obs_diff[key][i]),
+                        cpu,
                     )
                 )
     return records
@@ -667,6 +672,7 @@ _REPLICATE_COLUMNS = [
     "n_warnings",
     "true_difference",
     "observed_difference",
+    "cpu_s",
 ]
 
 
@@ -722,14 +728,15 @@ def simulate_replicates(
         ``n_warnings`` (warnings the call emitted; they are recorded, not shown),
         ``true_difference`` (closed-form expected accuracy difference A - B of the fitted
         models, mean over the protocol's splits), ``observed_difference`` (mean accuracy
-        difference over the protocol's splits).
+        difference over the protocol's splits), ``cpu_s`` (CPU seconds of the test call; the
+        only column that is not reproducible).
 
     Examples
     --------
     >>> from clfcompare.calibration import simulate_replicates
     >>> reps = simulate_replicates(4, tests=["corrected_ttest", "mcnemar_exact"], random_state=0)
     >>> reps.shape
-    (8, 12)
+    (8, 13)
     >>> bool(reps["pvalue"].between(0, 1).all())
     True
     """
@@ -793,7 +800,7 @@ def summarize_rejections(replicates, *, alpha=0.05, confidence_level=0.95, metho
         One row per (effect, test): ``test``, ``protocol``, ``effect``, ``true_difference``
         and ``observed_difference`` (means over replicates), ``alpha``, ``n_replicates``,
         ``rejections``, ``rate``, ``mc_se``, ``ci_low``, ``ci_high``, ``n_undefined``,
-        ``n_warnings``.
+        ``n_warnings``, ``cpu_s`` (total CPU seconds spent in the test's calls).
     """
     if not isinstance(replicates, pd.DataFrame):
         raise TypeError(
@@ -827,6 +834,7 @@ def summarize_rejections(replicates, *, alpha=0.05, confidence_level=0.95, metho
                 "ci_high": high,
                 "n_undefined": int(g["undefined"].sum()),
                 "n_warnings": int(g["n_warnings"].sum()),
+                "cpu_s": float(g["cpu_s"].sum()),
             }
         )
     table = pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
@@ -860,7 +868,7 @@ def simulate_rejection_rates(
         One row per (effect, test); columns ``test``, ``protocol``, ``effect``,
         ``true_difference``, ``observed_difference``, ``alpha``, ``n_replicates``,
         ``rejections``, ``rate``, ``mc_se``, ``ci_low``, ``ci_high``, ``n_undefined``,
-        ``n_warnings``.
+        ``n_warnings``, ``cpu_s``.
 
     Examples
     --------
@@ -1022,7 +1030,7 @@ def plot_power_curve(table, *, ax=None):
         sub = sub.sort_values("effect")
         (line,) = ax.plot(sub["effect"], sub["rate"], marker="o", label=test)
         ax.fill_between(
-            sub["effect"], sub["ci_low"], sub["ci_high"], color=line.get_color(), alpha=0.15
+            sub["effect"], sub["ci_low"], sub["ci_high"], color=line.get_color(), alpha=0.1
         )
     for a in sorted(table["alpha"].unique()):
         ax.axhline(a, color="k", linestyle="--", linewidth=1, label=f"α = {a:g}")
@@ -1030,5 +1038,5 @@ def plot_power_curve(table, *, ax=None):
     ax.set_ylabel("rejection rate")
     ax.set_ylim(0, 1)
     ax.set_title("Power (effect > 0) and Type I error (effect = 0)")
-    ax.legend(fontsize="small", ncol=2)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
