@@ -57,6 +57,7 @@ __all__ = [
     "LOSSES",
     "TrainedMLP",
     "adam_update_",
+    "arrange_slots",
     "cross_entropy_loss_grad",
     "BatchPlan",
     "CHUNK_ROWS",
@@ -73,8 +74,12 @@ __all__ = [
 ACTIVATIONS = ("relu", "tanh", "logistic", "identity")
 LOSSES = ("ce", "mse")
 
-#: Largest number of row indices held per chunk of precomputed epoch orders.
+#: Largest number of row indices held per block of precomputed epoch orders.
 _CHUNK_INDICES = 1 << 22
+
+#: Every tensor handed to the fused Adam kernel has a multiple of this many elements per
+#: thread (the kernel's vector width is 16 float32 with AVX-512, 8 with AVX2).
+_VECTOR_ALIGN = 32
 
 
 # ----------------------------------------------------------------------------------------------
@@ -200,16 +205,58 @@ def init_parameters(layer_sizes, generator, std):
     return flat
 
 
-def _layer_views(flat, layout):
-    """Views ``W_l`` of shape (M, n_in, n_out) and ``b_l`` of shape (M, 1, n_out) of (M, P)."""
-    n_models = flat.shape[0]
-    return [
-        (
-            flat[:, w_off:b_off].view(n_models, n_in, n_out),
-            flat[:, b_off : b_off + n_out].view(n_models, 1, n_out),
-        )
-        for w_off, b_off, n_in, n_out in layout
-    ]
+def _stacked_tensors(n_slots, layout, align, device):
+    """Storage for one stacked quantity (parameters, gradients, Adam moments) of all slots.
+
+    Returns ``(storages, views)``: per weight matrix and per bias vector one 1-D float32
+    tensor whose length is a multiple of ``align`` (zero padding at the end), and its
+    contiguous views ``[W_0, b_0, W_1, b_1, ...]`` of shapes (n_slots, n_in, n_out) and
+    (n_slots, 1, n_out). Contiguity matters: ``torch.bmm`` into a strided output is two to
+    three times slower on the CPU (measured). The padding matters for exactness: the fused
+    Adam kernel treats the last ``numel % vector width`` elements of a tensor in a scalar loop
+    that rounds differently from its vector loop, so no tensor handed to it has such a tail.
+    """
+    storages, views = [], []
+    for _, _, n_in, n_out in layout:
+        for shape in ((n_in, n_out), (1, n_out)):
+            numel = n_slots * shape[0] * shape[1]
+            storage = torch.zeros(-(-numel // align) * align, device=device)
+            storages.append(storage)
+            views.append(storage[:numel].view(n_slots, *shape))
+    return storages, views
+
+
+def arrange_slots(n_steps, quantum):
+    """Order models by steps per epoch and pad each group of equal steps to a multiple of slots.
+
+    Models with the same number of steps per epoch share Adam's step counter, so they form one
+    group of consecutive slots that Adam updates as one tensor slice. Every group but the last
+    is padded with empty slots (``-1``) to a multiple of ``quantum`` slots, so that each slice
+    has a length that is a multiple of the kernel's vector width.
+
+    Returns
+    -------
+    slots : ndarray of int
+        Model index of each slot, ``-1`` for padding.
+    groups : list of (n_steps, first_slot, end_slot)
+
+    Examples
+    --------
+    >>> from clfcompare.estimators._engine import arrange_slots
+    >>> slots, groups = arrange_slots([52, 51, 52], quantum=4)
+    >>> slots.tolist(), groups
+    ([0, 2, -1, -1, 1], [(52, 0, 4), (51, 4, 5)])
+    """
+    n_steps = np.asarray(n_steps)
+    counts = sorted(set(n_steps.tolist()), reverse=True)
+    slots, groups = [], []
+    for g, count in enumerate(counts):
+        first = len(slots)
+        slots.extend(np.flatnonzero(n_steps == count).tolist())
+        if g < len(counts) - 1:
+            slots.extend([-1] * (-(len(slots) - first) % quantum))
+        groups.append((int(count), first, len(slots)))
+    return np.array(slots, dtype=np.int64), groups
 
 
 # ----------------------------------------------------------------------------------------------
@@ -520,7 +567,7 @@ class _EpochOrders:
     Model ``m`` draws ``torch.randperm(n_m, generator=generators[m])`` once per epoch
     (mini-batch training), independently of the other models; its ``B`` rows of step ``s``
     are the permutation's entries ``s B .. s B + B - 1``. Positions a model does not fill are
-    padded with its first row (their weight is 0).
+    padded with its first row (their weight is 0). Empty slots (``None``) read row 0.
     """
 
     def __init__(self, rows_list, generators, plan, shuffle, device):
@@ -530,10 +577,10 @@ class _EpochOrders:
         span = plan.n_steps_max * plan.step_width
         padded = torch.empty(n_models, span, dtype=torch.int64)
         for m, rows in enumerate(rows_list):
-            padded[m] = int(rows[0])
+            padded[m] = 0 if rows is None else int(rows[0])
         self.padded = padded
         # position of the p-th row of a model's permutation in its padded epoch
-        p = torch.arange(max(r.shape[0] for r in rows_list))
+        p = torch.arange(max(r.shape[0] for r in rows_list if r is not None))
         self.dest = (p // plan.step_rows) * plan.step_width + p % plan.step_rows
         self.block = max(1, _CHUNK_INDICES // (n_models * span))
         self.start, self.table = None, None
@@ -543,6 +590,8 @@ class _EpochOrders:
         table = self.padded.repeat(count, 1, 1)
         for e in range(count):
             for m, rows in enumerate(self.rows_list):
+                if rows is None:
+                    continue
                 n = rows.shape[0]
                 if self.shuffle:
                     order = rows[torch.randperm(n, generator=self.generators[m])]
@@ -592,49 +641,65 @@ class TrainedMLP:
 
 
 class _Workspace:
-    """The stacked model, its Adam state and the static per-step tables, on the device."""
+    """The stacked model, its Adam state and the static per-step tables, on the device.
 
-    def __init__(self, X, targets, layer_sizes, init, plan, device):
-        n_models = init.shape[0]
-        self.X, self.targets, self.plan, self.n_models = X, targets, plan, n_models
-        self.layout, _ = parameter_layout(layer_sizes)
-        self.params = init.to(device)
-        self.grads = torch.zeros_like(self.params)
-        self.exp_avgs = torch.zeros_like(self.params)
-        self.exp_avg_sqs = torch.zeros_like(self.params)
-        self.views = _layer_views(self.params, self.layout)
-        self.grad_views = _layer_views(self.grads, self.layout)
+    Slot ``j`` holds model ``slots[j]`` (or nothing, for ``-1``); see :func:`arrange_slots`.
+    """
+
+    def __init__(self, X, targets, layout, init, plan, groups, align, device):
+        n_slots = init.shape[0]
+        self.X, self.targets, self.plan, self.n_slots = X, targets, plan, n_slots
+        self.layout, self.groups = layout, groups
+        state = [_stacked_tensors(n_slots, layout, align, device) for _ in range(4)]
+        (self.param_storage, self.params), (self.grad_storage, self.grads) = state[:2]
+        self.exp_avg_storage, self.exp_avg_sq_storage = state[2][0], state[3][0]
+        for view, (w_off, b_off, n_in, n_out) in zip(self.params[0::2], layout, strict=True):
+            view.copy_(init[:, w_off:b_off].reshape(n_slots, n_in, n_out))
+        for view, (_, b_off, _, n_out) in zip(self.params[1::2], layout, strict=True):
+            view.copy_(init[:, b_off : b_off + n_out].reshape(n_slots, 1, n_out))
+        self.views = list(zip(self.params[0::2], self.params[1::2], strict=True))
+        self.grad_views = list(zip(self.grads[0::2], self.grads[1::2], strict=True))
         n_steps, c, w = plan.n_steps_max, plan.n_chunks, plan.chunk_rows
-        rows = torch.as_tensor(plan.rows, dtype=torch.float32)  # (S, M)
+        rows = torch.as_tensor(plan.rows, dtype=torch.float32)  # (S, slots)
         pos = torch.arange(c * w, dtype=torch.float32).view(c, 1, w)
         # row weight of chunk position j of step s: 1/b_{s,m} on the b_{s,m} real rows, else 0
-        real = (pos[None] < rows[:, None, :, None]).float()  # (S, c, M, w)
+        real = (pos[None] < rows[:, None, :, None]).float()  # (S, c, slots, w)
         self.row_weights = (real / rows.clamp(min=1)[:, None, :, None]).to(device)
         # b_{s,m} / n_m: weights of the step losses in the epoch's mean loss per sample
-        self.row_fraction = (rows / rows.sum(0)).T.contiguous().to(device)  # (M, S)
-        self.idx = torch.zeros(n_steps, c, n_models * w, dtype=torch.long, device=device)
-        self.step_loss = torch.zeros(n_models, n_steps, device=device)
-        # models come ordered by their number of steps (descending): the models with the same
-        # number of steps form a group with one Adam step counter and one slice of each buffer
-        self.groups = []
-        for count in sorted(set(plan.n_steps.tolist()), reverse=True):
-            members = np.flatnonzero(plan.n_steps == count)
-            self.groups.append((count, int(members[0]), int(members[-1]) + 1))
-        self.adam_steps = [torch.zeros((), device=device) for _ in self.groups]
+        self.row_fraction = (rows / rows.sum(0).clamp(min=1)).T.contiguous().to(device)
+        self.idx = torch.zeros(n_steps, c, n_slots * w, dtype=torch.long, device=device)
+        self.step_loss = torch.zeros(n_slots, n_steps, device=device)
+        # Adam's step counter t: one per group, repeated for each tensor of the fused call
+        self.adam_steps = [torch.zeros((), device=device) for _ in groups]
 
     def adam_lists(self, s):
-        """Flat slices of (params, grads, m, v) and the step counters that take step ``s``."""
-        active = [(g, lo, hi) for g, (count, lo, hi) in enumerate(self.groups) if s < count]
-        buffers = (self.params, self.grads, self.exp_avgs, self.exp_avg_sqs)
-        pick = [[buf[lo:hi].view(-1) for _, lo, hi in active] for buf in buffers]
-        return (*pick, [self.adam_steps[g] for g, _, _ in active])
+        """Slices of (params, grads, m, v), step counters, distinct counters of step ``s``."""
+        sizes = [v[0].numel() for v in self.params]  # elements per slot of each tensor
+        buffers = (self.param_storage, self.grad_storage)
+        buffers += (self.exp_avg_storage, self.exp_avg_sq_storage)
+        lists, steps, distinct = [[], [], [], []], [], []
+        for g, (count, first, end) in enumerate(self.groups):
+            if s >= count:
+                continue
+            last = g == len(self.groups) - 1
+            for k, size in enumerate(sizes):
+                for out, buf in zip(lists, buffers, strict=True):
+                    out.append(buf[k][first * size : None if last else end * size])
+                steps.append(self.adam_steps[g])
+            distinct.append(self.adam_steps[g])
+        return (*lists, steps, distinct)
+
+    def stacked(self, views=None):
+        """Parameters (or ``views`` of the same layout) as one (slots, P) CPU ndarray."""
+        views = self.params if views is None else views
+        return torch.cat([v.reshape(self.n_slots, -1) for v in views], dim=1).cpu().numpy()
 
 
 def _epoch_function(ws, loss, activation, adam, fused):
     """The body of one epoch: every step reads its rows from ``ws.idx`` and updates in place."""
     loss_grad = _LOSS_GRAD[loss]
-    plan, n_models = ws.plan, ws.n_models
-    shape = (n_models, plan.chunk_rows, -1)
+    plan = ws.plan
+    shape = (ws.n_slots, plan.chunk_rows, -1)
     adam_lists = [ws.adam_lists(s) for s in range(plan.n_steps_max)]
 
     def run_epoch():
@@ -650,14 +715,15 @@ def _epoch_function(ws, loss, activation, adam, fused):
                 else:
                     ws.step_loss[:, s].add_(chunk_loss)
                 _backward(ws.views, ws.grad_views, xb, outputs, dz, activation, k > 0)
-            params, grads, exp_avgs, exp_avg_sqs, steps = adam_lists[s]
+            params, grads, exp_avgs, exp_avg_sqs, steps, distinct = adam_lists[s]
             if fused:
-                torch._foreach_add_(steps, 1)
+                torch._foreach_add_(distinct, 1)
                 torch._fused_adam_(
                     params, grads, exp_avgs, exp_avg_sqs, [], steps,
                     weight_decay=0.0, amsgrad=False, maximize=False, **adam,
                 )  # fmt: skip
             else:
+                torch._foreach_add_(distinct, 1)
                 adam_update_(params, grads, exp_avgs, exp_avg_sqs, steps, **adam)
 
     return run_epoch
@@ -692,8 +758,11 @@ def train_mlps(
     """Train ``M = len(train_indices)`` independent MLPs together; one result per model.
 
     Model ``m`` is trained on the rows ``train_indices[m]`` of ``X`` exactly as it would be
-    trained alone (same initial weights from ``seeds[m]``, same batch order, same Adam steps,
-    same matrix-product shapes; see :func:`plan_batches`).
+    trained alone: same initial weights from ``seeds[m]``, same batch order, same Adam steps,
+    and the same shapes for every matrix product and Adam kernel (see :func:`plan_batches`
+    and :func:`arrange_slots`). On the CPU with one thread the results are bitwise those of a
+    lone run; with several threads (the fused Adam kernel splits tensors between threads) or
+    on a GPU (other kernels for other shapes) they agree to float32 rounding.
 
     Parameters
     ----------
@@ -761,50 +830,59 @@ def train_mlps(
     if any(rows.ndim != 1 or rows.shape[0] == 0 for rows in rows_list):
         raise ValueError("every element of train_indices must be a non-empty 1-D index array")
     n_rows = np.array([rows.shape[0] for rows in rows_list])
-    # order the models by steps per epoch, so that equal ones are contiguous (Adam groups)
-    order = np.argsort(-plan_batches(n_rows, batch_size).n_steps, kind="stable")
-    plan = plan_batches(n_rows[order], batch_size)
-    rows_list = [rows_list[i] for i in order]
-    generators = [torch.Generator().manual_seed(int(seeds[i])) for i in order]
+    layout, n_params = parameter_layout(layer_sizes)
+    threads = max(1, n_threads or torch.get_num_threads()) if dev.type == "cpu" else 1
+    align = _VECTOR_ALIGN * threads
+    sizes = [n_in * n_out for _, _, n_in, n_out in layout] + [n for *_, n in layout]
+    quantum = int(np.lcm.reduce([align // np.gcd(size, align) for size in sizes]))
+    slots, groups = arrange_slots(plan_batches(n_rows, batch_size).n_steps, quantum)
+    real = slots >= 0
+    plan = plan_batches(np.where(real, n_rows[slots], 0), batch_size)
+    rows_list = [rows_list[m] if m >= 0 else None for m in slots]
+    generators = [torch.Generator().manual_seed(int(seeds[m])) if m >= 0 else None for m in slots]
     adam = dict(lr=float(learning_rate), beta1=beta_1, beta2=beta_2, eps=epsilon)
 
     with torch_threads(n_threads), torch.no_grad():
-        init = torch.stack([init_parameters(layer_sizes, g, init_std) for g in generators])
+        init = torch.zeros(len(slots), n_params)
+        for j, g in enumerate(generators):
+            if g is not None:
+                init[j] = init_parameters(layer_sizes, g, init_std)
         X_t = torch.as_tensor(np.asarray(X), dtype=torch.float32).to(dev)
         table = make_targets(
             y, layer_sizes[-1], loss, square_loss_k=square_loss_k, square_loss_M=square_loss_M
         )
-        ws = _Workspace(X_t, torch.as_tensor(table).to(dev), layer_sizes, init, plan, dev)
+        targets = torch.as_tensor(table).to(dev)
+        ws = _Workspace(X_t, targets, layout, init, plan, groups, align, dev)
         orders = _EpochOrders(rows_list, generators, plan, batch_size is not None, dev)
         validation = None
         if validation_indices is not None:
             validation = _Validation(
-                X_t, y, [validation_indices[i] for i in order], layer_sizes[-1], square_loss_M,
-                tol=tol, patience=n_iter_no_change,
+                X_t, y, [validation_indices[m] if m >= 0 else [] for m in slots],
+                layer_sizes[-1], square_loss_M, tol=tol, patience=n_iter_no_change,
             )  # fmt: skip
         run_epoch = _epoch_function(ws, loss, activation, adam, _fused_adam_available(dev))
         runner = _EpochRunner(run_epoch, dev, cuda_graph and dev.type == "cuda")
-        curve = torch.zeros(max_epochs, n_models, device=dev)
+        curve = torch.zeros(max_epochs, len(slots), device=dev)
         step_curve = None
         if record_step_loss:
-            step_curve = torch.zeros(max_epochs, n_models, plan.n_steps_max, device=dev)
-        n_iter = np.full(n_models, max_epochs)
-        alive = np.ones(n_models, dtype=bool)
+            step_curve = torch.zeros(max_epochs, len(slots), plan.n_steps_max, device=dev)
+        n_iter = np.full(len(slots), max_epochs)
+        alive = real.copy()
         for e in range(max_epochs):
             ws.idx.copy_(orders.epoch(e, max_epochs).view(ws.idx.shape))
             runner()
             torch.sum(ws.step_loss * ws.row_fraction, dim=1, out=curve[e])
             if step_curve is not None:
                 step_curve[e].copy_(ws.step_loss)
-            _check_finite(curve[e].cpu().numpy(), alive, e, order, learning_rate)
+            _check_finite(curve[e].cpu().numpy(), alive, e, slots, learning_rate)
             if validation is not None:
                 stopped = validation.update(ws, activation, alive)
                 n_iter[stopped] = e + 1
                 alive &= ~stopped
                 if not alive.any():
                     break
-        final = (ws.params if validation is None else validation.best_params).cpu().numpy()
-        if not np.isfinite(final).all():
+        final = ws.stacked(None if validation is None else validation.best_params)
+        if not np.isfinite(final[real]).all():
             raise ValueError(
                 "training diverged: non-finite parameters after training with "
                 f"learning_rate={learning_rate}; lower the learning rate"
@@ -814,28 +892,30 @@ def train_mlps(
             step_curve = step_curve.cpu().numpy().astype(np.float64)
 
     results = [None] * n_models
-    for pos, m in enumerate(order):
-        k = int(n_iter[pos])
-        coefs = [final[pos, w:b].reshape(i, o).copy() for w, b, i, o in ws.layout]
-        intercepts = [final[pos, b : b + o].copy() for _, b, _, o in ws.layout]
+    for j in np.flatnonzero(real):
+        k = int(n_iter[j])
+        coefs = [final[j, w:b].reshape(i, o).copy() for w, b, i, o in layout]
+        intercepts = [final[j, b : b + o].copy() for _, b, _, o in layout]
         steps = None
         if step_curve is not None:
-            steps = step_curve[:k, pos, : plan.n_steps[pos]].reshape(-1)
+            steps = step_curve[:k, j, : plan.n_steps[j]].reshape(-1)
         scores = best = None
         if validation is not None:
-            scores = np.array(validation.scores[:k])[:, pos]
-            best = float(validation.best[pos])
-        results[m] = TrainedMLP(coefs, intercepts, curve[:k, pos].copy(), k, steps, scores, best)
+            scores = np.array(validation.scores[:k])[:, j]
+            best = float(validation.best[j])
+        results[slots[j]] = TrainedMLP(
+            coefs, intercepts, curve[:k, j].copy(), k, steps, scores, best
+        )
     return results
 
 
-def _check_finite(epoch_loss, alive, epoch, order, learning_rate):
+def _check_finite(epoch_loss, alive, epoch, slots, learning_rate):
     bad = alive & ~np.isfinite(epoch_loss)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         raise ValueError(
             f"training diverged: the loss became {epoch_loss[first]} in epoch {epoch + 1} "
-            f"(model {int(order[first])} of {len(order)}) with learning_rate={learning_rate}; "
+            f"(model {int(slots[first])}) with learning_rate={learning_rate}; "
             "lower the learning rate"
         )
 
@@ -888,8 +968,6 @@ class _Validation:
         device = X.device
         n_models = len(validation_indices)
         sizes = [len(v) for v in validation_indices]
-        if min(sizes) == 0:
-            raise ValueError("every model needs at least one validation row for early stopping")
         width = max(sizes)
         idx = torch.zeros(n_models, width, dtype=torch.int64)
         mask = torch.zeros(n_models, width)
@@ -900,7 +978,7 @@ class _Validation:
         y_t = torch.as_tensor(np.asarray(y, dtype=np.int64))
         self.y = y_t[idx].to(device)
         self.mask = mask.to(device)
-        self.size = torch.as_tensor(sizes, dtype=torch.float32, device=device)
+        self.size = torch.as_tensor(sizes, dtype=torch.float32, device=device).clamp(min=1)
         self.binary_threshold = 0.5 * square_loss_M if n_outputs == 1 else None
         self.best = np.full(n_models, -np.inf)
         self.no_improvement = np.zeros(n_models, dtype=np.int64)
@@ -919,13 +997,14 @@ class _Validation:
     def update(self, ws, activation, alive):
         """Record this epoch's scores; return the mask of models that stop now."""
         if self.best_params is None:
-            self.best_params = ws.params.clone()
+            self.best_params = [t.clone() for t in ws.params]
         score = self.accuracy(ws, activation)
         self.scores.append(score)
         self.no_improvement = np.where(score < self.best + self.tol, self.no_improvement + 1, 0)
         better = alive & (score > self.best)
         self.best = np.where(better, score, self.best)
         if better.any():
-            rows = torch.as_tensor(np.flatnonzero(better), device=ws.params.device)
-            self.best_params.index_copy_(0, rows, ws.params.index_select(0, rows))
+            rows = torch.as_tensor(np.flatnonzero(better), device=self.x.device)
+            for best, current in zip(self.best_params, ws.params, strict=True):
+                best.index_copy_(0, rows, current.index_select(0, rows))
         return alive & (self.no_improvement > self.patience)
