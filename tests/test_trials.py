@@ -233,6 +233,22 @@ def test_string_labels_keep_their_dtype(data, tmp_path):
     _assert_same(stored, load_results(tmp_path / "s.db"), fit_time=True)
 
 
+def test_dataframe_input_with_store(data, tmp_path):
+    X, y = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    labels = pd.Series(np.array(["neg", "pos"])[y], name="label")
+    path = tmp_path / "df.sqlite"
+    models = {"lr": make_pipeline(StandardScaler(), LogisticRegression())}
+    first = run_trials(models, frame, labels, cv=3, progress=False, store=path)
+    ref = run_trials(models, X, np.asarray(labels), cv=3, progress=False)
+    _assert_same(first, ref)
+    again = run_trials(models, frame.copy(), labels.copy(), cv=3, progress=False, store=path)
+    _assert_same(first, again, fit_time=True)  # resumed from the store, nothing refitted
+    renamed = frame.rename(columns={"d": "e"})
+    with pytest.raises(ValueError, match="X differs"):
+        run_trials(models, renamed, labels, cv=3, progress=False, store=path)
+
+
 # ------------------------------------------------------------------------- fast path
 def test_fit_splits_fast_path_matches_split_by_split(data):
     X, y = data
