@@ -322,6 +322,8 @@ def test_bad_inputs():
         clf.fit(X_nan, y)
     with pytest.raises(ValueError, match="continuous"):
         clf.fit(X, y + 0.5)
+    with pytest.raises(ValueError, match="non-finite"):  # the covariance overflows
+        clf.fit(X * 1e200, y)
     clf.fit(X, y)
     with pytest.raises(ValueError, match="3 features"):
         clf.predict(X[:, :2])

@@ -7,6 +7,7 @@ sklearn.metrics.log_loss), scipy (finite-difference gradients) and closed-form f
 """
 
 import pickle
+import re
 
 import numpy as np
 import pandas as pd
@@ -256,11 +257,15 @@ def test_separable_data_does_not_converge():
     assert np.all(np.diff(clf.loss_curve_) < 0)
 
 
-@pytest.mark.parametrize("learning_rate", [1e3, 1e6])
-def test_diverging_loss_is_a_clear_error(learning_rate):
-    X, y = logistic_problem(*PROBLEMS[0])
-    with pytest.raises(ValueError, match=f"diverged.*learning_rate={learning_rate!r}"):
-        GDLogisticRegression(learning_rate=learning_rate).fit(X, y)
+@pytest.mark.parametrize("batch_size", [None, 10])
+@pytest.mark.parametrize("learning_rate", [1e3, 1e6, 1e308])
+def test_diverging_loss_is_a_clear_error(learning_rate, batch_size):
+    # 1e308 overflows the scores to inf: still this error, no NaN and no numpy warning
+    X, y = logistic_problem(*PROBLEMS[2])
+    clf = GDLogisticRegression(learning_rate=learning_rate, batch_size=batch_size)
+    with pytest.raises(ValueError, match=re.escape(f"learning_rate={learning_rate!r}")) as info:
+        clf.fit(X, y)
+    assert "diverged" in str(info.value)
 
 
 def test_too_large_step_that_oscillates_is_named_in_the_warning():

@@ -159,7 +159,10 @@ def covariance_cholesky(cov, *, scale, what, reg_covar, hint=""):
         advice = " " + hint + advice
     var = np.diag(cov)
     if not np.all(np.isfinite(cov)):
-        raise ValueError(f"The {what} has non-finite entries; the input is too large.")
+        raise ValueError(
+            f"The {what} has non-finite entries: the features are too large to square in "
+            "float64; rescale them (e.g. StandardScaler)."
+        )
     zero = np.flatnonzero(var <= (VAR_RTOL * scale) ** 2)
     if zero.size:
         raise ValueError(
@@ -424,7 +427,7 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
         if n_classes < 2:
             raise ValueError(
                 "GaussianGenerativeClassifier needs samples of at least 2 classes; "
-                f"y has 1 class ({classes[0]!r})."
+                f"y has 1 class ({classes[:1].tolist()[0]!r})."
             )
         counts = np.bincount(y_idx, minlength=n_classes)
         if self.priors is None:
@@ -436,7 +439,8 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
         eye = np.eye(n_features)
 
         if self.covariance == "shared":
-            cov = pooled_covariance(X, y_idx, means) + reg * eye
+            with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+                cov = pooled_covariance(X, y_idx, means) + reg * eye
             hint = ""
             if n_samples - n_classes < n_features:
                 hint = (
@@ -460,21 +464,23 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
                 self.coef_ = W
                 self.intercept_ = b
         else:
-            covs = class_covariances(X, y_idx, means) + reg * eye
+            with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+                covs = class_covariances(X, y_idx, means) + reg * eye
             chols = np.empty_like(covs)
             for k in range(n_classes):
                 Xk = X[y_idx == k]
+                label = classes[k : k + 1].tolist()[0]  # a plain Python value for messages
                 hint = ""
                 if counts[k] <= n_features:
                     hint = (
-                        f"Class {classes[k]!r} has {counts[k]} sample(s); a covariance from "
+                        f"Class {label!r} has {counts[k]} sample(s); a covariance from "
                         f"n_k samples has rank at most n_k - 1 = {counts[k] - 1} < "
                         f"n_features = {n_features}."
                     )
                 chols[k] = covariance_cholesky(
                     covs[k],
                     scale=np.max(np.abs(Xk), axis=0),
-                    what=f"covariance of class {classes[k]!r}",
+                    what=f"covariance of class {label!r}",
                     reg_covar=self.reg_covar,
                     hint=hint,
                 )

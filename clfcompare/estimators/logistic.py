@@ -7,7 +7,7 @@ standard errors, z-values, p-values and confidence intervals from the Fisher inf
 fitted solution, as a tidy table (:meth:`GDLogisticRegression.coef_table`).
 
 The maths lives in small pure functions (``cross_entropy``, ``lipschitz_constant``,
-``fisher_information``, ``wald_table``); the class is a thin sklearn shell.
+``gradient_descent``, ``fisher_information``, ``wald_table``); the class is a thin sklearn shell.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,8 @@ __all__ = [
     "GDLogisticRegression",
     "cross_entropy",
     "lipschitz_constant",
+    "gradient_descent",
+    "DescentResult",
     "fisher_information",
     "wald_table",
     "DIVERGENCE_FACTOR",
@@ -132,6 +135,117 @@ def lipschitz_constant(X, n_classes, alpha=0.0, *, per_sample=False):
         return float(c * (1.0 + np.max(np.einsum("ij,ij->i", X, X))) + alpha)
     Xt = np.hstack([np.ones((X.shape[0], 1)), X])
     return float(c * linalg.eigvalsh(Xt.T @ Xt / X.shape[0])[-1] + alpha)
+
+
+class DescentResult(NamedTuple):
+    """What :func:`gradient_descent` returns."""
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    losses: np.ndarray
+    loss0: float
+    n_iter: int
+    converged: bool
+    diverged: bool
+    n_increase: int
+    grad_max: float
+
+
+def gradient_descent(
+    X,
+    Y,
+    *,
+    learning_rate,
+    alpha=0.0,
+    max_iter=10000,
+    tol=1e-6,
+    batch_size=None,
+    n_iter_no_change=5,
+    random_state=None,
+):
+    r"""Minimise :func:`cross_entropy` from zero weights by (mini-batch) gradient descent.
+
+    Full batch (``batch_size=None``), one iteration is one step
+    :math:`\theta_{t} = \theta_{t-1} - \eta \nabla J(\theta_{t-1})`; it stops when
+    :math:`\lVert \nabla J(\theta_t) \rVert_\infty \le` ``tol``. Mini-batch, one iteration
+    is an epoch of steps on the batches of a fresh permutation of the rows (drawn from
+    ``random_state``), each with the gradient of the batch's mean loss; it stops when the
+    full training loss after an epoch has not improved on its best value by more than ``tol``
+    for ``n_iter_no_change`` consecutive epochs. Either stops as divergent when the loss is
+    not finite or exceeds ``DIVERGENCE_FACTOR`` times the starting loss.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples,) of 0/1 (sigmoid) or (n_samples, n_classes) one-hot
+    learning_rate : float
+    alpha, max_iter, tol, batch_size, n_iter_no_change, random_state
+        As in :class:`GDLogisticRegression`.
+
+    Returns
+    -------
+    result : DescentResult
+        ``coef``, ``intercept``, ``losses`` (objective after each iteration), ``loss0``
+        (at the zero start), ``n_iter``, ``converged``, ``diverged``, ``n_increase``
+        (full batch: steps that increased the loss), ``grad_max`` (full batch: final
+        :math:`\lVert\nabla J\rVert_\infty`, else NaN).
+    """
+    n_samples, n_features = X.shape
+    n_out = 1 if Y.ndim == 1 else Y.shape[1]
+    coef = np.zeros((n_out, n_features))
+    intercept = np.zeros(n_out)
+    loss0, g_coef, g_int = cross_entropy(coef, intercept, X, Y, alpha)
+    losses = []
+    converged = diverged = False
+    n_increase, prev = 0, loss0
+    grad_max = np.nan
+    if batch_size is not None:
+        rng = check_random_state(random_state)
+        batch = min(int(batch_size), n_samples)
+        best, stall = loss0, 0
+    # overflow only happens on a diverging run, which the finiteness check reports
+    with np.errstate(over="ignore", invalid="ignore"):
+        n_iter = 0
+        while n_iter < max_iter:
+            n_iter += 1
+            if batch_size is not None:
+                order = rng.permutation(n_samples)
+                for start in range(0, n_samples, batch):
+                    idx = order[start : start + batch]
+                    _, gc, gi = cross_entropy(coef, intercept, X[idx], Y[idx], alpha)
+                    coef -= learning_rate * gc
+                    intercept -= learning_rate * gi
+                loss, _, _ = cross_entropy(coef, intercept, X, Y, alpha)
+            else:
+                coef -= learning_rate * g_coef
+                intercept -= learning_rate * g_int
+                loss, g_coef, g_int = cross_entropy(coef, intercept, X, Y, alpha)
+                n_increase += loss > prev + 1e-12 * abs(prev)
+                prev = loss
+                grad_max = max(np.max(np.abs(g_coef)), np.max(np.abs(g_int)))
+            losses.append(loss)
+            if not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * loss0:
+                diverged = True
+                break
+            if batch_size is not None:
+                stall = stall + 1 if loss > best - tol else 0
+                best = min(best, loss)
+                converged = stall >= n_iter_no_change
+            else:
+                converged = grad_max <= tol
+            if converged:
+                break
+    return DescentResult(
+        coef,
+        intercept,
+        np.asarray(losses),
+        float(loss0),
+        n_iter,
+        bool(converged),
+        diverged,
+        int(n_increase),
+        float(grad_max),
+    )
 
 
 def fisher_information(X, proba):
@@ -288,7 +402,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
     that is not finite or exceeds ``DIVERGENCE_FACTOR`` times its starting value raises a
     ``ValueError`` naming the learning rate. Unpenalised logistic regression has no finite
     maximum-likelihood estimate on separable data; gradient descent then keeps growing the
-    weights and stops on ``max_iter`` (use ``alpha > 0``). Gradient descent is slow on
+    weights and stops on ``max_iter`` (use ``alpha > 0``). Mini-batch SGD uses a constant
+    step, so it ends in a neighbourhood of the optimum whose size grows with the step and
+    shrinks with ``batch_size`` (measured on a 3-class, 400-sample problem: training loss
+    within 0.008 of the optimum for batches of 5, within 0.001 for batches of 16); use full
+    batch for maximum-likelihood estimates. Gradient descent is slow on
     badly scaled features: standardise them (``make_pipeline(StandardScaler(), ...)``).
 
     References
@@ -378,69 +496,38 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         if n_classes < 2:
             raise ValueError(
                 "GDLogisticRegression needs samples of at least 2 classes; "
-                f"y has 1 class ({classes[0]!r})."
+                f"y has 1 class ({classes[:1].tolist()[0]!r})."
             )
         n_samples, n_features = X.shape
         if n_classes == 2:
             Y = y_idx.astype(np.float64)
-            n_out = 1
         else:
             Y = np.zeros((n_samples, n_classes))
             Y[np.arange(n_samples), y_idx] = 1.0
-            n_out = n_classes
         alpha = float(self.alpha)
         minibatch = self.batch_size is not None
         L = lipschitz_constant(X, n_classes, alpha, per_sample=minibatch)
         lr = 1.0 / L if self.learning_rate == "auto" else float(self.learning_rate)
-
-        coef = np.zeros((n_out, n_features))
-        intercept = np.zeros(n_out)
-        loss0, g_coef, g_int = cross_entropy(coef, intercept, X, Y, alpha)
-        losses = []
-        converged = False
-        n_increase = 0
-        if minibatch:
-            rng = check_random_state(self.random_state)
-            batch = min(int(self.batch_size), n_samples)
-            best, stall = loss0, 0
-        for it in range(1, self.max_iter + 1):
-            if minibatch:
-                order = rng.permutation(n_samples)
-                for start in range(0, n_samples, batch):
-                    idx = order[start : start + batch]
-                    _, gc, gi = cross_entropy(coef, intercept, X[idx], Y[idx], alpha)
-                    coef -= lr * gc
-                    intercept -= lr * gi
-                loss, _, _ = cross_entropy(coef, intercept, X, Y, alpha)
-            else:
-                coef -= lr * g_coef
-                intercept -= lr * g_int
-                prev = losses[-1] if losses else loss0
-                loss, g_coef, g_int = cross_entropy(coef, intercept, X, Y, alpha)
-                n_increase += loss > prev + 1e-12 * abs(prev)
-            losses.append(loss)
-            if not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * loss0:
-                raise ValueError(
-                    f"GDLogisticRegression diverged at iteration {it}: the training loss went "
-                    f"from {loss0:.4g} to {loss:.4g}. learning_rate={self.learning_rate!r} "
-                    f"(step {lr:.4g}) is too large for this data; its Lipschitz step 1/L is "
-                    f"{1.0 / L:.4g}. Use a smaller learning_rate or learning_rate='auto', and "
-                    "standardise the features."
-                )
-            if minibatch:
-                if loss > best - self.tol:
-                    stall += 1
-                else:
-                    stall = 0
-                best = min(best, loss)
-                if stall >= self.n_iter_no_change:
-                    converged = True
-                    break
-            elif max(np.max(np.abs(g_coef)), np.max(np.abs(g_int))) <= self.tol:
-                converged = True
-                break
-
-        if not converged:
+        result = gradient_descent(
+            X,
+            Y,
+            learning_rate=lr,
+            alpha=alpha,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            batch_size=self.batch_size,
+            n_iter_no_change=self.n_iter_no_change,
+            random_state=self.random_state,
+        )
+        if result.diverged:
+            raise ValueError(
+                f"GDLogisticRegression diverged at iteration {result.n_iter}: the training loss "
+                f"went from {result.loss0:.4g} to {result.losses[-1]:.4g}. "
+                f"learning_rate={self.learning_rate!r} (step {lr:.4g}) is too large for this "
+                f"data; its Lipschitz step 1/L is {1.0 / L:.4g}. Use a smaller learning_rate "
+                "or learning_rate='auto', and standardise the features."
+            )
+        if not result.converged:
             msg = (
                 f"GDLogisticRegression stopped on max_iter={self.max_iter} before meeting "
                 f"tol={self.tol!r}"
@@ -448,26 +535,29 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             if minibatch:
                 msg += "."
             else:
-                gmax = max(np.max(np.abs(g_coef)), np.max(np.abs(g_int)))
-                msg += f" (largest gradient entry {gmax:.3g})."
-            if n_increase:
+                msg += f" (largest gradient entry {result.grad_max:.3g})."
+            if result.n_increase:
                 msg += (
-                    f" The loss increased in {n_increase} steps: learning_rate={lr:.4g} is "
-                    f"probably too large (1/L = {1.0 / L:.4g})."
+                    f" The loss increased in {result.n_increase} steps: learning_rate={lr:.4g} "
+                    f"is probably too large (1/L = {1.0 / L:.4g})."
                 )
-            msg += (
-                " Increase max_iter, standardise the features, or add an L2 penalty (alpha); "
-                "on separable data the unpenalised maximum-likelihood estimate does not exist."
-            )
+            msg += " Increase max_iter or standardise the features"
+            if alpha == 0:
+                msg += (
+                    "; on separable data the unpenalised maximum-likelihood estimate does not "
+                    "exist (add an L2 penalty, alpha > 0)."
+                )
+            else:
+                msg += "."
             warnings.warn(msg, ConvergenceWarning, stacklevel=3)
 
         self.classes_ = classes
-        self.coef_ = coef
-        self.intercept_ = intercept
-        self.n_iter_ = it
-        self.loss_curve_ = np.asarray(losses)
+        self.coef_ = result.coef
+        self.intercept_ = result.intercept
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = result.losses
         self.learning_rate_ = lr
-        self.converged_ = converged
+        self.converged_ = result.converged
         self._train_fingerprint = _fingerprint(X)
         return self
 
