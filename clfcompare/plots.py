@@ -311,6 +311,7 @@ def plot_loss_curves(
 ):
     """Training loss per epoch: the median across trials and an inter-quantile band.
 
+    Epochs that fewer than half of the trials reached (runs that stopped early) are not drawn.
     MSE and cross-entropy losses live on different scales (for K one-hot classes the MSE starts
     near :math:`1/K`, the cross-entropy near :math:`\\ln K`), so by default each model gets its
     own panel with its own y-axis (log scale), which keeps both readable. Passing a single
@@ -370,7 +371,7 @@ def plot_loss_curves(
         fig, grid = plt.subplots(
             nrows,
             ncols,
-            figsize=(4.2 * ncols, 3.4 * nrows),
+            figsize=(max(4.6 * ncols, 6.0), 3.6 * nrows),
             squeeze=False,
             layout="constrained",
             sharex=True,
@@ -382,6 +383,9 @@ def plot_loss_curves(
     pct = f"{lo:.0%}–{hi:.0%}"
     for m, a in zip(models, axes, strict=True):
         s = summary[summary["model"] == m].sort_values("epoch")
+        # trials that stop early (convergence, early stopping) leave the later epochs to a
+        # few: draw only the epochs that at least half of the trials reached
+        s = s[s["n_trials"] * 2 >= s["n_trials"].max()]
         scale = 1.0
         if normalize:
             scale = float(s["median"].iloc[0])
@@ -400,7 +404,7 @@ def plot_loss_curves(
         )
         if log_scale:
             a.set_yscale("log")
-        a.set_xlabel("epoch")
+        a.set_xlabel("epoch (iteration for full-batch GD)")
         if not overlay:
             a.set_title(m)
             a.set_ylabel("training loss / first-epoch loss" if normalize else "training loss")
@@ -410,7 +414,7 @@ def plot_loss_curves(
         ax.set_title("Training loss per epoch")
         ax.legend(fontsize="small", frameon=False)
         return ax
-    fig.suptitle(f"Training loss per epoch across trials (median, {pct} band)")
+    fig.suptitle("Training loss per epoch across trials")
     return fig
 
 

@@ -1,0 +1,138 @@
+"""End-to-end tests of analyses/hw4.py and the seed reproductions, on tiny settings."""
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("clfcompare.estimators.mlp")
+
+ROOT = Path(__file__).resolve().parent.parent
+ANALYSES = ROOT / "analyses"
+
+
+def load_script(name):
+    spec = importlib.util.spec_from_file_location(f"_analyses_{name}", ANALYSES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(ANALYSES))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ANALYSES))
+    return module
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """``python analyses/hw4.py --quick`` in a real subprocess."""
+    out = tmp_path_factory.mktemp("hw4")
+    proc = subprocess.run(
+        [sys.executable, str(ANALYSES / "hw4.py"), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**__import__("os").environ, "MPLBACKEND": "Agg"},
+    )
+    return proc, out
+
+
+def test_hw4_quick_runs_end_to_end(quick_run):
+    proc, out = quick_run
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ("gaussian_shared", "gaussian_separate", "logistic_gd", "mlp_mse", "mlp_ce"):
+        assert name in proc.stdout
+    assert "wall time:" in proc.stdout
+    assert "running 5 models x 6 splits" in proc.stderr  # progress lines
+    for f in (
+        "hw4.sqlite",
+        "report.md",
+        "the_data.png",
+        "decision_regions_split_0.png",
+        "scores_box.png",
+        "critical_difference.png",
+        "loss_curves.png",
+    ):
+        assert (out / f).is_file(), f
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert text.startswith("# HW4: MSE vs cross-entropy on the 4-class curve data")
+    assert "## Is mlp_mse different from mlp_ce here?" in text
+    assert "## Pairwise comparisons" in text
+
+
+def test_hw4_store_holds_every_trial_and_the_mlp_loss_curves(quick_run):
+    from clfcompare.trials import load_results
+
+    _, out = quick_run
+    res = load_results(out / "hw4.sqlite")
+    assert res.is_complete
+    assert len(res.scores) == 5 * 6
+    lc = res.loss_curves
+    for m in ("mlp_mse", "mlp_ce"):
+        epochs = lc.loc[lc.model == m].groupby("split")["epoch"].max()
+        assert (epochs == 5).all()  # --quick: 5 epochs, one curve per split
+    assert set(res.predictions["y_true"]) == {0, 1, 2, 3}
+
+
+def test_hw4_rerun_resumes(quick_run, capsys):
+    _, out = quick_run
+    hw4 = load_script("hw4")
+    assert hw4.main(["--quick", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "30 of 30 trials already stored" in captured.err
+    assert "30 trials resumed from the store" in captured.out
+
+
+def test_hw4_bad_classes(capsys):
+    hw4 = load_script("hw4")
+    assert hw4.main(["--classes", "1", "--quick"]) == 2
+    assert "--classes must be at least 2" in capsys.readouterr().err
+
+
+def test_hw4_other_number_of_classes_uses_make_curve():
+    hw4 = load_script("hw4")
+    X, y, text = hw4.load_data(3)
+    assert X.shape == (240, 2)
+    assert sorted(set(y.tolist())) == [0, 1, 2]
+    assert "make_curve(3" in text
+
+
+# --------------------------------------------------------------------------- seed designs
+
+
+def test_stacked_data_blocks_and_splits():
+    design = load_script("design1_mse")
+    X, y, train, test = design.stacked_data([0, 1, 2])
+    assert X.shape == (480, 2)
+    from clfcompare.datasets import make_curve
+
+    for s, (tr, te) in enumerate(zip(train, test, strict=True)):
+        # seed s owns rows 160 s .. 160 s + 159: its own make_curve(2, random_state=s)
+        block = np.arange(160 * s, 160 * (s + 1))
+        assert len(tr) == 128 and len(te) == 32  # the notebook's 80/20 split: 32 test points
+        assert set(tr) | set(te) == set(block) and not set(tr) & set(te)
+        Xs, ys = make_curve(2, random_state=s)
+        np.testing.assert_array_equal(X[block], Xs)
+        np.testing.assert_array_equal(y[block], ys)
+
+
+@pytest.mark.parametrize("script, loss", [("design1_mse", "mse"), ("design2_ce", "ce")])
+def test_design_scripts_tiny(tmp_path, script, loss, capsys):
+    module = load_script(script)
+    out = tmp_path / loss
+    assert module.main(loss, ["--seeds", "3", "--epochs", "3", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "over 3 seeds" in text
+    for f in ("loss.png", "scatter.png", "accuracies.png", "accuracies.csv"):
+        assert (out / f).is_file(), f
+    import pandas as pd
+
+    table = pd.read_csv(out / "accuracies.csv")
+    assert list(table["seed"]) == [0, 1, 2]
+    assert (table["n_test"] == 32).all()
+    np.testing.assert_allclose(table["accuracy"], table["correct"] / 32, rtol=1e-12)
+    for a in table["accuracy"]:
+        assert f"{a:.3f}" in text
