@@ -407,7 +407,10 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
     shrinks with ``batch_size`` (measured on a 3-class, 400-sample problem: training loss
     within 0.008 of the optimum for batches of 5, within 0.001 for batches of 16); use full
     batch for maximum-likelihood estimates. Gradient descent is slow on
-    badly scaled features: standardise them (``make_pipeline(StandardScaler(), ...)``).
+    badly scaled or strongly correlated features: standardise them
+    (``make_pipeline(StandardScaler(), ...)``). Measured with the defaults: the 4-class curve
+    data (``load_curve(4)``) needs 1,923 steps standardised but about 17,000 on its min-max
+    [0, 1] scale (more than ``max_iter``); the 2-class curve data 206 and 2,406.
 
     References
     ----------
