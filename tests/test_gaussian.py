@@ -104,7 +104,7 @@ def test_separate_matches_sklearn_qda(problem):
     unbiased = [np.cov(X[y == k], rowvar=False) for k in np.unique(y)]
     if np.allclose(qda.covariance_, unbiased) and not np.allclose(qda.covariance_, ml):
         pytest.skip("this scikit-learn's QDA divides by N_k - 1 (<= 1.7); covered by the formula")
-    # scikit-learn >= 1.8 (svd solver): the ML covariance, dividing by N_k, like ours.
+    # scikit-learn 1.9 (svd solver): the ML covariance, dividing by N_k, like ours.
     assert_allclose(qda.covariance_, ml, rtol=1e-10, atol=1e-12)
     ours = GaussianGenerativeClassifier(covariance="separate").fit(X, y)
     assert_allclose(ours.covariances_, ml, rtol=1e-10, atol=1e-12)

@@ -325,7 +325,7 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
     weights the class covariances by the priors, whereas here the priors never change the
     covariance (they are a decision-theoretic prior, not part of the likelihood of
     :math:`x`). scikit-learn's ``QuadraticDiscriminantAnalysis`` divided by :math:`N_k - 1`
-    up to version 1.7 and divides by :math:`N_k` from 1.8 on.
+    up to version 1.7; version 1.9 (the one tested here) divides by :math:`N_k`, like this class.
 
     **Sign convention (shared, two classes).** The lecture's :math:`C_1` is ``classes_[1]``
     and its :math:`C_2` is ``classes_[0]``, so, as everywhere in scikit-learn, a positive
