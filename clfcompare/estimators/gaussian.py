@@ -319,9 +319,9 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
     **Covariance estimator.** All covariances are the maximum-likelihood estimates, dividing
     by :math:`N_k` (per class) and by :math:`N` (pooled), not by :math:`N_k - 1` or
     :math:`N - K`: the model is defined by maximising the likelihood of the training data, as
-    in the lecture, and the MLE is what that maximisation gives. It equals
-    ``LinearDiscriminantAnalysis(solver="lsqr")`` (or ``"eigen"``) with the default priors;
-    sklearn's default ``solver="svd"`` divides by :math:`N - K`, and with user priors sklearn
+    in the lecture, and the MLE is what that maximisation gives. It is the covariance of
+    ``LinearDiscriminantAnalysis(solver="lsqr")`` and ``"eigen"`` with the default priors
+    (and, in scikit-learn 1.9, of its ``"svd"`` solver too); with user priors scikit-learn
     weights the class covariances by the priors, whereas here the priors never change the
     covariance (they are a decision-theoretic prior, not part of the likelihood of
     :math:`x`). scikit-learn's ``QuadraticDiscriminantAnalysis`` divided by :math:`N_k - 1`
