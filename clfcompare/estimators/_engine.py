@@ -826,7 +826,7 @@ def train_mlps(
         raise ValueError("train_indices is empty: nothing to train")
     if len(seeds) != n_models:
         raise ValueError(f"need one seed per model: {n_models} splits, {len(seeds)} seeds")
-    rows_list = [torch.as_tensor(np.asarray(idx, dtype=np.int64)) for idx in train_indices]
+    rows_list = [torch.from_numpy(np.array(idx, dtype=np.int64)) for idx in train_indices]
     if any(rows.ndim != 1 or rows.shape[0] == 0 for rows in rows_list):
         raise ValueError("every element of train_indices must be a non-empty 1-D index array")
     n_rows = np.array([rows.shape[0] for rows in rows_list])
@@ -847,7 +847,7 @@ def train_mlps(
         for j, g in enumerate(generators):
             if g is not None:
                 init[j] = init_parameters(layer_sizes, g, init_std)
-        X_t = torch.as_tensor(np.asarray(X), dtype=torch.float32).to(dev)
+        X_t = torch.from_numpy(np.array(X, dtype=np.float32, order="C")).to(dev)
         table = make_targets(
             y, layer_sizes[-1], loss, square_loss_k=square_loss_k, square_loss_M=square_loss_M
         )
@@ -972,10 +972,10 @@ class _Validation:
         idx = torch.zeros(n_models, width, dtype=torch.int64)
         mask = torch.zeros(n_models, width)
         for m, rows in enumerate(validation_indices):
-            idx[m, : len(rows)] = torch.as_tensor(np.asarray(rows, dtype=np.int64))
+            idx[m, : len(rows)] = torch.from_numpy(np.array(rows, dtype=np.int64))
             mask[m, : len(rows)] = 1.0
         self.x = X[idx.view(-1).to(device)].view(n_models, width, -1)
-        y_t = torch.as_tensor(np.asarray(y, dtype=np.int64))
+        y_t = torch.from_numpy(np.array(y, dtype=np.int64))
         self.y = y_t[idx].to(device)
         self.mask = mask.to(device)
         self.size = torch.as_tensor(sizes, dtype=torch.float32, device=device).clamp(min=1)

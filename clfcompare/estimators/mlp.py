@@ -1,0 +1,608 @@
+"""TorchMLPClassifier: the lecture's two network designs as one scikit-learn classifier.
+
+The seed trains a 2-50-100-50-K ReLU network with Adam, every weight and bias drawn from
+N(0, 0.02²), in two designs: *Design 1* regresses a single output on 0/1 targets with the mean
+squared error and predicts class 2 when the output exceeds 0.5; *Design 2* has one output per
+class and minimises the cross-entropy. Both designs are ``TorchMLPClassifier(loss="mse")`` and
+``TorchMLPClassifier(loss="ce")``. Training runs on the batched engine of
+:mod:`clfcompare.estimators._engine`, which also trains one configuration on many
+cross-validation splits in one call (:meth:`TorchMLPClassifier.fit_splits`).
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+
+import numpy as np
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from clfcompare.estimators._engine import ACTIVATIONS, LOSSES, resolve_device, train_mlps
+
+__all__ = ["TorchMLPClassifier", "DEFAULT_LEARNING_RATES"]
+
+#: Adam's learning rate when ``learning_rate=None``: the seed's values (Design 2 passes
+#: ``lr=0.005``; Design 1 uses ``torch.optim.Adam``'s default 0.001).
+DEFAULT_LEARNING_RATES = {"ce": 0.005, "mse": 0.001}
+
+_SEED_HIGH = 2**31 - 1
+
+
+def draw_seed(random_state):
+    """The integer seed of one fit: the first draw of ``check_random_state(random_state)``.
+
+    An int always gives the same seed, a ``RandomState`` is advanced by one draw, ``None``
+    draws from numpy's global generator.
+
+    Examples
+    --------
+    >>> from clfcompare.estimators.mlp import draw_seed
+    >>> draw_seed(0) == draw_seed(0)
+    True
+    """
+    return int(check_random_state(random_state).randint(_SEED_HIGH))
+
+
+def _relu(a):
+    return np.maximum(a, 0.0)
+
+
+def _logistic(a):
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+_NUMPY_ACTIVATIONS = {"relu": _relu, "tanh": np.tanh, "logistic": _logistic, "identity": None}
+
+
+def network_forward(X, coefs, intercepts, activation):
+    """Outputs of the network, in float64: ``h_{l+1} = f(h_l W_l + b_l)``, no ``f`` on the last.
+
+    Inference runs in float64 on the CPU from float64 copies of the float32 weights, so that a
+    row's output does not depend on which other rows are predicted with it (scikit-learn's
+    invariance checks compare at ``rtol=1e-7``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from clfcompare.estimators.mlp import network_forward
+    >>> network_forward(np.ones((1, 2)), [np.ones((2, 1))], [np.zeros(1)], "relu")
+    array([[2.]])
+    """
+    func = _NUMPY_ACTIVATIONS[activation]
+    h = np.asarray(X, dtype=np.float64)
+    last = len(coefs) - 1
+    for layer, (weight, bias) in enumerate(zip(coefs, intercepts, strict=True)):
+        h = h @ weight.astype(np.float64) + bias.astype(np.float64)
+        if layer < last and func is not None:
+            h = func(h)
+    return h
+
+
+def square_loss_proba(outputs, scale=1.0):
+    """Class probabilities from the outputs of a network trained with the square loss.
+
+    One output (two classes, the seed's Design 1): :math:`p_1 = \\min(\\max(o / M, 0), 1)` and
+    :math:`p_0 = 1 - p_1`, so that :math:`p_1 > 1/2` exactly when the output exceeds the
+    seed's threshold :math:`M / 2`. ``K`` outputs: clip at zero and normalise,
+    :math:`p_k = \\max(o_k, 0) / \\sum_j \\max(o_j, 0)`, and, for a row whose outputs are all
+    :math:`\\le 0`, the softmax of the outputs. Either way the argmax of the probabilities is
+    the argmax of the outputs. These are scores on the probability simplex, not calibrated
+    probabilities: the square loss gives no likelihood.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from clfcompare.estimators.mlp import square_loss_proba
+    >>> square_loss_proba(np.array([[0.8], [1.3], [-0.2]]))
+    array([[0.2, 0.8],
+           [0. , 1. ],
+           [1. , 0. ]])
+    >>> square_loss_proba(np.array([[0.6, 0.2, -0.1]]))
+    array([[0.75, 0.25, 0.  ]])
+    """
+    outputs = np.asarray(outputs, dtype=np.float64) / scale
+    if outputs.shape[1] == 1:
+        p1 = np.clip(outputs[:, 0], 0.0, 1.0)
+        return np.column_stack([1.0 - p1, p1])
+    clipped = np.maximum(outputs, 0.0)
+    total = clipped.sum(axis=1, keepdims=True)
+    positive = total[:, 0] > 0
+    proba = softmax(outputs, axis=1)
+    proba[positive] = clipped[positive] / total[positive]
+    return proba
+
+
+def _check_int(name, value, low, allow_none=False):
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        expected = "an int or None" if allow_none else "an int"
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+
+
+def _check_float(name, value, low, high=np.inf, low_open=True, high_open=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a float, got {type(value).__name__} {value!r}")
+    below = value <= low if low_open else value < low
+    above = value >= high if high_open else value > high
+    if not np.isfinite(value) or below or above:
+        lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+        raise ValueError(f"{name} must be finite and in {lo}{low}, {high}{hi}, got {value!r}")
+
+
+class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-layer perceptron classifier in torch, trained with Adam (the lecture's designs).
+
+    Parameters
+    ----------
+    loss : {"ce", "mse"}, default="ce"
+        ``"ce"``: one output per class and the cross-entropy of the softmax of the outputs
+        (the seed's Design 2). The softmax is applied once, inside the loss; the seed's
+        mini-batch loop applied ``torch.softmax`` before ``CrossEntropyLoss``, a double
+        softmax that this class does not reproduce. ``"mse"``: the square loss; for two classes
+        a single output regressed on 0/1 targets, class 1 iff output > ``square_loss_M / 2``
+        (the seed's Design 1); for ``K > 2`` classes ``K`` outputs regressed on one-hot
+        targets and the prediction is the argmax (Hui & Belkin).
+    hidden_layer_sizes : tuple of int, default=(50, 100, 50)
+        Widths of the hidden layers; ``()`` gives a linear model.
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+    batch_size : int or None, default=5
+        Rows per Adam step, reshuffled every epoch (the seed's mini-batches of 5); ``None``
+        trains on all rows at every step without shuffling (the seed's whole-data loop). A
+        batch larger than the data set is the data set.
+    max_epochs : int, default=499
+        Passes over the training data (the seed's ``range(1, 500)``). Without early stopping
+        training always runs this many epochs.
+    learning_rate : float or None, default=None
+        Adam's step size; ``None`` means the seed's values, 0.005 for ``"ce"`` and 0.001 for
+        ``"mse"`` (see ``DEFAULT_LEARNING_RATES``).
+    init_std : float, default=0.02
+        Every weight and bias is drawn from :math:`N(0, \\text{init\\_std}^2)` (the seed).
+    square_loss_k, square_loss_M : float, default=1.0
+        Hui & Belkin's rescaled square loss for ``loss="mse"``: the true-class term has weight
+        ``k`` and target ``M``,
+
+        .. math::
+
+            \\ell(o, c) = \\frac{1}{C}\\Big(k\\,(o_c - M)^2 + \\sum_{j \\ne c} o_j^2\\Big),
+
+        averaged over the rows of a batch (``C`` outputs); ``k = M = 1`` is the mean squared
+        error. With one output (two classes) the output is class 1's one-hot node. Ignored
+        for ``"ce"``.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's other parameters (torch's defaults).
+    early_stopping : bool, default=False
+        Hold out a stratified ``validation_fraction`` of the training data and stop when the
+        validation accuracy has not improved by at least ``tol`` for more than
+        ``n_iter_no_change`` consecutive epochs; keep the parameters of the best epoch (as
+        scikit-learn's ``MLPClassifier``).
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+        Used by early stopping only.
+    record_step_loss : bool, default=False
+        Also keep the loss of every Adam step in ``step_loss_curve_`` (the seed plots it).
+    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
+        Where to train. ``"auto"`` is the GPU when torch sees one and the CPU otherwise. An
+        explicit CUDA device that is missing raises ``ValueError``. Fitted parameters are
+        stored as numpy arrays and prediction always runs on the CPU, so a model trained on a
+        GPU pickles and predicts on a machine without one.
+    n_threads : int or None, default=1
+        torch intra-op threads on the CPU while training (restored afterwards; ``None`` leaves
+        torch's setting alone). One thread is the fastest for small models on a shared
+        machine, and gives results that are bitwise independent of how many models are
+        trained together (:meth:`fit_splits`); parallelise over fits instead (``n_jobs`` of
+        ``GridSearchCV``), or over splits with :meth:`fit_splits`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds everything: the initial weights, the order of the mini-batches, the validation
+        split. The first draw of ``check_random_state(random_state)`` seeds a
+        ``torch.Generator``; two fits with the same int give identical models.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` has string column names.
+    n_outputs_ : int
+        Output nodes: ``n_classes`` for ``"ce"``, 1 (two classes) or ``n_classes`` for
+        ``"mse"``.
+    coefs_ : list of ndarray of shape (n_in, n_out), float32
+    intercepts_ : list of ndarray of shape (n_out,), float32
+    loss_curve_ : ndarray of shape (n_iter_,)
+        Training loss per epoch: the mean over the epoch's samples of the loss at the step
+        that used them (the step losses weighted by their batch sizes, as scikit-learn does).
+    step_loss_curve_ : ndarray or None
+        Loss of every step (``record_step_loss=True``), all epochs in order.
+    n_iter_ : int
+        Epochs trained.
+    validation_scores_ : ndarray of shape (n_iter_,) or None
+        Validation accuracy after each epoch (early stopping only).
+    best_validation_score_ : float or None
+    seed_ : int
+        The seed the fit used (see ``random_state``).
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : the numpy implementation (Glorot initialisation,
+        L2 penalty, loss-based stopping).
+
+    Notes
+    -----
+    The cross-entropy of logits :math:`z` with softmax :math:`p = \\mathrm{softmax}(z)`,
+
+    .. math::
+
+        \\ell(z, c) = -\\log p_c = \\log \\sum_j e^{z_j} - z_c,
+
+    averaged over a batch, is ``torch.nn.CrossEntropyLoss``. Training runs in float32;
+    ``predict_proba`` is the softmax for ``"ce"`` and :func:`square_loss_proba` for
+    ``"mse"``, in float64. ``predict`` is always the argmax of ``predict_proba``.
+
+    References
+    ----------
+    .. [1] L. Hui and M. Belkin, "Evaluation of neural architectures trained with square loss
+       vs cross-entropy in classification tasks", ICLR 2021, arXiv:2006.07322.
+    .. [2] D. P. Kingma and J. Ba, "Adam: a method for stochastic optimization", ICLR 2015.
+
+    Examples
+    --------
+    >>> from clfcompare.datasets import make_curve
+    >>> from clfcompare.estimators.mlp import TorchMLPClassifier
+    >>> X, y = make_curve(2, random_state=0)
+    >>> clf = TorchMLPClassifier(hidden_layer_sizes=(16,), batch_size=None, max_epochs=50,
+    ...                          learning_rate=0.05, device="cpu", random_state=0).fit(X, y)
+    >>> clf.loss_curve_.shape
+    (50,)
+    >>> clf.predict_proba(X[:3]).sum(axis=1)
+    array([1., 1., 1.])
+    """
+
+    def __init__(
+        self,
+        *,
+        loss="ce",
+        hidden_layer_sizes=(50, 100, 50),
+        activation="relu",
+        batch_size=5,
+        max_epochs=499,
+        learning_rate=None,
+        init_std=0.02,
+        square_loss_k=1.0,
+        square_loss_M=1.0,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        record_step_loss=False,
+        device="auto",
+        n_threads=1,
+        random_state=None,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.learning_rate = learning_rate
+        self.init_std = init_std
+        self.square_loss_k = square_loss_k
+        self.square_loss_M = square_loss_M
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.record_step_loss = record_step_loss
+        self.device = device
+        self.n_threads = n_threads
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------------------------------
+    # fitting
+    # ------------------------------------------------------------------------------------------
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+            sizes = (sizes,)
+        try:
+            sizes = tuple(sizes)
+        except TypeError:
+            raise TypeError(
+                "hidden_layer_sizes must be a tuple of ints, got "
+                f"{type(self.hidden_layer_sizes).__name__} {self.hidden_layer_sizes!r}"
+            ) from None
+        for size in sizes:
+            _check_int("every hidden layer size", size, 1)
+        return tuple(int(s) for s in sizes)
+
+    def _engine_options(self):
+        """Validate the hyper-parameters; the keyword arguments of ``train_mlps``."""
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
+        hidden = self._hidden_sizes()
+        _check_int("batch_size", self.batch_size, 1, allow_none=True)
+        _check_int("max_epochs", self.max_epochs, 1)
+        _check_int("n_iter_no_change", self.n_iter_no_change, 1)
+        _check_int("n_threads", self.n_threads, 1, allow_none=True)
+        learning_rate = self.learning_rate
+        if learning_rate is None:
+            learning_rate = DEFAULT_LEARNING_RATES[self.loss]
+        _check_float("learning_rate", learning_rate, 0.0)
+        _check_float("init_std", self.init_std, 0.0)
+        _check_float("square_loss_k", self.square_loss_k, 0.0)
+        _check_float("square_loss_M", self.square_loss_M, 0.0)
+        _check_float("beta_1", self.beta_1, 0.0, 1.0, low_open=False, high_open=True)
+        _check_float("beta_2", self.beta_2, 0.0, 1.0, low_open=False, high_open=True)
+        _check_float("epsilon", self.epsilon, 0.0)
+        _check_float("validation_fraction", self.validation_fraction, 0.0, 1.0, high_open=True)
+        _check_float("tol", self.tol, 0.0, low_open=False)
+        for name in ("early_stopping", "record_step_loss"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        return dict(
+            hidden=hidden,
+            loss=self.loss,
+            activation=self.activation,
+            learning_rate=float(learning_rate),
+            batch_size=None if self.batch_size is None else int(self.batch_size),
+            max_epochs=int(self.max_epochs),
+            init_std=float(self.init_std),
+            square_loss_k=float(self.square_loss_k),
+            square_loss_M=float(self.square_loss_M),
+            beta_1=float(self.beta_1),
+            beta_2=float(self.beta_2),
+            epsilon=float(self.epsilon),
+            n_iter_no_change=int(self.n_iter_no_change),
+            tol=float(self.tol),
+            record_step_loss=bool(self.record_step_loss),
+            device=resolve_device(self.device),
+            n_threads=self.n_threads,
+        )
+
+    def fit(self, X, y):
+        """Train the network on ``X``, ``y``; returns ``self``.
+
+        The same engine as :meth:`fit_splits` with a single split of all rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : TorchMLPClassifier
+        """
+        options = self._engine_options()
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        classes, codes = _encode(y, split=None)
+        seed = draw_seed(self.random_state)
+        (fitted,) = _train_group(self, options, X, codes, classes, [np.arange(len(y))], [seed])
+        self._set_fitted(fitted, classes, seed, options)
+        return self
+
+    def fit_splits(self, X, y, train_indices):
+        """Fit one clone of this estimator per split, all trained together.
+
+        The trial runner's hook for repeated cross-validation (``docs/interfaces.md``): the
+        ``M`` networks train as one stacked model (:func:`~clfcompare.estimators._engine
+        .train_mlps`), and each returned estimator is the one that
+        ``clone(self).fit(X[idx], y[idx])`` would give: same seed (``random_state`` is drawn
+        from afresh for every split, as a clone would), same batch order, same numbers (on the
+        CPU with one thread bitwise, otherwise to float32 rounding). ``self`` is not changed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        train_indices : list of 1-D int arrays
+            Rows of ``X`` of each split; splits may differ in size.
+
+        Returns
+        -------
+        list of TorchMLPClassifier
+            Fitted clones, one per split, in the order of ``train_indices``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from clfcompare.datasets import make_curve
+        >>> from clfcompare.estimators.mlp import TorchMLPClassifier
+        >>> X, y = make_curve(2, random_state=0)
+        >>> clf = TorchMLPClassifier(hidden_layer_sizes=(8,), max_epochs=3, device="cpu",
+        ...                          random_state=0)
+        >>> fits = clf.fit_splits(X, y, [np.arange(0, 100), np.arange(50, 160)])
+        >>> [f.n_iter_ for f in fits]
+        [3, 3]
+        """
+        options = self._engine_options()
+        X_checked, y_checked = validate_data(
+            clone(self), X, y, dtype=np.float64, reset=True
+        )  # validated on a throw-away clone: fit_splits does not change self
+        splits = _check_train_indices(train_indices, len(y_checked))
+        fitted = [clone(self) for _ in splits]
+        encoded = []
+        for k, (est, idx) in enumerate(zip(fitted, splits, strict=True)):
+            validate_data(est, X, reset=True, skip_check_array=True)
+            y_split = y_checked[idx]
+            check_classification_targets(y_split)
+            encoded.append(_encode(y_split, split=k))
+        seeds = [draw_seed(copy.deepcopy(self.random_state)) for _ in splits]
+        # splits with the same classes share one stacked run (same outputs, same encoding)
+        groups = {}
+        for k, (classes, _) in enumerate(encoded):
+            groups.setdefault(tuple(classes.tolist()), []).append(k)
+        for members in groups.values():
+            classes = encoded[members[0]][0]
+            codes = np.searchsorted(classes, y_checked)  # rows outside a split are not read
+            codes = np.where(np.isin(y_checked, classes), codes, 0)
+            results = _train_group(
+                self, options, X_checked, codes, classes,
+                [splits[k] for k in members], [seeds[k] for k in members],
+            )  # fmt: skip
+            for k, result in zip(members, results, strict=True):
+                fitted[k]._set_fitted(result, classes, seeds[k], options)
+        return fitted
+
+    def _set_fitted(self, result, classes, seed, options):
+        self.classes_ = classes
+        self.n_outputs_ = int(result.coefs[-1].shape[1])
+        self.coefs_ = result.coefs
+        self.intercepts_ = result.intercepts
+        self.loss_curve_ = result.loss_curve
+        self.step_loss_curve_ = result.step_losses
+        self.n_iter_ = int(result.n_iter)
+        self.validation_scores_ = result.validation_scores
+        self.best_validation_score_ = result.best_validation_score
+        self.seed_ = seed
+        self.device_ = str(options["device"])
+        return self
+
+    # ------------------------------------------------------------------------------------------
+    # prediction (float64, CPU, numpy)
+    # ------------------------------------------------------------------------------------------
+    def _outputs(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return network_forward(X, self.coefs_, self.intercepts_, self.activation)
+
+    def decision_function(self, X):
+        """Network outputs; for two classes the margin whose sign gives the class.
+
+        ``K > 2`` classes: the raw outputs, shape (n_samples, K) (logits for ``"ce"``). Two
+        classes, shape (n_samples,): ``z_1 - z_0`` (the log-odds of class 1) for ``"ce"`` and
+        ``o / M - 1/2`` for ``"mse"`` (positive iff the output exceeds the seed's threshold).
+        The raw outputs in every case are :meth:`network_outputs`.
+        """
+        out = self._outputs(X)
+        if out.shape[1] == 1:
+            return out[:, 0] / self.square_loss_M - 0.5
+        if out.shape[1] == 2:
+            return out[:, 1] - out[:, 0]
+        return out
+
+    def network_outputs(self, X):
+        """Raw outputs of the network, shape (n_samples, n_outputs_), float64."""
+        return self._outputs(X)
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes); rows sum to one.
+
+        ``"ce"``: the softmax of the logits. ``"mse"``: :func:`square_loss_proba` (clip and
+        normalise; for one output :math:`p_1 = \\mathrm{clip}(o / M, 0, 1)`).
+        """
+        out = self._outputs(X)
+        if self.loss == "ce":
+            return softmax(out, axis=1)
+        return square_loss_proba(out, self.square_loss_M)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba` (``-inf`` where an MSE probability is 0)."""
+        out = self._outputs(X)
+        if self.loss == "ce":
+            return log_softmax(out, axis=1)
+        with np.errstate(divide="ignore"):
+            return np.log(square_loss_proba(out, self.square_loss_M))
+
+    def predict(self, X):
+        """Class labels: the argmax of :meth:`predict_proba`."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+def _encode(y, split):
+    classes, codes = np.unique(y, return_inverse=True)
+    if classes.shape[0] < 2:
+        where = "" if split is None else f" in split {split}"
+        raise ValueError(
+            "TorchMLPClassifier needs samples of at least 2 classes; "
+            f"y has 1 class{where}: {classes.tolist()}"
+        )
+    return classes, codes
+
+
+def _check_train_indices(train_indices, n_samples):
+    if isinstance(train_indices, np.ndarray) and train_indices.ndim == 1:
+        raise TypeError("train_indices must be a list of 1-D integer arrays, got one 1-D array")
+    try:
+        splits = [np.asarray(idx) for idx in train_indices]
+    except TypeError:
+        raise TypeError(
+            "train_indices must be a list of 1-D integer arrays, "
+            f"got {type(train_indices).__name__}"
+        ) from None
+    if not splits:
+        raise ValueError("train_indices is empty: give at least one split")
+    for k, idx in enumerate(splits):
+        if idx.ndim != 1 or idx.dtype.kind not in "iu":
+            raise TypeError(
+                f"train_indices[{k}] must be a 1-D integer array of row numbers, got "
+                f"dtype {idx.dtype} with shape {idx.shape}"
+            )
+        if idx.size == 0:
+            raise ValueError(f"train_indices[{k}] is empty")
+        if idx.min() < 0 or idx.max() >= n_samples:
+            raise ValueError(
+                f"train_indices[{k}] has row numbers outside [0, {n_samples - 1}]: "
+                f"min {idx.min()}, max {idx.max()}"
+            )
+    return [idx.astype(np.int64) for idx in splits]
+
+
+def _train_group(est, options, X, codes, classes, splits, seeds):
+    """Train the splits of one class set together; returns the engine's results."""
+    n_classes = classes.shape[0]
+    n_outputs = 1 if options["loss"] == "mse" and n_classes == 2 else n_classes
+    train, validation = splits, None
+    if est.early_stopping:
+        train, validation = [], []
+        for idx, seed in zip(splits, seeds, strict=True):
+            # what fit(X[idx], y[idx]) does with its rows 0..len(idx)-1
+            fit_pos, val_pos = train_test_split(
+                np.arange(len(idx)),
+                test_size=est.validation_fraction,
+                stratify=codes[idx],
+                random_state=seed,
+            )
+            train.append(idx[fit_pos])
+            validation.append(idx[val_pos])
+    return train_mlps(
+        X,
+        codes,
+        train,
+        layer_sizes=(X.shape[1], *options["hidden"], n_outputs),
+        seeds=seeds,
+        loss=options["loss"],
+        activation=options["activation"],
+        learning_rate=options["learning_rate"],
+        batch_size=options["batch_size"],
+        max_epochs=options["max_epochs"],
+        init_std=options["init_std"],
+        square_loss_k=options["square_loss_k"],
+        square_loss_M=options["square_loss_M"],
+        beta_1=options["beta_1"],
+        beta_2=options["beta_2"],
+        epsilon=options["epsilon"],
+        validation_indices=validation,
+        n_iter_no_change=options["n_iter_no_change"],
+        tol=options["tol"],
+        record_step_loss=options["record_step_loss"],
+        device=options["device"],
+        n_threads=options["n_threads"],
+    )
