@@ -322,7 +322,7 @@ def cross_entropy_loss_grad(z, t, w):
     dz : Tensor of shape (M, B, C)
     """
     logp = torch.log_softmax(z, dim=-1)
-    loss = (logp * t).sum(-1).mul_(w).sum(-1).neg_()
+    loss = _weighted_sum(t * w.unsqueeze(-1), logp).neg_()
     dz = logp.exp_().sub_(t).mul_(w.unsqueeze(-1))
     return loss, dz
 
@@ -361,9 +361,21 @@ def square_loss_grad(z, target, w):
     weight, scaled = target[..., :n_out], target[..., n_out:]
     resid = z - scaled
     weighted = weight * resid
-    loss = (weighted * resid).sum(-1).mul_(w).sum(-1).div_(n_out)
+    loss = _weighted_sum(weighted * w.unsqueeze(-1), resid).div_(n_out)
     dz = weighted.mul_(w.unsqueeze(-1) * (2.0 / n_out))
     return loss, dz
+
+
+def _weighted_sum(a, b):
+    """``(a * b)`` summed over all but the first axis, in float64: one value per model.
+
+    The products are float32 and element-wise (the same whatever the other models are); the
+    sum runs in float64 because torch may vectorise a short reduction across models, which
+    changes the order of the additions with the number of models: in float64 that moves the
+    loss by about 1e-16 instead of 1e-7. (Only loss values are summed like this; gradients
+    never are.)
+    """
+    return (a * b).reshape(a.shape[0], -1).double().sum(1)
 
 
 _LOSS_GRAD = {"ce": cross_entropy_loss_grad, "mse": square_loss_grad}
@@ -430,15 +442,15 @@ def adam_update_(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta
 
     .. math::
 
-        t &\\leftarrow t + 1, \\quad
-        m \\leftarrow \\beta_1 m + (1 - \\beta_1) g, \\quad
+        m &\\leftarrow \\beta_1 m + (1 - \\beta_1) g, \\quad
         v \\leftarrow \\beta_2 v + (1 - \\beta_2) g^2 \\\\
         \\theta &\\leftarrow \\theta - \\frac{\\eta}{1 - \\beta_1^t}\\,
         \\frac{m}{\\sqrt{v} / \\sqrt{1 - \\beta_2^t} + \\epsilon}
 
-    ``steps`` holds one float32 scalar tensor ``t`` per parameter tensor. The engine uses the
-    fused kernel ``torch._fused_adam_`` (same formula, one pass over memory) and this function
-    where that kernel is missing; the tests compare the two.
+    ``steps`` holds one scalar tensor per parameter tensor with the number ``t`` of this step,
+    already incremented by the caller (as for ``torch._fused_adam_``; tensors may share one
+    counter). The engine uses that fused kernel (same formula, one pass over memory) and this
+    function where the kernel is missing; the tests compare the two.
 
     References
     ----------
@@ -447,11 +459,11 @@ def adam_update_(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta
     for param, grad, exp_avg, exp_avg_sq, step in zip(
         params, grads, exp_avgs, exp_avg_sqs, steps, strict=True
     ):
-        step.add_(1)
         exp_avg.lerp_(grad, 1 - beta1)
         exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        bias_correction1 = 1 - torch.pow(beta1, step)
-        bias_correction2_sqrt = torch.sqrt(1 - torch.pow(beta2, step))
+        t = step.double()  # in float32, 1 - 0.999**t loses five digits to cancellation
+        bias_correction1 = 1 - torch.pow(beta1, t)
+        bias_correction2_sqrt = torch.sqrt(1 - torch.pow(beta2, t))
         denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
         param.sub_(exp_avg / denom * (lr / bias_correction1))
 
@@ -666,9 +678,10 @@ class _Workspace:
         real = (pos[None] < rows[:, None, :, None]).float()  # (S, c, slots, w)
         self.row_weights = (real / rows.clamp(min=1)[:, None, :, None]).to(device)
         # b_{s,m} / n_m: weights of the step losses in the epoch's mean loss per sample
-        self.row_fraction = (rows / rows.sum(0).clamp(min=1)).T.contiguous().to(device)
+        fraction = rows.double() / rows.double().sum(0).clamp(min=1)
+        self.row_fraction = fraction.T.contiguous().to(device)
         self.idx = torch.zeros(n_steps, c, n_slots * w, dtype=torch.long, device=device)
-        self.step_loss = torch.zeros(n_slots, n_steps, device=device)
+        self.step_loss = torch.zeros(n_slots, n_steps, dtype=torch.float64, device=device)
         # Adam's step counter t: one per group, repeated for each tensor of the fused call
         self.adam_steps = [torch.zeros((), device=device) for _ in groups]
 
@@ -716,14 +729,13 @@ def _epoch_function(ws, loss, activation, adam, fused):
                     ws.step_loss[:, s].add_(chunk_loss)
                 _backward(ws.views, ws.grad_views, xb, outputs, dz, activation, k > 0)
             params, grads, exp_avgs, exp_avg_sqs, steps, distinct = adam_lists[s]
+            torch._foreach_add_(distinct, 1)
             if fused:
-                torch._foreach_add_(distinct, 1)
                 torch._fused_adam_(
                     params, grads, exp_avgs, exp_avg_sqs, [], steps,
                     weight_decay=0.0, amsgrad=False, maximize=False, **adam,
                 )  # fmt: skip
             else:
-                torch._foreach_add_(distinct, 1)
                 adam_update_(params, grads, exp_avgs, exp_avg_sqs, steps, **adam)
 
     return run_epoch
@@ -862,10 +874,11 @@ def train_mlps(
             )  # fmt: skip
         run_epoch = _epoch_function(ws, loss, activation, adam, _fused_adam_available(dev))
         runner = _EpochRunner(run_epoch, dev, cuda_graph and dev.type == "cuda")
-        curve = torch.zeros(max_epochs, len(slots), device=dev)
+        curve = torch.zeros(max_epochs, len(slots), dtype=torch.float64, device=dev)
         step_curve = None
         if record_step_loss:
-            step_curve = torch.zeros(max_epochs, len(slots), plan.n_steps_max, device=dev)
+            shape = (max_epochs, len(slots), plan.n_steps_max)
+            step_curve = torch.zeros(shape, dtype=torch.float64, device=dev)
         n_iter = np.full(len(slots), max_epochs)
         alive = real.copy()
         for e in range(max_epochs):
@@ -887,9 +900,9 @@ def train_mlps(
                 "training diverged: non-finite parameters after training with "
                 f"learning_rate={learning_rate}; lower the learning rate"
             )
-        curve = curve.cpu().numpy().astype(np.float64)
+        curve = curve.cpu().numpy()
         if step_curve is not None:
-            step_curve = step_curve.cpu().numpy().astype(np.float64)
+            step_curve = step_curve.cpu().numpy()
 
     results = [None] * n_models
     for j in np.flatnonzero(real):

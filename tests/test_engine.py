@@ -1,0 +1,423 @@
+"""Tests of the batched MLP training engine (clfcompare/estimators/_engine.py).
+
+The reference implementations are written in this file: torch autograd for the loss
+gradients, ``torch.optim.Adam`` for the optimizer, and a plain ``torch.nn.Sequential`` training
+loop for whole runs. Runs are kept to a few epochs on small data so the file stays fast.
+"""
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+
+from clfcompare.datasets import load_curve
+from clfcompare.estimators import _engine as engine
+from clfcompare.estimators._engine import (
+    adam_update_,
+    arrange_slots,
+    cross_entropy_loss_grad,
+    init_parameters,
+    make_targets,
+    parameter_layout,
+    plan_batches,
+    resolve_device,
+    square_loss_grad,
+    torch_threads,
+    train_mlps,
+)
+
+ARCH = (2, 50, 100, 50, 4)
+
+
+@pytest.fixture(scope="module")
+def curve4():
+    return load_curve(4)
+
+
+def _unequal_splits(n_samples, sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    return [np.sort(rng.choice(n_samples, size=size, replace=False)) for size in sizes]
+
+
+def _flat(result):
+    return np.concatenate([a.ravel() for a in result.coefs + result.intercepts])
+
+
+# ----------------------------------------------------------------------------------------------
+# small pure functions
+# ----------------------------------------------------------------------------------------------
+def test_parameter_layout_counts_weights_and_biases():
+    layout, n_params = parameter_layout(ARCH)
+    # 2*50+50 + 50*100+100 + 100*50+50 + 50*4+4 (closed form)
+    assert n_params == 10504
+    assert [(i, o) for *_, i, o in layout] == [(2, 50), (50, 100), (100, 50), (50, 4)]
+
+
+def test_init_parameters_match_nn_init_normal_in_named_parameter_order():
+    # reference: torch.nn.init.normal_ over nn.Sequential(...).parameters() with one generator
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    gen = torch.Generator().manual_seed(7)
+    for param in net.parameters():
+        torch.nn.init.normal_(param, 0.0, 0.02, generator=gen)
+    flat = init_parameters((2, 3, 2), torch.Generator().manual_seed(7), 0.02)
+    layout, _ = parameter_layout((2, 3, 2))
+    for (w_off, b_off, n_in, n_out), layer in zip(layout, (net[0], net[2]), strict=True):
+        weight = flat[w_off:b_off].view(n_in, n_out)
+        assert torch.equal(weight, layer.weight.detach().T)
+        assert torch.equal(flat[b_off : b_off + n_out], layer.bias.detach())
+
+
+@pytest.mark.parametrize(
+    ("n_rows", "batch_size", "expected"),
+    [
+        # (chunk_rows, n_chunks, n_steps, rows): worked out by hand
+        ([7, 5], 3, (3, 1, [3, 2], [[3, 3], [3, 2], [1, 0]])),
+        ([10, 10], 5, (5, 1, [2, 2], [[5, 5], [5, 5]])),
+        ([300, 200], None, (256, 2, [1, 1], [[300, 200]])),
+        ([4], 10, (10, 1, [1], [[4]])),
+        ([600], 300, (256, 2, [2], [[300], [300]])),
+    ],
+)
+def test_plan_batches(n_rows, batch_size, expected):
+    plan = plan_batches(n_rows, batch_size)
+    chunk_rows, n_chunks, n_steps, rows = expected
+    assert (plan.chunk_rows, plan.n_chunks) == (chunk_rows, n_chunks)
+    assert plan.n_steps.tolist() == n_steps
+    assert plan.rows.tolist() == rows
+
+
+def test_arrange_slots_pads_all_groups_but_the_last():
+    slots, groups = arrange_slots([51, 52, 52, 51, 50], quantum=4)
+    assert slots.tolist() == [1, 2, -1, -1, 0, 3, -1, -1, 4]
+    assert groups == [(52, 0, 4), (51, 4, 8), (50, 8, 9)]
+
+
+def test_make_targets_square_loss_weights_and_scale():
+    table = make_targets(np.array([0, 2]), 3, "mse", square_loss_k=5.0, square_loss_M=15.0)
+    # [a | M t]: a = k at the true class, 1 elsewhere (Hui & Belkin)
+    assert_array_equal(table, [[5, 1, 1, 15, 0, 0], [1, 1, 5, 0, 0, 15]])
+    binary = make_targets(np.array([0, 1]), 1, "mse", square_loss_k=2.0, square_loss_M=3.0)
+    assert_array_equal(binary, [[1, 0], [2, 3]])
+
+
+def test_cross_entropy_loss_grad_matches_autograd():
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(3, 5, 4, generator=gen, dtype=torch.float64)
+    y = torch.randint(0, 4, (3, 5), generator=gen)
+    t = torch.nn.functional.one_hot(y, 4).double()
+    w = torch.full((3, 5), 0.2, dtype=torch.float64)
+    w[2, 3:] = 0.0  # padding rows
+    w[2, :3] = 1.0 / 3.0
+    loss, dz = cross_entropy_loss_grad(z.clone(), t, w)
+    # reference: torch.nn.functional.cross_entropy (mean over the real rows) and autograd
+    z_ref = z.clone().requires_grad_(True)
+    ref = [
+        torch.nn.functional.cross_entropy(
+            z_ref[m, : (3 if m == 2 else 5)], y[m, : (3 if m == 2 else 5)]
+        )
+        for m in range(3)
+    ]
+    torch.stack(ref).sum().backward()
+    assert_allclose(loss.numpy(), torch.stack(ref).detach().numpy(), rtol=1e-12)
+    assert_allclose(dz.numpy(), z_ref.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(("k", "M"), [(1.0, 1.0), (5.0, 15.0)])
+def test_square_loss_grad_matches_autograd_of_hui_belkin_formula(k, M):
+    gen = torch.Generator().manual_seed(1)
+    z = torch.randn(2, 6, 3, generator=gen, dtype=torch.float64)
+    y = torch.randint(0, 3, (2, 6), generator=gen)
+    table = torch.as_tensor(make_targets(y.reshape(-1).numpy(), 3, "mse", square_loss_k=k,
+                                         square_loss_M=M)).double().view(2, 6, 6)  # fmt: skip
+    w = torch.full((2, 6), 1.0 / 6.0, dtype=torch.float64)
+    loss, dz = square_loss_grad(z.clone(), table, w)
+    # reference: (1/C) [k (z_c - M)^2 + sum_{j != c} z_j^2], mean over rows, autograd
+    z_ref = z.clone().requires_grad_(True)
+    onehot = torch.nn.functional.one_hot(y, 3).double()
+    per_row = (k * onehot * (z_ref - M) ** 2 + (1 - onehot) * z_ref**2).sum(-1) / 3
+    ref = per_row.mean(-1)
+    ref.sum().backward()
+    assert_allclose(loss.numpy(), ref.detach().numpy(), rtol=1e-12)
+    assert_allclose(dz.numpy(), z_ref.grad.numpy(), rtol=1e-12, atol=1e-15)
+    if k == 1.0 and M == 1.0:  # plain MSE: torch.nn.functional.mse_loss against one-hot
+        mse = torch.stack([torch.nn.functional.mse_loss(z[m], onehot[m]) for m in range(2)])
+        assert_allclose(loss.numpy(), mse.numpy(), rtol=1e-12)
+
+
+def test_adam_update_matches_torch_optim_adam_and_fused_kernel():
+    gen = torch.Generator().manual_seed(2)
+    p0 = torch.randn(64, generator=gen)
+    grads = [torch.randn(64, generator=gen) for _ in range(5)]
+    # reference: torch.optim.Adam (default implementation)
+    ref = p0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([ref], lr=0.01)
+    ours = [p0.clone(), torch.zeros(64), torch.zeros(64), torch.zeros(64), torch.zeros(())]
+    fused = [p0.clone(), torch.zeros(64), torch.zeros(64), torch.zeros(64), torch.zeros(())]
+    for g in grads:
+        ref.grad = g.clone()
+        opt.step()
+        ours[1].copy_(g)
+        ours[4].add_(1)
+        adam_update_(*[[t] for t in ours], lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8)
+        fused[1].copy_(g)
+        fused[4].add_(1)
+        torch._fused_adam_(
+            [fused[0]], [fused[1]], [fused[2]], [fused[3]], [], [fused[4]],
+            lr=0.01, beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1e-8,
+            amsgrad=False, maximize=False,
+        )  # fmt: skip
+    assert_allclose(ours[0].numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-7)
+    assert_allclose(fused[0].numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_torch_threads_sets_and_restores():
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+
+
+def test_resolve_device(monkeypatch):
+    assert resolve_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="'auto', 'cpu', 'cuda' or 'cuda:N'"):
+        resolve_device("gpu")
+    with pytest.raises(TypeError, match="device must be"):
+        resolve_device(0)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    with pytest.raises(ValueError, match="torch sees no CUDA device"):
+        resolve_device("cuda:0")
+
+
+# ----------------------------------------------------------------------------------------------
+# exactness: M models together == each alone
+# ----------------------------------------------------------------------------------------------
+# split sizes: 200/5 = 40 steps, 197 -> 40, 160 -> 32, 203 -> 41: three step groups, a last
+# batch of 2 rows, padding slots between groups, and (whole-data) padding of unequal rows
+SIZES = (200, 197, 160, 203)
+
+
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+@pytest.mark.parametrize(("batch_size", "max_epochs"), [(5, 3), (None, 40), (300, 4)])
+def test_models_trained_together_equal_models_trained_alone(curve4, loss, batch_size, max_epochs):
+    X, y = curve4
+    splits = _unequal_splits(len(X), SIZES)
+    seeds = [11, 12, 13, 11]
+    kw = dict(layer_sizes=ARCH, loss=loss, batch_size=batch_size, max_epochs=max_epochs,
+              record_step_loss=True, n_threads=1)  # fmt: skip
+    together = train_mlps(X, y, splits, seeds=seeds, **kw)
+    for m, idx in enumerate(splits):
+        alone = train_mlps(X[idx], y[idx], [np.arange(len(idx))], seeds=[seeds[m]], **kw)[0]
+        # the contract: float32 rtol 1e-4; on one CPU thread the engine is in fact bitwise equal
+        assert_allclose(_flat(together[m]), _flat(alone), rtol=1e-4, atol=1e-7)
+        assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-4)
+        assert_array_equal(_flat(together[m]), _flat(alone))
+        # loss values are summed in float64, in an order that may depend on M
+        assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-13)
+        assert_allclose(together[m].step_losses, alone.step_losses, rtol=1e-13)
+
+
+def test_models_trained_together_equal_alone_binary_square_loss_with_rescaling():
+    X, y = load_curve(2)
+    splits = _unequal_splits(len(X), (100, 96, 131), seed=3)
+    kw = dict(layer_sizes=(2, 20, 1), loss="mse", square_loss_k=3.0, square_loss_M=2.0,
+              batch_size=8, max_epochs=4, learning_rate=0.01, n_threads=1)  # fmt: skip
+    together = train_mlps(X, y, splits, seeds=[1, 2, 3], **kw)
+    for m, idx in enumerate(splits):
+        alone = train_mlps(X[idx], y[idx], [np.arange(len(idx))], seeds=[m + 1], **kw)[0]
+        assert_array_equal(_flat(together[m]), _flat(alone))
+        assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-13)
+
+
+def test_early_stopping_together_equals_alone_and_keeps_best_parameters(curve4):
+    X, y = curve4
+    rng = np.random.default_rng(5)
+    perm = [rng.permutation(len(X)) for _ in range(3)]
+    train = [p[:200] for p in perm]
+    val = [p[200:240] for p in perm]
+    kw = dict(layer_sizes=(2, 16, 4), batch_size=20, max_epochs=60, learning_rate=0.02,
+              n_iter_no_change=2, tol=0.0, n_threads=1)  # fmt: skip
+    together = train_mlps(X, y, train, seeds=[0, 1, 2], validation_indices=val, **kw)
+    for m in range(3):
+        alone = train_mlps(X, y, [train[m]], seeds=[m], validation_indices=[val[m]], **kw)[0]
+        assert_array_equal(_flat(together[m]), _flat(alone))
+        assert together[m].n_iter == alone.n_iter
+        assert_array_equal(together[m].validation_scores, alone.validation_scores)
+    for res, rows in zip(together, val, strict=True):
+        scores = res.validation_scores
+        assert res.n_iter < 60  # patience 2 with tol 0 stops this run early
+        assert len(res.loss_curve) == len(scores) == res.n_iter
+        assert res.best_validation_score == scores.max()
+        # the kept parameters are those of the best epoch: recompute their accuracy (numpy)
+        h = X[rows]
+        for layer, (w, b) in enumerate(zip(res.coefs, res.intercepts, strict=True)):
+            h = h @ w + b
+            h = np.maximum(h, 0) if layer == 0 else h
+        assert np.mean(h.argmax(1) == y[rows]) == pytest.approx(res.best_validation_score)
+
+
+# ----------------------------------------------------------------------------------------------
+# an independent reference: nn.Sequential + torch.optim.Adam, same init and batch order
+# ----------------------------------------------------------------------------------------------
+def _reference_training(X, y, *, loss, batch_size, epochs, lr, seed, k=1.0, M=1.0):
+    n_out = 1 if loss == "mse" and y.max() == 1 else int(y.max()) + 1
+    net = torch.nn.Sequential(
+        torch.nn.Linear(X.shape[1], 8), torch.nn.ReLU(), torch.nn.Linear(8, 6), torch.nn.ReLU(),
+        torch.nn.Linear(6, n_out),
+    )  # fmt: skip
+    gen = torch.Generator().manual_seed(seed)
+    for param in net.parameters():
+        torch.nn.init.normal_(param, 0.0, 0.3, generator=gen)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    Xt = torch.tensor(X, dtype=torch.float32)
+    yt = torch.tensor(y)
+    n, curve = len(X), []
+    for _ in range(epochs):
+        order = torch.randperm(n, generator=gen) if batch_size else torch.arange(n)
+        step = batch_size or n
+        total = 0.0
+        for start in range(0, n, step):
+            rows = order[start : start + step]
+            out = net(Xt[rows])
+            if loss == "ce":
+                value = torch.nn.functional.cross_entropy(out, yt[rows])
+            elif n_out == 1:
+                value = torch.nn.functional.mse_loss(out[:, 0], yt[rows].float())
+            else:
+                onehot = torch.nn.functional.one_hot(yt[rows], n_out).float()
+                per_row = (k * onehot * (out - M) ** 2 + (1 - onehot) * out**2).sum(1) / n_out
+                value = per_row.mean()
+            opt.zero_grad()
+            value.backward()
+            opt.step()
+            total += float(value.detach()) * len(rows)
+        curve.append(total / n)
+    params = [p.detach().numpy() for p in net.parameters()]
+    return params, np.array(curve)
+
+
+@pytest.mark.parametrize(
+    ("loss", "n_classes", "batch_size", "k", "M"),
+    [
+        ("ce", 4, 7, 1.0, 1.0),
+        ("ce", 4, None, 1.0, 1.0),
+        ("mse", 2, 7, 1.0, 1.0),
+        ("mse", 4, 7, 2.0, 3.0),
+    ],
+)
+def test_engine_matches_plain_torch_training_loop(loss, n_classes, batch_size, k, M):
+    X, y = load_curve(n_classes)
+    X, y = X[:110], y[:110]  # 110 = 15 * 7 + 5: the last batch has 5 rows
+    epochs = 4 if batch_size else 30
+    ref_params, ref_curve = _reference_training(
+        X, y, loss=loss, batch_size=batch_size, epochs=epochs, lr=0.01, seed=4, k=k, M=M
+    )
+    n_out = ref_params[-1].shape[0]
+    (ours,) = train_mlps(
+        X, y, [np.arange(len(X))], layer_sizes=(2, 8, 6, n_out), seeds=[4], loss=loss,
+        learning_rate=0.01, batch_size=batch_size, max_epochs=epochs, init_std=0.3,
+        square_loss_k=k, square_loss_M=M,
+    )  # fmt: skip
+    assert_allclose(ours.loss_curve, ref_curve, rtol=1e-5)
+    for layer in range(3):
+        assert_allclose(ours.coefs[layer], ref_params[2 * layer].T, rtol=1e-4, atol=1e-5)
+        assert_allclose(ours.intercepts[layer], ref_params[2 * layer + 1], rtol=1e-4, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------------------------
+# curves, divergence, chunked steps
+# ----------------------------------------------------------------------------------------------
+def test_epoch_loss_is_the_batch_size_weighted_mean_of_step_losses(curve4):
+    X, y = curve4
+    (res,) = train_mlps(X[:23], y[:23], [np.arange(23)], layer_sizes=(2, 5, 4), seeds=[0],
+                        batch_size=5, max_epochs=3, record_step_loss=True)  # fmt: skip
+    steps = res.step_losses.reshape(3, 5)  # 23 rows: batches of 5, 5, 5, 5, 3
+    sizes = np.array([5, 5, 5, 5, 3])
+    assert_allclose(res.loss_curve, steps @ sizes / 23, rtol=1e-6)
+
+
+def test_big_steps_are_cut_into_chunks_without_changing_the_gradient(curve4):
+    # 300 rows in one step of chunk 256 + 44 padded rows vs a reference plain full-batch loop
+    X, y = load_curve(4)
+    X, y = np.vstack([X, X[:20]]), np.concatenate([y, y[:20]])
+    ref_params, ref_curve = _reference_training(
+        X, y, loss="ce", batch_size=None, epochs=10, lr=0.01, seed=9
+    )
+    (ours,) = train_mlps(
+        X, y, [np.arange(len(X))], layer_sizes=(2, 8, 6, 4), seeds=[9], learning_rate=0.01,
+        batch_size=None, max_epochs=10, init_std=0.3,
+    )  # fmt: skip
+    assert plan_batches([len(X)], None).n_chunks == 2
+    assert_allclose(ours.loss_curve, ref_curve, rtol=1e-5)
+    assert_allclose(ours.coefs[-1], ref_params[-2].T, rtol=1e-4, atol=1e-5)
+
+
+def test_diverging_run_raises_naming_the_learning_rate(curve4):
+    X, y = curve4
+    with pytest.raises(ValueError, match=r"diverged.*learning_rate=1e\+30"):
+        train_mlps(X, y, [np.arange(len(X))], layer_sizes=(2, 8, 4), seeds=[0], loss="mse",
+                   learning_rate=1e30, batch_size=None, max_epochs=20, init_std=1.0)  # fmt: skip
+
+
+def test_input_errors(curve4):
+    X, y = curve4
+    with pytest.raises(ValueError, match="empty"):
+        train_mlps(X, y, [], layer_sizes=ARCH, seeds=[])
+    with pytest.raises(ValueError, match="one seed per model"):
+        train_mlps(X, y, [np.arange(5)], layer_sizes=ARCH, seeds=[0, 1])
+    with pytest.raises(ValueError, match="non-empty 1-D"):
+        train_mlps(X, y, [np.arange(0)], layer_sizes=ARCH, seeds=[0])
+
+
+def test_fused_adam_fallback_gives_the_same_training(curve4, monkeypatch):
+    X, y = curve4
+    kw = dict(layer_sizes=(2, 8, 4), seeds=[0], batch_size=10, max_epochs=3)
+    (fused,) = train_mlps(X, y, [np.arange(100)], **kw)
+    monkeypatch.setitem(engine._FUSED_OK, "cpu", False)
+    (plain,) = train_mlps(X, y, [np.arange(100)], **kw)
+    assert_allclose(_flat(plain), _flat(fused), rtol=1e-5, atol=1e-7)
+
+
+# ----------------------------------------------------------------------------------------------
+# GPU (skipped without CUDA)
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.gpu
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_gpu_graph_replay_equals_eager_and_cpu(curve4, loss):
+    X, y = curve4
+    splits = _unequal_splits(len(X), SIZES)
+    kw = dict(layer_sizes=ARCH, loss=loss, seeds=[1, 2, 3, 4], batch_size=5, max_epochs=3)
+    graph = train_mlps(X, y, splits, device="cuda", cuda_graph=True, **kw)
+    eager = train_mlps(X, y, splits, device="cuda", cuda_graph=False, **kw)
+    cpu = train_mlps(X, y, splits, device="cpu", **kw)
+    for g, e, c in zip(graph, eager, cpu, strict=True):
+        assert_allclose(_flat(g), _flat(e), rtol=1e-4, atol=1e-6)
+        assert_allclose(g.loss_curve, e.loss_curve, rtol=1e-4)
+        assert_allclose(_flat(g), _flat(c), rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.gpu
+def test_gpu_together_equals_alone(curve4):
+    X, y = curve4
+    splits = _unequal_splits(len(X), SIZES)
+    kw = dict(layer_sizes=ARCH, batch_size=5, max_epochs=3, device="cuda")
+    together = train_mlps(X, y, splits, seeds=[1, 2, 3, 4], **kw)
+    for m, idx in enumerate(splits):
+        alone = train_mlps(X[idx], y[idx], [np.arange(len(idx))], seeds=[m + 1], **kw)[0]
+        assert_allclose(_flat(together[m]), _flat(alone), rtol=1e-4, atol=1e-6)
+        assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-4)
+
+
+@pytest.mark.gpu
+def test_gpu_early_stopping_and_step_losses(curve4):
+    X, y = curve4
+    rng = np.random.default_rng(0)
+    perm = [rng.permutation(len(X)) for _ in range(2)]
+    kw = dict(layer_sizes=(2, 16, 4), seeds=[0, 1], batch_size=20, max_epochs=40,
+              learning_rate=0.02, n_iter_no_change=2, tol=0.0, record_step_loss=True)  # fmt: skip
+    val = [p[200:] for p in perm]
+    gpu = train_mlps(X, y, [p[:200] for p in perm], validation_indices=val, device="cuda", **kw)
+    cpu = train_mlps(X, y, [p[:200] for p in perm], validation_indices=val, device="cpu", **kw)
+    for g, c in zip(gpu, cpu, strict=True):
+        assert g.n_iter == c.n_iter
+        assert_allclose(g.step_losses, c.step_losses, rtol=1e-3)
