@@ -1,0 +1,413 @@
+"""Tests of TorchMLPClassifier (clfcompare/estimators/mlp.py).
+
+Small networks and few epochs throughout; the training engine itself is tested in
+tests/test_engine.py.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import softmax
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from clfcompare.datasets import load_curve
+from clfcompare.estimators.mlp import (
+    DEFAULT_LEARNING_RATES,
+    TorchMLPClassifier,
+    draw_seed,
+    network_forward,
+    square_loss_proba,
+)
+
+FAST = dict(hidden_layer_sizes=(16,), batch_size=None, max_epochs=40, learning_rate=0.05,
+            device="cpu", random_state=0)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def curve4():
+    return load_curve(4)
+
+
+@pytest.fixture(scope="module")
+def curve2():
+    return load_curve(2)
+
+
+def _params(est):
+    return np.concatenate([a.ravel() for a in est.coefs_ + est.intercepts_])
+
+
+# ----------------------------------------------------------------------------------------------
+# scikit-learn's estimator checks (no expected failures)
+# ----------------------------------------------------------------------------------------------
+@parametrize_with_checks(
+    [
+        TorchMLPClassifier(**{**FAST, "max_epochs": 100}),
+        TorchMLPClassifier(loss="mse", **{**FAST, "max_epochs": 100}),
+    ]
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+# ----------------------------------------------------------------------------------------------
+# it learns; probabilities; decision function
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_learns_the_four_class_curve_data(curve4, loss):
+    X, y = curve4
+    clf = TorchMLPClassifier(loss=loss, batch_size=32, max_epochs=60, learning_rate=0.01,
+                             device="cpu", random_state=0).fit(X, y)  # fmt: skip
+    # chance is 0.25; QDA reaches 0.65 on this training set (the bands overlap by design)
+    assert clf.score(X, y) > 0.55
+    assert clf.loss_curve_[-1] < 0.7 * clf.loss_curve_[0]
+    assert clf.n_iter_ == 60 and clf.loss_curve_.shape == (60,)
+
+
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_proba_is_a_distribution_whose_argmax_is_predict(loss, n_classes):
+    X, y = load_curve(n_classes)
+    clf = TorchMLPClassifier(loss=loss, **FAST).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), n_classes)
+    assert np.all(proba >= 0)
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+    decision = clf.decision_function(X)
+    if n_classes == 2:
+        assert decision.shape == (len(X),)
+        assert_array_equal(clf.classes_[(decision > 0).astype(int)], clf.predict(X))
+    else:
+        assert_array_equal(clf.classes_[decision.argmax(axis=1)], clf.predict(X))
+    with np.errstate(divide="ignore"):
+        assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-10)
+
+
+def test_cross_entropy_proba_is_softmax_of_the_float64_outputs(curve4):
+    X, y = curve4
+    clf = TorchMLPClassifier(**FAST).fit(X, y)
+    # reference: the network written out in numpy (float64) and scipy's softmax
+    h = np.maximum(X @ clf.coefs_[0].astype(float) + clf.intercepts_[0], 0)
+    logits = h @ clf.coefs_[1].astype(float) + clf.intercepts_[1]
+    assert_allclose(clf.network_outputs(X), logits, rtol=1e-12)
+    assert_allclose(clf.predict_proba(X), softmax(logits, axis=1), rtol=1e-12)
+    assert clf.predict_proba(X).dtype == np.float64
+
+
+@pytest.mark.parametrize("M", [1.0, 2.0])
+def test_binary_mse_is_the_seeds_design_1(curve2, M):
+    X, y = curve2
+    clf = TorchMLPClassifier(loss="mse", square_loss_M=M, **FAST).fit(X, y)
+    assert clf.n_outputs_ == 1
+    out = clf.network_outputs(X)[:, 0]
+    # class 1 iff the output exceeds M / 2 (the seed: y > 0.5 -> class 2, for M = 1)
+    assert_array_equal(clf.predict(X), clf.classes_[(out / M > 0.5).astype(int)])
+    assert_allclose(clf.predict_proba(X)[:, 1], np.clip(out / M, 0, 1), rtol=1e-12)
+    assert_allclose(clf.decision_function(X), out / M - 0.5, rtol=1e-12)
+
+
+def test_square_loss_proba_keeps_the_argmax_when_all_outputs_are_negative():
+    out = np.array([[-0.5, -0.1, -0.9], [0.2, 0.6, 0.2]])
+    proba = square_loss_proba(out)
+    assert_array_equal(proba.argmax(axis=1), [1, 1])
+    assert_allclose(proba[0], softmax(out[0]), rtol=1e-12)  # all <= 0: softmax
+    assert_allclose(proba[1], [0.2, 0.6, 0.2], rtol=1e-12)  # clip and normalise
+
+
+def test_network_forward_identity_and_activations():
+    X = np.array([[1.0, -2.0]])
+    w, b = [np.array([[1.0], [1.0]]), np.array([[2.0]])], [np.zeros(1), np.zeros(1)]
+    assert network_forward(X, w, b, "relu")[0, 0] == 0.0  # relu(-1) * 2
+    assert network_forward(X, w, b, "identity")[0, 0] == -2.0
+    assert_allclose(network_forward(X, w, b, "tanh")[0, 0], 2 * np.tanh(-1.0))
+    assert_allclose(network_forward(X, w, b, "logistic")[0, 0], 2 / (1 + np.e))
+
+
+# ----------------------------------------------------------------------------------------------
+# seeds, defaults, curves
+# ----------------------------------------------------------------------------------------------
+def test_same_random_state_same_model_and_different_seeds_differ(curve2):
+    X, y = curve2
+    a = TorchMLPClassifier(**{**FAST, "random_state": 3}).fit(X, y)
+    b = TorchMLPClassifier(**{**FAST, "random_state": 3}).fit(X, y)
+    c = TorchMLPClassifier(**{**FAST, "random_state": 4}).fit(X, y)
+    assert_array_equal(_params(a), _params(b))
+    assert_array_equal(a.loss_curve_, b.loss_curve_)
+    assert not np.array_equal(_params(a), _params(c))
+    assert a.seed_ == draw_seed(3)
+
+
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_default_learning_rate_is_the_seeds(curve2, loss):
+    X, y = curve2
+    kw = {**FAST, "max_epochs": 5}
+    default = TorchMLPClassifier(loss=loss, **{**kw, "learning_rate": None}).fit(X, y)
+    explicit = TorchMLPClassifier(
+        loss=loss, **{**kw, "learning_rate": DEFAULT_LEARNING_RATES[loss]}
+    )
+    assert DEFAULT_LEARNING_RATES == {"ce": 0.005, "mse": 0.001}  # the seed's notebooks
+    assert_array_equal(_params(default), _params(explicit.fit(X, y)))
+
+
+def test_defaults_reproduce_the_seed_architecture(curve2):
+    X, y = curve2
+    clf = TorchMLPClassifier(max_epochs=1, device="cpu", random_state=0).fit(X[:20], y[:20])
+    assert [w.shape for w in clf.coefs_] == [(2, 50), (50, 100), (100, 50), (50, 2)]
+    defaults = TorchMLPClassifier().get_params()
+    assert (defaults["batch_size"], defaults["max_epochs"]) == (5, 499)
+    assert (defaults["activation"], defaults["init_std"], defaults["loss"]) == ("relu", 0.02, "ce")
+    # every weight and bias drawn from N(0, 0.02^2): one epoch of Adam at lr 0.005 moves
+    # each by at most about 4 * lr, so the spread is still that of the initialisation
+    first = TorchMLPClassifier(max_epochs=1, learning_rate=1e-9, device="cpu", random_state=0)
+    assert np.std(_params(first.fit(X[:20], y[:20]))) == pytest.approx(0.02, rel=0.05)
+
+
+def test_step_loss_curve_and_epoch_curve(curve2):
+    X, y = curve2
+    clf = TorchMLPClassifier(**{**FAST, "batch_size": 32, "max_epochs": 3},
+                             record_step_loss=True).fit(X, y)  # fmt: skip
+    steps = clf.step_loss_curve_.reshape(3, 5)  # 160 rows in 5 batches of 32
+    assert_allclose(clf.loss_curve_, steps.mean(axis=1), rtol=1e-12)
+    assert TorchMLPClassifier(**FAST).fit(X, y).step_loss_curve_ is None
+
+
+def test_early_stopping_records_validation_scores(curve4):
+    X, y = curve4
+    clf = TorchMLPClassifier(**{**FAST, "max_epochs": 300}, early_stopping=True,
+                             n_iter_no_change=3, tol=0.0).fit(X, y)  # fmt: skip
+    assert clf.n_iter_ < 300
+    assert clf.validation_scores_.shape == (clf.n_iter_,) == clf.loss_curve_.shape
+    assert clf.best_validation_score_ == clf.validation_scores_.max()
+    assert TorchMLPClassifier(**FAST).fit(X, y).validation_scores_ is None
+
+
+# ----------------------------------------------------------------------------------------------
+# fit_splits: the trial runner's hook
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(loss="ce", batch_size=5, max_epochs=2),
+        dict(loss="mse", batch_size=7, max_epochs=2),
+        dict(loss="ce", batch_size=None, max_epochs=30),
+        dict(loss="ce", batch_size=16, max_epochs=20, early_stopping=True, n_iter_no_change=2),
+    ],
+)
+def test_fit_splits_equals_clone_fit_on_each_split(curve4, params):
+    X, y = curve4
+    labels = np.array(["north", "east", "south", "west"])[y]
+    rng = np.random.default_rng(0)
+    splits = [np.sort(rng.choice(len(X), size=n, replace=False)) for n in (256, 251, 240)]
+    est = TorchMLPClassifier(hidden_layer_sizes=(12, 8), device="cpu", random_state=7, **params)
+    fitted = est.fit_splits(X, labels, splits)
+    assert not hasattr(est, "coefs_")  # the template is not fitted
+    for fit, idx in zip(fitted, splits, strict=True):
+        alone = clone(est).fit(X[idx], labels[idx])
+        assert_allclose(_params(fit), _params(alone), rtol=1e-4, atol=1e-7)  # the contract
+        assert_array_equal(_params(fit), _params(alone))  # bitwise on one CPU thread
+        assert_allclose(fit.loss_curve_, alone.loss_curve_, rtol=1e-13)
+        assert fit.n_iter_ == alone.n_iter_
+        assert_array_equal(fit.classes_, alone.classes_)
+        assert_array_equal(fit.predict(X), alone.predict(X))
+        assert fit.get_params() == est.get_params()
+
+
+def test_fit_splits_with_a_random_state_instance_matches_clones(curve2):
+    X, y = curve2
+    rs = np.random.RandomState(5)
+    est = TorchMLPClassifier(**{**FAST, "random_state": rs, "max_epochs": 3})
+    splits = [np.arange(0, 120), np.arange(40, 160)]
+    fitted = est.fit_splits(X, y, splits)
+    for fit, idx in zip(fitted, splits, strict=True):
+        # clone() deep-copies the RandomState, so every clone draws the same seed
+        alone = clone(est).fit(X[idx], y[idx])
+        assert fit.seed_ == alone.seed_
+        assert_array_equal(_params(fit), _params(alone))
+
+
+def test_fit_splits_handles_a_split_that_misses_a_class(curve4):
+    X, y = curve4
+    splits = [np.arange(len(X)), np.flatnonzero(y != 3)]
+    est = TorchMLPClassifier(**{**FAST, "max_epochs": 5})
+    full, missing = est.fit_splits(X, y, splits)
+    assert_array_equal(missing.classes_, [0, 1, 2])
+    assert missing.n_outputs_ == 3 and full.n_outputs_ == 4
+    alone = clone(est).fit(X[splits[1]], y[splits[1]])
+    assert_array_equal(_params(missing), _params(alone))
+
+
+def test_fit_splits_sets_feature_names_like_fit(curve2):
+    pd = pytest.importorskip("pandas")
+    X, y = curve2
+    frame = pd.DataFrame(X, columns=["x1", "x2"])
+    (fit,) = TorchMLPClassifier(**{**FAST, "max_epochs": 2}).fit_splits(frame, y, [np.arange(50)])
+    assert_array_equal(fit.feature_names_in_, ["x1", "x2"])
+    assert fit.n_features_in_ == 2
+
+
+@pytest.mark.parametrize(
+    ("indices", "error", "match"),
+    [
+        (np.arange(10), TypeError, "list of 1-D integer arrays"),
+        ([np.array([0.0, 1.0])], TypeError, "integer array"),
+        ([np.arange(5), np.array([], dtype=int)], ValueError, r"train_indices\[1\] is empty"),
+        ([np.array([0, 160])], ValueError, "outside"),
+        ([np.array([-1, 2])], ValueError, "outside"),
+        ([], ValueError, "at least one split"),
+        ([np.flatnonzero(load_curve(2)[1] == 0)], ValueError, "1 class in split 0"),
+    ],
+)
+def test_fit_splits_input_errors(curve2, indices, error, match):
+    X, y = curve2
+    with pytest.raises(error, match=match):
+        TorchMLPClassifier(**FAST).fit_splits(X, y, indices)
+
+
+# ----------------------------------------------------------------------------------------------
+# sklearn integration, pickling, devices
+# ----------------------------------------------------------------------------------------------
+def test_pipeline_and_grid_search_over_loss_with_string_labels(curve2):
+    X, y = curve2
+    labels = np.where(y == 0, "green", "red")
+    pipe = make_pipeline(StandardScaler(), TorchMLPClassifier(**{**FAST, "max_epochs": 20}))
+    grid = GridSearchCV(pipe, {"torchmlpclassifier__loss": ["ce", "mse"]}, cv=2)
+    grid.fit(X, labels)
+    assert grid.best_params_["torchmlpclassifier__loss"] in ("ce", "mse")
+    assert set(grid.predict(X)) <= {"green", "red"}
+    assert grid.cv_results_["mean_test_score"].shape == (2,)
+    assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
+
+
+def test_pickle_round_trip_and_no_tensors_in_the_fitted_model(curve4):
+    X, y = curve4
+    clf = TorchMLPClassifier(**FAST).fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+    def walk(value):
+        if isinstance(value, dict):
+            return [v for item in value.values() for v in walk(item)]
+        if isinstance(value, list | tuple):
+            return [v for item in value for v in walk(item)]
+        return [value]
+
+    assert not any(isinstance(v, torch.Tensor) for v in walk(vars(clf)))
+
+
+def test_missing_cuda_device_is_an_error(curve2, monkeypatch):
+    X, y = curve2
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="torch sees no CUDA device"):
+        TorchMLPClassifier(**{**FAST, "device": "cuda"}).fit(X, y)
+    clf = TorchMLPClassifier(**{**FAST, "device": "auto", "max_epochs": 2}).fit(X, y)
+    assert clf.device_ == "cpu"
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "match"),
+    [
+        (dict(loss="hinge"), ValueError, "loss must be one of"),
+        (dict(activation="gelu"), ValueError, "activation must be one of"),
+        (dict(hidden_layer_sizes=(10, 0)), ValueError, "hidden layer size must be >= 1"),
+        (dict(hidden_layer_sizes="wide"), TypeError, "hidden layer size must be an int"),
+        (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
+        (dict(batch_size=2.5), TypeError, "batch_size must be an int or None"),
+        (dict(max_epochs=0), ValueError, "max_epochs must be >= 1"),
+        (dict(learning_rate=-0.1), ValueError, "learning_rate must be finite"),
+        (dict(learning_rate=np.inf), ValueError, "learning_rate must be finite"),
+        (dict(learning_rate="fast"), TypeError, "learning_rate must be a float"),
+        (dict(init_std=0.0), ValueError, "init_std"),
+        (dict(beta_2=1.0), ValueError, "beta_2"),
+        (dict(validation_fraction=1.0), ValueError, "validation_fraction"),
+        (dict(early_stopping="yes"), TypeError, "early_stopping must be a bool"),
+        (dict(device="tpu"), ValueError, "device must be"),
+        (dict(device=0), TypeError, "device must be"),
+        (dict(n_threads=0), ValueError, "n_threads must be >= 1"),
+    ],
+)
+def test_bad_hyperparameters(curve2, params, error, match):
+    X, y = curve2
+    with pytest.raises(error, match=match):
+        TorchMLPClassifier(**{**FAST, **params}).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "match"),
+    [
+        (np.array([[0.0, np.nan], [1.0, 1.0]]), np.array([0, 1]), "NaN"),
+        (np.array([[0.0, np.inf], [1.0, 1.0]]), np.array([0, 1]), "infinity"),
+        (np.zeros((0, 2)), np.zeros(0), "0 sample"),
+        (np.zeros((4, 2)), np.zeros(4), "1 class"),
+        (np.zeros((4, 2)), np.zeros(3), "inconsistent numbers of samples"),
+        (np.zeros(4), np.array([0, 1, 0, 1]), "2D array"),
+    ],
+)
+def test_bad_input(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        TorchMLPClassifier(**FAST).fit(X, y)
+
+
+def test_predict_with_the_wrong_number_of_features(curve2):
+    X, y = curve2
+    clf = TorchMLPClassifier(**{**FAST, "max_epochs": 2}).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(np.zeros((3, 5)))
+
+
+def test_diverging_fit_names_the_learning_rate(curve2):
+    X, y = curve2
+    params = dict(hidden_layer_sizes=(8,), batch_size=None, max_epochs=20, init_std=1.0)
+    clf = TorchMLPClassifier(loss="mse", learning_rate=1e30, device="cpu", **params)
+    with pytest.raises(ValueError, match=r"learning_rate=1e\+30"):
+        clf.fit(X, y)
+
+
+def test_hidden_layer_sizes_int_and_linear_model(curve2):
+    X, y = curve2
+    one = TorchMLPClassifier(**{**FAST, "hidden_layer_sizes": 6, "max_epochs": 2}).fit(X, y)
+    assert [w.shape for w in one.coefs_] == [(2, 6), (6, 2)]
+    linear = TorchMLPClassifier(**{**FAST, "hidden_layer_sizes": ()}).fit(X, y)
+    assert [w.shape for w in linear.coefs_] == [(2, 2)]
+
+
+# ----------------------------------------------------------------------------------------------
+# GPU (skipped without CUDA)
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.gpu
+def test_gpu_fit_pickles_and_predicts_without_cuda(curve4, monkeypatch):
+    X, y = curve4
+    gpu = TorchMLPClassifier(**{**FAST, "device": "cuda"}).fit(X, y)
+    cpu = TorchMLPClassifier(**{**FAST, "device": "cpu"}).fit(X, y)
+    assert gpu.device_.startswith("cuda")
+    assert_allclose(_params(gpu), _params(cpu), rtol=1e-3, atol=1e-5)
+    blob = pickle.dumps(gpu)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    again = pickle.loads(blob)
+    assert_array_equal(again.predict(X), gpu.predict(X))
+
+
+@pytest.mark.gpu
+def test_gpu_fit_splits_equals_clone_fit(curve4):
+    X, y = curve4
+    splits = [np.arange(0, 256), np.arange(30, 320)]
+    est = TorchMLPClassifier(hidden_layer_sizes=(12, 8), max_epochs=3, device="cuda",
+                             random_state=1)  # fmt: skip
+    for fit, idx in zip(est.fit_splits(X, y, splits), splits, strict=True):
+        alone = clone(est).fit(X[idx], y[idx])
+        assert_allclose(_params(fit), _params(alone), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.gpu
+def test_gpu_device_index_out_of_range(curve2):
+    X, y = curve2
+    bad = f"cuda:{torch.cuda.device_count()}"
+    with pytest.raises(ValueError, match="torch sees only"):
+        TorchMLPClassifier(**{**FAST, "device": bad}).fit(X, y)
