@@ -75,6 +75,26 @@ A frequentist test rejects when its p-value is at most ``alpha``. The Bayesian c
 t-test "rejects equality" when the posterior probability that A is better, or that B is better
 (by more than ``rope``), exceeds ``threshold`` (0.95 by default).
 
+What the simulation can and cannot show
+---------------------------------------
+The nearest-class-mean learner is very *stable*: its one threshold barely moves between
+training sets. That is the best case for the tests that ignore training-set variability (the
+single 10-fold t-test and Wilcoxon, McNemar on one split); with unstable learners (trees,
+neural networks) Dietterich (1998) found the 10-fold t-test liberal. The failure of the
+uncorrected tests on 10x10 CV does not need instability: the ten repeats reuse the same test
+rows, so their 100 scores carry little more information than 10, and that failure shows here.
+
+The Bayesian rule is not a level-``alpha`` test by construction: with ``rope=0`` and
+``threshold=0.95`` it rejects exactly when the corrected t-test's two-sided p-value is below
+0.10 (the posterior is the corrected t distribution), and a wider rope makes it stricter, so its
+rejection rate under the null depends on ``rope`` relative to the standard error of the mean
+difference.
+
+Cost: every test call but one takes well under a millisecond. ``wilcoxon_test`` on the ten
+tied fold differences of a 10-fold CV is computed by SciPy's exact permutation path (about
+0.1 s per call on a 2-core CPU), which dominates the run time; the ``cpu_s`` column of the
+tables shows each test's share.
+
 Monte Carlo error
 -----------------
 With :math:`k` rejections in :math:`R` replicates the rate is :math:`\hat r = k/R`, its Monte
