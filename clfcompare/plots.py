@@ -374,7 +374,6 @@ def plot_loss_curves(
             figsize=(max(4.6 * ncols, 6.0), 3.6 * nrows),
             squeeze=False,
             layout="constrained",
-            sharex=True,
         )
         axes = list(grid.ravel())
         for extra in axes[len(models) :]:

@@ -35,6 +35,7 @@ __all__ = [
     "find_contrast",
     "pair_row",
     "describe_machine",
+    "stalled_trials",
     "library_versions",
 ]
 
@@ -333,6 +334,60 @@ def contrast_paragraph(
             f"{best[1]} ({best[0]:.3f})."
         )
     return " ".join([first, verdict, probs, bayes_words])
+
+
+def stalled_trials(results, *, rel_tol=0.01, metric="accuracy"):
+    """Trials whose training loss never moved: last epoch within ``rel_tol`` of the first.
+
+    A network that stays on its initial plateau (e.g. the cross-entropy stuck at
+    :math:`\\ln K` because a small initialisation leaves the gradients tiny) predicts one class
+    and scores chance. Such trials are real outcomes of the training recipe and stay in the
+    tables; this function names them so the report can say so.
+
+    Parameters
+    ----------
+    results : TrialResults
+    rel_tol : float, default=0.01
+        A trial is stalled when :math:`L_{last} \\ge (1 - \\text{rel\\_tol}) L_{first}`.
+    metric : str, default="accuracy"
+        Score reported next to each stalled trial.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``model, split, first_loss, last_loss`` and ``metric``; empty when none.
+    """
+    cols = ["model", "split", "first_loss", "last_loss", metric]
+    curves = getattr(results, "loss_curves", None)
+    if not isinstance(curves, pd.DataFrame) or curves.empty:
+        return pd.DataFrame(columns=cols)
+    ordered = curves.sort_values(["model", "split", "epoch"])
+    g = ordered.groupby(["model", "split"], sort=False)["loss"]
+    ends = pd.DataFrame({"first_loss": g.first(), "last_loss": g.last(), "n": g.size()})
+    ends = ends[(ends["n"] >= 2) & (ends["last_loss"] >= (1 - rel_tol) * ends["first_loss"])]
+    ends = ends.reset_index()
+    scores = results.scores[["model", "split", metric]] if metric in results.scores else None
+    if scores is not None:
+        ends = ends.merge(scores, on=["model", "split"], how="left")
+    else:
+        ends[metric] = np.nan
+    return ends[cols].reset_index(drop=True)
+
+
+def _stalled_notes(results, metric):
+    stalled = stalled_trials(results, metric=metric)
+    notes = []
+    n_total = results.scores.groupby("model")["split"].nunique()
+    for model, rows in stalled.groupby("model", sort=False):
+        scores_txt = ", ".join(f"{v:.3f}" for v in rows[metric])
+        notes.append(
+            f"{model}: {len(rows)} of {int(n_total.get(model, 0))} trials did not train (final "
+            "training loss within 1% of the first epoch's, e.g. "
+            f"{rows['last_loss'].iloc[0]:.4f}); "
+            f"splits {', '.join(map(str, rows['split']))}, test {metric} {scores_txt}. They are "
+            "kept in every table: they are outcomes of this training recipe."
+        )
+    return notes
 
 
 # --------------------------------------------------------------------------- environment
@@ -656,9 +711,9 @@ def write_report(
             _save(fig, out_dir / name)
             lines += [f"### {caption}", "", f"![{caption}]({name})", ""]
 
+    notes = [notes] if isinstance(notes, str) else list(notes or [])
+    notes = _stalled_notes(results, metric) + notes
     if notes:
-        if isinstance(notes, str):
-            notes = [notes]
         lines += ["## Notes and warnings", ""]
         lines += [f"- {str(n)}" for n in notes]
         lines += [""]

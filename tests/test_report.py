@@ -339,3 +339,33 @@ def test_write_report_validates(tmp_path, kwargs, err, match):
 def test_write_report_rejects_non_results(tmp_path):
     with pytest.raises(TypeError, match="TrialResults"):
         report.write_report({"scores": None}, tmp_path)
+
+
+def _with_flat_curve(res, model="mlp_ce", split=3, level=1.386):
+    lc = res.loss_curves.copy()
+    sel = (lc.model == model) & (lc.split == split)
+    lc.loc[sel, "loss"] = level * (1 + 0.001 * (lc.loc[sel, "epoch"] % 2))  # flat, jittery
+    res.loss_curves = lc
+    return res
+
+
+def test_stalled_trials_finds_flat_curves():
+    res = _with_flat_curve(make_results())
+    stalled = report.stalled_trials(res)
+    assert list(stalled["model"]) == ["mlp_ce"] and list(stalled["split"]) == [3]
+    acc = res.scores.loc[(res.scores.model == "mlp_ce") & (res.scores.split == 3), "accuracy"]
+    assert_allclose(stalled["accuracy"], acc.to_numpy(), rtol=1e-12)
+    # the decreasing curves (loss / epoch) are not flagged
+    assert report.stalled_trials(make_results()).empty
+    assert report.stalled_trials(make_results(with_curves=False)).empty
+
+
+def test_report_notes_stalled_trials(tmp_path):
+    res = _with_flat_curve(make_results())
+    text = report.write_report(
+        res, tmp_path, standard_figures=False, notes=["a note of mine"]
+    ).read_text(encoding="utf-8")
+    section = text.split("## Notes and warnings", 1)[1].split("## Machine", 1)[0]
+    assert "- mlp_ce: 1 of 20 trials did not train" in section
+    assert "splits 3," in section
+    assert "- a note of mine" in section
