@@ -384,8 +384,8 @@ def test_hidden_layer_sizes_int_and_linear_model(curve2):
 @pytest.mark.gpu
 def test_gpu_fit_pickles_and_predicts_without_cuda(curve4, monkeypatch):
     X, y = curve4
-    gpu = TorchMLPClassifier(**{**FAST, "device": "cuda"}).fit(X, y)
-    cpu = TorchMLPClassifier(**{**FAST, "device": "cpu"}).fit(X, y)
+    gpu = TorchMLPClassifier(**{**FAST, "device": "cuda", "max_epochs": 5}).fit(X, y)
+    cpu = TorchMLPClassifier(**{**FAST, "device": "cpu", "max_epochs": 5}).fit(X, y)
     assert gpu.device_.startswith("cuda")
     assert_allclose(_params(gpu), _params(cpu), rtol=1e-3, atol=1e-5)
     blob = pickle.dumps(gpu)

@@ -58,7 +58,8 @@ __all__ = [
     "TrainedMLP",
     "adam_update_",
     "arrange_slots",
-    "cross_entropy_loss_grad",
+    "cross_entropy_grad",
+    "loss_values",
     "BatchPlan",
     "CHUNK_ROWS",
     "plan_batches",
@@ -295,17 +296,19 @@ def make_targets(y, n_outputs, loss, *, square_loss_k=1.0, square_loss_M=1.0):
     return np.hstack([weights, square_loss_M * onehot]).astype(np.float32)
 
 
-def cross_entropy_loss_grad(z, t, w):
-    """Weighted cross-entropy on logits and its gradient.
+def cross_entropy_grad(z, t, w, terms):
+    """Gradient of the weighted cross-entropy on logits; writes the loss terms to ``terms``.
 
     .. math::
 
-        L_m = \\sum_b w_{mb} \\Big(\\log \\sum_c e^{z_{mbc}} - \\sum_c t_{mbc} z_{mbc}\\Big),
-        \\qquad
-        \\frac{\\partial L_m}{\\partial z_{mbc}} = w_{mb}\\,(\\mathrm{softmax}(z_{mb})_c - t_{mbc})
+        L_m = -\\sum_{b,c} w_{mb}\\, t_{mbc} \\log \\mathrm{softmax}(z_{mb})_c, \\qquad
+        \\frac{\\partial L_m}{\\partial z_{mbc}} = w_{mb}\\,\\mathrm{softmax}(z_{mb})_c
+        - w_{mb} t_{mbc}
 
     With one-hot ``t`` and ``w = 1/b`` on a batch of ``b`` rows this is
     ``torch.nn.CrossEntropyLoss()`` of the logits (softmax applied once, inside the loss).
+    The loss itself is not summed here: ``terms`` receives :math:`w t \\log p` and
+    :func:`loss_values` sums all steps of an epoch at once (``L = -sum(terms)``).
 
     Parameters
     ----------
@@ -313,22 +316,23 @@ def cross_entropy_loss_grad(z, t, w):
         Logits.
     t : Tensor of shape (M, B, C)
         One-hot targets.
-    w : Tensor of shape (M, B)
+    w : Tensor of shape (M, B, 1)
         Row weights (``1 / b`` for the ``b`` real rows of a batch, 0 for padding).
+    terms : Tensor of shape (M, B, C)
+        Output.
 
     Returns
     -------
-    loss : Tensor of shape (M,)
     dz : Tensor of shape (M, B, C)
     """
     logp = torch.log_softmax(z, dim=-1)
-    loss = _weighted_sum(t * w.unsqueeze(-1), logp).neg_()
-    dz = logp.exp_().sub_(t).mul_(w.unsqueeze(-1))
-    return loss, dz
+    wt = t * w
+    torch.mul(wt, logp, out=terms)
+    return logp.exp_().mul_(w).sub_(wt)
 
 
-def square_loss_grad(z, target, w):
-    """Hui & Belkin's rescaled square loss and its gradient.
+def square_loss_grad(z, target, w, terms):
+    """Gradient of Hui & Belkin's rescaled square loss; writes the loss terms to ``terms``.
 
     .. math::
 
@@ -338,18 +342,20 @@ def square_loss_grad(z, target, w):
 
     where ``a`` is ``k`` at the true class and 1 elsewhere. With ``k = M = 1`` and
     ``w = 1/b`` this is ``torch.nn.MSELoss()`` (the mean over rows and outputs) against one-hot
-    targets.
+    targets. ``terms`` receives the gradient times the residual, :math:`2 w a r^2 / C`, so
+    that ``L = sum(terms) / 2`` (:func:`loss_values`).
 
     Parameters
     ----------
     z : Tensor of shape (M, B, C)
     target : Tensor of shape (M, B, 2C)
         ``[a, M t]`` as built by :func:`make_targets`.
-    w : Tensor of shape (M, B)
+    w : Tensor of shape (M, B, 1)
+    terms : Tensor of shape (M, B, C)
+        Output.
 
     Returns
     -------
-    loss : Tensor of shape (M,)
     dz : Tensor of shape (M, B, C)
 
     References
@@ -358,27 +364,32 @@ def square_loss_grad(z, target, w):
        vs cross-entropy in classification tasks", ICLR 2021, arXiv:2006.07322.
     """
     n_out = z.shape[-1]
-    weight, scaled = target[..., :n_out], target[..., n_out:]
-    resid = z - scaled
-    weighted = weight * resid
-    loss = _weighted_sum(weighted * w.unsqueeze(-1), resid).div_(n_out)
-    dz = weighted.mul_(w.unsqueeze(-1) * (2.0 / n_out))
-    return loss, dz
+    resid = z - target[..., n_out:]
+    dz = resid * (target[..., :n_out] * (w * (2.0 / n_out)))
+    torch.mul(dz, resid, out=terms)
+    return dz
 
 
-def _weighted_sum(a, b):
-    """``(a * b)`` summed over all but the first axis, in float64: one value per model.
+#: gradient function and the factor that turns the sum of its terms into the loss
+_LOSSES = {"ce": (cross_entropy_grad, -1.0), "mse": (square_loss_grad, 0.5)}
 
-    The products are float32 and element-wise (the same whatever the other models are); the
-    sum runs in float64 because torch may vectorise a short reduction across models, which
-    changes the order of the additions with the number of models: in float64 that moves the
-    loss by about 1e-16 instead of 1e-7. (Only loss values are summed like this; gradients
-    never are.)
+
+def loss_values(terms, loss):
+    """Per-model losses from the terms written by the gradient functions, in float64.
+
+    ``terms`` has shape (..., M, B, C); the sum runs over the last two axes. It runs in float64
+    because torch may vectorise a short reduction across models, which makes the order of the
+    additions depend on the number of models: in float64 that moves a loss by about 1e-16
+    instead of 1e-7. (Only loss values are summed like this; gradients never are.)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from clfcompare.estimators._engine import loss_values
+    >>> loss_values(torch.full((1, 2, 3), -0.5), "ce")
+    tensor([3.], dtype=torch.float64)
     """
-    return (a * b).reshape(a.shape[0], -1).double().sum(1)
-
-
-_LOSS_GRAD = {"ce": cross_entropy_loss_grad, "mse": square_loss_grad}
+    return terms.double().sum(dim=(-2, -1)).mul_(_LOSSES[loss][1])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -676,12 +687,15 @@ class _Workspace:
         pos = torch.arange(c * w, dtype=torch.float32).view(c, 1, w)
         # row weight of chunk position j of step s: 1/b_{s,m} on the b_{s,m} real rows, else 0
         real = (pos[None] < rows[:, None, :, None]).float()  # (S, c, slots, w)
-        self.row_weights = (real / rows.clamp(min=1)[:, None, :, None]).to(device)
+        weights = real / rows.clamp(min=1)[:, None, :, None]
+        self.row_weights = weights.unsqueeze(-1).to(device)  # (S, c, slots, w, 1)
         # b_{s,m} / n_m: weights of the step losses in the epoch's mean loss per sample
         fraction = rows.double() / rows.double().sum(0).clamp(min=1)
         self.row_fraction = fraction.T.contiguous().to(device)
         self.idx = torch.zeros(n_steps, c, n_slots * w, dtype=torch.long, device=device)
         self.step_loss = torch.zeros(n_slots, n_steps, dtype=torch.float64, device=device)
+        n_out = layout[-1][3]
+        self.loss_terms = torch.zeros(n_steps, c, n_slots, w, n_out, device=device)
         # Adam's step counter t: one per group, repeated for each tensor of the fused call
         self.adam_steps = [torch.zeros((), device=device) for _ in groups]
 
@@ -710,7 +724,7 @@ class _Workspace:
 
 def _epoch_function(ws, loss, activation, adam, fused):
     """The body of one epoch: every step reads its rows from ``ws.idx`` and updates in place."""
-    loss_grad = _LOSS_GRAD[loss]
+    loss_grad = _LOSSES[loss][0]
     plan = ws.plan
     shape = (ws.n_slots, plan.chunk_rows, -1)
     adam_lists = [ws.adam_lists(s) for s in range(plan.n_steps_max)]
@@ -722,11 +736,7 @@ def _epoch_function(ws, loss, activation, adam, fused):
                 xb = ws.X.index_select(0, idx).view(shape)
                 tb = ws.targets.index_select(0, idx).view(shape)
                 outputs = _forward(ws.views, xb, activation)
-                chunk_loss, dz = loss_grad(outputs[-1], tb, ws.row_weights[s, k])
-                if k == 0:
-                    ws.step_loss[:, s].copy_(chunk_loss)
-                else:
-                    ws.step_loss[:, s].add_(chunk_loss)
+                dz = loss_grad(outputs[-1], tb, ws.row_weights[s, k], ws.loss_terms[s, k])
                 _backward(ws.views, ws.grad_views, xb, outputs, dz, activation, k > 0)
             params, grads, exp_avgs, exp_avg_sqs, steps, distinct = adam_lists[s]
             torch._foreach_add_(distinct, 1)
@@ -737,6 +747,9 @@ def _epoch_function(ws, loss, activation, adam, fused):
                 )  # fmt: skip
             else:
                 adam_update_(params, grads, exp_avgs, exp_avg_sqs, steps, **adam)
+        # the loss of every step, summed over its chunks: (S, c, slots, w, C) -> (slots, S)
+        per_chunk = loss_values(ws.loss_terms, loss)  # (S, c, slots)
+        ws.step_loss.copy_(per_chunk.sum(dim=1).T)
 
     return run_epoch
 
