@@ -134,10 +134,11 @@ def reproduce(loss, *, n_seeds=20, epochs=499, device="auto", out="results", ran
     )
     fig.savefig(out / "scatter.png", dpi=110)
 
-    ax = plots.plot_scores_box(table[["accuracy"]].rename(columns={"accuracy": name}))
+    _, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
+    plots.plot_scores_box(table[["accuracy"]].rename(columns={"accuracy": name}), ax=ax)
     ax.axhline(info["seed_accuracy"], color="black", ls="--", lw=1, label="the notebook's run")
-    ax.set_title(f"{info['title']}: test accuracy of {n_seeds} seeds (32 test points each)")
-    ax.legend(handles=[ax.lines[-1]], frameon=False)
+    ax.set_title(f"{info['title']}\ntest accuracy of {n_seeds} seeds, 32 test points each")
+    ax.legend(handles=[ax.lines[-1]], frameon=False, loc="best")
     ax.figure.savefig(out / "accuracies.png", dpi=110)
     plt.close("all")
     table.attrs["fit_seconds"] = fit_seconds

@@ -403,7 +403,7 @@ def plot_loss_curves(
         )
         if log_scale:
             a.set_yscale("log")
-        a.set_xlabel("epoch (iteration for full-batch GD)")
+        a.set_xlabel("epoch")
         if not overlay:
             a.set_title(m)
             a.set_ylabel("training loss / first-epoch loss" if normalize else "training loss")
