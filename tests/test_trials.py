@@ -287,14 +287,15 @@ def test_fit_splits_wrong_length_is_an_error(data):
         run_trials({"b": Broken()}, X, y, cv=3, progress=False)
 
 
-def test_torch_mlp_fast_path_matches_split_by_split(tmp_path):
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+def test_torch_mlp_fast_path_matches_split_by_split(tmp_path, device):
     # imported here, not at the top: loky/dask workers import this module to unpickle its
     # toy estimators, and should not pay for importing torch
     from clfcompare.estimators.mlp import TorchMLPClassifier
 
     X, y = make_curve(4, random_state=0)
     est = TorchMLPClassifier(
-        hidden_layer_sizes=(8,), max_epochs=5, batch_size=10, device="cpu", random_state=0
+        hidden_layer_sizes=(8,), max_epochs=5, batch_size=10, device=device, random_state=0
     )
     assert callable(getattr(est, "fit_splits", None))
     cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
@@ -306,12 +307,14 @@ def test_torch_mlp_fast_path_matches_split_by_split(tmp_path):
     fast = res.scores[res.scores["model"] == "fast"].reset_index(drop=True)
     plain = res.scores[res.scores["model"] == "plain"].reset_index(drop=True)
     assert fast["fit_time"].nunique() == 1  # the one fit_splits call, divided evenly
-    for metric in scoring:  # float32 training: docs/interfaces.md's rtol 1e-4
-        assert_allclose(fast[metric], plain[metric], rtol=1e-4, atol=1e-6)
+    # float32 training, equivalent to docs/interfaces.md's rtol 1e-4; on the GPU a rounding
+    # difference may flip the odd prediction, so accuracy may move by a test point or two
+    assert_allclose(fast["neg_log_loss"], plain["neg_log_loss"], rtol=1e-4, atol=1e-6)
+    assert_allclose(fast["accuracy"], plain["accuracy"], atol=1e-12 if device == "cpu" else 0.02)
     pf = res.predictions[res.predictions["model"] == "fast"]
     pp = res.predictions[res.predictions["model"] == "plain"]
     assert_array_equal(pf[["split", "sample"]], pp[["split", "sample"]])
-    assert (pf["y_pred"].to_numpy() == pp["y_pred"].to_numpy()).mean() >= 0.99
+    assert (pf["y_pred"].to_numpy() == pp["y_pred"].to_numpy()).mean() >= 0.98
     lf = res.loss_curves[res.loss_curves["model"] == "fast"]
     lp = res.loss_curves[res.loss_curves["model"] == "plain"]
     assert len(lf) == len(lp) == 6 * 5
@@ -561,6 +564,10 @@ def _start_and_kill(path, at_least):
             if time.monotonic() > deadline:
                 pytest.fail("no trial committed within 120 s")
             time.sleep(0.01)
+        # read while the target is still committing trials: a consistent snapshot
+        live = load_results(path)
+        assert len(live.scores) >= at_least
+        assert len(live.predictions) == live.scores["n_test"].sum()
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:

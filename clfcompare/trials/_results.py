@@ -159,7 +159,7 @@ class TrialResults:
             Every stored model, in the order it was first stored, with the trials finished so
             far (see :attr:`is_complete`).
         """
-        with TrialStore(path, read_only=True) as store:
+        with TrialStore(path, read_only=True) as store, store.snapshot():
             store.check_consistency()
             return results_from_store(store, None)
 

@@ -385,7 +385,8 @@ def run_trials(
                             trials.append(trial)
                         bar.update(1)
         if db is not None:
-            return results_from_store(db, names)
+            with db.snapshot():
+                return results_from_store(db, names)
         frames = build_frames(trials, names, scoring, y.dtype)
         return TrialResults(*frames, models=names, scoring=scoring, n_splits=len(splits))
     finally:

@@ -20,6 +20,7 @@ survives a killed process and a power cut.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -251,6 +252,16 @@ class TrialStore:
 
     def close(self):
         self._con.close()
+
+    @contextlib.contextmanager
+    def snapshot(self):
+        """One read transaction: every query inside sees the same committed state, even
+        while another process keeps committing trials (WAL snapshot isolation)."""
+        self._con.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            self._con.execute("ROLLBACK")
 
     def __enter__(self):
         return self
