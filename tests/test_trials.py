@@ -578,6 +578,8 @@ def _start_and_kill(path, at_least):
     assert proc.returncode == -signal.SIGKILL
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
 def test_sigkill_loses_no_finished_trial_and_leaves_none_half_written(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(HERE))
     import _kill_target
@@ -611,6 +613,7 @@ def _parallel_models():
     }
 
 
+@pytest.mark.slow
 def test_n_jobs_gives_identical_results(data, tmp_path):
     X, y = data
     cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
