@@ -231,6 +231,20 @@ def test_models_trained_together_equal_alone_binary_square_loss_with_rescaling()
         assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-13)
 
 
+def test_cpu_blocks_of_models_give_the_same_results(curve4, monkeypatch):
+    X, y = curve4
+    splits = _unequal_splits(len(X), (200, 197, 160, 203, 180))
+    kw = dict(layer_sizes=(2, 8, 4), seeds=[1, 2, 3, 4, 5], batch_size=5, max_epochs=2,
+              record_step_loss=True, n_threads=1)  # fmt: skip
+    whole = train_mlps(X, y, splits, **kw)
+    # 2-8-4 has 60 parameters: 16 * 60 * 2 bytes allow blocks of two models -> 2 + 1 + 2
+    monkeypatch.setattr(engine, "_CPU_BLOCK_BYTES", 16 * 60 * 2)
+    blocks = train_mlps(X, y, splits, **kw)
+    for a, b in zip(whole, blocks, strict=True):
+        assert_array_equal(_flat(a), _flat(b))
+        assert_allclose(a.step_losses, b.step_losses, rtol=1e-13)
+
+
 def test_early_stopping_together_equals_alone_and_keeps_best_parameters(curve4):
     X, y = curve4
     rng = np.random.default_rng(5)

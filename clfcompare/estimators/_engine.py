@@ -4,22 +4,33 @@ Repeated cross-validation trains many small, independent networks. Each of them 
 keep a CPU core or a GPU busy: a step of a 2-50-100-50-4 network on 5 rows is a few dozen tiny
 kernels, so its cost is per-call overhead. This module trains ``M`` such networks at once:
 
-* the parameters of all models live in one float32 buffer of shape ``(M, n_params)``; the
-  weights of layer ``l`` are a view of shape ``(M, n_in, n_out)`` and every layer is one
-  ``torch.baddbmm`` per step forward and two ``torch.bmm`` backward, for all models together;
-* the backward pass is written out by hand (no autograd): the gradients go straight into a
-  preallocated ``(M, n_params)`` buffer, so a step allocates little and launches few kernels;
+* every weight matrix and bias vector of all models is one contiguous float32 tensor of shape
+  ``(M, n_in, n_out)`` or ``(M, 1, n_out)``, and every layer is one ``torch.baddbmm`` per step
+  forward and two ``torch.bmm`` backward, for all models together;
+* the backward pass is written out by hand (no autograd): the gradients go straight into
+  preallocated tensors of the same layout, so a step allocates little and launches few
+  kernels;
 * every model has its own initialisation, its own training rows (its cross-validation split;
   splits may differ in size), its own shuffling each epoch and its own Adam state. The loss
   that is differentiated is the **sum** of the per-model mean losses, so model ``m`` receives
   exactly the gradient it would receive alone, and Adam, being element-wise, gives it exactly
-  the update it would get alone. Batching changes speed, never results (up to float32
-  rounding of the batched matrix products);
+  the update it would get alone;
 * Adam runs as one fused kernel over a few large tensors (``torch._fused_adam_``, the kernel
-  behind ``torch.optim.Adam(fused=True)``; a pure-torch implementation of the same formula is
-  the fallback where that kernel is missing);
+  behind ``torch.optim.Adam(fused=True)``; :func:`adam_update_`, the same formula in plain
+  torch, is the fallback where that kernel is missing);
 * on CUDA, one epoch of steps is captured as a CUDA graph after a first, eager epoch and then
   replayed, which removes the per-kernel launch overhead that dominates tiny models on a GPU.
+
+Exactness
+---------
+Batching changes speed, never results. On the CPU with one thread a model's parameters after
+training are *bitwise* those of a lone run, because every kernel sees the same shapes for it:
+steps are cut into chunks of a fixed number of rows (:func:`plan_batches`) so that reductions
+over rows have the same length, and no tensor handed to the fused Adam kernel has a tail that
+its scalar loop (which rounds differently from the vector loop) would treat
+(:func:`arrange_slots`). Loss values are summed in float64 (:func:`loss_values`) and agree to
+about 1e-16. With several threads or on a GPU, kernels may split work by shape and results
+agree to float32 rounding.
 
 Batch order
 -----------
@@ -27,19 +38,22 @@ Model ``m`` has ``n_m`` training rows and batch size ``B`` (``B = n_m``: whole-d
 Each epoch it draws ``torch.randperm(n_m, generator=g_m)`` from its own generator (the one
 that drew its initial weights; mini-batch training only, whole-data training does not
 shuffle) and cuts it into ``ceil(n_m / B)`` batches, the last one smaller if ``B`` does not
-divide ``n_m``. That is the order a ``DataLoader(shuffle=True)`` would produce. Stacked, the
-epoch has ``S = max_m ceil(n_m / B)`` steps of ``B`` rows per model: the rows a model does not
-have are padding with weight 0 and models that have fewer steps sit the last steps out (their
-Adam update is skipped, not just zero). Full-batch training is the same code with ``S = 1``.
+divide ``n_m``: the order a ``DataLoader(shuffle=True)`` would produce. Stacked, the epoch has
+``S = max_m ceil(n_m / B)`` steps: the rows a model does not have are padding with weight 0,
+and models that have fewer steps sit the last steps out (their Adam update is skipped, not
+just zero). Whole-data training is the same code with ``S = 1``.
 
-Threads
--------
+Threads and memory
+------------------
 On the CPU, torch's intra-op thread pool decides a large part of the speed of small steps: on a
 busy 2-core machine extra threads made small steps many times slower (measured, see the
 project's ARCHITECTURE notes). :func:`train_mlps` therefore runs under :func:`torch_threads`,
 which sets ``torch.set_num_threads`` for the duration of training and restores it afterwards.
 The number of threads is process-global in torch; do not train in several Python threads of
-one process with different ``n_threads``.
+one process with different ``n_threads``. A step of M stacked models streams their
+parameters, gradients and Adam moments through memory; once those outgrow the last-level cache
+a step gets slower per model, so on the CPU large ``M`` is trained in balanced blocks of at
+most ``_CPU_BLOCK_BYTES`` of such state (about 150 models of 2-50-100-50-4).
 """
 
 from __future__ import annotations
@@ -81,6 +95,10 @@ _CHUNK_INDICES = 1 << 22
 #: Every tensor handed to the fused Adam kernel has a multiple of this many elements per
 #: thread (the kernel's vector width is 16 float32 with AVX-512, 8 with AVX2).
 _VECTOR_ALIGN = 32
+
+#: On the CPU, models are trained in blocks whose parameters, gradients and Adam moments
+#: (16 bytes per parameter) take at most this much memory: about the last-level cache.
+_CPU_BLOCK_BYTES = 24 * 2**20
 
 
 # ----------------------------------------------------------------------------------------------
@@ -851,11 +869,33 @@ def train_mlps(
         raise ValueError("train_indices is empty: nothing to train")
     if len(seeds) != n_models:
         raise ValueError(f"need one seed per model: {n_models} splits, {len(seeds)} seeds")
+    layout, n_params = parameter_layout(layer_sizes)
+    per_block = max(1, _CPU_BLOCK_BYTES // (16 * n_params))  # params, grads, m, v: float32
+    if dev.type == "cpu" and n_models > per_block:
+        # past the CPU's last-level cache a step gets slower per model (measured: 0.84 s per
+        # model at M=200 against 0.62 at M=100, 2-50-100-50-4): train in balanced blocks
+        n_blocks = -(-n_models // per_block)
+        bounds = np.linspace(0, n_models, n_blocks + 1).round().astype(int)
+        options = dict(
+            layer_sizes=layer_sizes, loss=loss, activation=activation,
+            learning_rate=learning_rate, batch_size=batch_size, max_epochs=max_epochs,
+            init_std=init_std, square_loss_k=square_loss_k, square_loss_M=square_loss_M,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            tol=tol, record_step_loss=record_step_loss, device=dev, n_threads=n_threads,
+            cuda_graph=cuda_graph,
+        )  # fmt: skip
+        results = []
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            val = None if validation_indices is None else list(validation_indices[lo:hi])
+            results += train_mlps(
+                X, y, list(train_indices[lo:hi]), seeds=list(seeds[lo:hi]),
+                validation_indices=val, **options,
+            )  # fmt: skip
+        return results
     rows_list = [torch.from_numpy(np.array(idx, dtype=np.int64)) for idx in train_indices]
     if any(rows.ndim != 1 or rows.shape[0] == 0 for rows in rows_list):
         raise ValueError("every element of train_indices must be a non-empty 1-D index array")
     n_rows = np.array([rows.shape[0] for rows in rows_list])
-    layout, n_params = parameter_layout(layer_sizes)
     threads = max(1, n_threads or torch.get_num_threads()) if dev.type == "cpu" else 1
     align = _VECTOR_ALIGN * threads
     sizes = [n_in * n_out for _, _, n_in, n_out in layout] + [n for *_, n in layout]
