@@ -176,8 +176,8 @@ def main(argv=None):
         help="epochs timed for the slow contenders, extrapolated per step (20)",
     )  # fmt: skip
     parser.add_argument(
-        "--device", default="cpu", choices=["cpu", "cuda", "all"],
-        help="cpu contenders, cuda contenders, or both (cpu)",
+        "--device", default="auto", choices=["auto", "cpu", "cuda", "all"],
+        help="cpu contenders, cuda contenders, or both; auto: both when torch sees a GPU",
     )  # fmt: skip
     parser.add_argument("--models", default="1,10,100", help="engine batch sizes M (1,10,100)")
     parser.add_argument("--threads", type=int, default=1, help="torch/BLAS threads (1)")
@@ -188,6 +188,8 @@ def main(argv=None):
     args.models = [int(m) for m in args.models.split(",")]
     if args.quick:
         args.epochs, args.slow_epochs = 20, 3
+    if args.device == "auto":
+        args.device = "all" if torch.cuda.is_available() else "cpu"
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
     if "cuda" in devices and not torch.cuda.is_available():
         parser.error("--device cuda: torch sees no CUDA device")
