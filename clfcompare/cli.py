@@ -140,7 +140,13 @@ def build_models(
                 ]
             )
         else:
+            from clfcompare.estimators._engine import resolve_device
             from clfcompare.estimators.mlp import TorchMLPClassifier
+
+            try:  # a missing GPU is bad input: say so now, not deep inside the trials
+                resolve_device(device)
+            except (TypeError, ValueError) as err:
+                raise StudyInputError(str(err)) from None
 
             models[name] = TorchMLPClassifier(
                 loss="mse" if name == "mlp_mse" else "ce",
@@ -566,7 +572,10 @@ def make_parser(prog="clfcompare"):
             "  clfcompare mydata.csv --target label --models gaussian_shared mlp_ce\n"
             "  clfcompare curve4 --repeats 10 --folds 5 --out results/curve4\n"
             "  clfcompare curve2 --quick            # smoke run in seconds\n\n"
-            "Running the same command again resumes from the store in --out."
+            "Running the same command again resumes from the store in --out.\n"
+            "The MLPs train on the features as given (the curve data are already scaled to\n"
+            "[0, 1]); if your columns have very different ranges, standardise them first.\n"
+            "The logistic regression standardises inside each training split by itself."
         ),
     )
     parser.add_argument(

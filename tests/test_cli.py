@@ -159,6 +159,7 @@ def test_class_smaller_than_folds(tmp_path, csv_file, capsys):
         (["iris", "--folds", "1"], "--folds must be at least 2"),
         (["iris", "--repeats", "0"], "expected a positive integer"),
         (["iris", "--epochs", "many"], "expected a positive integer"),
+        (["iris", "--models", "mlp_ce", "--device", "tpu"], "device must be"),
     ],
 )
 def test_bad_arguments(argv, match, capsys):
@@ -169,6 +170,13 @@ def test_bad_arguments(argv, match, capsys):
         code = exc.code
     assert code == 2
     assert match in one_error_line(capsys)
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="needs a machine without CUDA")
+def test_missing_gpu_is_one_line(capsys):
+    argv = ["curve2", "--quick", "--models", "mlp_ce", "--device", "cuda"]
+    assert cli.main(argv) == 2
+    assert "torch sees no CUDA device" in one_error_line(capsys)
 
 
 def test_csv_without_target_is_explained(csv_file, capsys):
@@ -216,7 +224,6 @@ def test_build_models_order_and_settings():
 
 
 def test_build_models_mlps_follow_the_seed():
-    pytest.importorskip("clfcompare.estimators.mlp")
     models = cli.build_models(["mlp_mse", "mlp_ce"], epochs=7, device="cpu", random_state=3)
     for name, loss in (("mlp_mse", "mse"), ("mlp_ce", "ce")):
         p = models[name].get_params()

@@ -8,8 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("clfcompare.estimators.mlp")
-
 ROOT = Path(__file__).resolve().parent.parent
 ANALYSES = ROOT / "analyses"
 
@@ -136,3 +134,12 @@ def test_design_scripts_tiny(tmp_path, script, loss, capsys):
     np.testing.assert_allclose(table["accuracy"], table["correct"] / 32, rtol=1e-12)
     for a in table["accuracy"]:
         assert f"{a:.3f}" in text
+
+
+@pytest.mark.gpu
+def test_hw4_quick_on_cuda(tmp_path, capsys):
+    hw4 = load_script("hw4")
+    assert hw4.main(["--quick", "--device", "cuda", "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| device requested | cuda |" in text
+    assert "none visible to torch" not in text
