@@ -193,12 +193,19 @@ def describe_models(models):
                 "max_iter",
                 "tol",
                 "device",
+                "n_threads",
                 "random_state",
             )
             if k in params
         ]
         settings = ", ".join(f"{k}={params[k]!r}" for k in keys)
-        out[name] = f"{what}. `{type(last).__name__}({settings})`"
+        text = f"{what}. `{type(last).__name__}({settings})`"
+        if "loss" in params and params.get("learning_rate", 0) is None:
+            from clfcompare.estimators.mlp import DEFAULT_LEARNING_RATES
+
+            lr = DEFAULT_LEARNING_RATES.get(params["loss"])
+            text += f"; Adam learning rate {lr} (the lecture's for this loss)"
+        out[name] = text
     return out
 
 
@@ -442,9 +449,19 @@ def run_study(
             if "trial store" in str(err):
                 raise StudyInputError(str(err)) from None
             raise
-    notes = summarise_warnings(caught)
-    for note in notes:
+    warned = summarise_warnings(caught)
+    for note in warned:
         say(f"warning: {note}")
+    notes = [
+        f"Splits: `RepeatedStratifiedKFold(n_splits={n_folds}, n_repeats={n_repeats}, "
+        f"random_state={random_state})`; store `{store.name}`."
+    ]
+    if n_done:
+        notes.append(
+            f"{n_done} of {total} trials were read from the store (finished by an earlier "
+            "run); the timings below cover only this run, the per-trial fit times all trials."
+        )
+    notes += warned
     timings["trials"] = time.perf_counter() - t0
     say(f"trials done in {timings['trials']:.1f} s")
 

@@ -441,7 +441,7 @@ def describe_machine(device=None):
     try:
         import torch
 
-        info["torch threads"] = torch.get_num_threads()
+        info["torch threads (process default)"] = torch.get_num_threads()
         if torch.cuda.is_available():
             info["cuda devices"] = ", ".join(
                 torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())

@@ -82,7 +82,10 @@ def test_cli_builtin_resumes_from_the_store(tmp_path, capsys):
     assert first.out.splitlines()[:3] == second.out.splitlines()[:3]  # same summary table
     # 4 features: no 2-D figures
     assert not (out / "decision_regions_split_0.png").exists()
-    assert "iris" in (out / "report.md").read_text(encoding="utf-8")
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "Classifier comparison on iris" in text
+    assert "RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)" in text
+    assert "12 of 12 trials were read from the store" in text
 
 
 def test_cli_default_out_folder(tmp_path, monkeypatch, capsys):
@@ -233,6 +236,16 @@ def test_build_models_mlps_follow_the_seed():
         assert p["max_epochs"] == 7
         assert p["device"] == "cpu"
         assert p["random_state"] == 3
+
+
+def test_describe_models_names_settings_and_learning_rates():
+    desc = cli.describe_models(cli.build_models(epochs=3, device="cpu"))
+    assert list(desc) == list(cli.MODEL_NAMES)
+    assert "covariance='separate'" in desc["gaussian_separate"]
+    assert "max_epochs=3" in desc["mlp_mse"]
+    # the lecture's rates: Adam's default 0.001 in Design 1 (MSE), 0.005 in Design 2 (CE)
+    assert desc["mlp_mse"].endswith("Adam learning rate 0.001 (the lecture's for this loss)")
+    assert desc["mlp_ce"].endswith("Adam learning rate 0.005 (the lecture's for this loss)")
 
 
 def test_format_summary_aligns_columns():
