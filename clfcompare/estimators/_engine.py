@@ -989,18 +989,17 @@ def _check_finite(epoch_loss, alive, epoch, slots, learning_rate):
 class _EpochRunner:
     """Runs one epoch of steps: eagerly, or on CUDA replayed from a captured graph.
 
-    The first epoch runs eagerly on a side stream (it is real training and the warm-up that
-    capture needs); the second call captures the epoch (capture records kernels and runs
-    nothing) and every call from then on replays it. The captured kernels read the static
-    buffers of the workspace, which the training loop refills before each replay.
+    The first call trains its epoch eagerly on a side stream (real training, and the warm-up
+    that capture needs) and then captures the epoch's kernels into a graph (capture records
+    and runs nothing); every later call replays the graph. The captured kernels read the
+    static buffers of the workspace, which the training loop refills before each call.
     """
 
     def __init__(self, run_epoch, device, use_graph):
         self.run_epoch, self.device, self.use_graph = run_epoch, device, use_graph
-        self.graph, self.calls = None, 0
+        self.graph = None
 
     def __call__(self):
-        self.calls += 1
         if not self.use_graph:
             self.run_epoch()
         elif self.graph is not None:
@@ -1044,7 +1043,7 @@ class _Validation:
         y_t = torch.from_numpy(np.array(y, dtype=np.int64))
         self.y = y_t[idx].to(device)
         self.mask = mask.to(device)
-        self.size = torch.as_tensor(sizes, dtype=torch.float32, device=device).clamp(min=1)
+        self.size = np.maximum(np.array(sizes, dtype=np.float64), 1.0)
         self.binary_threshold = 0.5 * square_loss_M if n_outputs == 1 else None
         self.best = np.full(n_models, -np.inf)
         self.no_improvement = np.zeros(n_models, dtype=np.int64)
@@ -1057,8 +1056,8 @@ class _Validation:
             pred = (out[..., 0] > self.binary_threshold).long()
         else:
             pred = out.argmax(-1)
-        correct = ((pred == self.y).float() * self.mask).sum(1) / self.size
-        return correct.cpu().numpy().astype(np.float64)
+        correct = ((pred == self.y).float() * self.mask).sum(1)  # integers, exact in float32
+        return correct.cpu().numpy().astype(np.float64) / self.size
 
     def update(self, ws, activation, alive):
         """Record this epoch's scores; return the mask of models that stop now."""
