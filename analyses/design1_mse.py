@@ -77,9 +77,6 @@ def reproduce(loss, *, n_seeds=20, epochs=499, device="auto", out="results", ran
     table : DataFrame
         One row per seed: ``seed, n_train, n_test, correct, accuracy``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from clfcompare import plots
@@ -184,6 +181,9 @@ def make_parser(loss):
 
 def main(loss="mse", argv=None):
     args = make_parser(loss).parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")  # the script writes files; it never opens windows
     if args.seeds < 2 or args.epochs < 1:
         print("error: --seeds must be >= 2 and --epochs >= 1", file=sys.stderr)
         return 2

@@ -92,6 +92,9 @@ def make_parser():
 
 def main(argv=None):
     args = make_parser().parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")  # the script writes files; it never opens windows
     t_start = time.perf_counter()
     repeats, folds, epochs = args.repeats, args.folds, args.epochs
     if args.quick:

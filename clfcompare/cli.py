@@ -405,10 +405,6 @@ def run_study(
     -------
     Study
     """
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "cairo"):
-        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from sklearn.base import clone
     from sklearn.model_selection import RepeatedStratifiedKFold
@@ -673,6 +669,9 @@ def main(argv=None):
     """
     parser = make_parser()
     args = parser.parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")  # a command writes files; it never opens windows
     try:
         models_chosen = _check_model_names(args.models)
         X, y, desc = _load(args)
