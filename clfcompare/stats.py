@@ -22,7 +22,8 @@ Degenerate inputs
 -----------------
 Differences whose magnitude is within floating-point rounding of the scores
 (``16 * eps * max|score|``) are treated as exactly zero, so that, e.g., accuracies
-``0.9 - 0.8`` and ``0.8 - 0.7`` count as the same difference. When the differences have zero
+``0.9 - 0.8`` and ``0.8 - 0.7`` count as the same difference (and :func:`wilcoxon_test` ranks
+magnitudes within that tolerance of each other as ties). When the differences have zero
 variance the t-type statistics are ``0`` (all differences zero: identical models, p-value 1 for a
 two-sided test) or ``+/-inf`` (a constant nonzero difference, p-value 0 for a two-sided test);
 they are never NaN.
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
+from scipy import special as sps_special
 from scipy import stats as sps
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
@@ -869,8 +871,126 @@ def mcnemar(y_true, pred_a, pred_b, *, exact=True, correction=True, confidence_l
     )
 
 
+#: Largest number of paired scores ``J`` for which :func:`wilcoxon_test` uses the exact null
+#: distribution; above it, the normal approximation (the same switch as SciPy's
+#: ``method="auto"``).
+WILCOXON_EXACT_MAX_N = 50
+
+
+def _signed_rank_ranks(d, tol):
+    """Doubled midranks of ``|d|`` over the nonzero differences, and the tie-group sizes.
+
+    Differences with ``|d| == 0`` are dropped (Wilcoxon's zero method). Magnitudes within
+    ``tol`` of their neighbour in sorted order form one tie group (module notes: differences
+    within rounding count as equal). A group occupying the sorted positions ``i + 1, ..., i + m``
+    has midrank ``i + (m + 1) / 2``; its doubled midrank ``2 i + m + 1`` is an integer.
+
+    Returns
+    -------
+    ranks2 : ndarray of int64, shape (n,)
+        Doubled midrank of each nonzero difference, in the order of ``d[d != 0]``.
+    positive : ndarray of bool, shape (n,)
+        Whether that difference is positive.
+    tie_sizes : ndarray of int64
+        Size of each tie group (1 for an untied magnitude).
+    """
+    nonzero = d[d != 0]
+    n = nonzero.size
+    magnitude = np.abs(nonzero)
+    order = np.argsort(magnitude, kind="stable")
+    sorted_mag = magnitude[order]
+    starts_group = np.empty(n, dtype=bool)
+    starts_group[:1] = True
+    starts_group[1:] = np.diff(sorted_mag) > tol
+    starts = np.flatnonzero(starts_group)
+    tie_sizes = np.diff(np.append(starts, n))
+    group_ranks2 = 2 * starts + tie_sizes + 1
+    ranks2 = np.empty(n, dtype=np.int64)
+    ranks2[order] = np.repeat(group_ranks2, tie_sizes)
+    return ranks2, nonzero > 0, tie_sizes.astype(np.int64)
+
+
+def _signed_rank_null_counts(ranks2):
+    r"""Exact sign-flip null distribution of the doubled signed-rank statistic.
+
+    Under :math:`H_0` each of the :math:`n` ranks enters :math:`T^+` with probability 1/2,
+    independently, so the number of the :math:`2^n` sign patterns giving
+    :math:`2T^+ = s` is the coefficient of :math:`z^s` in
+
+    .. math::
+
+        G(z) = \prod_{i=1}^{n} \left(1 + z^{2 r_i}\right),
+
+    with :math:`2 r_i` the (integer) doubled midranks. The product is expanded one factor at a
+    time: :math:`O(n \cdot n(n+1))` integer additions.
+
+    Parameters
+    ----------
+    ranks2 : array-like of int, shape (n,)
+        Doubled midranks, positive integers.
+
+    Returns
+    -------
+    ndarray of int64, shape (sum(ranks2) + 1,)
+        ``counts[s]``; they sum to :math:`2^n`. Exact for :math:`n \le 62`.
+    """
+    ranks2 = np.asarray(ranks2, dtype=np.int64)
+    counts = np.zeros(int(ranks2.sum()) + 1, dtype=np.int64)
+    counts[0] = 1
+    top = 0  # largest attainable sum so far
+    for w in ranks2.tolist():
+        counts[w : top + w + 1] += counts[: top + 1].copy()
+        top += w
+    return counts
+
+
+def _signed_rank_exact_pvalue(t2, ranks2, alternative):
+    r"""p-value of the doubled statistic ``t2`` under the exact sign-flip null.
+
+    ``"greater"``: :math:`P(T^+ \ge t)`; ``"less"``: :math:`P(T^+ \le t)`; ``"two-sided"``:
+    :math:`\min(1, 2 \min(P(T^+ \ge t), P(T^+ \le t)))`, SciPy's definitions for its exact and
+    permutation methods.
+    """
+    counts = _signed_rank_null_counts(ranks2)
+    total = 2 ** len(ranks2)
+    p_less = int(counts[: t2 + 1].sum()) / total
+    p_greater = int(counts[t2:].sum()) / total
+    if alternative == "less":
+        return p_less
+    if alternative == "greater":
+        return p_greater
+    return min(1.0, 2.0 * min(p_less, p_greater))
+
+
+def _signed_rank_normal_pvalue(r_plus, n, tie_sizes, alternative, correction=False):
+    r"""p-value of :math:`T^+` from the normal approximation with the tie correction.
+
+    .. math::
+
+        z = \frac{T^+ - n(n+1)/4}
+                 {\sqrt{\left[n(n+1)(2n+1) - \tfrac12 \sum_g (t_g^3 - t_g)\right] / 24}},
+
+    :math:`t_g` the tie-group sizes. With ``correction``, :math:`z` moves by :math:`0.5/\sigma`
+    towards zero (two-sided: by the sign of :math:`z`; ``"greater"``: down; ``"less"``: up),
+    as SciPy's ``correction=True``. p-values: :math:`\Phi(z)` (less), :math:`1 - \Phi(z)`
+    (greater), :math:`2(1 - \Phi(|z|))` (two-sided).
+    """
+    mean = n * (n + 1.0) * 0.25
+    tie_term = float(np.sum(tie_sizes.astype(np.float64) ** 3 - tie_sizes))
+    sd = math.sqrt((n * (n + 1.0) * (2.0 * n + 1.0) - tie_term / 2) / 24)
+    z = (r_plus - mean) / sd
+    if correction:
+        sign = {"greater": 1.0, "less": -1.0}.get(alternative, float(np.sign(z)))
+        z -= sign * 0.5 / sd
+    if alternative == "less":
+        return float(sps_special.ndtr(z))
+    if alternative == "greater":
+        return float(sps_special.ndtr(-z))
+    return float(2 * sps_special.ndtr(-abs(z)))
+
+
 def wilcoxon_test(scores_a, scores_b, *, alternative="two-sided"):
-    r"""Wilcoxon signed-rank test on paired scores (wraps :func:`scipy.stats.wilcoxon`).
+    r"""Wilcoxon signed-rank test on paired scores.
 
     Valid for independent pairs, e.g. scores of two models on several data sets (Demšar 2006).
     **Anti-conservative on cross-validation folds**: folds share training data, so their
@@ -885,15 +1005,44 @@ def wilcoxon_test(scores_a, scores_b, *, alternative="two-sided"):
     Returns
     -------
     TestResult
-        ``statistic`` as SciPy reports it (for two-sided: the smaller of the signed-rank sums),
-        ``mean_difference`` the mean of the differences; no df or interval.
+        ``statistic`` as SciPy reports it (:math:`T^+` for one-sided alternatives, the smaller
+        of :math:`T^+` and :math:`T^-` for two-sided), ``mean_difference`` the mean of the
+        differences; no df or interval.
 
     Notes
     -----
-    Zero differences are dropped (SciPy's ``zero_method="wilcox"``); differences within
-    rounding of zero count as zero (module notes). If every difference is zero the result is
-    statistic 0, p-value 1 (SciPy would return NaN). A constant nonzero difference gives the
-    smallest p-value the test can reach, :math:`2 / 2^J` two-sided, not 0.
+    Zero differences are dropped (SciPy's ``zero_method="wilcox"``), leaving :math:`n`;
+    differences within rounding of zero count as zero, and magnitudes within rounding of each
+    other count as tied (module notes), so accuracies ``0.9 - 0.8`` and ``0.8 - 0.7`` share a
+    midrank. :math:`T^+` is the sum of the midranks of :math:`|d_i|` over the positive
+    differences.
+
+    For :math:`J \le` :data:`WILCOXON_EXACT_MAX_N` (50) the p-value is exact: under
+    :math:`H_0` the signs are independent fair coin flips given the magnitudes, and the null
+    distribution of :math:`2T^+` (an integer, since doubled midranks are) is read off the
+    generating function :math:`\prod_i (1 + z^{2 r_i})`, expanded in microseconds. With ties
+    or zeros this is the distribution SciPy's permutation method enumerates (over all
+    :math:`2^J` sign flips, its default only for :math:`J \le 13`: about 0.1 s per call at
+    :math:`J = 10`, and at :math:`14 \le J \le 50` SciPy falls back to the normal
+    approximation, where this function stays exact); without ties or zeros it is SciPy's
+    ``method="exact"``. p-values as SciPy defines them: :math:`P(T^+ \ge t)` (greater),
+    :math:`P(T^+ \le t)` (less), :math:`\min(1, 2\min(\cdot,\cdot))` (two-sided).
+
+    For :math:`J > 50` the p-value comes from the normal approximation with the tie
+    correction and no continuity correction, as SciPy's default:
+
+    .. math::
+
+        z = \frac{T^+ - n(n+1)/4}
+                 {\sqrt{\left[n(n+1)(2n+1) - \tfrac12 \sum_g (t_g^3 - t_g)\right] / 24}}.
+
+    The cut-off is SciPy's (``method="auto"`` uses the normal approximation above 50 pairs,
+    counting zeros, as here), so the two agree above it. The exact counts stay integers
+    below :math:`2^{50}`.
+
+    If every difference is zero the result is statistic 0, p-value 1 (SciPy would return
+    NaN). A constant nonzero difference gives the smallest p-value the test can reach,
+    :math:`2 / 2^J` two-sided (for :math:`J \le 50`), not 0.
 
     References
     ----------
@@ -901,6 +1050,9 @@ def wilcoxon_test(scores_a, scores_b, *, alternative="two-sided"):
        80-83 (1945).
     .. [2] J. Demšar, "Statistical comparisons of classifiers over multiple data sets", JMLR 7,
        1-30 (2006).
+    .. [3] E. L. Lehmann, "Nonparametrics: Statistical Methods Based on Ranks", Holden-Day
+       (1975), ch. 3 (the signed-rank null distribution with ties, conditional on the
+       midranks).
 
     Examples
     --------
@@ -912,13 +1064,19 @@ def wilcoxon_test(scores_a, scores_b, *, alternative="two-sided"):
     (1.5, 0.0234)
     """
     _check_alternative(alternative)
-    d, _ = _paired_differences(scores_a, scores_b)
-    nonzero = int(np.count_nonzero(d))
-    if nonzero == 0:
+    d, tol = _paired_differences(scores_a, scores_b)
+    ranks2, positive, tie_sizes = _signed_rank_ranks(d, tol)
+    n = ranks2.size
+    if n == 0:
         statistic, pvalue = 0.0, 1.0
     else:
-        res = sps.wilcoxon(d, zero_method="wilcox", alternative=alternative)
-        statistic, pvalue = float(res.statistic), float(res.pvalue)
+        t2 = int(ranks2[positive].sum())
+        r_plus, r_minus = t2 / 2, (int(ranks2.sum()) - t2) / 2
+        statistic = min(r_plus, r_minus) if alternative == "two-sided" else r_plus
+        if d.size <= WILCOXON_EXACT_MAX_N:
+            pvalue = _signed_rank_exact_pvalue(t2, ranks2, alternative)
+        else:
+            pvalue = _signed_rank_normal_pvalue(r_plus, n, tie_sizes, alternative)
     return TestResult(
         test="wilcoxon_test",
         statistic=statistic,
