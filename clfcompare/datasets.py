@@ -25,6 +25,10 @@ neighbour, as the seed's two do. For odd ``K`` the middle band is centred on the
 ``+(u - m)``.
 
 Rows are interleaved as in the seed: for each ``x1``, one point of class 0, then class 1, ...
+
+Because the bands have equal width and equal size, the best any classifier can do is known in
+closed form (:func:`bayes_accuracy`): ``(K + 1) / (2K)``, i.e. 0.75 for the seed's two classes
+and 0.625 for HW4's four.
 """
 
 from __future__ import annotations
@@ -36,7 +40,14 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["make_curve", "load_curve", "curve", "CANONICAL_RANDOM_STATE", "write_curve_csv"]
+__all__ = [
+    "CANONICAL_RANDOM_STATE",
+    "bayes_accuracy",
+    "curve",
+    "load_curve",
+    "make_curve",
+    "write_curve_csv",
+]
 
 #: ``random_state`` used to generate the canonical CSV files in ``data/``.
 CANONICAL_RANDOM_STATE = 0
@@ -111,6 +122,37 @@ def make_curve(n_classes=2, *, noise=(-0.1, 0.3), random_state=None):
     return X, y
 
 
+def bayes_accuracy(n_classes, *, noise=(-0.1, 0.3)):
+    r"""Expected accuracy of the Bayes-optimal classifier on :func:`make_curve` data.
+
+    Given ``x1`` the offset ``o = x2 - y(x1)`` of a point of class ``k`` is uniform on
+    ``[c_k - w/2, c_k + w/2]`` (width ``w = high - low``), all classes equally likely. The Bayes
+    rule picks any class whose band contains ``o``; its accuracy is
+
+    .. math::
+
+        \frac{1}{K} \int \max_k p(o \mid k)\, do
+        = \frac{1}{K}\,\frac{(K - 1)s + w}{w},
+
+    with ``s = low + high`` the spacing of the band centres (the integral runs over the union of
+    the bands, where the densest band has density ``1/w``), assuming ``s <= w`` (neighbours
+    overlap). For the seed's noise, ``s = 0.2``, ``w = 0.4`` and this is ``(K + 1) / (2K)``.
+
+    Examples
+    --------
+    >>> from clfcompare.datasets import bayes_accuracy
+    >>> round(bayes_accuracy(2), 12), round(bayes_accuracy(4), 12)
+    (0.75, 0.625)
+    """
+    low, high = (float(v) for v in noise)
+    width, spacing = high - low, low + high
+    if not 0 < spacing <= width:
+        raise ValueError(
+            f"bayes_accuracy needs overlapping bands, 0 < low + high <= high - low; got {noise!r}"
+        )
+    return ((n_classes - 1) * spacing + width) / (n_classes * width)
+
+
 def _data_path(n_classes):
     name = f"curve_{n_classes}class.csv"
     try:
@@ -138,7 +180,7 @@ def curve_csv_text(n_classes, *, random_state=CANONICAL_RANDOM_STATE):
     """The CSV text (header ``x1,x2,y``) of ``make_curve(n_classes, random_state=...)``."""
     X, y = make_curve(n_classes, random_state=random_state)
     lines = ["x1,x2,y"]
-    lines += [f"{a:.17g},{b:.17g},{int(c)}" for (a, b), c in zip(X, y)]
+    lines += [f"{a:.17g},{b:.17g},{int(c)}" for (a, b), c in zip(X, y, strict=True)]
     return "\n".join(lines) + "\n"
 
 

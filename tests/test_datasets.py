@@ -7,6 +7,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from clfcompare.datasets import (
     CANONICAL_RANDOM_STATE,
     _data_path,
+    bayes_accuracy,
     curve_csv_text,
     load_curve,
     make_curve,
@@ -65,7 +66,7 @@ def test_bands_have_the_seed_geometry(n_classes):
     for k in range(n_classes - 1):
         assert offset[y == k].min() < offset[y == k + 1].max()
     # x1 is the min-max normalised grid, each value repeated once per class
-    assert_allclose(X[:: n_classes, 0], (x1 + 10) / 19.75, atol=1e-12)
+    assert_allclose(X[::n_classes, 0], (x1 + 10) / 19.75, atol=1e-12)
 
 
 def test_reproducible_and_seed_dependent():
@@ -107,3 +108,26 @@ def test_make_curve_bad_input(kwargs, error, match):
 def test_load_curve_unknown_size():
     with pytest.raises(ValueError, match="make_curve"):
         load_curve(3)
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_bayes_accuracy_matches_the_nearest_band_rule(n_classes):
+    # Reference: Monte Carlo over 400 fresh data sets of the Bayes rule (nearest band centre
+    # given the true curve), against the closed form (K + 1) / (2K).
+    assert bayes_accuracy(n_classes) == pytest.approx((n_classes + 1) / (2 * n_classes))
+    x1 = np.arange(-10, 10, 0.25)
+    c = 3 * x1**3 + 2 * x1**2 + 5 * x1
+    c = np.repeat((c - c.min()) / (c.max() - c.min()), n_classes)
+    centres = 0.2 * ((n_classes - 1) / 2 - np.arange(n_classes))
+    acc = []
+    for seed in range(400):
+        X, y = make_curve(n_classes, random_state=seed)
+        pred = np.abs((X[:, 1] - c)[:, None] - centres[None, :]).argmin(axis=1)
+        acc.append(np.mean(pred == y))
+    se = np.std(acc) / np.sqrt(len(acc))
+    assert abs(np.mean(acc) - bayes_accuracy(n_classes)) < 4 * se
+
+
+def test_bayes_accuracy_needs_overlap():
+    with pytest.raises(ValueError, match="overlapping"):
+        bayes_accuracy(2, noise=(0.1, 0.3))
