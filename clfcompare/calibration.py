@@ -90,9 +90,8 @@ The Bayesian rule is not a level-``alpha`` test by construction: with ``rope=0``
 rejection rate under the null depends on ``rope`` relative to the standard error of the mean
 difference.
 
-Cost: every test call but one takes well under a millisecond. ``wilcoxon_test`` on the ten
-tied fold differences of a 10-fold CV is computed by SciPy's exact permutation path (about
-0.1 s per call on a 2-core CPU), which dominates the run time; the ``cpu_s`` column of the
+Cost: every test call takes well under a millisecond (``wilcoxon_test`` computes the exact
+signed-rank null with tied ranks itself, about 0.1 ms per call); the ``cpu_s`` column of the
 tables shows each test's share.
 
 Monte Carlo error
