@@ -19,11 +19,15 @@ from numbers import Real
 
 import numpy as np
 from scipy import linalg
-from scipy.special import log_expit, log_softmax, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+
+from clfcompare.estimators._base import (
+    labels_from_scores,
+    log_proba_from_scores,
+    validate_test_data,
+    validate_training_data,
+)
 
 __all__ = [
     "GaussianGenerativeClassifier",
@@ -419,16 +423,9 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
         ValueError
             Fewer than two classes, invalid ``priors``, or a singular covariance (see Notes).
         """
-        X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        classes, y_idx = np.unique(y, return_inverse=True)
+        X, classes, y_idx = validate_training_data(self, X, y)
         n_classes = classes.shape[0]
         n_samples, n_features = X.shape
-        if n_classes < 2:
-            raise ValueError(
-                "GaussianGenerativeClassifier needs samples of at least 2 classes; "
-                f"y has 1 class ({classes[:1].tolist()[0]!r})."
-            )
         counts = np.bincount(y_idx, minlength=n_classes)
         if self.priors is None:
             priors = counts / n_samples
@@ -500,10 +497,6 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
             jll[:, k] = gaussian_log_density(X, self.means_[k], self._chols[k])
         return jll + np.log(self.priors_)
 
-    def _validated(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=np.float64)
-
     def decision_function(self, X):
         """Log-odds (two classes) or per-class discriminants (more classes).
 
@@ -518,7 +511,7 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
             (positive means ``classes_[1]``). More classes: discriminants that differ from
             the log posteriors by a per-sample constant.
         """
-        X = self._validated(X)
+        X = validate_test_data(self, X)
         if self.covariance == "shared":
             scores = X @ self.coef_.T + self.intercept_
             return scores.ravel() if scores.shape[1] == 1 else scores
@@ -537,10 +530,7 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return np.column_stack([log_expit(-scores), log_expit(scores)])
-        return scores - logsumexp(scores, axis=1, keepdims=True)
+        return log_proba_from_scores(self.decision_function(X))
 
     def predict_proba(self, X):
         """Posteriors :math:`P(C_k | x)` by Bayes' rule.
@@ -554,10 +544,7 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``; rows sum to 1.
         """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return np.exp(np.column_stack([log_expit(-scores), log_expit(scores)]))
-        return np.exp(log_softmax(scores, axis=1))
+        return np.exp(self.predict_log_proba(X))
 
     def predict(self, X):
         """The class of largest posterior.
@@ -571,7 +558,5 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(np.intp)]
-        return self.classes_[np.argmax(scores, axis=1)]
+        scores = self.decision_function(X)  # checks that the model is fitted
+        return labels_from_scores(self.classes_, scores)

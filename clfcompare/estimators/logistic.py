@@ -20,13 +20,18 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
-from scipy.special import expit, log_expit, log_softmax
+from scipy.special import expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+
+from clfcompare.estimators._base import (
+    labels_from_scores,
+    log_proba_from_scores,
+    validate_test_data,
+    validate_training_data,
+)
 
 __all__ = [
     "GDLogisticRegression",
@@ -492,15 +497,8 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         ValueError
             Fewer than two classes, or a diverging loss (learning rate too large).
         """
-        X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        classes, y_idx = np.unique(y, return_inverse=True)
+        X, classes, y_idx = validate_training_data(self, X, y)
         n_classes = classes.shape[0]
-        if n_classes < 2:
-            raise ValueError(
-                "GDLogisticRegression needs samples of at least 2 classes; "
-                f"y has 1 class ({classes[:1].tolist()[0]!r})."
-            )
         n_samples, n_features = X.shape
         if n_classes == 2:
             Y = y_idx.astype(np.float64)
@@ -564,10 +562,6 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         self._train_fingerprint = _fingerprint(X)
         return self
 
-    def _validated(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=np.float64)
-
     def decision_function(self, X):
         """Linear scores :math:`Wx + b`.
 
@@ -581,17 +575,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             Two classes: the log-odds :math:`w \\cdot x + b` (positive means ``classes_[1]``).
             More classes: the softmax inputs.
         """
-        return self._scores(self._validated(X))
+        return self._scores(validate_test_data(self, X))
 
     def _scores(self, X):
         scores = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
-
-    @staticmethod
-    def _log_proba(scores):
-        if scores.ndim == 1:
-            return np.column_stack([log_expit(-scores), log_expit(scores)])
-        return log_softmax(scores, axis=1)
 
     def predict_log_proba(self, X):
         """Log class probabilities (``log_expit`` / ``log_softmax``, never ``log(0)``).
@@ -605,7 +593,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        return self._log_proba(self.decision_function(X))
+        return log_proba_from_scores(self.decision_function(X))
 
     def predict_proba(self, X):
         """Class probabilities :math:`\\sigma(w \\cdot x + b)` or the softmax.
@@ -633,17 +621,13 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(np.intp)]
-        return self.classes_[np.argmax(scores, axis=1)]
+        scores = self.decision_function(X)  # checks that the model is fitted
+        return labels_from_scores(self.classes_, scores)
 
     def _contrasts(self):
         """Identified parameters (b_k - b_0, w_k - w_0), k = 1..K-1, flattened class-wise."""
-        if self.coef_.shape[0] == 1:
-            theta = np.hstack([self.intercept_[:, None], self.coef_])
-        else:
-            theta = np.hstack([self.intercept_[:, None], self.coef_])
+        theta = np.hstack([self.intercept_[:, None], self.coef_])
+        if theta.shape[0] > 1:
             theta = theta[1:] - theta[0]
         return theta.ravel()
 
@@ -667,7 +651,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             If ``X`` is not the training data, ``alpha > 0``, or the information matrix is
             singular (separable classes, collinear features).
         """
-        X = self._validated(X)
+        X = validate_test_data(self, X)
         if _fingerprint(X) != self._train_fingerprint:
             raise ValueError(
                 "coef_table/coef_covariance need the training data X this model was fitted "
@@ -688,7 +672,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        info = fisher_information(X, np.exp(self._log_proba(self._scores(X))))
+        info = fisher_information(X, np.exp(log_proba_from_scores(self._scores(X))))
         d = np.sqrt(np.diag(info))
         scaled = info / d[:, None] / d[None, :] if np.all(d > 0) else None
         if scaled is None or not linalg.eigvalsh(scaled)[0] > 1e-12:

@@ -1,0 +1,77 @@
+"""Private helpers shared by the classical estimators (``gaussian``, ``logistic``).
+
+Both are score-based classifiers: ``decision_function`` gives the log-odds of ``classes_[1]``
+(two classes, shape (n_samples,)) or per-class scores that differ from the log posteriors by a
+per-sample constant (shape (n_samples, n_classes)); probabilities and labels follow from the
+scores alone. These functions hold that logic, and the input validation, once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import log_expit, log_softmax
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+
+def validate_training_data(estimator, X, y):
+    """Validate ``X, y`` for ``fit`` and encode the labels.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        Sets ``n_features_in_`` (and ``feature_names_in_``) as ``validate_data`` does.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), float64
+    classes : ndarray of shape (n_classes,)
+        The sorted labels.
+    y_idx : ndarray of shape (n_samples,)
+        ``classes[y_idx] == y``.
+
+    Raises
+    ------
+    ValueError
+        Non-finite ``X``, non-classification targets, or fewer than two classes.
+    """
+    X, y = validate_data(estimator, X, y, dtype=np.float64)
+    check_classification_targets(y)
+    classes, y_idx = np.unique(y, return_inverse=True)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least 2 classes; "
+            f"y has 1 class ({classes[:1].tolist()[0]!r})."
+        )
+    return X, classes, y_idx
+
+
+def validate_test_data(estimator, X):
+    """Check that ``estimator`` is fitted and ``X`` matches its training features."""
+    check_is_fitted(estimator)
+    return validate_data(estimator, X, reset=False, dtype=np.float64)
+
+
+def log_proba_from_scores(scores):
+    r"""Log posteriors from decision scores, without leaving log space.
+
+    Two classes (``scores`` of shape (n_samples,), the log-odds :math:`s`):
+    :math:`(\ln\sigma(-s), \ln\sigma(s))`. More classes: ``log_softmax`` over the columns.
+
+    Returns
+    -------
+    log_proba : ndarray of shape (n_samples, n_classes)
+    """
+    if scores.ndim == 1:
+        return np.column_stack([log_expit(-scores), log_expit(scores)])
+    return log_softmax(scores, axis=1)
+
+
+def labels_from_scores(classes, scores):
+    """The label of largest posterior: ``classes[1]`` where the log-odds are positive (two
+    classes), else the argmax of the scores."""
+    if scores.ndim == 1:
+        return classes[(scores > 0).astype(np.intp)]
+    return classes[np.argmax(scores, axis=1)]
