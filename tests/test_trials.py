@@ -60,6 +60,20 @@ class FailOnMarker(DecisionTreeClassifier):
         return super().fit(X, y)
 
 
+class VaryingCurve(DecisionTreeClassifier):
+    """A tree with a ``loss_curve_`` whose length depends on the training data, like an
+    early-stopped learner's; a diverged epoch (NaN) ends every curve of odd length."""
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        n_epochs = 2 + len(y) % 4 + int(np.sum(y)) % 3
+        curve = 1.0 / np.arange(1.0, n_epochs + 1)
+        if n_epochs % 2:
+            curve[-1] = np.nan
+        self.loss_curve_ = curve
+        return self
+
+
 def _mlp():
     # tol far above any loss change: stops after n_iter_no_change + 1 epochs, converged,
     # so no ConvergenceWarning; still a real estimator with a loss_curve_
@@ -350,6 +364,23 @@ def test_store_roundtrip_holds_only_data(data, tmp_path):
             assert types <= {"integer", "real", "text"}, (table, col, types)
 
 
+def test_loss_curves_of_varying_length_round_trip(data, tmp_path):
+    X, y = data
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=3, random_state=0)
+    models = {"vary": VaryingCurve(random_state=0), "tree": DecisionTreeClassifier(random_state=0)}
+    plain = run_trials(models, X[:-5], y[:-5], cv=cv, progress=False)
+    stored = run_trials(models, X[:-5], y[:-5], cv=cv, progress=False, store=tmp_path / "v.db")
+    lc = plain.loss_curves
+    lengths = lc.groupby("split").size()
+    assert lengths.nunique() > 1 and lc["loss"].isna().any()  # the case is really exercised
+    for s, (train, _) in enumerate(cv.split(X[:-5], y[:-5])):
+        ref = clone(models["vary"]).fit(X[train], y[train]).loss_curve_  # reference: a plain fit
+        assert_array_equal(lc.loc[lc["split"] == s, "loss"], ref)  # NaN == NaN here
+        assert_array_equal(lc.loc[lc["split"] == s, "epoch"], np.arange(1, len(ref) + 1))
+    _assert_same(plain, stored)
+    _assert_same(stored, load_results(tmp_path / "v.db"), fit_time=True)
+
+
 def test_resume_runs_only_missing_trials(data, tmp_path):
     X, y = data
     path = tmp_path / "run.sqlite"
@@ -404,7 +435,10 @@ def test_store_accepts_new_models_and_subsets(data, tmp_path):
     [
         ("X", "X differs"),
         ("y", "y differs"),
+        ("X float32", "X differs"),
+        ("y int32", "y differs"),
         ("cv", "splits differ"),
+        ("cv kind", r"numbered differently \(stored repeat/fold from a RepeatedStratifiedKFold"),
         ("params", r"model 'tree' parameters differ: max_depth \(stored None, now 2\)"),
         ("class", "model 'tree': class stored"),
         ("scoring", r"scoring: stored \('accuracy',\), now \('accuracy', 'f1_macro'\)"),
@@ -413,16 +447,24 @@ def test_store_accepts_new_models_and_subsets(data, tmp_path):
 def test_store_refuses_a_different_setup(data, tmp_path, change, message):
     X, y = data
     path = tmp_path / "run.sqlite"
-    kwargs = dict(cv=3, random_state=0, scoring=("accuracy",), progress=False, store=path)
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
+    kwargs = dict(cv=cv, scoring=("accuracy",), progress=False, store=path)
     run_trials({"tree": DecisionTreeClassifier(random_state=0)}, X, y, **kwargs)
     models = {"tree": DecisionTreeClassifier(random_state=0)}
     X2, y2 = X.copy(), y.copy()
     if change == "X":
         X2[5, 1] += 1e-9
+    elif change == "X float32":
+        X2 = X.astype(np.float32)
     elif change == "y":
         y2[[0, 1]] = y2[[1, 0]] if y2[0] != y2[1] else (1 - y2[0], y2[1])
+    elif change == "y int32":
+        y2 = y.astype(np.int32)  # same labels, another dtype: predictions would change dtype
     elif change == "cv":
-        kwargs["random_state"] = 1
+        kwargs["cv"] = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=1)
+    elif change == "cv kind":
+        # the very same split indices, but numbered as one repeat of six folds
+        kwargs["cv"] = list(cv.split(X, y))
     elif change == "params":
         models = {"tree": DecisionTreeClassifier(random_state=0, max_depth=2)}
     elif change == "class":

@@ -24,6 +24,7 @@ from clfcompare.trials._store import (
     TrialStore,
     as_label_array,
     hash_data,
+    hash_split_labels,
     hash_splits,
     model_fingerprint,
 )
@@ -292,13 +293,15 @@ def run_trials(
     pending splits in one call, :math:`t_{\\text{fit}} = T_{\\text{total}} / n_{\\text{splits}}`
     per split; their scores equal those of the split-by-split path.
 
-    The store fingerprints the set-up: SHA-256 of ``X`` and ``y``, of the materialised
-    split indices, the scoring names, and for each model its class and every value of
-    ``get_params(deep=True)`` (rendered deterministically). Resuming with a different
-    ``X``, ``y``, splits, scoring, or different class/parameters under a stored model name
-    raises ``ValueError`` naming the differences. New model names may be added to an
-    existing store (they share its splits, so the design stays paired); stored models
-    missing from ``models`` are kept in the store but not returned.
+    The store fingerprints the set-up: SHA-256 of ``X`` and ``y`` (values, dtype, shape), of
+    the materialised split indices and their repeat/fold numbers, the scoring names, and for
+    each model its class and every value of ``get_params(deep=True)`` (rendered
+    deterministically). Resuming with a different ``X`` (float32 for float64 counts), ``y``,
+    splits (or the same splits numbered by another kind of ``cv``), scoring, or different
+    class/parameters under a stored model name raises ``ValueError`` naming the differences.
+    New model names may be added to an existing store (they share its splits, so the design
+    stays paired); stored models missing from ``models`` are kept in the store but not
+    returned.
 
     Examples
     --------
@@ -338,6 +341,8 @@ def run_trials(
             "y_dtype": y.dtype.str,
             "n_samples": n_samples,
             "splits_hash": hash_splits(splits),
+            "split_labels_hash": hash_split_labels(repeats, folds),
+            "cv": type(cv).__name__,
             "n_splits": len(splits),
             "scoring": list(scoring),
         }

@@ -3,7 +3,8 @@
 Layout (every value is plain data: INTEGER, REAL, TEXT; nothing is pickled)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)          JSON values: format, version, data and
-                                                    split fingerprints, scoring, label dtype
+                                                    split fingerprints (indices, repeat/fold
+                                                    numbers), cv class, scoring, label dtype
     models(name TEXT PRIMARY KEY, position INTEGER, cls TEXT, params TEXT)
                                                     params: JSON {name: rendered value}
     trials(model, split, repeat, fold, n_train, n_test, fit_time, scores, n_epochs)
@@ -102,6 +103,20 @@ def hash_splits(splits):
         parts.append(np.asarray(train, dtype=np.int64).tobytes())
         parts.append(np.asarray(test, dtype=np.int64).tobytes())
     return _sha(str(len(splits)), *parts)
+
+
+def hash_split_labels(repeats, folds):
+    """SHA-256 of the ``repeat`` and ``fold`` number of every split.
+
+    The same split indices can come numbered differently (a ``RepeatedStratifiedKFold``, or
+    the list of its splits, which is numbered as one repeat): resuming with the other
+    numbering would mix ``repeat``/``fold`` values in one table.
+    """
+    return _sha(
+        "repeat-fold",
+        np.asarray(repeats, dtype=np.int64).tobytes(),
+        np.asarray(folds, dtype=np.int64).tobytes(),
+    )
 
 
 _ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
@@ -334,6 +349,14 @@ class TrialStore:
             diffs.append(
                 f"the cross-validation splits differ (stored {meta['n_splits']} splits, now "
                 f"{setup['n_splits']}); pass the same cv, with a fixed random_state, to resume"
+            )
+        elif (
+            meta.get("split_labels_hash", setup["split_labels_hash"]) != setup["split_labels_hash"]
+        ):
+            # a store written before this key existed is not checked for it
+            diffs.append(
+                f"the splits are numbered differently (stored repeat/fold from a "
+                f"{meta.get('cv', '?')}, now from a {setup['cv']}); pass the same kind of cv"
             )
         if list(meta["scoring"]) != list(setup["scoring"]):
             diffs.append(
