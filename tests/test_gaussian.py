@@ -154,6 +154,22 @@ def test_far_points_have_finite_log_posteriors():
         assert_allclose(clf.predict_proba(X_far).sum(axis=1), 1.0, rtol=1e-12)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_overflowing_densities_are_a_clear_error_not_nan(n_classes):
+    # 1e200 from the means the squared Mahalanobis distance overflows float64 for every class,
+    # so log f_k(x) = -inf for all k and Bayes' rule is 0/0. Before the check this gave NaN
+    # posteriors and predict silently returned classes_[0].
+    X, y = gaussian_problem(6, n_classes, 2, 40)
+    clf = GaussianGenerativeClassifier(covariance="separate").fit(X, y)
+    X_far = np.array([[0.0, 0.0], [1e200, -1e200]])
+    for method in ("decision_function", "predict_log_proba", "predict_proba", "predict"):
+        with pytest.raises(ValueError, match=r"1 sample\(s\) \(rows \[1\]\) overflow float64"):
+            getattr(clf, method)(X_far)
+    # the shared model is linear: its scores stay finite there, as do its log posteriors
+    shared = GaussianGenerativeClassifier().fit(X, y)
+    assert np.all(np.isfinite(shared.predict_log_proba(X_far)))
+
+
 def test_pure_functions_match_numpy():
     X, y = gaussian_problem(7, 3, 4, 30)
     means = class_means(X, y, 3)

@@ -387,6 +387,23 @@ def test_bad_inputs():
         clf.predict(X[:, :2])
 
 
+def test_overflowing_scores_are_a_clear_error_not_nan():
+    # |x| near the float64 maximum: for three classes some softmax inputs overflow to +-inf
+    # and the posteriors would be NaN; for two classes the log-odds are +-inf or finite
+    # and log_expit gives exact 0 / -inf log probabilities, never NaN.
+    X, y = logistic_problem(*PROBLEMS[2])
+    clf = GDLogisticRegression().fit(X, y)
+    X_far = np.vstack([X[:2], np.full((1, 4), 1.7e308)])
+    for method in ("decision_function", "predict_log_proba", "predict_proba", "predict"):
+        with pytest.raises(ValueError, match=r"1 sample\(s\) \(rows \[2\]\) overflow float64"):
+            getattr(clf, method)(X_far)
+    X2, y2 = logistic_problem(*PROBLEMS[0])
+    binary = GDLogisticRegression().fit(X2, y2)
+    logp = binary.predict_log_proba(np.full((2, 3), 1.7e308) * np.array([[1.0], [-1.0]]))
+    assert not np.any(np.isnan(logp))
+    assert_allclose(np.exp(logp).sum(axis=1), 1.0)
+
+
 def test_non_contiguous_labels_and_float32():
     X, y = logistic_problem(*PROBLEMS[2])
     labels = np.array([-5, 10, 42])[y]

@@ -54,6 +54,39 @@ def validate_test_data(estimator, X):
     return validate_data(estimator, X, reset=False, dtype=np.float64)
 
 
+def check_scores(estimator, scores, X):
+    """Return ``scores``, or raise if some row's posteriors cannot be computed from them.
+
+    A row is undefined when a score is NaN, or (several classes) when a score is ``+inf``
+    or all scores are ``-inf``: float64 overflowed because the sample is absurdly far
+    from the training data. ``-inf`` for some classes only is fine (probability 0).
+
+    Raises
+    ------
+    ValueError
+        Naming the rows and their largest absolute feature value.
+    """
+    if scores.ndim == 1:
+        bad = np.isnan(scores)
+    else:
+        bad = (
+            np.isnan(scores).any(axis=1)
+            | np.isposinf(scores).any(axis=1)
+            | np.isneginf(scores).all(axis=1)
+        )
+    if np.any(bad):
+        rows = np.flatnonzero(bad)
+        shown = rows[:5].tolist() + (["..."] if rows.size > 5 else [])
+        raise ValueError(
+            f"{type(estimator).__name__}: the decision scores of {rows.size} sample(s) "
+            f"(rows {shown}) overflow float64, so their class probabilities cannot be "
+            f"computed; these samples are too far from the training data (largest |x| among "
+            f"them: {np.max(np.abs(X[rows])):.3g}). Rescale the features (e.g. StandardScaler "
+            "before the classifier, fitted on the training data) or check these rows."
+        )
+    return scores
+
+
 def log_proba_from_scores(scores):
     r"""Log posteriors from decision scores, without leaving log space.
 
@@ -66,7 +99,9 @@ def log_proba_from_scores(scores):
     """
     if scores.ndim == 1:
         return np.column_stack([log_expit(-scores), log_expit(scores)])
-    return log_softmax(scores, axis=1)
+    # s_k - max_j s_j may overflow to -inf, the correctly rounded log of a probability < 1e-308
+    with np.errstate(over="ignore"):
+        return log_softmax(scores, axis=1)
 
 
 def labels_from_scores(classes, scores):

@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from clfcompare.estimators._base import (
+    check_scores,
     labels_from_scores,
     log_proba_from_scores,
     validate_test_data,
@@ -360,6 +361,11 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
     ``reg_covar``. "Nearly singular" means a reciprocal condition number of the correlation
     matrix below ``RCOND_TOL`` (1e-10).
 
+    **Far-away samples.** Log posteriors are exact down to float64's range. A sample so far
+    from every class mean that the squared Mahalanobis distances overflow (``"separate"``,
+    :math:`\lVert L_k^{-1}(x - \mu_k)\rVert \gtrsim 10^{154}`) has no computable posterior:
+    prediction raises a ``ValueError`` naming the rows instead of returning NaN.
+
     References
     ----------
     .. [1] C. M. Bishop, *Pattern Recognition and Machine Learning*, Springer, 2006,
@@ -493,8 +499,10 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
     def _joint_log_likelihood(self, X):
         """``log f_k(x) + log P(C_k)`` for "separate", shape (n_samples, n_classes)."""
         jll = np.empty((X.shape[0], self.classes_.shape[0]))
-        for k in range(self.classes_.shape[0]):
-            jll[:, k] = gaussian_log_density(X, self.means_[k], self._chols[k])
+        # far from every mean the Mahalanobis distance overflows: -inf, left to check_scores
+        with np.errstate(over="ignore", invalid="ignore"):
+            for k in range(self.classes_.shape[0]):
+                jll[:, k] = gaussian_log_density(X, self.means_[k], self._chols[k])
         return jll + np.log(self.priors_)
 
     def decision_function(self, X):
@@ -513,10 +521,14 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
         """
         X = validate_test_data(self, X)
         if self.covariance == "shared":
-            scores = X @ self.coef_.T + self.intercept_
-            return scores.ravel() if scores.shape[1] == 1 else scores
-        jll = self._joint_log_likelihood(X)
-        return jll[:, 1] - jll[:, 0] if jll.shape[1] == 2 else jll
+            with np.errstate(over="ignore", invalid="ignore"):  # reported by check_scores
+                scores = X @ self.coef_.T + self.intercept_
+            scores = scores.ravel() if scores.shape[1] == 1 else scores
+        else:
+            jll = self._joint_log_likelihood(X)
+            with np.errstate(invalid="ignore"):  # -inf - -inf: reported by check_scores
+                scores = jll[:, 1] - jll[:, 0] if jll.shape[1] == 2 else jll
+        return check_scores(self, scores, X)
 
     def predict_log_proba(self, X):
         """Log posteriors :math:`\\ln P(C_k | x)`, computed without leaving log space.

@@ -27,6 +27,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from clfcompare.estimators._base import (
+    check_scores,
     labels_from_scores,
     log_proba_from_scores,
     validate_test_data,
@@ -575,10 +576,12 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
             Two classes: the log-odds :math:`w \\cdot x + b` (positive means ``classes_[1]``).
             More classes: the softmax inputs.
         """
-        return self._scores(validate_test_data(self, X))
+        X = validate_test_data(self, X)
+        return check_scores(self, self._scores(X), X)
 
     def _scores(self, X):
-        scores = X @ self.coef_.T + self.intercept_
+        with np.errstate(over="ignore", invalid="ignore"):  # reported by check_scores
+            scores = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict_log_proba(self, X):
