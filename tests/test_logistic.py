@@ -382,6 +382,10 @@ def test_bad_inputs():
         clf.fit(X, y + 0.5)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         clf.fit(X, y[:-1])
+    # squares overflow float64: a clear error (was scipy's "array must not contain infs")
+    for batch_size in (None, 10):
+        with pytest.raises(ValueError, match="too large to square"):
+            clone(clf).set_params(batch_size=batch_size).fit(X * 1e160, y)
     clf.fit(X, y)
     with pytest.raises(ValueError, match="3 features"):
         clf.predict(X[:, :2])

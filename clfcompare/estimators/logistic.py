@@ -135,12 +135,28 @@ def lipschitz_constant(X, n_classes, alpha=0.0, *, per_sample=False):
     Returns
     -------
     L : float
+
+    Raises
+    ------
+    ValueError
+        If the squares of ``X`` overflow float64 (no finite step bound exists).
     """
     c = 0.25 if n_classes == 2 else 0.5
+    with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+        if per_sample:
+            sq = np.max(np.einsum("ij,ij->i", X, X))
+        else:
+            Xt = np.hstack([np.ones((X.shape[0], 1)), X])
+            sq = Xt.T @ Xt / X.shape[0]
+    if not np.all(np.isfinite(sq)):
+        raise ValueError(
+            f"The features are too large to square in float64 (largest |x| = "
+            f"{np.max(np.abs(X)):.3g}), so no gradient step can be bounded; rescale them "
+            "(e.g. StandardScaler)."
+        )
     if per_sample:
-        return float(c * (1.0 + np.max(np.einsum("ij,ij->i", X, X))) + alpha)
-    Xt = np.hstack([np.ones((X.shape[0], 1)), X])
-    return float(c * linalg.eigvalsh(Xt.T @ Xt / X.shape[0])[-1] + alpha)
+        return float(c * (1.0 + sq) + alpha)
+    return float(c * linalg.eigvalsh(sq)[-1] + alpha)
 
 
 class DescentResult(NamedTuple):
@@ -496,7 +512,8 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            Fewer than two classes, or a diverging loss (learning rate too large).
+            Fewer than two classes, features too large to square in float64, or a diverging
+            loss (learning rate too large).
         """
         X, classes, y_idx = validate_training_data(self, X, y)
         n_classes = classes.shape[0]
