@@ -276,6 +276,18 @@ def test_singular_covariance_is_a_clear_error(case):
     assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
 
 
+@pytest.mark.parametrize("covariance", ["shared", "separate"])
+def test_features_too_small_to_square_are_named_as_such(covariance):
+    # at 1e-200 the squares underflow to 0: the variance is lost, but the feature is not
+    # constant, so the message says to rescale (not "zero variance"); 1e-150 still fits
+    X, y = gaussian_problem(12, 3, 2, 20)
+    with pytest.raises(ValueError, match=r"too small to square"):
+        GaussianGenerativeClassifier(covariance=covariance).fit(X * 1e-200, y)
+    small = GaussianGenerativeClassifier(covariance=covariance).fit(X * 1e-150, y)
+    ref = GaussianGenerativeClassifier(covariance=covariance).fit(X, y)
+    assert_allclose(small.predict_proba(X * 1e-150), ref.predict_proba(X), rtol=1e-9, atol=1e-12)
+
+
 def test_covariance_cholesky_checks_are_scale_free():
     # features in wildly different units are fine: the checks use the correlation matrix
     rng = np.random.default_rng(12)
@@ -312,6 +324,7 @@ def test_one_class_is_an_error():
         ([0.5, 0.6, -0.1], "positive"),
         ([0.2, 0.2, 0.2], "sum to 1"),
         ([0.2, np.nan, 0.8], "finite"),
+        (["a", "b", "c"], "must be numbers"),
     ],
 )
 def test_bad_priors(priors, message):

@@ -168,7 +168,16 @@ def covariance_cholesky(cov, *, scale, what, reg_covar, hint=""):
             f"The {what} has non-finite entries: the features are too large to square in "
             "float64; rescale them (e.g. StandardScaler)."
         )
-    zero = np.flatnonzero(var <= (VAR_RTOL * scale) ** 2)
+    with np.errstate(under="ignore"):
+        zero = np.flatnonzero(var <= (VAR_RTOL * scale) ** 2)
+        tiny = zero[(scale[zero] > 0) & (scale[zero] ** 2 < np.finfo(np.float64).tiny)]
+    if tiny.size:
+        raise ValueError(
+            f"The {what} is singular in float64: feature(s) {tiny.tolist()} have values of "
+            f"at most {np.max(scale[tiny]):.3g} in absolute value, too small to square "
+            "without underflow, so their variance is lost. Rescale them (e.g. StandardScaler); "
+            "reg_covar would swamp them."
+        )
     if zero.size:
         raise ValueError(
             f"The {what} is singular: feature(s) {zero.tolist()} have zero variance." + advice
@@ -247,7 +256,10 @@ def linear_discriminants(means, chol, priors):
 
 
 def _check_priors(priors, n_classes, classes):
-    p = np.asarray(priors, dtype=np.float64)
+    try:
+        p = np.asarray(priors, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"priors must be numbers, one per class; got {priors!r}.") from None
     if p.shape != (n_classes,):
         raise ValueError(
             f"priors must have one entry per class, i.e. shape ({n_classes},) for the classes "
