@@ -571,14 +571,16 @@ def paired_ttest(scores_a, scores_b, *, alternative="two-sided", confidence_leve
 # --------------------------------------------------------------------------------------------
 # 5x2 cross-validation
 # --------------------------------------------------------------------------------------------
-def _fold_variances(d, tol):
-    """Per-replication variances ``s_i^2 = sum_j (d_ij - mean_i)^2`` of a (5, 2) array.
+def _differences_5x2(scores_a, scores_b):
+    """Validated (5, 2) differences ``d`` and per-replication variances ``s_i^2``.
 
-    ``(p1 - m)^2 + (p2 - m)^2 = (p1 - p2)^2 / 2``; spreads within rounding count as 0.
+    ``s_i^2 = sum_j (d_ij - mean_i)^2 = (d_i1 - d_i2)^2 / 2``; spreads within rounding
+    (module notes) count as 0.
     """
+    d, tol = _paired_differences(scores_a, scores_b, shape=(5, 2))
     spread = d[:, 0] - d[:, 1]
     spread[np.abs(spread) <= tol] = 0.0
-    return spread**2 / 2.0
+    return d, spread**2 / 2.0
 
 
 def paired_ttest_5x2cv(scores_a, scores_b):
@@ -624,8 +626,7 @@ def paired_ttest_5x2cv(scores_a, scores_b):
     >>> round(res.statistic, 3), round(res.pvalue, 4)
     (2.349, 0.0657)
     """
-    d, tol = _paired_differences(scores_a, scores_b, shape=(5, 2))
-    s2 = _fold_variances(d, tol)
+    d, s2 = _differences_5x2(scores_a, scores_b)
     statistic = _ratio(float(d[0, 0]), math.sqrt(float(np.mean(s2))))
     return TestResult(
         test="paired_ttest_5x2cv",
@@ -676,8 +677,7 @@ def combined_ftest_5x2cv(scores_a, scores_b):
     >>> round(res.statistic, 3), round(res.pvalue, 4)
     (3.414, 0.0938)
     """
-    d, tol = _paired_differences(scores_a, scores_b, shape=(5, 2))
-    s2 = _fold_variances(d, tol)
+    d, s2 = _differences_5x2(scores_a, scores_b)
     statistic = _ratio(float(np.sum(d**2)), 2.0 * float(np.sum(s2)))
     return TestResult(
         test="combined_ftest_5x2cv",
@@ -1391,10 +1391,20 @@ def _split_table(results, metric):
     )
 
 
-def _verdict(name_a, name_b, mean, p_adj, prob_equivalent, alpha):
+def _signed_rank_direction(scores_a, scores_b):
+    """Sign of :math:`T^+ - T^-`: +1 when the signed-rank test leans towards A, -1 towards B.
+
+    It can differ from the sign of the mean difference (many small losses of A and one large
+    win), and it is the direction in which :func:`wilcoxon_test` finds a difference.
+    """
+    ranks2, positive, _ = _signed_rank_ranks(*_paired_differences(scores_a, scores_b))
+    return float(np.sign(2 * int(ranks2[positive].sum()) - int(ranks2.sum())))
+
+
+def _verdict(name_a, name_b, direction, p_adj, prob_equivalent, alpha):
     equivalent = prob_equivalent >= 1.0 - alpha
     if p_adj < alpha:
-        winner, loser = (name_a, name_b) if mean > 0 else (name_b, name_a)
+        winner, loser = (name_a, name_b) if direction > 0 else (name_b, name_a)
         text = f"{winner} better than {loser} (p_adj={p_adj:.3g})"
         if equivalent:
             text += f", but practically equivalent (P(rope)={prob_equivalent:.2f})"
@@ -1447,7 +1457,10 @@ def compare(
         statistic, df, pvalue, pvalue_adjusted, prob_a_better, prob_equivalent, prob_b_better,
         significant`` (``pvalue_adjusted < alpha``) and ``verdict`` (plain words, e.g.
         ``"mlp better than logistic (p_adj=0.003)"``, ``"no significant difference
-        (p_adj=0.41)"``, ``"practically equivalent (P(rope)=0.97)"``). The Bayesian
+        (p_adj=0.41)"``, ``"practically equivalent (P(rope)=0.97)"``). The winner a verdict
+        names is the side the test found: the sign of t, or for ``test="wilcoxon"`` the larger
+        of :math:`T^+` and :math:`T^-`, which can disagree with the sign of
+        ``mean_difference`` (many small losses and one large win). The Bayesian
         probabilities are never adjusted (they are posterior statements per pair).
 
     Examples
@@ -1488,6 +1501,8 @@ def compare(
             res = paired_ttest(a, b)
         else:
             res = wilcoxon_test(a, b)
+        # the side the test found: the sign of t (that of the mean difference), or of T+ - T-
+        direction = _signed_rank_direction(a, b) if test == "wilcoxon" else res.statistic
         bayes = bayesian_correlated_ttest(a, b, n_train, n_test, rope=rope)
         records.append(
             {
@@ -1502,6 +1517,7 @@ def compare(
                 "prob_a_better": bayes.prob_better,
                 "prob_equivalent": bayes.prob_equivalent,
                 "prob_b_better": bayes.prob_worse,
+                "direction": direction,
             }
         )
     out = pd.DataFrame.from_records(records)
@@ -1515,9 +1531,7 @@ def compare(
     out["pvalue_adjusted"] = adjusted
     out["significant"] = adjusted < alpha
     out["verdict"] = [
-        _verdict(
-            r.model_a, r.model_b, r.mean_difference, r.pvalue_adjusted, r.prob_equivalent, alpha
-        )
+        _verdict(r.model_a, r.model_b, r.direction, r.pvalue_adjusted, r.prob_equivalent, alpha)
         for r in out.itertuples(index=False)
     ]
     out.attrs.update(test=test, correction=correction, metric=metric, rope=rope, alpha=alpha)

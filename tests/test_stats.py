@@ -966,6 +966,18 @@ def test_compare_other_tests(three_model_results, test):
         assert table.df.isna().all() and table.ci_low.isna().all()
 
 
+def test_compare_wilcoxon_verdict_follows_the_ranks_not_the_mean():
+    # A loses by 0.01 on 19 splits and wins by 0.2 on one: mean difference +0.0005, but
+    # T+ = 20 and T- = 190, so the signed-rank test finds B better (scipy: alternative="less")
+    b = np.linspace(0.7, 0.8, 20)
+    a = b - 0.01
+    a[-1] = b[-1] + 0.2
+    row = compare(_fake_results({"A": a, "B": b}), test="wilcoxon").iloc[0]
+    assert row.mean_difference > 0 and row.pvalue < 0.05
+    assert sps.wilcoxon(a - b, alternative="less").pvalue < 0.05
+    assert row.verdict.startswith("B better than A")
+
+
 def test_compare_uses_per_split_sizes():
     rng = np.random.default_rng(2)
     a, b = rng.normal(0.8, 0.02, 10), rng.normal(0.79, 0.02, 10)
