@@ -960,6 +960,23 @@ def _check_table(table):
         raise ValueError("table is empty")
 
 
+def _table_axes(table, ax, figsize):
+    """Validate a rejection-rate table; return ``ax``, or the Axes of a new figure of size
+    ``figsize(table)``."""
+    _check_table(table)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=figsize(table))
+    return ax
+
+
+def _draw_alpha(table, line):
+    """Mark each level ``alpha`` of ``table`` with ``line`` (``ax.axvline`` or ``ax.axhline``)."""
+    for a in sorted(table["alpha"].unique()):
+        line(a, color="k", linestyle="--", linewidth=1, label=f"α = {a:g}")
+
+
 def plot_rejection_rates(table, *, ax=None):
     """Rejection rate of each test with its interval, and the level α.
 
@@ -989,11 +1006,7 @@ def plot_rejection_rates(table, *, ax=None):
     >>> ax.get_xlabel()
     'rejection rate'
     """
-    import matplotlib.pyplot as plt
-
-    _check_table(table)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 0.45 * table["test"].nunique() + 1.5))
+    ax = _table_axes(table, ax, lambda t: (7.0, 0.45 * t["test"].nunique() + 1.5))
     tests = list(dict.fromkeys(table["test"]))
     effects = sorted(table["effect"].unique())
     labels = [f"{t} ({table.loc[table.test == t, 'protocol'].iloc[0]})" for t in tests]
@@ -1007,8 +1020,7 @@ def plot_rejection_rates(table, *, ax=None):
         err = np.vstack([rate - sub["ci_low"].to_numpy(), sub["ci_high"].to_numpy() - rate])
         err = np.clip(err, 0.0, None)
         ax.errorbar(rate, yy, xerr=err, fmt="o", capsize=3, label=f"effect = {effect:g}")
-    for a in sorted(table["alpha"].unique()):
-        ax.axvline(a, color="k", linestyle="--", linewidth=1, label=f"α = {a:g}")
+    _draw_alpha(table, ax.axvline)
     ax.set_yticks(range(len(tests)), labels)
     ax.invert_yaxis()
     ax.set_xlim(0, min(1.0, max(0.1, float(table["ci_high"].max()) * 1.05)))
@@ -1040,19 +1052,14 @@ def plot_power_curve(table, *, ax=None):
     >>> len(ax.get_lines()) >= 1
     True
     """
-    import matplotlib.pyplot as plt
-
-    _check_table(table)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 4.5))
+    ax = _table_axes(table, ax, lambda t: (7.0, 4.5))
     for test, sub in table.groupby("test", sort=False):
         sub = sub.sort_values("effect")
         (line,) = ax.plot(sub["effect"], sub["rate"], marker="o", label=test)
         ax.fill_between(
             sub["effect"], sub["ci_low"], sub["ci_high"], color=line.get_color(), alpha=0.1
         )
-    for a in sorted(table["alpha"].unique()):
-        ax.axhline(a, color="k", linestyle="--", linewidth=1, label=f"α = {a:g}")
+    _draw_alpha(table, ax.axhline)
     ax.set_xlabel("effect: difference of population accuracies (A - B)")
     ax.set_ylabel("rejection rate")
     ax.set_ylim(0, 1)
