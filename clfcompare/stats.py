@@ -807,7 +807,10 @@ def mcnemar(y_true, pred_a, pred_b, *, exact=True, correction=True, confidence_l
     The ``max(., 0)`` keeps the correction from overshooting when ``b == c`` (statsmodels and
     mlxtend report :math:`1/(b+c)` there; we report 0, p = 1). ``b + c = 0`` gives statistic 0,
     p = 1. The interval is
-    :math:`(b - c)/n \pm z_{1-\alpha/2} \sqrt{b + c - (b - c)^2/n}\,/\,n`.
+    :math:`(b - c)/n \pm z_{1-\alpha/2} \sqrt{b + c - (b - c)^2/n}\,/\,n`, a Wald interval
+    for the accuracy difference, not the inversion of the test: with few discordant pairs the
+    two can disagree (b = 5, c = 0, n = 20: exact p = 0.0625, yet the 95% interval
+    [0.060, 0.440] excludes 0). Decide by ``pvalue``; read the interval as a size estimate.
 
     References
     ----------

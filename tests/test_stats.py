@@ -323,6 +323,19 @@ def test_mcnemar_closed_form_and_defaults_differ():
     assert_allclose([exact.ci_low, exact.ci_high], [0.3 - half, 0.3 + half], rtol=1e-12)
 
 
+def test_mcnemar_wald_interval_is_not_the_test_inversion():
+    # the documented example: b = 5, c = 0, n = 20; exact p = 2 * 0.5**5 (closed form), while
+    # the Wald interval 0.25 +- 1.96 * sqrt(5 - 25/20) / 20 excludes 0
+    y, pa = np.zeros(20, dtype=int), np.zeros(20, dtype=int)
+    pb = np.r_[np.ones(5, dtype=int), np.zeros(15, dtype=int)]
+    res = mcnemar(y, pa, pb)
+    assert_allclose(res.pvalue, 2 * 0.5**5, rtol=1e-12)
+    half = sps.norm.ppf(0.975) * math.sqrt(5 - 25 / 20) / 20
+    assert_allclose([res.ci_low, res.ci_high], [0.25 - half, 0.25 + half], rtol=1e-12)
+    assert res.pvalue > 0.05 and res.ci_low > 0
+    assert_allclose([res.ci_low, res.ci_high], [0.060, 0.440], atol=5e-4)  # as the docs say
+
+
 def test_mcnemar_ties_and_no_discordant_pairs():
     y = np.array(["x", "y", "x", "y", "x", "y"])
     pa = np.array(["x", "x", "x", "y", "x", "y"])  # wrong on sample 1
