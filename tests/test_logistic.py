@@ -334,6 +334,9 @@ def test_coef_table_refuses_other_data_penalised_fits_and_singular_information()
         clf.coef_table(X, confidence_level=95)
     with pytest.raises(ValueError, match="alpha=0.1"):
         GDLogisticRegression(alpha=0.1).fit(X, y).coef_table(X)
+    # what counts is the alpha of the fit, not one set afterwards
+    with pytest.raises(ValueError, match="alpha=0.1"):
+        GDLogisticRegression(alpha=0.1).fit(X, y).set_params(alpha=0.0).coef_table(X)
     # a duplicated feature: GD converges (to the minimum-norm solution) but the MLE is not
     # identified, so there are no standard errors
     X_dup = np.hstack([X, X[:, :1]])

@@ -597,6 +597,7 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         self.learning_rate_ = lr
         self.converged_ = result.converged
         self._train_fingerprint = _fingerprint(X)
+        self._fit_alpha = self.alpha  # inference checks the fit, not a later set_params
         return self
 
     def decision_function(self, X):
@@ -698,11 +699,11 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
                 "differs. In a Pipeline pass the transformed training data, e.g. "
                 "pipe[:-1].transform(X_train)."
             )
-        if self.alpha > 0:
+        if self._fit_alpha > 0:
             raise ValueError(
-                f"Standard errors from the Fisher information are those of the unpenalised "
-                f"maximum-likelihood estimate; this model was fitted with alpha={self.alpha!r}. "
-                "Refit with alpha=0."
+                "Standard errors from the Fisher information are those of the unpenalised "
+                "maximum-likelihood estimate; this model was fitted with "
+                f"alpha={self._fit_alpha!r}. Refit with alpha=0."
             )
         if not self.converged_:
             warnings.warn(
