@@ -1,12 +1,16 @@
-"""Subprocess target of the SIGKILL test in tests/test_trials.py.
+"""Subprocess target of the SIGKILL tests in tests/test_trials.py.
 
 ``python tests/_kill_target.py STORE`` runs :func:`clfcompare.trials.run_trials` with a trial
 store on a deliberately slow toy estimator, so that the test can kill it with SIGKILL while
-trials are being committed. The test imports :func:`build` from this module to resume and to
-compute the uninterrupted reference, so both sides see the same class
-(``_kill_target.SlowCentroid``) and the same set-up fingerprint.
+trials are being committed. ``python tests/_kill_target.py STORE N`` runs without the delay
+and kills itself with SIGKILL inside the write transaction of trial ``N + 1``. The tests
+import :func:`build` from this module to resume and to compute the uninterrupted reference,
+so both sides see the same class (``_kill_target.SlowCentroid``) and the same set-up
+fingerprint.
 """
 
+import os
+import signal
 import sys
 import time
 
@@ -61,10 +65,31 @@ def build(delay=0.05):
     return models, X, y, cv
 
 
-def main(store):
+def die_inside_write(n_committed):
+    """SIGKILL this process inside the store's write transaction of trial ``n_committed + 1``,
+    after its ``trials`` row is inserted and before its predictions are (the worst moment)."""
+    import clfcompare.trials._store as store_module
+
+    original = store_module.to_sql_values
+    calls = []
+
+    def to_sql_values(values):
+        calls.append(1)
+        if len(calls) == 2 * n_committed + 1:  # y_true of the next trial (y_true, y_pred each)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(values)
+
+    store_module.to_sql_values = to_sql_values
+
+
+def main(store, die_after=None):
     from clfcompare.trials import run_trials
 
-    models, X, y, cv = build()
+    if die_after is None:
+        models, X, y, cv = build()
+    else:
+        die_inside_write(die_after)
+        models, X, y, cv = build(delay=0.0)
     run_trials(models, X, y, cv=cv, store=store, progress=False)
 
 
@@ -72,4 +97,4 @@ if __name__ == "__main__":
     # import ourselves by name so the class is _kill_target.SlowCentroid, not __main__'s
     from _kill_target import main as _main
 
-    _main(sys.argv[1])
+    _main(sys.argv[1], *(int(a) for a in sys.argv[2:3]))

@@ -590,11 +590,14 @@ def _count_trials(path):
         return 0
 
 
+def _target_env():
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent), str(HERE)]))
+
+
 def _start_and_kill(path, at_least):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent), str(HERE)]))
     proc = subprocess.Popen(
         [sys.executable, str(HERE / "_kill_target.py"), str(path)],
-        env=env,
+        env=_target_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -644,6 +647,29 @@ def test_sigkill_loses_no_finished_trial_and_leaves_none_half_written(tmp_path, 
     reference = run_trials(models, X, y, cv=cv, progress=False)
     _assert_same(resumed, reference)
     _assert_same(resumed, load_results(path), fit_time=True)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
+def test_sigkill_inside_a_write_transaction_leaves_no_trace(tmp_path, monkeypatch):
+    # the target kills itself after inserting the trials row of trial 4, before its predictions
+    monkeypatch.syspath_prepend(str(HERE))
+    import _kill_target
+
+    path = tmp_path / "midwrite.sqlite"
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "_kill_target.py"), str(path), "3"],
+        env=_target_env(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    assert _check_store_consistent(path) == 3  # the three committed trials, nothing of the 4th
+    assert load_results(path).scores["split"].tolist() == [0, 1, 2]
+    models, X, y, cv = _kill_target.build(delay=0.0)  # the target's set-up
+    resumed = run_trials(models, X, y, cv=cv, store=path, progress=False)
+    assert _check_store_consistent(path) == _kill_target.N_TRIALS
+    _assert_same(resumed, run_trials(models, X, y, cv=cv, progress=False))
 
 
 # ------------------------------------------------------------------------- parallel
