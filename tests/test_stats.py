@@ -1002,6 +1002,23 @@ def test_compare_uses_per_split_sizes():
     assert_allclose(row.pvalue, corrected_ttest(a, b, sizes, 200 - sizes).pvalue, rtol=1e-12)
 
 
+def test_compare_on_real_trial_results():
+    # a real TrialResults from run_trials (not the stand-in): same numbers as direct calls
+    from clfcompare.trials import run_trials
+
+    X, y = make_classification(n_samples=90, n_features=5, random_state=1)
+    models = {"lr": LogisticRegression(), "nb": GaussianNB()}
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
+    res = run_trials(models, X, y, cv=cv, progress=False)
+    row = compare(res, correction="none").iloc[0]
+    table = res.score_table()
+    sizes = res.scores[res.scores.model == "lr"]
+    ref = corrected_ttest(table["lr"], table["nb"], sizes["n_train"], sizes["n_test"])
+    assert (row.model_a, row.model_b) == ("lr", "nb")
+    assert_allclose([row.statistic, row.pvalue], [ref.statistic, ref.pvalue], rtol=1e-12)
+    assert_allclose(ref.df, 5)
+
+
 def test_compare_bad_results(three_model_results):
     results, scores = three_model_results
     missing_model = SimpleNamespace(

@@ -707,8 +707,10 @@ def test_dask_backend_gives_identical_results(data):
         distributed.Client(cluster) as client,
         joblib.parallel_backend("dask"),
     ):
+        FIT_SPLITS_CALLS.clear()
         on_dask = run_trials(models, X, y, cv=cv, progress=False)
-        # the work ran on the cluster's worker processes
+        # the work ran on the cluster's worker processes: fit_splits was not called here
+        assert FIT_SPLITS_CALLS == []
         assert len(client.scheduler_info()["workers"]) == 2
     _assert_same(serial, on_dask)
 
