@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap, to_hex
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
@@ -403,6 +404,7 @@ def plot_loss_curves(
         )
         if log_scale:
             a.set_yscale("log")
+            _plain_log_labels(a.yaxis)
         a.set_xlabel("epoch")
         if not overlay:
             a.set_title(m)
@@ -415,6 +417,35 @@ def plot_loss_curves(
         return ax
     fig.suptitle("Training loss per epoch across trials")
     return fig
+
+
+def _plain_log_labels(axis):
+    """Label a log axis with plain numbers (0.2, 0.5, 1) instead of :math:`2 \\times 10^{-1}`.
+
+    Decades get labels always; within a span of less than about one decade (a loss that falls
+    from 0.22 to 0.09) the minor ticks carry the labels a reader needs: 2 and 5 of each decade,
+    or every minor tick when the span is under half a decade. Decided at draw time, so later
+    limits are honoured.
+    """
+
+    def span():
+        lo, hi = sorted(axis.get_view_interval())
+        return np.log10(hi / lo) if lo > 0 else np.inf
+
+    def major(v, _pos):
+        return f"{v:.3g}"
+
+    def minor(v, _pos):
+        if not v > 0:
+            return ""
+        decades = span()
+        if decades > 1.2:
+            return ""
+        lead = round(v / 10 ** np.floor(np.log10(v) + 1e-9))
+        return f"{v:.2g}" if decades < 0.5 or lead in (2, 5) else ""
+
+    axis.set_major_formatter(FuncFormatter(major))
+    axis.set_minor_formatter(FuncFormatter(minor))
 
 
 # --------------------------------------------------------------------------- decision regions
@@ -592,12 +623,15 @@ def _score_table(results, metric):
     return values
 
 
-def plot_scores_box(results, metric="accuracy", *, models=None, ax=None, random_state=0):
+def plot_scores_box(
+    results, metric="accuracy", *, models=None, ax=None, random_state=0, references=None
+):
     """Box plot of a test score per model over all trials, with every trial shown.
 
     Each box spans the quartiles with whiskers to 1.5 IQR; the white diamond is the mean; each
     trial's score is a jittered dot, so the spread across repeated-CV trials (the seed's
-    "variance of model performance") is visible.
+    "variance of model performance") is visible. Reference values (the Bayes-optimal accuracy
+    of the data, a published result) are dashed horizontal lines, named in a legend.
 
     Parameters
     ----------
@@ -611,6 +645,10 @@ def plot_scores_box(results, metric="accuracy", *, models=None, ax=None, random_
     ax : matplotlib Axes, default=None
     random_state : int, default=0
         Seeds the horizontal jitter (the plot is reproducible).
+    references : mapping, default=None
+        ``{label: value}`` of reference scores, e.g.
+        ``{"Bayes-optimal accuracy": bayes_accuracy(4)}``; each is a dashed line labelled
+        ``"label (value)"`` in the legend.
 
     Returns
     -------
@@ -621,11 +659,14 @@ def plot_scores_box(results, metric="accuracy", *, models=None, ax=None, random_
     >>> import pandas as pd
     >>> from clfcompare.plots import plot_scores_box
     >>> table = pd.DataFrame({"a": [0.7, 0.8, 0.75], "b": [0.6, 0.65, 0.7]})
-    >>> ax = plot_scores_box(table)
+    >>> ax = plot_scores_box(table, references={"Bayes-optimal accuracy": 0.75})
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['a', 'b']
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['Bayes-optimal accuracy (0.750)']
     """
     _check_ax(ax)
+    references = _check_references(references)
     table = _score_table(results, metric)
     if models is None:
         full = getattr(results, "models", None)
@@ -663,7 +704,34 @@ def plot_scores_box(results, metric="accuracy", *, models=None, ax=None, random_
     ax.set_ylabel(f"test {metric}")
     ax.set_title(f"Test {metric} per model over {table.shape[0]} trials")
     ax.grid(axis="y", alpha=0.3)
+    styles = ("--", ":", "-.")
+    lines = [
+        ax.axhline(v, color="black", lw=1.1, ls=styles[i % 3], zorder=2, label=f"{k} ({v:.3f})")
+        for i, (k, v) in enumerate(references.items())
+    ]
+    if lines:
+        ax.legend(handles=lines, loc="best", fontsize="small", framealpha=0.85)
     return ax
+
+
+def _check_references(references):
+    """``{label: finite float}`` from a mapping of reference scores (None: empty)."""
+    if references is None:
+        return {}
+    if not isinstance(references, Mapping):
+        raise TypeError(
+            f"references must be a mapping {{label: value}}, got {type(references).__name__}"
+        )
+    out = {}
+    for label, value in references.items():
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"reference {label!r} must be a number, got {value!r}") from None
+        if not np.isfinite(v):
+            raise ValueError(f"reference {label!r} must be finite, got {v}")
+        out[str(label)] = v
+    return out
 
 
 # --------------------------------------------------------------------------- CD diagram

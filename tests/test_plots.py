@@ -209,6 +209,34 @@ def test_plot_loss_curves_one_panel_per_model():
     assert fig.get_suptitle()
 
 
+@pytest.mark.parametrize(
+    "lo, hi, must_show",
+    [
+        (0.09, 0.22, ["0.1", "0.2"]),  # less than one decade: minor ticks 0.2 (and 0.09) named
+        (0.55, 1.4, ["0.6", "0.7", "1"]),  # half a decade: every minor tick named
+        (1e-4, 2.0, ["0.001", "0.01", "0.1", "1"]),  # several decades: decades only
+    ],
+)
+def test_plot_loss_curves_log_axis_has_plain_labels(lo, hi, must_show):
+    # a loss falling geometrically from hi to lo; labels must read 0.2, not 2x10^-1
+    e = np.arange(1, 51)
+    lc = pd.DataFrame({"model": "m", "split": 0, "epoch": e, "loss": hi * (lo / hi) ** (e / 50)})
+    fig = plots.plot_loss_curves(lc)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [
+        t.get_text()
+        for t in ax.yaxis.get_majorticklabels() + ax.yaxis.get_minorticklabels()
+        if t.get_text() and lo <= t.get_position()[1] * (1 + 1e-9) and t.get_position()[1] <= hi
+    ]
+    assert labels, "the log axis has no labels"
+    assert not [t for t in labels if "times" in t or "^" in t or "e-" in t]
+    for text in must_show:
+        assert text in labels
+    if hi / lo > 100:  # minor ticks unlabelled over several decades
+        assert not [t for t in ax.yaxis.get_minorticklabels() if t.get_text()]
+
+
 def test_plot_loss_curves_overlay_is_normalised_to_first_epoch():
     res = make_results()
     fig, ax = plt.subplots()
@@ -370,6 +398,41 @@ def test_plot_scores_box_score_table_and_subset():
     table = pd.DataFrame({"a": [0.7, 0.8, 0.75], "b": [0.6, 0.65, 0.7], "c": [0.5, 0.5, 0.6]})
     ax = plots.plot_scores_box(table, models=["c", "a"])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["c", "a"]
+
+
+def test_plot_scores_box_reference_lines():
+    res = make_results()
+    refs = {"Bayes-optimal accuracy": 0.625, "published": 0.7}
+    ax = plots.plot_scores_box(res, references=refs)
+    dashed = [
+        ln
+        for ln in ax.lines
+        if ln.get_label() in ("Bayes-optimal accuracy (0.625)", "published (0.700)")
+    ]
+    assert len(dashed) == 2
+    for ln, v in zip(dashed, refs.values(), strict=True):
+        assert_allclose(ln.get_ydata(), [v, v], rtol=0)  # a horizontal line at the value
+        assert ln.get_linestyle() != "-"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Bayes-optimal accuracy (0.625)",
+        "published (0.700)",
+    ]
+    lo, hi = ax.get_ylim()
+    assert lo < 0.625 and hi > 0.7  # the lines are inside the view
+    assert plots.plot_scores_box(res).get_legend() is None  # none asked: no legend
+
+
+@pytest.mark.parametrize(
+    "refs, err, match",
+    [
+        ([0.6], TypeError, "mapping"),
+        ({"x": "high"}, TypeError, "must be a number"),
+        ({"x": np.nan}, ValueError, "finite"),
+    ],
+)
+def test_plot_scores_box_validates_references(refs, err, match):
+    with pytest.raises(err, match=match):
+        plots.plot_scores_box(make_results(), references=refs)
 
 
 def test_plot_scores_box_validates():
