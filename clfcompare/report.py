@@ -374,8 +374,7 @@ def stalled_trials(results, *, rel_tol=0.01, metric="accuracy"):
     return ends[cols].reset_index(drop=True)
 
 
-def _stalled_notes(results, metric):
-    stalled = stalled_trials(results, metric=metric)
+def _stalled_notes(results, metric, stalled):
     notes = []
     n_total = results.scores.groupby("model")["split"].nunique()
     for model, rows in stalled.groupby("model", sort=False):
@@ -499,6 +498,27 @@ def _design(results):
     )
 
 
+def _stalled_sentence(stalled, models, n_total, metric):
+    """One sentence naming the trials of ``models`` whose training never moved (or "")."""
+    parts = []
+    for m in models:
+        rows = stalled[stalled["model"] == m]
+        if len(rows):
+            parts.append(
+                f"{len(rows)} of the {int(n_total.get(m, 0))} {m} trials never trained "
+                f"(training loss flat at its first-epoch value; test {metric} "
+                f"{', '.join(f'{v:.3f}' for v in rows[metric])})"
+            )
+    if not parts:
+        return ""
+    return (
+        "Beware: "
+        + "; ".join(parts)
+        + ". They are outcomes of the training recipe and are included in the numbers above; "
+        "they pull the mean down and widen the spread (see the box plot)."
+    )
+
+
 def _save(fig, path):
     import matplotlib.pyplot as plt
 
@@ -506,11 +526,11 @@ def _save(fig, path):
     plt.close(fig)
 
 
-def _standard_figures(results, metric, models_with_curves, alpha, friedman):
+def _standard_figures(results, metric, models_with_curves, alpha, friedman, references):
     from clfcompare import plots
 
     figs = {}
-    ax = plots.plot_scores_box(results, metric=metric)
+    ax = plots.plot_scores_box(results, metric=metric, references=references)
     figs["scores_box"] = (f"Test {metric} per model over all trials", ax.figure)
     if friedman is not None:
         ax = plots.plot_critical_difference(
@@ -539,6 +559,7 @@ def write_report(
     rope=0.01,
     standard_figures=True,
     notes=None,
+    references=None,
     filename="report.md",
 ):
     """Write a markdown report of a comparison, with its figures as PNG files beside it.
@@ -579,6 +600,10 @@ def write_report(
     notes : sequence of str, optional
         Markdown paragraphs for a "Notes and warnings" section (e.g. the warnings the fits
         raised).
+    references : mapping, optional
+        ``{label: value}`` of reference values of ``metric`` to judge the models against, e.g.
+        ``{"Bayes-optimal accuracy": 0.625}``: listed under the score table and drawn as
+        dashed lines in the box plot.
     filename : str, default="report.md"
 
     Returns
@@ -609,6 +634,9 @@ def write_report(
         contrast = tuple(contrast)
     if figures is not None and not isinstance(figures, Mapping):
         raise TypeError(f"figures must be a mapping {{caption: Figure}}, got {type(figures)}")
+    from clfcompare.plots import _check_references
+
+    references = _check_references(references)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -626,10 +654,17 @@ def write_report(
         f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}"
         for m, s in zip(summary["mean"], summary["sd"], strict=True)
     ]
-    shown = shown[
-        [f"mean ± sd {metric}", "median", "min", "max", "n_trials", "fit_time_mean"]
-    ].rename(columns={"fit_time_mean": "fit s/trial"})
+    # milliseconds: fits range from under 1 ms (closed form) to seconds (networks)
+    shown["fit ms/trial"] = [f"{1e3 * v:.1f}" for v in summary["fit_time_mean"]]
+    shown = shown[[f"mean ± sd {metric}", "median", "min", "max", "n_trials", "fit ms/trial"]]
     lines += [f"## Test {metric} per model", "", markdown_table(shown), ""]
+    for label, value in references.items():
+        lines += [
+            f"Reference: {label} = {value:.3f} (the dashed line in the box plot). Best mean: "
+            f"{summary['mean'].idxmax()} at {summary['mean'].max():.3f} "
+            f"({summary['mean'].max() - value:+.3f}).",
+            "",
+        ]
     others = [s for s in results.scoring if s != metric and s in scores.columns]
     if others:
         extra = pd.DataFrame(
@@ -680,6 +715,8 @@ def write_report(
             "",
         ]
 
+    stalled = stalled_trials(results, metric=metric)
+    n_total = scores.groupby("model")["split"].nunique()
     if contrast is not None and pairwise is not None:
         a, b = contrast
         lines += [
@@ -690,6 +727,9 @@ def write_report(
             ),
             "",
         ]
+        beware = _stalled_sentence(stalled, (a, b), n_total, metric)
+        if beware:
+            lines += [beware, ""]
 
     all_figs = {}
     if standard_figures:
@@ -699,7 +739,9 @@ def write_report(
             if isinstance(curves, pd.DataFrame) and len(curves)
             else []
         )
-        all_figs.update(_standard_figures(results, metric, with_curves, alpha, friedman))
+        all_figs.update(
+            _standard_figures(results, metric, with_curves, alpha, friedman, references)
+        )
     for caption, fig in (figures or {}).items():
         if not hasattr(fig, "savefig"):
             raise TypeError(f"figure {caption!r} is not a matplotlib Figure: {type(fig).__name__}")
@@ -712,7 +754,7 @@ def write_report(
             lines += [f"### {caption}", "", f"![{caption}]({name})", ""]
 
     notes = [notes] if isinstance(notes, str) else list(notes or [])
-    notes = _stalled_notes(results, metric) + notes
+    notes = _stalled_notes(results, metric, stalled) + notes
     if notes:
         lines += ["## Notes and warnings", ""]
         lines += [f"- {str(n)}" for n in notes]

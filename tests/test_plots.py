@@ -3,7 +3,6 @@
 Headless: tests/conftest.py selects the Agg backend.
 """
 
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
@@ -19,21 +18,7 @@ from sklearn.linear_model import LogisticRegression
 
 from clfcompare import plots
 from clfcompare.datasets import load_curve
-
-
-@dataclass
-class FakeResults:
-    """The TrialResults contract of docs/interfaces.md, with made-up numbers."""
-
-    scores: pd.DataFrame
-    predictions: pd.DataFrame
-    loss_curves: pd.DataFrame
-    models: tuple
-    scoring: tuple = ("accuracy",)
-
-    def score_table(self, metric="accuracy"):
-        table = self.scores.pivot(index="split", columns="model", values=metric)
-        return table[list(self.models)]
+from clfcompare.trials import TrialResults
 
 
 def make_results(models=("gauss", "mlp_mse", "mlp_ce"), n_splits=12, n_epochs=6, seed=0):
@@ -68,7 +53,15 @@ def make_results(models=("gauss", "mlp_mse", "mlp_ce"), n_splits=12, n_epochs=6,
                     }
                 )
     preds = pd.DataFrame(columns=["model", "split", "sample", "y_true", "y_pred"])
-    return FakeResults(pd.DataFrame(rows), preds, pd.DataFrame(curves), tuple(models))
+    # the real TrialResults of clfcompare.trials (the contract of docs/interfaces.md)
+    return TrialResults(
+        pd.DataFrame(rows),
+        preds,
+        pd.DataFrame(curves, columns=["model", "split", "epoch", "loss"]),
+        models=models,
+        scoring=("accuracy",),
+        n_splits=n_splits,
+    )
 
 
 @pytest.fixture(autouse=True)

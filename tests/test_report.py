@@ -1,6 +1,5 @@
 """Tests for clfcompare.report: the markdown report holds the right tables and numbers."""
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -11,21 +10,7 @@ from numpy.testing import assert_allclose
 
 from clfcompare import report
 from clfcompare.stats import compare, friedman_nemenyi
-
-
-@dataclass
-class FakeResults:
-    """The TrialResults contract of docs/interfaces.md, with made-up numbers."""
-
-    scores: pd.DataFrame
-    predictions: pd.DataFrame
-    loss_curves: pd.DataFrame
-    models: tuple
-    scoring: tuple = ("accuracy", "balanced_accuracy")
-
-    def score_table(self, metric="accuracy"):
-        table = self.scores.pivot(index="split", columns="model", values=metric)
-        return table[list(self.models)]
+from clfcompare.trials import TrialResults
 
 
 def make_results(offsets=None, n_splits=20, seed=0, with_curves=True):
@@ -60,7 +45,15 @@ def make_results(offsets=None, n_splits=20, seed=0, with_curves=True):
         columns=["model", "split", "epoch", "loss"],
     )
     preds = pd.DataFrame(columns=["model", "split", "sample", "y_true", "y_pred"])
-    return FakeResults(pd.DataFrame(rows), preds, curves, tuple(offsets))
+    # the real TrialResults of clfcompare.trials (the contract of docs/interfaces.md)
+    return TrialResults(
+        pd.DataFrame(rows),
+        preds,
+        curves,
+        models=offsets,
+        scoring=("accuracy", "balanced_accuracy"),
+        n_splits=n_splits,
+    )
 
 
 def md_tables(text):
@@ -209,6 +202,7 @@ def written(tmp_path_factory):
         machine_info={"host": "test-box", "device": "cpu"},
         timings={"trials": 12.5, "figures": 1.25},
         figures={"The curve data": fig},
+        references={"Bayes-optimal accuracy": 0.625},
     )
     return res, out, path, path.read_text(encoding="utf-8")
 
@@ -254,9 +248,39 @@ def test_report_summary_table_numbers(written):
         acc = res.scores.loc[res.scores.model == row["model"], "accuracy"].to_numpy()
         assert row["mean ± sd accuracy"] == f"{acc.mean():.3f} ± {acc.std(ddof=1):.3f}"
         assert row["n_trials"] == "20"
+        # fit times in milliseconds, one format for every model
+        fit = res.scores.loc[res.scores.model == row["model"], "fit_time"].mean()
+        assert row["fit ms/trial"] == f"{1e3 * fit:.1f}"
     other = next(t for t in tables if "balanced_accuracy" in t.columns)
     bal = res.scores.loc[res.scores.model == "gauss", "balanced_accuracy"].to_numpy()
     assert other.loc[0, "balanced_accuracy"] == f"{bal.mean():.3f} ± {bal.std(ddof=1):.3f}"
+
+
+def test_report_reference_under_the_table(written):
+    res, _, _, text = written
+    best = report.summary_table(res)["mean"]
+    section = text.split("## Test accuracy per model", 1)[1].split("## Pairwise", 1)[0]
+    assert (
+        "Reference: Bayes-optimal accuracy = 0.625 (the dashed line in the box plot). Best "
+        f"mean: {best.idxmax()} at {best.max():.3f} ({best.max() - 0.625:+.3f})."
+    ) in section
+
+
+def test_report_box_plot_draws_the_reference(tmp_path, monkeypatch):
+    from clfcompare import plots
+
+    seen = {}
+    original = plots.plot_scores_box
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(plots, "plot_scores_box", spy)
+    report.write_report(make_results(), tmp_path, references={"ceiling": 0.7})
+    assert seen["references"] == {"ceiling": 0.7}
+    with pytest.raises(TypeError, match="references must be a mapping"):
+        report.write_report(make_results(), tmp_path, references=0.7)
 
 
 def test_report_pairwise_table_is_compares(written):
@@ -369,3 +393,12 @@ def test_report_notes_stalled_trials(tmp_path):
     assert "- mlp_ce: 1 of 20 trials did not train" in section
     assert "splits 3," in section
     assert "- a note of mine" in section
+    # the answer to "is MSE different from CE?" warns about them where it is read
+    answer = text.split("different from mlp_ce here?", 1)[1].split("## ", 1)[0]
+    acc = res.scores.loc[(res.scores.model == "mlp_ce") & (res.scores.split == 3), "accuracy"]
+    assert (
+        f"Beware: 1 of the 20 mlp_ce trials never trained (training loss flat at its "
+        f"first-epoch value; test accuracy {acc.iloc[0]:.3f})"
+    ) in answer
+    clean = report.write_report(make_results(), tmp_path, standard_figures=False)
+    assert "Beware" not in clean.read_text(encoding="utf-8")
