@@ -62,6 +62,8 @@ def flat(a):
 
 
 def unpenalised_sklearn():
+    """scikit-learn's LogisticRegression(penalty=None), spelled C=np.inf from 1.8 on (where
+    penalty is deprecated with a FutureWarning; C=np.inf is the same unpenalised model)."""
     if parse_version(sklearn.__version__) >= parse_version("1.8"):
         return LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000)
     return LogisticRegression(penalty=None, tol=1e-12, max_iter=10_000)
