@@ -373,8 +373,8 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
     ``reg_covar``. "Nearly singular" means a reciprocal condition number of the correlation
     matrix below ``RCOND_TOL`` (1e-10).
 
-    **Far-away samples.** Log posteriors are exact down to float64's range. A sample so far
-    from every class mean that the squared Mahalanobis distances overflow (``"separate"``,
+    **Far-away samples.** Log posteriors stay finite as long as the log densities do. A
+    sample so far from every class mean that the squared Mahalanobis distances overflow (``"separate"``,
     :math:`\lVert L_k^{-1}(x - \mu_k)\rVert \gtrsim 10^{154}`) has no computable posterior:
     prediction raises a ``ValueError`` naming the rows instead of returning NaN.
 
