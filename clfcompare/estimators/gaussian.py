@@ -374,9 +374,10 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
     matrix below ``RCOND_TOL`` (1e-10).
 
     **Far-away samples.** Log posteriors stay finite as long as the log densities do. A
-    sample so far from every class mean that the squared Mahalanobis distances overflow (``"separate"``,
-    :math:`\lVert L_k^{-1}(x - \mu_k)\rVert \gtrsim 10^{154}`) has no computable posterior:
-    prediction raises a ``ValueError`` naming the rows instead of returning NaN.
+    sample so far from every class mean that the squared Mahalanobis distances overflow
+    (``"separate"``, :math:`\lVert L_k^{-1}(x - \mu_k)\rVert \gtrsim 10^{154}`) has no
+    computable posterior: prediction raises a ``ValueError`` naming the rows instead of
+    returning NaN.
 
     References
     ----------
