@@ -234,7 +234,9 @@ def gradient_descent(
     grad_max = np.nan
     if batch_size is None:
         center = X.mean(axis=0)
-        spread = X.std(axis=0)
+        size = np.max(np.abs(X), axis=0)
+        size[size == 0] = 1.0
+        spread = (X / size).std(axis=0) * size  # no underflow of tiny variances
         spread[spread == 0] = 1.0  # a constant feature: its centred gradient is 0 anyway
     else:
         rng = check_random_state(random_state)
