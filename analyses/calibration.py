@@ -79,7 +79,13 @@ def parse_args(argv=None):
     p.add_argument("--base-accuracy", type=float, default=0.75, help="accuracy of feature B")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--rope", type=float, default=0.01, help="rope of the Bayesian test")
-    p.add_argument("--n-jobs", type=int, default=2, help="joblib workers (-1: all cores)")
+    p.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        help="joblib workers (-1: all cores); the run takes seconds, so starting workers "
+        "costs more than it saves",
+    )
     p.add_argument("--random-state", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("results/calibration"))
     p.add_argument("--quick", action="store_true", help="smoke run with few replicates")
