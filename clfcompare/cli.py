@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import textwrap
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -35,10 +36,15 @@ __all__ = [
     "Study",
     "build_models",
     "describe_models",
+    "curve_reference",
     "load_builtin",
     "load_csv",
     "check_study_data",
     "run_study",
+    "CommandParser",
+    "add_study_arguments",
+    "study_from_args",
+    "execute",
     "main",
 ]
 
@@ -212,6 +218,31 @@ def describe_models(models):
 # --------------------------------------------------------------------------- data
 
 
+def curve_reference(n_classes):
+    """The ceiling of the K-class curve data: ``({label: accuracy}, sentence)``.
+
+    The Bayes-optimal accuracy :math:`(K + 1) / (2K)` of
+    :func:`clfcompare.datasets.bayes_accuracy` (0.75 for 2 classes, 0.625 for 4) as a reference
+    for the report and its box plot, and a sentence for the data section.
+
+    Examples
+    --------
+    >>> from clfcompare.cli import curve_reference
+    >>> curve_reference(4)[0]
+    {'Bayes-optimal accuracy': 0.625}
+    """
+    from clfcompare.datasets import bayes_accuracy
+
+    acc = float(bayes_accuracy(n_classes))
+    sentence = (
+        f"The Bayes-optimal accuracy of this data is (K+1)/(2K) = {acc:.3f} for K = {n_classes} "
+        f"(`clfcompare.datasets.bayes_accuracy({n_classes})`): the expected accuracy of the best "
+        "possible classifier, the ceiling to judge the models against (a mean test accuracy a "
+        "little above it is sampling noise of one finite data set)."
+    )
+    return {"Bayes-optimal accuracy": acc}, sentence
+
+
 def load_builtin(name):
     """A built-in data set: ``(X, y, description)``.
 
@@ -233,8 +264,9 @@ def load_builtin(name):
     if name.startswith("curve"):
         from clfcompare.datasets import load_curve
 
-        X, y = load_curve(int(name[-1]))
-        return X, y, BUILTIN_DATASETS[name] + " (`clfcompare.datasets.load_curve`)"
+        k = int(name[-1])
+        X, y = load_curve(k)
+        return X, y, f"{BUILTIN_DATASETS[name]} (`clfcompare.datasets.load_curve({k})`)"
     from sklearn import datasets
 
     bunch = getattr(datasets, f"load_{name}")()
@@ -267,7 +299,14 @@ def load_csv(path, target):
         or missing feature values, missing labels.
     """
     path = Path(path)
+    if path.is_dir():
+        raise StudyInputError(f"{path} is a folder, not a CSV file")
     if not path.is_file():
+        if str(path) in BUILTIN_DATASETS:
+            raise StudyInputError(
+                f"{path} is a built-in data set: drop --target (it names the label column of "
+                "a CSV file)"
+            )
         raise StudyInputError(f"no such file: {path}")
     try:
         frame = pd.read_csv(path)
@@ -316,13 +355,22 @@ def check_study_data(X, y, n_folds):
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise StudyInputError(
-            f"the target has a single class ({classes[0]!r}); a classifier needs at least 2"
+            f"the target has a single class ({classes.tolist()[0]!r}); a classifier needs at "
+            "least 2"
+        )
+    if len(classes) > 0.5 * len(y) and len(y) > 2 * n_folds:
+        raise StudyInputError(
+            f"the target has {len(classes)} distinct values in {len(y)} rows: it looks like a "
+            "continuous quantity, but clfcompare compares classifiers (give a column of class "
+            "labels)"
         )
     small = [(c, n) for c, n in zip(classes.tolist(), counts.tolist(), strict=True) if n < n_folds]
     if small:
+        more = f" and {len(small) - 5} more" if len(small) > 5 else ""
         raise StudyInputError(
-            f"class(es) {[c for c, _ in small]} have fewer rows ({[n for _, n in small]}) than "
-            f"the {n_folds} folds; use fewer --folds"
+            f"class(es) {[c for c, _ in small[:5]]}{more} have fewer rows "
+            f"([{', '.join(str(n) for _, n in small[:5])}{', ...' if more else ''}]) than the "
+            f"{n_folds} folds; use fewer --folds"
         )
     return classes, counts
 
@@ -342,15 +390,21 @@ class Study:
     n_resumed: int = 0
 
 
-def _count_finished(store_path):
+def _count_finished(store_path, models):
+    """Trials of ``models`` already in the store (0 when there is none or it is unreadable)."""
     if not store_path.exists():
         return 0
     from clfcompare.trials import load_results
 
     try:
-        return len(load_results(store_path).scores)
+        scores = load_results(store_path).scores
     except Exception:  # an unreadable store is reported by run_trials itself
         return 0
+    return int(scores["model"].isin(list(models)).sum())
+
+
+def _stderr(msg):
+    print(msg, file=sys.stderr, flush=True)
 
 
 def run_study(
@@ -369,7 +423,9 @@ def run_study(
     is_curve=False,
     device=None,
     progress=True,
-    log=print,
+    log=_stderr,
+    notes=None,
+    references=None,
 ):
     """Run a repeated-CV comparison into a resumable store and write figures and a report.
 
@@ -398,8 +454,13 @@ def run_study(
         Reported in the machine section.
     progress : bool, default=True
         tqdm bar (on a terminal) and progress lines through ``log``.
-    log : callable, default=print
+    log : callable, default: print to stderr
         Where progress lines go (``None``: nowhere).
+    notes : sequence of str, optional
+        Extra lines for the report's "Notes and warnings".
+    references : mapping, optional
+        ``{label: accuracy}`` to judge the models against (e.g. the Bayes-optimal accuracy of
+        :func:`curve_reference`): under the report's table and in its box plot.
 
     Returns
     -------
@@ -417,19 +478,24 @@ def run_study(
     y = np.asarray(y)
     check_study_data(y=y, X=X, n_folds=n_folds)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StudyInputError(
+            f"cannot create the output folder {out_dir}: {err.strerror or err}"
+        ) from None
     store = out_dir / store_name
     timings = {}
     t_start = time.perf_counter()
 
     n_splits = n_repeats * n_folds
     total = n_splits * len(models)
-    n_done = _count_finished(store)
+    n_done = _count_finished(store, models)
     if n_done:
         say(f"resuming from {store}: {n_done} of {total} trials already stored")
     say(
-        f"running {len(models)} models x {n_splits} splits ({n_repeats} x {n_folds}-fold "
-        f"repeated stratified CV) on {X.shape[0]} rows -> {store}"
+        f"running {len(models)} model{'s' if len(models) > 1 else ''} x {n_splits} splits "
+        f"({n_repeats} x {n_folds}-fold repeated stratified CV) on {X.shape[0]} rows -> {store}"
     )
     cv = RepeatedStratifiedKFold(n_splits=n_folds, n_repeats=n_repeats, random_state=random_state)
     t0 = time.perf_counter()
@@ -448,7 +514,7 @@ def run_study(
     warned = summarise_warnings(caught)
     for note in warned:
         say(f"warning: {note}")
-    notes = [
+    notes = [str(n) for n in ([notes] if isinstance(notes, str) else (notes or []))] + [
         f"Splits: `RepeatedStratifiedKFold(n_splits={n_folds}, n_repeats={n_repeats}, "
         f"random_state={random_state})`; store `{store.name}`."
     ]
@@ -487,11 +553,11 @@ def run_study(
         timings=timings,
         figures=extra,
         notes=notes,
+        references=references,
     )
     timings["report"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_start
     plt.close("all")
-    say(f"report: {path}")
     return Study(
         results=results,
         summary=report.summary_table(results),
@@ -546,7 +612,7 @@ def format_summary(summary):
 # --------------------------------------------------------------------------- the command
 
 
-class _Parser(argparse.ArgumentParser):
+class CommandParser(argparse.ArgumentParser):
     """argparse with one-line errors (exit code 2, no usage dump)."""
 
     def error(self, message):
@@ -563,43 +629,39 @@ def _positive_int(text):
     return value
 
 
-def make_parser(prog="clfcompare"):
-    """The argument parser of the ``clfcompare`` command."""
-    datasets = "\n".join(f"  {k:<14} {v}" for k, v in BUILTIN_DATASETS.items())
-    models = "\n".join(f"  {k:<18} {v}" for k, v in _MODEL_HELP.items())
-    parser = _Parser(
-        prog=prog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=(
-            "Compare classifiers on one data set, as a statistician would: every model is "
-            "trained and tested on the same repeated stratified cross-validation splits, the "
-            "scores go into a resumable SQLite store, and a markdown report (report.md, with "
-            "PNG figures beside it) gives mean ± sd accuracy per model, pairwise significance "
-            "tests (corrected t-test, Holm-adjusted, and Bayesian probabilities) and a "
-            "critical-difference diagram."
-        ),
-        epilog=(
-            f"built-in data sets:\n{datasets}\n\nmodels:\n{models}\n\n"
-            "examples:\n"
-            "  clfcompare iris\n"
-            "  clfcompare mydata.csv --target label --models gaussian_shared mlp_ce\n"
-            "  clfcompare curve4 --repeats 10 --folds 5 --out results/curve4\n"
-            "  clfcompare curve2 --quick            # smoke run in seconds\n\n"
-            "Running the same command again resumes from the store in --out.\n"
-            "The MLPs train on the features as given (the curve data are already scaled to\n"
-            "[0, 1]); if your columns have very different ranges, standardise them first.\n"
-            "The logistic regression standardises inside each training split by itself."
-        ),
+def _n_jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            "expected a positive number of workers, or -1 for one per CPU core; got 0"
+        )
+    return value
+
+
+def _wrap(text, width=79, indent=""):
+    return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent)
+
+
+def _listing(items, key_width, width=79):
+    """``name  description`` lines, the descriptions wrapped under themselves."""
+    pad = " " * (2 + key_width + 1)
+    return "\n".join(
+        textwrap.fill(
+            f"  {k:<{key_width}} {v}", width, subsequent_indent=pad, break_on_hyphens=False
+        )
+        for k, v in items.items()
     )
-    parser.add_argument(
-        "data",
-        help="a built-in data set name (see below) or the path of a CSV file (then give --target)",
-    )
-    parser.add_argument(
-        "--target",
-        metavar="COLUMN",
-        help="the label column of the CSV file; every other column is a numeric feature",
-    )
+
+
+def add_study_arguments(parser, *, out_default=None, out_help):
+    """The options a study shares between ``clfcompare`` and ``analyses/hw4.py``.
+
+    ``--models --repeats --folds --epochs --device --out --n-jobs --seed --quick
+    --no-progress``; :func:`study_from_args` runs a study from them.
+    """
     parser.add_argument(
         "--models",
         nargs="+",
@@ -625,14 +687,13 @@ def make_parser(prog="clfcompare"):
         help="torch device of the MLPs: auto (a GPU if there is one), cpu, cuda, cuda:N "
         "(default: auto)",
     )
+    parser.add_argument("--out", metavar="DIR", default=out_default, help=out_help)
     parser.add_argument(
-        "--out",
-        metavar="DIR",
-        help="output folder for the store, figures and report.md "
-        "(default: results/<data set name>)",
-    )
-    parser.add_argument(
-        "--n-jobs", type=int, default=None, help="parallel workers for the trials (default: 1)"
+        "--n-jobs",
+        type=_n_jobs,
+        default=None,
+        metavar="N",
+        help="parallel worker processes for the trials, -1 for one per core (default: 1)",
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="seeds the splits and the models (default: 0)"
@@ -647,6 +708,126 @@ def make_parser(prog="clfcompare"):
         "--no-progress", action="store_true", help="no progress bar or progress lines"
     )
     return parser
+
+
+def study_from_args(args, X, y, *, out_dir, notes=None, **study_kwargs):
+    """Build the models and run :func:`run_study` with the options of
+    :func:`add_study_arguments`.
+
+    ``--quick`` replaces repeats, folds and epochs by :data:`QUICK` and adds a note to the
+    report that its numbers test the pipeline, not the models.
+
+    Raises
+    ------
+    StudyInputError
+        Unknown models, fewer than 2 folds, data the folds cannot split, a missing GPU.
+    """
+    names = _check_model_names(args.models)
+    n_repeats, n_folds, epochs = args.repeats, args.folds, args.epochs
+    notes = list(notes or [])
+    if args.quick:
+        n_repeats, n_folds, epochs = QUICK["n_repeats"], QUICK["n_folds"], QUICK["epochs"]
+        notes.insert(
+            0,
+            f"**Smoke-test settings (`--quick`)**: {n_repeats} repeats × {n_folds} folds and "
+            f"{epochs} training epochs. The networks are barely trained: these numbers check "
+            "the pipeline and say nothing about the models.",
+        )
+    if n_folds < 2:
+        raise StudyInputError(f"--folds must be at least 2, got {n_folds}")
+    check_study_data(X, y, n_folds)
+    models = build_models(names, epochs=epochs, device=args.device, random_state=args.seed)
+    return run_study(
+        X,
+        y,
+        models=models,
+        out_dir=out_dir,
+        n_repeats=n_repeats,
+        n_folds=n_folds,
+        n_jobs=args.n_jobs,
+        random_state=args.seed,
+        device=args.device,
+        progress=not args.no_progress,
+        notes=notes,
+        **study_kwargs,
+    )
+
+
+def execute(prog, run, *, t_start=None):
+    """Run a study and print its summary, the report's path and the wall time.
+
+    Parameters
+    ----------
+    prog : str
+        The command's name, prefixed to error lines.
+    run : callable
+        ``run() -> Study``.
+    t_start : float, optional
+        ``time.perf_counter()`` when the command started (default: now).
+
+    Returns
+    -------
+    code : int
+        0 on success, 2 on bad input (a :class:`StudyInputError`: one line on stderr).
+    """
+    t_start = time.perf_counter() if t_start is None else t_start
+    try:
+        study = run()
+    except StudyInputError as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return 2
+    print(format_summary(study.summary))
+    print(f"report: {study.report_path}")
+    resumed = f", {study.n_resumed} trials resumed from the store" if study.n_resumed else ""
+    print(
+        f"wall time: {time.perf_counter() - t_start:.1f} s "
+        f"(trials {study.timings['trials']:.1f} s{resumed})"
+    )
+    return 0
+
+
+def make_parser(prog="clfcompare"):
+    """The argument parser of the ``clfcompare`` command."""
+    parser = CommandParser(
+        prog=prog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_wrap(
+            "Compare classifiers on one data set, as a statistician would: every model is "
+            "trained and tested on the same repeated stratified cross-validation splits, the "
+            "scores go into a resumable SQLite store, and a markdown report (report.md, with "
+            "PNG figures beside it) gives mean ± sd accuracy per model, pairwise significance "
+            "tests (corrected t-test, Holm-adjusted, and Bayesian probabilities) and a "
+            "critical-difference diagram."
+        ),
+        epilog=(
+            f"built-in data sets:\n{_listing(BUILTIN_DATASETS, 14)}\n\n"
+            f"models:\n{_listing(_MODEL_HELP, 18)}\n\n"
+            "examples:\n"
+            "  clfcompare iris\n"
+            "  clfcompare mydata.csv --target label --models gaussian_shared mlp_ce\n"
+            "  clfcompare curve4 --repeats 10 --folds 5 --out results/curve4\n"
+            "  clfcompare curve2 --quick            # smoke run in seconds\n\n"
+            "Running the same command again resumes from the store in --out.\n"
+            "The MLPs train on the features as given (the curve data are already scaled to\n"
+            "[0, 1]); if your columns have very different ranges, standardise them first.\n"
+            "The logistic regression standardises inside each training split by itself.\n"
+            "Exit codes: 0 done, 2 bad input (one line on stderr says what)."
+        ),
+    )
+    parser.add_argument(
+        "data",
+        help="a built-in data set name (see below) or the path of a CSV file (then give --target)",
+    )
+    parser.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="the label column of the CSV file; every other column is a numeric feature",
+    )
+    return add_study_arguments(
+        parser,
+        out_help="output folder for the store, figures and report.md "
+        "(default: results/<data set name>)",
+    )
 
 
 def _load(args):
@@ -667,53 +848,39 @@ def main(argv=None):
 
     Exit codes: 0 success, 2 bad input (one line on stderr, no traceback).
     """
+    t_start = time.perf_counter()
     parser = make_parser()
     args = parser.parse_args(argv)
     import matplotlib
 
     matplotlib.use("Agg")  # a command writes files; it never opens windows
-    try:
-        models_chosen = _check_model_names(args.models)
+
+    def run():
+        _check_model_names(args.models)
         X, y, desc = _load(args)
-        n_repeats, n_folds, epochs = args.repeats, args.folds, args.epochs
-        if args.quick:
-            n_repeats, n_folds, epochs = QUICK["n_repeats"], QUICK["n_folds"], QUICK["epochs"]
-        if n_folds < 2:
-            raise StudyInputError(f"--folds must be at least 2, got {n_folds}")
-        check_study_data(X, y, n_folds)
-        models = build_models(
-            models_chosen, epochs=epochs, device=args.device, random_state=args.seed
-        )
         name = args.data if args.target is None else Path(args.data).stem
-        out = Path(args.out) if args.out else Path("results") / name
         classes, counts = np.unique(y, return_counts=True)
         data_desc = (
             f"{desc}. {X.shape[0]} rows, {X.shape[1]} features, {len(classes)} classes "
             f"(counts: {', '.join(f'{c}: {n}' for c, n in zip(classes, counts, strict=True))})."
         )
-        study = run_study(
+        references = None
+        is_curve = args.target is None and args.data.startswith("curve")
+        if is_curve:
+            references, sentence = curve_reference(len(classes))
+            data_desc += " " + sentence
+        return study_from_args(
+            args,
             X,
             y,
-            models=models,
-            out_dir=out,
-            n_repeats=n_repeats,
-            n_folds=n_folds,
-            n_jobs=args.n_jobs,
-            random_state=args.seed,
+            out_dir=Path(args.out) if args.out else Path("results") / name,
             title=f"Classifier comparison on {name}",
             data_description=data_desc,
-            is_curve=args.target is None and args.data.startswith("curve"),
-            device=args.device,
-            progress=not args.no_progress,
-            log=lambda msg: print(msg, file=sys.stderr),
+            is_curve=is_curve,
+            references=references,
         )
-    except StudyInputError as err:
-        print(f"{parser.prog}: error: {err}", file=sys.stderr)
-        return 2
-    print(format_summary(study.summary))
-    print(f"report: {study.report_path}")
-    print(f"wall time: {study.timings['total']:.1f} s")
-    return 0
+
+    return execute(parser.prog, run, t_start=t_start)
 
 
 if __name__ == "__main__":  # pragma: no cover

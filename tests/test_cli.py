@@ -88,6 +88,30 @@ def test_cli_builtin_resumes_from_the_store(tmp_path, capsys):
     assert "12 of 12 trials were read from the store" in text
 
 
+def test_resume_counts_only_the_models_of_this_run(tmp_path, capsys):
+    out = tmp_path / "curve"
+    base = ["curve2", "--quick", "--out", str(out), "--models"]
+    assert cli.main([*base, "gaussian_shared", "gaussian_separate"]) == 0
+    capsys.readouterr()
+    assert cli.main([*base, "gaussian_shared"]) == 0  # one of the two stored models
+    captured = capsys.readouterr()
+    assert "resuming from" in captured.err and "6 of 6 trials already stored" in captured.err
+    assert "running 1 model x 6 splits" in captured.err
+    assert "6 trials resumed from the store" in captured.out
+
+
+def test_curve_data_get_the_bayes_reference(tmp_path, capsys):
+    out = tmp_path / "c2"
+    argv = ["curve2", "--quick", "--no-progress", "--out", str(out), "--models", "gaussian_shared"]
+    assert cli.main(argv) == 0
+    text = (out / "report.md").read_text(encoding="utf-8")
+    # clfcompare.datasets.bayes_accuracy(2) = (2 + 1) / (2 * 2) = 0.75
+    assert "(K+1)/(2K) = 0.750 for K = 2" in text
+    assert "Reference: Bayes-optimal accuracy = 0.750" in text
+    assert "Smoke-test settings (`--quick`)" in text
+    assert cli.curve_reference(4)[0] == {"Bayes-optimal accuracy": 0.625}
+
+
 def test_cli_default_out_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["wine", "--quick", "--models", "gaussian_shared", "--no-progress"]) == 0
@@ -101,6 +125,8 @@ def test_help_explains_data_and_models(capsys):
     text = capsys.readouterr().out
     for word in (*cli.BUILTIN_DATASETS, *cli.MODEL_NAMES, "--target", "--quick", "resumes"):
         assert word in text
+    # wrapped for an 80-column terminal (argparse keeps the epilog's lines as written)
+    assert max(len(line) for line in text.splitlines()) <= 80
 
 
 # --------------------------------------------------------------------------- bad input
@@ -141,7 +167,47 @@ def test_single_class(tmp_path, csv_file, capsys):
     path = tmp_path / "one.csv"
     frame.assign(label="a").to_csv(path, index=False)
     assert cli.main([str(path), "--target", "label"] + FAST) == 2
-    assert "single class" in one_error_line(capsys)
+    line = one_error_line(capsys)
+    assert "the target has a single class ('a')" in line  # the label, not np.str_('a')
+
+
+def test_continuous_target_is_explained(tmp_path, csv_file, capsys):
+    _, frame = csv_file
+    path = tmp_path / "regression.csv"
+    frame.assign(label=frame["f1"] * 2.5).to_csv(path, index=False)
+    assert cli.main([str(path), "--target", "label"] + FAST) == 2
+    line = one_error_line(capsys)
+    assert "60 distinct values in 60 rows" in line and "continuous" in line
+    assert len(line) < 300  # not a list of 60 values
+
+
+def test_many_small_classes_are_listed_briefly(tmp_path, csv_file, capsys):
+    _, frame = csv_file
+    path = tmp_path / "rare_many.csv"
+    frame = frame.copy()
+    frame.loc[:7, "label"] = [f"r{i}" for i in range(8)]  # 8 classes of one row each
+    frame.to_csv(path, index=False)
+    assert cli.main([str(path), "--target", "label"] + FAST) == 2
+    line = one_error_line(capsys)
+    assert "['r0', 'r1', 'r2', 'r3', 'r4'] and 3 more have fewer rows ([1, 1, 1, 1, 1, ...])" in (
+        line
+    )
+
+
+def test_unwritable_output_folder(tmp_path, csv_file, capsys):
+    path, _ = csv_file
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    argv = [str(path), "--target", "label", "--quick", "--out", str(blocker / "out")]
+    assert cli.main(argv + FAST) == 2
+    assert "cannot create the output folder" in one_error_line(capsys)
+
+
+def test_folder_or_builtin_name_given_as_csv(tmp_path, capsys):
+    assert cli.main([str(tmp_path), "--target", "y"]) == 2
+    assert "is a folder, not a CSV file" in one_error_line(capsys)
+    assert cli.main(["iris", "--target", "y"]) == 2
+    assert "iris is a built-in data set: drop --target" in one_error_line(capsys)
 
 
 def test_class_smaller_than_folds(tmp_path, csv_file, capsys):
@@ -163,6 +229,8 @@ def test_class_smaller_than_folds(tmp_path, csv_file, capsys):
         (["iris", "--repeats", "0"], "expected a positive integer"),
         (["iris", "--epochs", "many"], "expected a positive integer"),
         (["iris", "--models", "mlp_ce", "--device", "tpu"], "device must be"),
+        (["iris", "--n-jobs", "0"], "or -1 for one per CPU core; got 0"),
+        (["iris", "--n-jobs", "two"], "expected an integer, got 'two'"),
     ],
 )
 def test_bad_arguments(argv, match, capsys):

@@ -92,10 +92,39 @@ def test_hw4_bad_classes(capsys):
 
 def test_hw4_other_number_of_classes_uses_make_curve():
     hw4 = load_script("hw4")
-    X, y, text = hw4.load_data(3)
+    X, y, text, references = hw4.load_data(3)
     assert X.shape == (240, 2)
     assert sorted(set(y.tolist())) == [0, 1, 2]
     assert "make_curve(3" in text
+    # the closed-form Bayes accuracy (K + 1) / (2K) = 4/6 for K = 3 (datasets.bayes_accuracy)
+    np.testing.assert_allclose(references["Bayes-optimal accuracy"], 4 / 6, rtol=1e-12)
+    assert "= 0.667 for K = 3" in text
+
+
+def test_hw4_report_states_the_ceiling_and_the_smoke_settings(quick_run):
+    proc, out = quick_run
+    text = (out / "report.md").read_text(encoding="utf-8")
+    data = text.split("## Data", 1)[1].split("## ", 1)[0]
+    assert "Bayes-optimal accuracy of this data is (K+1)/(2K) = 0.625 for K = 4" in data
+    assert "Reference: Bayes-optimal accuracy = 0.625 (the dashed line in the box plot)" in text
+    notes = text.split("## Notes and warnings", 1)[1].split("## ", 1)[0]
+    assert "Smoke-test settings (`--quick`)" in notes
+    assert proc.stdout.count("report: ") == 1  # said once, on stdout
+    assert "report: " not in proc.stderr
+
+
+def test_hw4_bad_options_are_one_line(tmp_path, capsys):
+    hw4 = load_script("hw4")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert hw4.main(["--quick", "--no-progress", "--out", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hw4.py: error: cannot create the output folder")
+    with pytest.raises(SystemExit) as exc:
+        hw4.main(["--n-jobs", "0"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "got 0" in err[0]
 
 
 # --------------------------------------------------------------------------- seed designs
