@@ -19,7 +19,8 @@ It prints the test accuracy of every seed and their summary, and saves under ``-
 loss plot (training loss per epoch, median and interquartile band over the seeds), the scatter
 plot (seed 0's 32 test points coloured by predicted class, green/red as in the notebook, over
 the decision regions; misclassified points crossed), a strip/box plot of the accuracies with
-the notebook's value marked, and ``accuracies.csv``.
+the notebook's value and the data's Bayes-optimal accuracy (0.75, the ceiling of any classifier
+on this data: :func:`clfcompare.datasets.bayes_accuracy`) marked, and ``accuracies.csv``.
 
 Usage::
 
@@ -80,6 +81,7 @@ def reproduce(loss, *, n_seeds=20, epochs=499, device="auto", out="results", ran
     import matplotlib.pyplot as plt
 
     from clfcompare import plots
+    from clfcompare.datasets import bayes_accuracy
     from clfcompare.estimators.mlp import TorchMLPClassifier
 
     info = NOTEBOOK[loss]
@@ -132,10 +134,15 @@ def reproduce(loss, *, n_seeds=20, epochs=499, device="auto", out="results", ran
     fig.savefig(out / "scatter.png", dpi=110)
 
     _, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
-    plots.plot_scores_box(table[["accuracy"]].rename(columns={"accuracy": name}), ax=ax)
-    ax.axhline(info["seed_accuracy"], color="black", ls="--", lw=1, label="the notebook's run")
+    plots.plot_scores_box(
+        table[["accuracy"]].rename(columns={"accuracy": name}),
+        ax=ax,
+        references={
+            "Bayes-optimal accuracy": bayes_accuracy(2),
+            "the notebook's run": info["seed_accuracy"],
+        },
+    )
     ax.set_title(f"{info['title']}\ntest accuracy of {n_seeds} seeds, 32 test points each")
-    ax.legend(handles=[ax.lines[-1]], frameon=False, loc="best")
     ax.figure.savefig(out / "accuracies.png", dpi=110)
     plt.close("all")
     table.attrs["fit_seconds"] = fit_seconds
@@ -145,6 +152,8 @@ def reproduce(loss, *, n_seeds=20, epochs=499, device="auto", out="results", ran
 def summarise(table, loss):
     """Plain-text summary of the per-seed accuracies against the notebook's single run."""
     from scipy import stats
+
+    from clfcompare.datasets import bayes_accuracy
 
     acc = table["accuracy"].to_numpy(float)
     n = acc.size
@@ -159,13 +168,18 @@ def summarise(table, loss):
         f"range {acc.min():.3f} to {acc.max():.3f}",
         f"the notebook's single run: {seed_acc:.2f} ({round(seed_acc * 32)}/32); "
         f"{int((acc <= seed_acc).sum())} of {n} seeds score at most that",
+        f"the data's Bayes-optimal accuracy (the ceiling of any classifier): "
+        f"{bayes_accuracy(2):.3f}",
     ]
     return "\n".join(lines)
 
 
 def make_parser(loss):
     p = argparse.ArgumentParser(
-        description=f"{NOTEBOOK[loss]['title']} with clfcompare, over many seeds.",
+        prog=f"design{1 if loss == 'mse' else 2}_{loss}.py",
+        description=f"{NOTEBOOK[loss]['title']} with clfcompare, over many seeds: prints the "
+        "test accuracy of every seed and saves the loss plot, the scatter plot and the "
+        "accuracies under --out.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--seeds", type=int, default=20, help="number of seeds (data + split)")
@@ -180,14 +194,22 @@ def make_parser(loss):
 
 
 def main(loss="mse", argv=None):
-    args = make_parser(loss).parse_args(argv)
+    t0 = time.perf_counter()
+    parser = make_parser(loss)
+    args = parser.parse_args(argv)
     import matplotlib
 
     matplotlib.use("Agg")  # the script writes files; it never opens windows
-    if args.seeds < 2 or args.epochs < 1:
-        print("error: --seeds must be >= 2 and --epochs >= 1", file=sys.stderr)
+    from clfcompare.estimators._engine import resolve_device
+
+    try:
+        if args.seeds < 2 or args.epochs < 1:
+            raise ValueError("--seeds must be >= 2 and --epochs >= 1")
+        resolve_device(args.device)  # a missing GPU: one line now, not a traceback later
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+    except (TypeError, ValueError, OSError) as err:
+        print(f"{parser.prog}: error: {err}", file=sys.stderr)
         return 2
-    t0 = time.perf_counter()
     table = reproduce(
         loss, n_seeds=args.seeds, epochs=args.epochs, device=args.device, out=args.out
     )

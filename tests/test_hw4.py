@@ -163,6 +163,22 @@ def test_design_scripts_tiny(tmp_path, script, loss, capsys):
     np.testing.assert_allclose(table["accuracy"], table["correct"] / 32, rtol=1e-12)
     for a in table["accuracy"]:
         assert f"{a:.3f}" in text
+    # the ceiling, clfcompare.datasets.bayes_accuracy(2) = (2 + 1) / (2 * 2)
+    assert "Bayes-optimal accuracy (the ceiling of any classifier): 0.750" in text
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--seeds", "1"], "--seeds must be >= 2"),
+        (["--device", "tpu"], "device must be"),
+    ],
+)
+def test_design_scripts_bad_input_is_one_line(tmp_path, argv, match, capsys):
+    module = load_script("design1_mse")
+    assert module.main("ce", [*argv, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("design2_ce.py: error: ") and match in err[0]
 
 
 @pytest.mark.gpu
