@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap, to_hex
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
@@ -405,6 +405,7 @@ def plot_loss_curves(
         if log_scale:
             a.set_yscale("log")
             _plain_log_labels(a.yaxis)
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         a.set_xlabel("epoch")
         if not overlay:
             a.set_title(m)
@@ -442,7 +443,7 @@ def _plain_log_labels(axis):
         if decades > 1.2:
             return ""
         lead = round(v / 10 ** np.floor(np.log10(v) + 1e-9))
-        return f"{v:.2g}" if decades < 0.5 or lead in (2, 5) else ""
+        return f"{v:.3g}" if decades < 0.5 or lead in (2, 5) else ""
 
     axis.set_major_formatter(FuncFormatter(major))
     axis.set_minor_formatter(FuncFormatter(minor))

@@ -208,12 +208,15 @@ def test_plot_loss_curves_one_panel_per_model():
         (0.09, 0.22, ["0.1", "0.2"]),  # less than one decade: minor ticks 0.2 (and 0.09) named
         (0.55, 1.4, ["0.6", "0.7", "1"]),  # half a decade: every minor tick named
         (1e-4, 2.0, ["0.001", "0.01", "0.1", "1"]),  # several decades: decades only
+        # a tenth of a decade (hw4 --quick's MSE loss): ticks every 0.005, labels distinct
+        (0.188, 0.2266, ["0.19", "0.195", "0.2"]),
     ],
 )
 def test_plot_loss_curves_log_axis_has_plain_labels(lo, hi, must_show):
     # a loss falling geometrically from hi to lo; labels must read 0.2, not 2x10^-1
-    e = np.arange(1, 51)
-    lc = pd.DataFrame({"model": "m", "split": 0, "epoch": e, "loss": hi * (lo / hi) ** (e / 50)})
+    e = np.arange(1, 6) if hi / lo < 1.5 else np.arange(1, 51)
+    loss = hi * (lo / hi) ** ((e - 1) / (e[-1] - 1))
+    lc = pd.DataFrame({"model": "m", "split": 0, "epoch": e, "loss": loss})
     fig = plots.plot_loss_curves(lc)
     fig.canvas.draw()
     ax = fig.axes[0]
@@ -224,6 +227,9 @@ def test_plot_loss_curves_log_axis_has_plain_labels(lo, hi, must_show):
     ]
     assert labels, "the log axis has no labels"
     assert not [t for t in labels if "times" in t or "^" in t or "e-" in t]
+    assert len(set(labels)) == len(labels), labels  # no two ticks read the same
+    # whole epochs only on the x axis
+    assert all(float(x).is_integer() for x in ax.get_xticks())
     for text in must_show:
         assert text in labels
     if hi / lo > 100:  # minor ticks unlabelled over several decades
