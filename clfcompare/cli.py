@@ -714,8 +714,8 @@ def study_from_args(args, X, y, *, out_dir, notes=None, **study_kwargs):
     """Build the models and run :func:`run_study` with the options of
     :func:`add_study_arguments`.
 
-    ``--quick`` replaces repeats, folds and epochs by :data:`QUICK` and adds a note to the
-    report that its numbers test the pipeline, not the models.
+    ``--quick`` replaces repeats, folds and epochs by :data:`QUICK`, marks the report's title
+    as a smoke test and adds a note that its numbers test the pipeline, not the models.
 
     Raises
     ------
@@ -727,6 +727,10 @@ def study_from_args(args, X, y, *, out_dir, notes=None, **study_kwargs):
     notes = list(notes or [])
     if args.quick:
         n_repeats, n_folds, epochs = QUICK["n_repeats"], QUICK["n_folds"], QUICK["epochs"]
+        # said where a reader starts, not only in the notes at the end
+        study_kwargs["title"] = (
+            study_kwargs.get("title", "Classifier comparison") + " (smoke test, --quick)"
+        )
         notes.insert(
             0,
             f"**Smoke-test settings (`--quick`)**: {n_repeats} repeats × {n_folds} folds and "

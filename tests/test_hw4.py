@@ -56,7 +56,9 @@ def test_hw4_quick_runs_end_to_end(quick_run):
     ):
         assert (out / f).is_file(), f
     text = (out / "report.md").read_text(encoding="utf-8")
-    assert text.startswith("# HW4: MSE vs cross-entropy on the 4-class curve data")
+    assert text.startswith(
+        "# HW4: MSE vs cross-entropy on the 4-class curve data (smoke test, --quick)\n"
+    )
     assert "## Is mlp_mse different from mlp_ce here?" in text
     assert "## Pairwise comparisons" in text
 
