@@ -405,7 +405,8 @@ def plot_loss_curves(
         if log_scale:
             a.set_yscale("log")
             _plain_log_labels(a.yaxis)
-        a.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+        # epochs are whole numbers; round steps (1, 2, 5, 10, 100 ...) as the default locator
+        a.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10]))
         a.set_xlabel("epoch")
         if not overlay:
             a.set_title(m)
@@ -710,8 +711,14 @@ def plot_scores_box(
         ax.axhline(v, color="black", lw=1.1, ls=styles[i % 3], zorder=2, label=f"{k} ({v:.3f})")
         for i, (k, v) in enumerate(references.items())
     ]
-    if lines:
-        ax.legend(handles=lines, loc="best", fontsize="small", framealpha=0.85)
+    if lines:  # beside the axes: inside, it would hide some trials' dots
+        ax.legend(
+            handles=lines,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize="small",
+            frameon=False,
+        )
     return ax
 
 
