@@ -3,34 +3,51 @@
 Estimators (sklearn-compatible)
     GaussianGenerativeClassifier, GDLogisticRegression, TorchMLPClassifier
 Analysis
-    run_trials, TrialResults, load_results, and the modules ``stats`` (significance tests),
-    ``plots`` (figures), ``report`` (markdown report), ``calibration`` (how often the tests err)
+    run_trials, TrialResults, load_results, compare, and the modules ``stats`` (significance
+    tests), ``plots`` (figures), ``report`` (markdown report), ``calibration`` (how often the
+    tests err)
 Data
-    make_curve, load_curve
+    make_curve, load_curve, bayes_accuracy
+
+Names are imported on first use (PEP 562), so ``import clfcompare`` and the ``clfcompare``
+command start without loading torch and matplotlib until they are needed.
 """
 
-from clfcompare import calibration, plots, report, stats
-from clfcompare._version import __version__
-from clfcompare.datasets import load_curve, make_curve
-from clfcompare.estimators.gaussian import GaussianGenerativeClassifier
-from clfcompare.estimators.logistic import GDLogisticRegression
-from clfcompare.estimators.mlp import TorchMLPClassifier
-from clfcompare.stats import compare
-from clfcompare.trials import TrialResults, load_results, run_trials
+from importlib import import_module
 
-__all__ = [
-    "__version__",
-    "GaussianGenerativeClassifier",
-    "GDLogisticRegression",
-    "TorchMLPClassifier",
-    "TrialResults",
-    "calibration",
-    "compare",
-    "load_curve",
-    "load_results",
-    "make_curve",
-    "plots",
-    "report",
-    "run_trials",
-    "stats",
-]
+from clfcompare._version import __version__
+
+# public name -> module that defines it (a module maps to itself)
+_LAZY = {
+    "GaussianGenerativeClassifier": "clfcompare.estimators.gaussian",
+    "GDLogisticRegression": "clfcompare.estimators.logistic",
+    "TorchMLPClassifier": "clfcompare.estimators.mlp",
+    "TrialResults": "clfcompare.trials",
+    "load_results": "clfcompare.trials",
+    "run_trials": "clfcompare.trials",
+    "compare": "clfcompare.stats",
+    "bayes_accuracy": "clfcompare.datasets",
+    "load_curve": "clfcompare.datasets",
+    "make_curve": "clfcompare.datasets",
+    "calibration": "clfcompare.calibration",
+    "plots": "clfcompare.plots",
+    "report": "clfcompare.report",
+    "stats": "clfcompare.stats",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name):
+    try:
+        module_name = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'clfcompare' has no attribute {name!r}") from None
+    module = import_module(module_name)
+    value = module if module_name == f"clfcompare.{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
