@@ -477,3 +477,16 @@ def test_clone_and_pickle():
     fresh = clone(clf)
     assert fresh.get_params() == clf.get_params() and not hasattr(fresh, "coef_")
     assert_array_equal(fresh.fit(X, y).coef_, clf.coef_)
+
+
+def test_convergence_warning_advises_standardising_only_unscaled_features():
+    # the advice "standardise the features" is wrong inside Pipeline(StandardScaler, ...)
+    from sklearn.datasets import load_iris
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(ConvergenceWarning, match="standardise the features"):
+        GDLogisticRegression(max_iter=20).fit(X, y)
+    with pytest.warns(ConvergenceWarning) as record:
+        GDLogisticRegression(max_iter=20).fit(StandardScaler().fit_transform(X), y)
+    assert "standardise the features" not in str(record[0].message)

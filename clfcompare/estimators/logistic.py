@@ -581,7 +581,14 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
                     f" The loss increased in {result.n_increase} steps: learning_rate={lr:.4g} "
                     f"is probably too large (1/L = {1.0 / L:.4g})."
                 )
-            msg += " Increase max_iter or standardise the features"
+            standardised = np.allclose(X.mean(axis=0), 0.0, atol=1e-6) and np.allclose(
+                X.std(axis=0), 1.0, atol=1e-3
+            )
+            msg += (
+                " Increase max_iter"
+                if standardised
+                else " Increase max_iter or standardise the features"
+            )
             if alpha == 0:
                 msg += (
                     "; on separable data the unpenalised maximum-likelihood estimate does not "
