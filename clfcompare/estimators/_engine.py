@@ -5,8 +5,10 @@ keep a CPU core or a GPU busy: a step of a 2-50-100-50-4 network on 5 rows is a 
 kernels, so its cost is per-call overhead. This module trains ``M`` such networks at once:
 
 * every weight matrix and bias vector of all models is one contiguous float32 tensor of shape
-  ``(M, n_in, n_out)`` or ``(M, 1, n_out)``, and every layer is one ``torch.baddbmm`` per step
-  forward and two ``torch.bmm`` backward, for all models together;
+  ``(M, n_in, n_out)`` or ``(M, 1, n_out)``, and every layer is one batched matrix product per
+  step forward and two backward, for all models together (``torch.bmm`` on a GPU; on the CPU
+  numpy's ``matmul`` on the same memory, twice as fast for these small matrices, see
+  ``_Layers``);
 * the backward pass is written out by hand (no autograd): the gradients go straight into
   preallocated tensors of the same layout, so a step allocates little and launches few
   kernels;
@@ -65,6 +67,7 @@ import warnings
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 __all__ = [
     "ACTIVATIONS",
@@ -148,9 +151,11 @@ def resolve_device(device):
 
 @contextlib.contextmanager
 def torch_threads(n_threads):
-    """Run a block with ``torch.set_num_threads(n_threads)``, then restore the old value.
+    """Run a block with ``n_threads`` torch and BLAS threads, then restore the old settings.
 
-    ``None`` leaves torch's setting alone. The setting is process-global.
+    Sets ``torch.set_num_threads`` and, through ``threadpoolctl``, the threads of the BLAS that
+    numpy uses (the engine's matrix products on the CPU go through numpy). ``None`` leaves both
+    alone. The settings are process-global.
 
     Examples
     --------
@@ -169,7 +174,8 @@ def torch_threads(n_threads):
     previous = torch.get_num_threads()
     torch.set_num_threads(int(n_threads))
     try:
-        yield
+        with threadpool_limits(limits=int(n_threads), user_api="blas"):
+            yield
     finally:
         torch.set_num_threads(previous)
 
@@ -434,32 +440,81 @@ def _activation_backward(d, h, activation):
     return d
 
 
-def _forward(views, x, activation):
+class _Layers:
+    """The stacked layers' weights and gradients, and their batched matrix products.
+
+    On the CPU the products run through numpy's ``matmul`` on views of the same memory:
+    numpy's BLAS (OpenBLAS, which has kernels for small matrices) computed the products of
+    this engine (5-row batches, 50-100 units) about twice as fast as ``torch.bmm`` (measured
+    with one thread: 0.55 ms against 1.0 ms for the matrix products of one step of 100 stacked
+    2-50-100-50-4 networks). The numpy views of weights and gradients are made once. Elsewhere
+    the products are ``torch.bmm``. Every model goes through the same kernels whatever the
+    number of models, which keeps batched training exact.
+    """
+
+    def __init__(self, params, grads):
+        self.weights, self.biases = params[0::2], params[1::2]
+        self.grad_weights, self.grad_biases = grads[0::2], grads[1::2]
+        self.cpu = params[0].device.type == "cpu"
+        if self.cpu:
+            self.np_weights = [w.numpy() for w in self.weights]
+            self.np_weights_t = [w.transpose(0, 2, 1) for w in self.np_weights]
+            self.np_grad_weights = [g.numpy() for g in self.grad_weights]
+
+    def __len__(self):
+        return len(self.weights)
+
+    def forward(self, layer, h):
+        """``h @ W_l + b_l`` for (M, B, n_in) ``h``."""
+        if self.cpu:
+            z = torch.from_numpy(np.matmul(h.numpy(), self.np_weights[layer]))
+        else:
+            z = torch.bmm(h, self.weights[layer])
+        return z.add_(self.biases[layer])
+
+    def backward_input(self, layer, d):
+        """``d @ W_l^T``: the gradient with respect to the layer's input."""
+        if self.cpu:
+            return torch.from_numpy(np.matmul(d.numpy(), self.np_weights_t[layer]))
+        return torch.bmm(d, self.weights[layer].transpose(1, 2))
+
+    def backward_weights(self, layer, h, d, accumulate):
+        """Write (or add) ``h^T d`` and the column sums of ``d``: the layer's gradients."""
+        grad_w, grad_b = self.grad_weights[layer], self.grad_biases[layer]
+        if accumulate:
+            if self.cpu:
+                grad_w.add_(torch.from_numpy(np.matmul(h.numpy().transpose(0, 2, 1), d.numpy())))
+            else:
+                grad_w.baddbmm_(h.transpose(1, 2), d)
+            grad_b.add_(d.sum(dim=1, keepdim=True))
+        else:
+            if self.cpu:
+                np.matmul(h.numpy().transpose(0, 2, 1), d.numpy(), out=self.np_grad_weights[layer])
+            else:
+                torch.bmm(h.transpose(1, 2), d, out=grad_w)
+            torch.sum(d, dim=1, keepdim=True, out=grad_b)
+
+
+def _forward(layers, x, activation):
     """Outputs of every layer (hidden activations, then the raw outputs) for (M, B, n_in)."""
     outputs, h = [], x
-    last = len(views) - 1
-    for layer, (weight, bias) in enumerate(views):
-        h = torch.baddbmm(bias, h, weight)
+    last = len(layers) - 1
+    for layer in range(len(layers)):
+        h = layers.forward(layer, h)
         if layer < last:
             h = _activate_(h, activation)
         outputs.append(h)
     return outputs
 
 
-def _backward(views, grad_views, x, outputs, dz, activation, accumulate=False):
-    """Write (or add) the gradients of every layer into ``grad_views`` (backprop by hand)."""
+def _backward(layers, x, outputs, dz, activation, accumulate=False):
+    """Write (or add) the gradients of every layer (backpropagation by hand)."""
     d = dz
-    for layer in range(len(views) - 1, -1, -1):
+    for layer in range(len(layers) - 1, -1, -1):
         h_in = x if layer == 0 else outputs[layer - 1]
-        grad_w, grad_b = grad_views[layer]
-        if accumulate:
-            grad_w.baddbmm_(h_in.transpose(1, 2), d)
-            grad_b.add_(d.sum(dim=1, keepdim=True))
-        else:
-            torch.bmm(h_in.transpose(1, 2), d, out=grad_w)
-            torch.sum(d, dim=1, keepdim=True, out=grad_b)
+        layers.backward_weights(layer, h_in, d, accumulate)
         if layer > 0:
-            d = torch.bmm(d, views[layer][0].transpose(1, 2))
+            d = layers.backward_input(layer, d)
             d = _activation_backward(d, outputs[layer - 1], activation)
 
 
@@ -698,8 +753,7 @@ class _Workspace:
             view.copy_(init[:, w_off:b_off].reshape(n_slots, n_in, n_out))
         for view, (_, b_off, _, n_out) in zip(self.params[1::2], layout, strict=True):
             view.copy_(init[:, b_off : b_off + n_out].reshape(n_slots, 1, n_out))
-        self.views = list(zip(self.params[0::2], self.params[1::2], strict=True))
-        self.grad_views = list(zip(self.grads[0::2], self.grads[1::2], strict=True))
+        self.layers = _Layers(self.params, self.grads)
         n_steps, c, w = plan.n_steps_max, plan.n_chunks, plan.chunk_rows
         rows = torch.as_tensor(plan.rows, dtype=torch.float32)  # (S, slots)
         pos = torch.arange(c * w, dtype=torch.float32).view(c, 1, w)
@@ -753,9 +807,9 @@ def _epoch_function(ws, loss, activation, adam, fused):
                 idx = ws.idx[s, k]
                 xb = ws.X.index_select(0, idx).view(shape)
                 tb = ws.targets.index_select(0, idx).view(shape)
-                outputs = _forward(ws.views, xb, activation)
+                outputs = _forward(ws.layers, xb, activation)
                 dz = loss_grad(outputs[-1], tb, ws.row_weights[s, k], ws.loss_terms[s, k])
-                _backward(ws.views, ws.grad_views, xb, outputs, dz, activation, k > 0)
+                _backward(ws.layers, xb, outputs, dz, activation, k > 0)
             params, grads, exp_avgs, exp_avg_sqs, steps, distinct = adam_lists[s]
             torch._foreach_add_(distinct, 1)
             if fused:
@@ -907,7 +961,9 @@ def train_mlps(
     generators = [torch.Generator().manual_seed(int(seeds[m])) if m >= 0 else None for m in slots]
     adam = dict(lr=float(learning_rate), beta1=beta_1, beta2=beta_2, eps=epsilon)
 
-    with torch_threads(n_threads), torch.no_grad():
+    # numpy computes the CPU matrix products; a diverging run is reported by the loss check
+    # below, not by numpy's overflow warnings
+    with torch_threads(n_threads), torch.no_grad(), np.errstate(all="ignore"):
         init = torch.zeros(len(slots), n_params)
         for j, g in enumerate(generators):
             if g is not None:
@@ -1051,7 +1107,7 @@ class _Validation:
         self.best_params = None
 
     def accuracy(self, ws, activation):
-        out = _forward(ws.views, self.x, activation)[-1]
+        out = _forward(ws.layers, self.x, activation)[-1]
         if self.binary_threshold is not None:
             pred = (out[..., 0] > self.binary_threshold).long()
         else:
