@@ -16,6 +16,7 @@ from clfcompare.estimators._engine import (
     adam_update_,
     arrange_slots,
     cross_entropy_grad,
+    flush_denormals,
     init_parameters,
     loss_values,
     make_targets,
@@ -172,11 +173,23 @@ def test_adam_update_matches_torch_optim_adam_and_fused_kernel():
     assert_allclose(fused[0].numpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-7)
 
 
-def test_torch_threads_sets_and_restores():
+def test_torch_threads_sets_and_restores_torch_and_blas_threads():
+    from threadpoolctl import threadpool_info
+
     before = torch.get_num_threads()
     with torch_threads(1):
         assert torch.get_num_threads() == 1
+        assert all(info["num_threads"] == 1 for info in threadpool_info() if
+                   info["user_api"] == "blas")  # fmt: skip
     assert torch.get_num_threads() == before
+
+
+def test_flush_denormals_flushes_and_restores():
+    denormal = torch.tensor([1e-38]) / 16  # 6.25e-40: below float32's smallest normal number
+    assert float(denormal) > 0
+    with flush_denormals():
+        assert float(torch.tensor([1e-38]) / 16) == 0.0
+    assert float(torch.tensor([1e-38]) / 16) > 0
 
 
 def test_resolve_device(monkeypatch):

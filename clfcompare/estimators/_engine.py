@@ -56,6 +56,7 @@ one process with different ``n_threads``. A step of M stacked models streams the
 parameters, gradients and Adam moments through memory; once those outgrow the last-level cache
 a step gets slower per model, so on the CPU large ``M`` is trained in balanced blocks of at
 most ``_CPU_BLOCK_BYTES`` of such state (about 150 models of 2-50-100-50-4).
+Denormal floats are flushed to zero during training (:func:`flush_denormals`).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ __all__ = [
     "adam_update_",
     "arrange_slots",
     "cross_entropy_grad",
+    "flush_denormals",
     "loss_values",
     "BatchPlan",
     "CHUNK_ROWS",
@@ -178,6 +180,38 @@ def torch_threads(n_threads):
             yield
     finally:
         torch.set_num_threads(previous)
+
+
+def _flushing_denormals():
+    """Whether the CPU currently flushes denormal float32 values to zero."""
+    return float(torch.tensor([1e-38]) / 16) == 0.0  # 6.25e-40 is denormal
+
+
+@contextlib.contextmanager
+def flush_denormals():
+    """Run a block with denormal floats flushed to zero on the CPU, then restore the setting.
+
+    As training goes on, Adam's moments of units whose gradients vanish decay into the
+    denormal range (below 1.2e-38 in float32), where x86 arithmetic is many times slower:
+    measured at M = 100 (2-50-100-50-4, one thread) a step took 1.7 ms in the first 25 epochs
+    and 2.4 ms by epoch 150, against a constant 1.55 ms with flushing. Flushing replaces such
+    values by 0; next to ``epsilon = 1e-8`` in Adam's denominator that changes nothing that
+    matters, and it is the same for every model whatever the batch of models.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from clfcompare.estimators._engine import flush_denormals
+    >>> with flush_denormals():
+    ...     float(torch.tensor([1e-38]) / 16)
+    0.0
+    """
+    previous = _flushing_denormals()
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(previous)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -963,7 +997,7 @@ def train_mlps(
 
     # numpy computes the CPU matrix products; a diverging run is reported by the loss check
     # below, not by numpy's overflow warnings
-    with torch_threads(n_threads), torch.no_grad(), np.errstate(all="ignore"):
+    with torch_threads(n_threads), flush_denormals(), torch.no_grad(), np.errstate(all="ignore"):
         init = torch.zeros(len(slots), n_params)
         for j, g in enumerate(generators):
             if g is not None:
