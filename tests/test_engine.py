@@ -69,6 +69,49 @@ def test_init_parameters_match_nn_init_normal_in_named_parameter_order():
         assert torch.equal(flat[b_off : b_off + n_out], layer.bias.detach())
 
 
+def test_he_init_matches_kaiming_normal_with_zero_biases():
+    # reference: torch.nn.init.kaiming_normal_(nonlinearity="relu") over the weights, in order
+    net = torch.nn.Sequential(torch.nn.Linear(2, 30), torch.nn.ReLU(), torch.nn.Linear(30, 3))
+    gen = torch.Generator().manual_seed(5)
+    with torch.no_grad():
+        for layer in (net[0], net[2]):
+            torch.nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=gen)
+    flat = init_parameters((2, 30, 3), torch.Generator().manual_seed(5), "he")
+    layout, _ = parameter_layout((2, 30, 3))
+    for (w_off, b_off, n_in, n_out), layer in zip(layout, (net[0], net[2]), strict=True):
+        assert torch.equal(flat[w_off:b_off].view(n_in, n_out), layer.weight.detach().T)
+        assert torch.equal(flat[b_off : b_off + n_out], torch.zeros(n_out))
+
+
+def _input_driven_spread(X, flat):
+    """Per hidden layer: mean over units of the std over rows of the pre-activation, and the
+    mean |bias| (numpy, float64)."""
+    layout, _ = parameter_layout(ARCH)
+    h, spreads, biases = X.astype(np.float64), [], []
+    for w_off, b_off, n_in, n_out in layout[:-1]:
+        a = h @ flat[w_off:b_off].reshape(n_in, n_out) + flat[b_off : b_off + n_out]
+        spreads.append(a.std(axis=0).mean())
+        biases.append(np.abs(flat[b_off : b_off + n_out]).mean())
+        h = np.maximum(a, 0.0)
+    return np.array(spreads), np.array(biases)
+
+
+def test_seed_init_makes_the_last_hidden_layer_input_independent_and_he_does_not(curve4):
+    # the cause of the CE trials that never train (TorchMLPClassifier's init_std): with
+    # N(0, 0.02^2) the input-driven spread shrinks about tenfold per layer and the biases
+    # decide the units of the last hidden layer; He's init keeps the spread
+    X, _ = curve4
+    spread, bias = _input_driven_spread(
+        X, init_parameters(ARCH, torch.Generator().manual_seed(0), 0.02).numpy()
+    )
+    assert np.all(spread[1:] / spread[:-1] < 0.2)
+    assert spread[-1] < 0.02 * bias[-1]
+    he, _ = _input_driven_spread(
+        X, init_parameters(ARCH, torch.Generator().manual_seed(0), "he").numpy()
+    )
+    assert np.all(he[1:] / he[:-1] > 0.3)
+
+
 @pytest.mark.parametrize(
     ("n_rows", "batch_size", "expected"),
     [

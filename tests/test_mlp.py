@@ -170,6 +170,17 @@ def test_defaults_reproduce_the_seed_architecture(curve2):
     assert np.std(_params(first.fit(X[:20], y[:20]))) == pytest.approx(0.02, rel=0.05)
 
 
+def test_he_init_option_is_not_the_default_and_trains(curve4):
+    X, y = curve4
+    assert TorchMLPClassifier().get_params()["init_std"] == 0.02  # the seed's, unchanged
+    clf = TorchMLPClassifier(**{**FAST, "hidden_layer_sizes": (16, 16)}, init_std="he")
+    first = clone(clf).set_params(max_epochs=1, learning_rate=1e-9).fit(X, y)
+    # N(0, 2 / n_in) weights (He et al.) and zero biases, moved by one tiny Adam step only
+    assert_allclose([w.std() for w in first.coefs_[1:]], np.sqrt(2 / 16), rtol=0.25)
+    assert max(np.abs(b).max() for b in first.intercepts_) < 1e-8
+    assert clf.fit(X, y).score(X, y) > 0.5  # chance is 0.25
+
+
 def test_step_loss_curve_and_epoch_curve(curve2):
     X, y = curve2
     clf = TorchMLPClassifier(**{**FAST, "batch_size": 32, "max_epochs": 3},
@@ -325,6 +336,7 @@ def test_missing_cuda_device_is_an_error(curve2, monkeypatch):
         (dict(learning_rate=np.inf), ValueError, "learning_rate must be finite"),
         (dict(learning_rate="fast"), TypeError, "learning_rate must be a float"),
         (dict(init_std=0.0), ValueError, "init_std"),
+        (dict(init_std="glorot"), ValueError, "init_std must be a positive float or 'he'"),
         (dict(beta_2=1.0), ValueError, "beta_2"),
         (dict(validation_fraction=1.0), ValueError, "validation_fraction"),
         (dict(early_stopping="yes"), TypeError, "early_stopping must be a bool"),
