@@ -331,10 +331,13 @@ def test_early_stopping_together_equals_alone_and_keeps_best_parameters(curve4):
 # ----------------------------------------------------------------------------------------------
 # an independent reference: nn.Sequential + torch.optim.Adam, same init and batch order
 # ----------------------------------------------------------------------------------------------
-def _reference_training(X, y, *, loss, batch_size, epochs, lr, seed, k=1.0, M=1.0):
+def _reference_training(
+    X, y, *, loss, batch_size, epochs, lr, seed, k=1.0, M=1.0, activation="relu"
+):
     n_out = 1 if loss == "mse" and y.max() == 1 else int(y.max()) + 1
+    act = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "logistic": torch.nn.Sigmoid}[activation]
     net = torch.nn.Sequential(
-        torch.nn.Linear(X.shape[1], 8), torch.nn.ReLU(), torch.nn.Linear(8, 6), torch.nn.ReLU(),
+        torch.nn.Linear(X.shape[1], 8), act(), torch.nn.Linear(8, 6), act(),
         torch.nn.Linear(6, n_out),
     )  # fmt: skip
     gen = torch.Generator().manual_seed(seed)
@@ -369,26 +372,29 @@ def _reference_training(X, y, *, loss, batch_size, epochs, lr, seed, k=1.0, M=1.
 
 
 @pytest.mark.parametrize(
-    ("loss", "n_classes", "batch_size", "k", "M"),
+    ("loss", "n_classes", "batch_size", "k", "M", "activation"),
     [
-        ("ce", 4, 7, 1.0, 1.0),
-        ("ce", 4, None, 1.0, 1.0),
-        ("mse", 2, 7, 1.0, 1.0),
-        ("mse", 4, 7, 2.0, 3.0),
+        ("ce", 4, 7, 1.0, 1.0, "relu"),
+        ("ce", 4, None, 1.0, 1.0, "relu"),
+        ("mse", 2, 7, 1.0, 1.0, "relu"),
+        ("mse", 4, 7, 2.0, 3.0, "relu"),
+        ("ce", 4, 7, 1.0, 1.0, "tanh"),
+        ("mse", 4, 7, 1.0, 1.0, "logistic"),
     ],
 )
-def test_engine_matches_plain_torch_training_loop(loss, n_classes, batch_size, k, M):
+def test_engine_matches_plain_torch_training_loop(loss, n_classes, batch_size, k, M, activation):
     X, y = load_curve(n_classes)
     X, y = X[:110], y[:110]  # 110 = 15 * 7 + 5: the last batch has 5 rows
     epochs = 4 if batch_size else 30
     ref_params, ref_curve = _reference_training(
-        X, y, loss=loss, batch_size=batch_size, epochs=epochs, lr=0.01, seed=4, k=k, M=M
-    )
+        X, y, loss=loss, batch_size=batch_size, epochs=epochs, lr=0.01, seed=4, k=k, M=M,
+        activation=activation,
+    )  # fmt: skip
     n_out = ref_params[-1].shape[0]
     (ours,) = train_mlps(
         X, y, [np.arange(len(X))], layer_sizes=(2, 8, 6, n_out), seeds=[4], loss=loss,
         learning_rate=0.01, batch_size=batch_size, max_epochs=epochs, init_std=0.3,
-        square_loss_k=k, square_loss_M=M,
+        square_loss_k=k, square_loss_M=M, activation=activation,
     )  # fmt: skip
     assert_allclose(ours.loss_curve, ref_curve, rtol=1e-5)
     for layer in range(3):
