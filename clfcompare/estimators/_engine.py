@@ -795,7 +795,7 @@ class _Workspace:
     def __init__(self, X, targets, layout, init, plan, groups, align, device):
         n_slots = init.shape[0]
         self.X, self.targets, self.plan, self.n_slots = X, targets, plan, n_slots
-        self.layout, self.groups = layout, groups
+        self.groups = groups
         state = [_stacked_tensors(n_slots, layout, align, device) for _ in range(4)]
         (self.param_storage, self.params), (self.grad_storage, self.grads) = state[:2]
         self.exp_avg_storage, self.exp_avg_sq_storage = state[2][0], state[3][0]

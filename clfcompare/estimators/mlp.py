@@ -346,7 +346,10 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         return tuple(int(s) for s in sizes)
 
     def _engine_options(self):
-        """Validate the hyper-parameters; the keyword arguments of ``train_mlps``."""
+        """Validate the hyper-parameters; the keyword arguments of ``train_mlps``.
+
+        All but ``hidden`` (the hidden layer sizes) go to ``train_mlps`` as they are.
+        """
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.activation not in ACTIVATIONS:
@@ -605,27 +608,13 @@ def _train_group(est, options, X, codes, classes, splits, seeds):
             )
             train.append(idx[fit_pos])
             validation.append(idx[val_pos])
+    engine_kw = {key: value for key, value in options.items() if key != "hidden"}
     return train_mlps(
         X,
         codes,
         train,
         layer_sizes=(X.shape[1], *options["hidden"], n_outputs),
         seeds=seeds,
-        loss=options["loss"],
-        activation=options["activation"],
-        learning_rate=options["learning_rate"],
-        batch_size=options["batch_size"],
-        max_epochs=options["max_epochs"],
-        init_std=options["init_std"],
-        square_loss_k=options["square_loss_k"],
-        square_loss_M=options["square_loss_M"],
-        beta_1=options["beta_1"],
-        beta_2=options["beta_2"],
-        epsilon=options["epsilon"],
         validation_indices=validation,
-        n_iter_no_change=options["n_iter_no_change"],
-        tol=options["tol"],
-        record_step_loss=options["record_step_loss"],
-        device=options["device"],
-        n_threads=options["n_threads"],
+        **engine_kw,
     )
