@@ -40,7 +40,9 @@ Model ``m`` has ``n_m`` training rows and batch size ``B`` (``B = n_m``: whole-d
 Each epoch it draws ``torch.randperm(n_m, generator=g_m)`` from its own generator (the one
 that drew its initial weights; mini-batch training only, whole-data training does not
 shuffle) and cuts it into ``ceil(n_m / B)`` batches, the last one smaller if ``B`` does not
-divide ``n_m``: the order a ``DataLoader(shuffle=True)`` would produce. Stacked, the epoch has
+divide ``n_m``: an epoch of ``DataLoader(shuffle=True, drop_last=False)``. (Not the same rows:
+a DataLoader given generator ``g_m`` also draws its workers' base seed from it before each
+epoch's permutation, and the seed's loaders use torch's global generator.) Stacked, the epoch has
 ``S = max_m ceil(n_m / B)`` steps: the rows a model does not have are padding with weight 0,
 and models that have fewer steps sit the last steps out (their Adam update is skipped, not
 just zero). Whole-data training is the same code with ``S = 1``.
