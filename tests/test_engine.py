@@ -356,10 +356,11 @@ def _reference_training(
             out = net(Xt[rows])
             if loss == "ce":
                 value = torch.nn.functional.cross_entropy(out, yt[rows])
-            elif n_out == 1:
+            elif n_out == 1 and k == M == 1.0:  # the seed's Design 1
                 value = torch.nn.functional.mse_loss(out[:, 0], yt[rows].float())
-            else:
-                onehot = torch.nn.functional.one_hot(yt[rows], n_out).float()
+            else:  # Hui & Belkin; one output: class 1's node of the one-hot targets
+                onehot = torch.nn.functional.one_hot(yt[rows], max(n_out, 2)).float()
+                onehot = onehot[:, 1:] if n_out == 1 else onehot
                 per_row = (k * onehot * (out - M) ** 2 + (1 - onehot) * out**2).sum(1) / n_out
                 value = per_row.mean()
             opt.zero_grad()
@@ -377,6 +378,7 @@ def _reference_training(
         ("ce", 4, 7, 1.0, 1.0, "relu"),
         ("ce", 4, None, 1.0, 1.0, "relu"),
         ("mse", 2, 7, 1.0, 1.0, "relu"),
+        ("mse", 2, 7, 2.0, 3.0, "relu"),
         ("mse", 4, 7, 2.0, 3.0, "relu"),
         ("ce", 4, 7, 1.0, 1.0, "tanh"),
         ("mse", 4, 7, 1.0, 1.0, "logistic"),
