@@ -110,3 +110,56 @@ def labels_from_scores(classes, scores):
     if scores.ndim == 1:
         return classes[(scores > 0).astype(np.intp)]
     return classes[np.argmax(scores, axis=1)]
+
+
+class ScoreClassifierMixin:
+    """``predict``, ``predict_proba`` and ``predict_log_proba`` from ``decision_function``.
+
+    For classifiers whose ``decision_function`` returns log-odds (two classes, shape
+    ``(n_samples,)``) or per-class scores that are log posteriors up to a per-row constant
+    (``(n_samples, n_classes)``): probabilities are the sigmoid / softmax of the scores, computed
+    in log space, and the predicted class is the one of largest score.
+    """
+
+    def predict_log_proba(self, X):
+        """Log class probabilities, computed without leaving log space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        return log_proba_from_scores(self.decision_function(X))
+
+    def predict_proba(self, X):
+        """Class probabilities (posteriors).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; rows sum to 1.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """The most probable class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        scores = self.decision_function(X)  # checks that the model is fitted
+        return labels_from_scores(self.classes_, scores)

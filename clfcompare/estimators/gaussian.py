@@ -23,9 +23,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from clfcompare.estimators._base import (
+    ScoreClassifierMixin,
     check_scores,
-    labels_from_scores,
-    log_proba_from_scores,
     validate_test_data,
     validate_training_data,
 )
@@ -272,7 +271,7 @@ def _check_priors(priors, n_classes, classes):
     return p / p.sum()
 
 
-class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
+class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEstimator):
     r"""Gaussian class conditionals fitted by maximum likelihood, posteriors by Bayes' rule.
 
     The Probabilistic Generative Model of the lecture notes, for any number of classes
@@ -542,46 +541,3 @@ class GaussianGenerativeClassifier(ClassifierMixin, BaseEstimator):
             with np.errstate(invalid="ignore"):  # -inf - -inf: reported by check_scores
                 scores = jll[:, 1] - jll[:, 0] if jll.shape[1] == 2 else jll
         return check_scores(self, scores, X)
-
-    def predict_log_proba(self, X):
-        """Log posteriors :math:`\\ln P(C_k | x)`, computed without leaving log space.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
-        """
-        return log_proba_from_scores(self.decision_function(X))
-
-    def predict_proba(self, X):
-        """Posteriors :math:`P(C_k | x)` by Bayes' rule.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``; rows sum to 1.
-        """
-        return np.exp(self.predict_log_proba(X))
-
-    def predict(self, X):
-        """The class of largest posterior.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        scores = self.decision_function(X)  # checks that the model is fitted
-        return labels_from_scores(self.classes_, scores)

@@ -27,8 +27,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from clfcompare.estimators._base import (
+    ScoreClassifierMixin,
     check_scores,
-    labels_from_scores,
     log_proba_from_scores,
     validate_test_data,
     validate_training_data,
@@ -365,7 +365,7 @@ def _fingerprint(X):
     return (X.shape, hashlib.blake2b(np.ascontiguousarray(X).data, digest_size=16).hexdigest())
 
 
-class GDLogisticRegression(ClassifierMixin, BaseEstimator):
+class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator):
     r"""Logistic regression fitted by gradient descent on the cross-entropy (the lecture's).
 
     Two classes: :math:`P(\text{classes\_[1]} \mid x) = \sigma(w \cdot x + b)`.
@@ -629,49 +629,6 @@ class GDLogisticRegression(ClassifierMixin, BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore"):  # reported by check_scores
             scores = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
-
-    def predict_log_proba(self, X):
-        """Log class probabilities (``log_expit`` / ``log_softmax``, never ``log(0)``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
-        """
-        return log_proba_from_scores(self.decision_function(X))
-
-    def predict_proba(self, X):
-        """Class probabilities :math:`\\sigma(w \\cdot x + b)` or the softmax.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``; rows sum to 1.
-        """
-        return np.exp(self.predict_log_proba(X))
-
-    def predict(self, X):
-        """The most probable class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        scores = self.decision_function(X)  # checks that the model is fitted
-        return labels_from_scores(self.classes_, scores)
 
     def _contrasts(self):
         """Identified parameters (b_k - b_0, w_k - w_0), k = 1..K-1, flattened class-wise."""
