@@ -6,8 +6,6 @@ H0: rate <= alpha (scipy.stats.binomtest) does not reject at level 0.001; "clear
 means the one-sided Clopper-Pearson 99.9% lower bound of the rate exceeds 2 * alpha.
 """
 
-import doctest
-
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -400,9 +398,3 @@ def test_bad_tables_and_intervals():
         cal.separation_for_accuracy(1.0)
     with pytest.raises(ValueError, match="both classes"):
         cal.fit_nearest_mean(np.zeros(4), np.array([0, 0, 1, 1]), np.array([1, 1, 0, 0], bool))
-
-
-def test_docstring_examples():
-    failures, attempted = doctest.testmod(cal, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert attempted > 10
-    assert failures == 0

@@ -8,7 +8,6 @@ models using grid search" (re-derived below), Demšar (2006, Table 5) and closed
 """
 
 import dataclasses
-import doctest
 import itertools
 import math
 from types import SimpleNamespace
@@ -1084,9 +1083,3 @@ def test_results_are_frozen_and_readable():
 
     mc = mcnemar(*_predictions(0))
     assert f"b={mc.b}, c={mc.c}" in str(mc)
-
-
-def test_docstring_examples():
-    failures, attempted = doctest.testmod(cstats, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert attempted > 20
-    assert failures == 0

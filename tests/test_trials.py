@@ -5,7 +5,6 @@ and against `clone(est).fit(X[train], y[train])` on the same splits; split indic
 scikit-learn's splitters; summaries against numpy.
 """
 
-import doctest
 import os
 import signal
 import sqlite3
@@ -789,11 +788,3 @@ def test_fingerprint_is_deterministic_and_address_free():
     assert params["logisticregression__C"] == "2.0"
     assert " at 0x" not in render_param(np.sum) and " at 0x" not in render_param(object())
     assert render_param(np.arange(3)) != render_param(np.arange(1, 4))
-
-
-def test_docstring_examples():
-    from clfcompare.trials import _runner  # the run_trials example
-
-    failures, attempted = doctest.testmod(_runner, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert attempted > 3
-    assert failures == 0
