@@ -1,4 +1,4 @@
-"""Draw the figures the README shows (the curve data sets) into ``docs/``.
+"""Draw the figures the README shows (the curve data, the tests' Type I error) into ``docs/``.
 
 Run from the repository root: ``python analyses/readme_figures.py``.
 """
@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
+from clfcompare.calibration import plot_rejection_rates, simulate_rejection_rates  # noqa: E402
 from clfcompare.datasets import bayes_accuracy, load_curve  # noqa: E402
 from clfcompare.plots import plot_curve_data  # noqa: E402
 
@@ -26,6 +27,13 @@ def main():
         ax.set_title(f"load_curve({k}): {len(y)} points, Bayes accuracy {bayes_accuracy(k):.3f}")
     path = OUT / "curve_data.png"
     fig.savefig(path, dpi=110)
+    print(f"wrote {path}")
+
+    # the null arm of analyses/calibration.py with its defaults (1,000 replicates, seed 0)
+    table = simulate_rejection_rates(1000, random_state=0)
+    ax = plot_rejection_rates(table)
+    path = OUT / "calibration_type1.png"
+    ax.figure.savefig(path, dpi=90, bbox_inches="tight")
     print(f"wrote {path}")
 
 
