@@ -65,6 +65,25 @@ def _minmax(v):
     return (v - v.min()) / (v.max() - v.min())
 
 
+def _check_n_classes(n_classes):
+    """Raise unless ``n_classes`` is an int (not a bool) of at least 2."""
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
+        raise TypeError(f"n_classes must be an int, got {type(n_classes).__name__}")
+    if n_classes < 2:
+        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+
+
+def _check_noise(noise):
+    """Return ``noise`` as finite floats ``(low, high)`` with ``low < high``, or raise."""
+    try:
+        low, high = (float(v) for v in noise)
+    except (TypeError, ValueError):
+        raise TypeError(f"noise must be a pair of floats (low, high), got {noise!r}") from None
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        raise ValueError(f"noise must satisfy low < high and be finite, got {noise!r}")
+    return low, high
+
+
 def make_curve(n_classes=2, *, noise=(-0.1, 0.3), random_state=None):
     """Points in bands above and below the curve ``y = 3x³ + 2x² + 5x``.
 
@@ -92,16 +111,8 @@ def make_curve(n_classes=2, *, noise=(-0.1, 0.3), random_state=None):
     >>> X.shape, sorted(set(y.tolist()))
     ((320, 2), [0, 1, 2, 3])
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
-        raise TypeError(f"n_classes must be an int, got {type(n_classes).__name__}")
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
-    try:
-        low, high = (float(v) for v in noise)
-    except (TypeError, ValueError):
-        raise TypeError(f"noise must be a pair of floats (low, high), got {noise!r}") from None
-    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
-        raise ValueError(f"noise must satisfy low < high and be finite, got {noise!r}")
+    _check_n_classes(n_classes)
+    low, high = _check_noise(noise)
     rng = check_random_state(random_state)
 
     x1 = np.arange(_X_START, _X_STOP, _X_STEP)  # 80 points, -10 ... 9.75
@@ -144,7 +155,8 @@ def bayes_accuracy(n_classes, *, noise=(-0.1, 0.3)):
     >>> round(bayes_accuracy(2), 12), round(bayes_accuracy(4), 12)
     (0.75, 0.625)
     """
-    low, high = (float(v) for v in noise)
+    _check_n_classes(n_classes)
+    low, high = _check_noise(noise)
     width, spacing = high - low, low + high
     if not 0 < spacing <= width:
         raise ValueError(
@@ -205,6 +217,7 @@ def load_curve(n_classes=2):
     >>> X.shape
     (320, 2)
     """
+    _check_n_classes(n_classes)
     if n_classes not in (2, 4):
         raise ValueError(
             f"load_curve ships the 2- and 4-class data sets, got n_classes={n_classes!r}; "

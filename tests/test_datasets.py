@@ -131,3 +131,29 @@ def test_bayes_accuracy_matches_the_nearest_band_rule(n_classes):
 def test_bayes_accuracy_needs_overlap():
     with pytest.raises(ValueError, match="overlapping"):
         bayes_accuracy(2, noise=(0.1, 0.3))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        # n_classes = 0 divided by zero; 1 and -1 returned 1.0 and ~0 as if they were valid
+        ({"n_classes": 0}, ValueError, "at least 2"),
+        ({"n_classes": 1}, ValueError, "at least 2"),
+        ({"n_classes": -1}, ValueError, "at least 2"),
+        ({"n_classes": True}, TypeError, "n_classes must be an int"),
+        ({"n_classes": "2"}, TypeError, "n_classes must be an int"),
+        ({"n_classes": 2, "noise": (1,)}, TypeError, "pair of floats"),
+        ({"n_classes": 2, "noise": None}, TypeError, "pair of floats"),
+        ({"n_classes": 2, "noise": (0.3, -0.1)}, ValueError, "low < high"),
+    ],
+)
+def test_bayes_accuracy_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        bayes_accuracy(**kwargs)
+
+
+@pytest.mark.parametrize("n_classes", [2.0, True])
+def test_load_curve_non_int(n_classes):
+    # 2.0 == 2 passed the membership test and then looked for data/curve_2.0class.csv
+    with pytest.raises(TypeError, match="n_classes must be an int"):
+        load_curve(n_classes)
