@@ -294,6 +294,8 @@ def loss_curve_summary(loss_curves, *, quantiles=(0.25, 0.5, 0.75)):
         Columns ``model``, ``epoch``, ``low``, ``median``, ``high``, ``n_trials``.
     """
     df = _frame(loss_curves, "loss_curves", ("model", "split", "epoch", "loss"))
+    if df.empty:
+        raise ValueError("results have no loss curves (no iterative model was run)")
     q = [float(v) for v in quantiles]
     if len(q) != 3 or not (0 <= q[0] <= q[1] <= q[2] <= 1):
         raise ValueError(f"quantiles must be 3 increasing numbers in [0, 1], got {quantiles!r}")

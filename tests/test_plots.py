@@ -183,6 +183,13 @@ def test_loss_curve_summary_matches_numpy_quantiles():
         assert row.n_trials == 12
 
 
+def test_loss_curve_summary_of_no_curves_says_so():
+    # an empty table crashed inside pandas ("Length mismatch: Expected axis has 0 elements")
+    empty = pd.DataFrame(columns=["model", "split", "epoch", "loss"])
+    with pytest.raises(ValueError, match="no loss curves"):
+        plots.loss_curve_summary(empty)
+
+
 def test_plot_loss_curves_one_panel_per_model():
     res = make_results()
     fig = plots.plot_loss_curves(res)
