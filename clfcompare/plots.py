@@ -159,6 +159,17 @@ def _check_ax(ax):
         raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
 
 
+def _check_quantiles(values, n, name):
+    """``values`` as a list of ``n`` non-decreasing floats in [0, 1], or raise."""
+    try:
+        q = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be {n} numbers in [0, 1], got {values!r}") from None
+    if len(q) != n or not all(0 <= a <= b <= 1 for a, b in zip(q, q[1:] + [1.0], strict=True)):
+        raise ValueError(f"{name} must be {n} increasing numbers in [0, 1], got {values!r}")
+    return q
+
+
 def _frame(results, attr, columns):
     """The DataFrame ``results.<attr>`` (or ``results`` itself if it is a DataFrame), checked."""
     if isinstance(results, pd.DataFrame):
@@ -296,9 +307,7 @@ def loss_curve_summary(loss_curves, *, quantiles=(0.25, 0.5, 0.75)):
     df = _frame(loss_curves, "loss_curves", ("model", "split", "epoch", "loss"))
     if df.empty:
         raise ValueError("results have no loss curves (no iterative model was run)")
-    q = [float(v) for v in quantiles]
-    if len(q) != 3 or not (0 <= q[0] <= q[1] <= q[2] <= 1):
-        raise ValueError(f"quantiles must be 3 increasing numbers in [0, 1], got {quantiles!r}")
+    q = _check_quantiles(quantiles, 3, "quantiles")
     loss = pd.to_numeric(df["loss"], errors="coerce")
     if loss.isna().any() or not np.all(np.isfinite(loss.to_numpy())):
         raise ValueError("loss_curves contain NaN or infinite losses")
@@ -357,7 +366,7 @@ def plot_loss_curves(
     if df.empty:
         raise ValueError("results have no loss curves (no iterative model was run)")
     models = _model_order(results, df, models)
-    lo, hi = (float(b) for b in band)
+    lo, hi = _check_quantiles(band, 2, "band")
     summary = loss_curve_summary(df[df["model"].astype(str).isin(models)], quantiles=(lo, 0.5, hi))
     summary["model"] = summary["model"].astype(str)
     colors = _palette_for(results, models)

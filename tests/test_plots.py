@@ -190,6 +190,27 @@ def test_loss_curve_summary_of_no_curves_says_so():
         plots.loss_curve_summary(empty)
 
 
+@pytest.mark.parametrize(
+    ("band", "err", "match"),
+    [
+        ((0.1, 0.5, 0.9), ValueError, "band must be 2 increasing"),  # was: "too many values"
+        ((0.9, 0.1), ValueError, "band must be 2 increasing"),
+        ((0.1, float("nan")), ValueError, "band must be 2 increasing"),
+        (None, TypeError, "band must be 2 numbers"),
+        (0.5, TypeError, "band must be 2 numbers"),
+    ],
+)
+def test_plot_loss_curves_validates_band(band, err, match):
+    with pytest.raises(err, match=match):
+        plots.plot_loss_curves(make_results(), band=band)
+
+
+@pytest.mark.parametrize("quantiles", [(0.5,), None, ("a", "b", "c")])
+def test_loss_curve_summary_validates_quantiles(quantiles):
+    with pytest.raises((TypeError, ValueError), match="quantiles must be 3"):
+        plots.loss_curve_summary(make_results().loss_curves, quantiles=quantiles)
+
+
 def test_plot_loss_curves_one_panel_per_model():
     res = make_results()
     fig = plots.plot_loss_curves(res)
