@@ -310,6 +310,8 @@ class FriedmanResult:
 # Validation helpers
 # --------------------------------------------------------------------------------------------
 def _as_float_array(values, name):
+    if values is None:
+        raise TypeError(f"{name} must be an array of numbers, got None")
     if isinstance(values, str):
         raise TypeError(f"{name} must be an array of numbers, got a string {values!r}")
     try:

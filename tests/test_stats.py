@@ -799,6 +799,7 @@ _TWO_SAMPLE_TESTS = {
         ([[0.8, 0.7]], [[0.8, 0.7]], ValueError, "1-dimensional"),
         (["a", "b"], [0.1, 0.2], TypeError, "array of numbers"),
         ("0.8", [0.1], TypeError, "array of numbers"),
+        (None, [0.1, 0.2], TypeError, "scores_a must be an array of numbers, got None"),
     ],
 )
 def test_bad_scores_raise_clear_errors(name, a, b, exc, match):
@@ -833,6 +834,14 @@ def test_corrected_ttest_bad_arguments(kwargs, match):
     a, b = _cv_scores(0, n_splits=5)
     with pytest.raises(ValueError, match=match):
         corrected_ttest(a, b, **kwargs)
+
+
+@pytest.mark.parametrize("func", [corrected_ttest, bayesian_correlated_ttest])
+def test_none_sample_size_is_a_type_error(func):
+    # None became NaN and was reported as "n_train contains 1 non-finite value(s) ... impute"
+    a, b = _cv_scores(0, n_splits=5)
+    with pytest.raises(TypeError, match="n_train must be an array of numbers, got None"):
+        func(a, b, None, 20)
 
 
 @pytest.mark.parametrize("rope", [-0.01, np.nan, "0.01"])
