@@ -764,8 +764,19 @@ def run_5x2cv(model_a, model_b, X, y, *, scoring="accuracy", random_state=None, 
 # --------------------------------------------------------------------------------------------
 # McNemar and Wilcoxon
 # --------------------------------------------------------------------------------------------
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
 def _check_labels(values, name):
-    arr = np.asarray(values)
+    try:
+        arr = np.asarray(values)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(
+            f"{name} must be a 1-D array of labels; cannot convert it: {exc}"
+        ) from None
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-dimensional (one label per sample), got {arr.shape}")
     if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
@@ -832,6 +843,8 @@ def mcnemar(y_true, pred_a, pred_b, *, exact=True, correction=True, confidence_l
     (6, 0, 0.0312)
     """
     confidence_level = _check_level(confidence_level)
+    exact = _check_bool(exact, "exact")
+    correction = _check_bool(correction, "correction")
     y_true = _check_labels(y_true, "y_true")
     pred_a = _check_labels(pred_a, "pred_a")
     pred_b = _check_labels(pred_b, "pred_b")

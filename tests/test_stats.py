@@ -358,11 +358,19 @@ def test_mcnemar_ties_and_no_discordant_pairs():
         (([], [], []), ValueError, "at least one sample"),
         (([[0, 1]], [[0, 1]], [[0, 1]]), ValueError, "1-dimensional"),
         (([0.0, 1.0], [np.nan, 1.0], [0.0, 1.0]), ValueError, "NaN"),
+        (([[0, 1], [1]], [0, 1], [0, 1]), ValueError, "y_true must be a 1-D array of labels"),
     ],
 )
 def test_mcnemar_bad_input(args, exc, match):
     with pytest.raises(exc, match=match):
         mcnemar(*args)
+
+
+@pytest.mark.parametrize("kwargs", [{"exact": "False"}, {"exact": None}, {"correction": 0}])
+def test_mcnemar_flags_must_be_bool(kwargs):
+    # exact="False" is truthy: it silently ran the exact test
+    with pytest.raises(TypeError, match="must be True or False"):
+        mcnemar([0, 1, 1], [0, 1, 0], [0, 0, 1], **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
