@@ -698,6 +698,20 @@ def _take_rows(X, idx):
     return X[idx]
 
 
+def _check_estimator(model, name):
+    """Raise ``TypeError`` unless ``model`` is an (unfitted) estimator instance."""
+    if isinstance(model, type):
+        raise TypeError(
+            f"{name} is the class {model.__name__}, not an estimator instance; "
+            f"use {model.__name__}()"
+        )
+    if not all(callable(getattr(model, m, None)) for m in ("fit", "predict", "get_params")):
+        raise TypeError(
+            f"{name} must be an sklearn estimator (with fit, predict and get_params), "
+            f"got {type(model).__name__}"
+        )
+
+
 def run_5x2cv(model_a, model_b, X, y, *, scoring="accuracy", random_state=None, stratify=True):
     """Score two models on five replications of 2-fold cross-validation.
 
@@ -745,6 +759,8 @@ def run_5x2cv(model_a, model_b, X, y, *, scoring="accuracy", random_state=None, 
     >>> 0 <= res.pvalue <= 1
     True
     """
+    for name, model in (("model_a", model_a), ("model_b", model_b)):
+        _check_estimator(model, name)
     if not hasattr(X, "iloc") and not hasattr(X, "shape"):
         X = np.asarray(X)
     y_arr = np.asarray(y)

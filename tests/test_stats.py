@@ -259,6 +259,21 @@ def test_run_5x2cv_dataframe_and_callable_scorer(classification_data):
     assert_allclose(sa, sb, rtol=0)
 
 
+@pytest.mark.parametrize(
+    ("models", "match"),
+    [
+        # was sklearn's InvalidParameterError about "the 'estimator' parameter of check_scoring"
+        (("a", GaussianNB()), "model_a must be an sklearn estimator"),
+        ((GaussianNB(), None), "model_b must be an sklearn estimator"),
+        ((GaussianNB, GaussianNB()), r"model_a is the class GaussianNB.*GaussianNB\(\)"),
+    ],
+)
+def test_run_5x2cv_rejects_non_estimators(classification_data, models, match):
+    X, y = classification_data
+    with pytest.raises(TypeError, match=match):
+        run_5x2cv(*models, X, y, random_state=0)
+
+
 def test_run_5x2cv_length_mismatch(classification_data):
     X, y = classification_data
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
