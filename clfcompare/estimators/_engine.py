@@ -1015,8 +1015,17 @@ def train_mlps(
     adam = dict(lr=float(learning_rate), beta1=beta_1, beta2=beta_2, eps=epsilon)
 
     # numpy computes the CPU matrix products; a diverging run is reported by the loss check
-    # below, not by numpy's overflow warnings
-    with torch_threads(n_threads), flush_denormals(), torch.no_grad(), np.errstate(all="ignore"):
+    # below, not by numpy's overflow warnings. On CUDA the chosen card is made the current
+    # device, so that streams, graph capture and any tensor created without a device argument
+    # land on it ("cuda:1" while the current device is 0).
+    on_card = torch.cuda.device(dev) if dev.type == "cuda" else contextlib.nullcontext()
+    with (
+        on_card,
+        torch_threads(n_threads),
+        flush_denormals(),
+        torch.no_grad(),
+        np.errstate(all="ignore"),
+    ):
         init = torch.zeros(len(slots), n_params)
         for j, g in enumerate(generators):
             if g is not None:
