@@ -2,13 +2,15 @@
 
 The reference implementations are written in this file: torch autograd for the loss
 gradients, ``torch.optim.Adam`` for the optimizer, and a plain ``torch.nn.Sequential`` training
-loop for whole runs. Runs are kept to a few epochs on small data so the file stays fast.
+loop for whole runs; for the L2 penalty also scikit-learn's ``MLPClassifier``. Runs are kept to
+a few epochs on small data so the file stays fast.
 """
 
 import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.neural_network import MLPClassifier
 
 from clfcompare.datasets import load_curve
 from clfcompare.estimators import _engine as engine
@@ -287,11 +289,12 @@ def test_models_trained_together_equal_alone_binary_square_loss_with_rescaling()
         assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-13)
 
 
-def test_cpu_blocks_of_models_give_the_same_results(curve4, monkeypatch):
+@pytest.mark.parametrize("alpha", [0.0, 2.0])
+def test_cpu_blocks_of_models_give_the_same_results(curve4, monkeypatch, alpha):
     X, y = curve4
     splits = _unequal_splits(len(X), (200, 197, 160, 203, 180))
     kw = dict(layer_sizes=(2, 8, 4), seeds=[1, 2, 3, 4, 5], batch_size=5, max_epochs=2,
-              record_step_loss=True, n_threads=1)  # fmt: skip
+              record_step_loss=True, n_threads=1, alpha=alpha)  # fmt: skip
     whole = train_mlps(X, y, splits, **kw)
     # 2-8-4 has 60 parameters: 16 * 60 * 2 bytes allow blocks of two models -> 2 + 1 + 2
     monkeypatch.setattr(engine, "_CPU_BLOCK_BYTES", 16 * 60 * 2)
@@ -299,16 +302,20 @@ def test_cpu_blocks_of_models_give_the_same_results(curve4, monkeypatch):
     for a, b in zip(whole, blocks, strict=True):
         assert_array_equal(_flat(a), _flat(b))
         assert_allclose(a.step_losses, b.step_losses, rtol=1e-13)
+    if alpha:  # the blocks did get the penalty (alpha is passed on to each block)
+        unpenalised = train_mlps(X, y, splits[:1], **{**kw, "seeds": [1], "alpha": 0.0})[0]
+        assert not np.allclose(_flat(unpenalised), _flat(blocks[0]), rtol=1e-3)
 
 
-def test_early_stopping_together_equals_alone_and_keeps_best_parameters(curve4):
+@pytest.mark.parametrize("alpha", [0.0, 1.0])
+def test_early_stopping_together_equals_alone_and_keeps_best_parameters(curve4, alpha):
     X, y = curve4
     rng = np.random.default_rng(5)
     perm = [rng.permutation(len(X)) for _ in range(3)]
     train = [p[:200] for p in perm]
     val = [p[200:240] for p in perm]
     kw = dict(layer_sizes=(2, 16, 4), batch_size=20, max_epochs=60, learning_rate=0.02,
-              n_iter_no_change=2, tol=0.0, n_threads=1)  # fmt: skip
+              n_iter_no_change=2, tol=0.0, n_threads=1, alpha=alpha)  # fmt: skip
     together = train_mlps(X, y, train, seeds=[0, 1, 2], validation_indices=val, **kw)
     for m in range(3):
         alone = train_mlps(X, y, [train[m]], seeds=[m], validation_indices=[val[m]], **kw)[0]
@@ -332,7 +339,7 @@ def test_early_stopping_together_equals_alone_and_keeps_best_parameters(curve4):
 # an independent reference: nn.Sequential + torch.optim.Adam, same init and batch order
 # ----------------------------------------------------------------------------------------------
 def _reference_training(
-    X, y, *, loss, batch_size, epochs, lr, seed, k=1.0, M=1.0, activation="relu"
+    X, y, *, loss, batch_size, epochs, lr, seed, k=1.0, M=1.0, activation="relu", alpha=0.0
 ):
     n_out = 1 if loss == "mse" and y.max() == 1 else int(y.max()) + 1
     act = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "logistic": torch.nn.Sigmoid}[activation]
@@ -363,6 +370,9 @@ def _reference_training(
                 onehot = onehot[:, 1:] if n_out == 1 else onehot
                 per_row = (k * onehot * (out - M) ** 2 + (1 - onehot) * out**2).sum(1) / n_out
                 value = per_row.mean()
+            if alpha:  # scikit-learn's L2 penalty: alpha / (2 b) sum ||W||_F^2, weights only
+                squares = sum((layer.weight**2).sum() for layer in net[0::2])
+                value = value + alpha / (2 * len(rows)) * squares
             opt.zero_grad()
             value.backward()
             opt.step()
@@ -373,35 +383,149 @@ def _reference_training(
 
 
 @pytest.mark.parametrize(
-    ("loss", "n_classes", "batch_size", "k", "M", "activation"),
+    ("loss", "n_classes", "batch_size", "k", "M", "activation", "alpha"),
     [
-        ("ce", 4, 7, 1.0, 1.0, "relu"),
-        ("ce", 4, None, 1.0, 1.0, "relu"),
-        ("mse", 2, 7, 1.0, 1.0, "relu"),
-        ("mse", 2, 7, 2.0, 3.0, "relu"),
-        ("mse", 4, 7, 2.0, 3.0, "relu"),
-        ("ce", 4, 7, 1.0, 1.0, "tanh"),
-        ("mse", 4, 7, 1.0, 1.0, "logistic"),
+        ("ce", 4, 7, 1.0, 1.0, "relu", 0.0),
+        ("ce", 4, None, 1.0, 1.0, "relu", 0.0),
+        ("mse", 2, 7, 1.0, 1.0, "relu", 0.0),
+        ("mse", 2, 7, 2.0, 3.0, "relu", 0.0),
+        ("mse", 4, 7, 2.0, 3.0, "relu", 0.0),
+        ("ce", 4, 7, 1.0, 1.0, "tanh", 0.0),
+        ("mse", 4, 7, 1.0, 1.0, "logistic", 0.0),
+        # L2 penalty, 8% to 31% of the first epoch's loss (measured)
+        ("ce", 4, 7, 1.0, 1.0, "relu", 0.5),
+        ("ce", 4, None, 1.0, 1.0, "relu", 5.0),
+        ("mse", 2, 7, 1.0, 1.0, "relu", 0.5),
+        ("mse", 2, None, 1.0, 1.0, "relu", 5.0),
+        ("mse", 4, 7, 2.0, 3.0, "tanh", 0.5),
     ],
 )
-def test_engine_matches_plain_torch_training_loop(loss, n_classes, batch_size, k, M, activation):
+def test_engine_matches_plain_torch_training_loop(
+    loss, n_classes, batch_size, k, M, activation, alpha
+):
     X, y = load_curve(n_classes)
     X, y = X[:110], y[:110]  # 110 = 15 * 7 + 5: the last batch has 5 rows
     epochs = 4 if batch_size else 30
     ref_params, ref_curve = _reference_training(
         X, y, loss=loss, batch_size=batch_size, epochs=epochs, lr=0.01, seed=4, k=k, M=M,
-        activation=activation,
+        activation=activation, alpha=alpha,
     )  # fmt: skip
     n_out = ref_params[-1].shape[0]
     (ours,) = train_mlps(
         X, y, [np.arange(len(X))], layer_sizes=(2, 8, 6, n_out), seeds=[4], loss=loss,
         learning_rate=0.01, batch_size=batch_size, max_epochs=epochs, init_std=0.3,
-        square_loss_k=k, square_loss_M=M, activation=activation,
+        square_loss_k=k, square_loss_M=M, activation=activation, alpha=alpha,
     )  # fmt: skip
     assert_allclose(ours.loss_curve, ref_curve, rtol=1e-5)
     for layer in range(3):
         assert_allclose(ours.coefs[layer], ref_params[2 * layer].T, rtol=1e-4, atol=1e-5)
         assert_allclose(ours.intercepts[layer], ref_params[2 * layer + 1], rtol=1e-4, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------------------------
+# the L2 penalty (alpha)
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # max_iter runs
+@pytest.mark.parametrize(
+    ("alpha", "batch_size", "epochs"), [(5.0, None, 30), (0.5, 7, 1), (0.0, 7, 1)]
+)
+def test_l2_penalty_matches_sklearn_mlpclassifier(alpha, batch_size, epochs):
+    # reference: scikit-learn's MLPClassifier (solver="adam", float64) started from the
+    # engine's initial weights and fed the engine's batches: full-batch training, or one
+    # epoch of mini-batches in the engine's order (110 = 15 * 7 + 5: an uneven last batch).
+    # The initial weights are written into the public coefs_/intercepts_ of a fitted model
+    # and trained on with warm_start=True. epsilon is 1e-12 because scikit-learn's Adam adds
+    # epsilon to sqrt(v) before the bias correction and torch's after it.
+    X, y = load_curve(4)
+    X, y = X[:110], y[:110]
+    arch, seed, lr, eps = (2, 8, 6, 4), 4, 0.01, 1e-12
+    (ours,) = train_mlps(
+        X, y, [np.arange(110)], layer_sizes=arch, seeds=[seed], learning_rate=lr,
+        batch_size=batch_size, max_epochs=epochs, init_std=0.3, epsilon=eps, alpha=alpha,
+    )  # fmt: skip
+    gen = torch.Generator().manual_seed(seed)
+    flat = init_parameters(arch, gen, 0.3).double().numpy()
+    # the engine's first epoch: randperm from the generator that drew the weights
+    order = torch.randperm(110, generator=gen).numpy() if batch_size else np.arange(110)
+    sk = MLPClassifier(
+        hidden_layer_sizes=arch[1:-1], solver="adam", alpha=alpha, batch_size=batch_size or 110,
+        learning_rate_init=lr, epsilon=eps, max_iter=1, shuffle=False, tol=0.0,
+        n_iter_no_change=epochs + 1, random_state=0,
+    ).fit(X[order], y[order])  # fmt: skip
+    layout, _ = parameter_layout(arch)
+    sk.coefs_ = [flat[w:b].reshape(i, o).copy() for w, b, i, o in layout]
+    sk.intercepts_ = [flat[b : b + o].copy() for _, b, _, o in layout]
+    sk.set_params(warm_start=True, max_iter=epochs).fit(X[order], y[order])
+    # loss_curve_ includes the penalty in both (measured agreement: 7e-8 and 2e-7)
+    assert_allclose(ours.loss_curve, sk.loss_curve_[1:], rtol=1e-6)
+    for a, b in zip(ours.coefs + ours.intercepts, sk.coefs_ + sk.intercepts_, strict=True):
+        assert_allclose(a, b, rtol=1e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize(
+    ("loss", "batch_size", "max_epochs"), [("ce", 5, 3), ("mse", None, 40), ("ce", 300, 4)]
+)
+def test_l2_penalty_keeps_models_trained_together_equal_to_alone(
+    curve4, loss, batch_size, max_epochs
+):
+    X, y = curve4
+    splits = _unequal_splits(len(X), SIZES)
+    seeds = [11, 12, 13, 11]
+    kw = dict(layer_sizes=ARCH, loss=loss, batch_size=batch_size, max_epochs=max_epochs,
+              record_step_loss=True, n_threads=1, alpha=0.3)  # fmt: skip
+    together = train_mlps(X, y, splits, seeds=seeds, **kw)
+    for m, idx in enumerate(splits):
+        alone = train_mlps(X[idx], y[idx], [np.arange(len(idx))], seeds=[seeds[m]], **kw)[0]
+        assert_array_equal(_flat(together[m]), _flat(alone))  # bitwise on one CPU thread
+        assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-13)
+        assert_allclose(together[m].step_losses, alone.step_losses, rtol=1e-13)
+    unpenalised = train_mlps(X, y, splits[:1], seeds=seeds[:1], **{**kw, "alpha": 0.0})[0]
+    assert not np.allclose(_flat(unpenalised), _flat(together[0]), rtol=1e-3)
+
+
+def test_zero_alpha_runs_no_penalty_code(curve4, monkeypatch):
+    # alpha = 0 must leave the computation bitwise as it was: the penalty code is skipped
+    X, y = curve4
+    kw = dict(layer_sizes=(2, 8, 4), seeds=[0], batch_size=10, max_epochs=2)
+
+    def forbidden(*args):
+        raise AssertionError("penalty code ran")
+
+    monkeypatch.setattr(engine._Layers, "squared_norms", forbidden)
+    monkeypatch.setattr(engine._Layers, "add_weight_decay", forbidden)
+    (default,) = train_mlps(X, y, [np.arange(100)], **kw)
+    (zero,) = train_mlps(X, y, [np.arange(100)], alpha=0.0, **kw)
+    assert_array_equal(_flat(default), _flat(zero))
+    with pytest.raises(AssertionError, match="penalty code ran"):
+        train_mlps(X, y, [np.arange(100)], alpha=1e-4, **kw)
+
+
+def test_larger_alpha_gives_smaller_weights(curve4):
+    X, y = curve4
+    kw = dict(layer_sizes=(2, 16, 4), seeds=[0], batch_size=20, max_epochs=30,
+              learning_rate=0.01, init_std=0.3, n_threads=1)  # fmt: skip
+    norms = []
+    for alpha in (0.0, 1.0, 10.0):
+        (res,) = train_mlps(X, y, [np.arange(len(X))], alpha=alpha, **kw)
+        norms.append(sum(float(np.sum(w.astype(np.float64) ** 2)) for w in res.coefs))
+    assert norms[0] > norms[1] > norms[2]
+
+
+@pytest.mark.parametrize(
+    ("alpha", "error", "match"),
+    [
+        (-1.0, ValueError, "alpha must be finite and >= 0, got -1.0"),
+        (np.nan, ValueError, "alpha must be finite"),
+        (np.inf, ValueError, "alpha must be finite"),
+        ("a", TypeError, "alpha must be a float >= 0, got str 'a'"),
+        (True, TypeError, "alpha must be a float >= 0, got bool True"),
+        (None, TypeError, "alpha must be a float"),
+    ],
+)
+def test_bad_alpha(curve4, alpha, error, match):
+    X, y = curve4
+    with pytest.raises(error, match=match):
+        train_mlps(X, y, [np.arange(10)], layer_sizes=(2, 4, 4), seeds=[0], alpha=alpha)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -416,16 +540,18 @@ def test_epoch_loss_is_the_batch_size_weighted_mean_of_step_losses(curve4):
     assert_allclose(res.loss_curve, steps @ sizes / 23, rtol=1e-6)
 
 
-def test_big_steps_are_cut_into_chunks_without_changing_the_gradient(curve4):
-    # 300 rows in one step of chunk 256 + 44 padded rows vs a reference plain full-batch loop
+@pytest.mark.parametrize("alpha", [0.0, 20.0])
+def test_big_steps_are_cut_into_chunks_without_changing_the_gradient(curve4, alpha):
+    # 300 rows in one step of chunk 256 + 44 padded rows vs a reference plain full-batch loop;
+    # the L2 penalty is added once per step, not once per chunk
     X, y = load_curve(4)
     X, y = np.vstack([X, X[:20]]), np.concatenate([y, y[:20]])
     ref_params, ref_curve = _reference_training(
-        X, y, loss="ce", batch_size=None, epochs=10, lr=0.01, seed=9
+        X, y, loss="ce", batch_size=None, epochs=10, lr=0.01, seed=9, alpha=alpha
     )
     (ours,) = train_mlps(
         X, y, [np.arange(len(X))], layer_sizes=(2, 8, 6, 4), seeds=[9], learning_rate=0.01,
-        batch_size=None, max_epochs=10, init_std=0.3,
+        batch_size=None, max_epochs=10, init_std=0.3, alpha=alpha,
     )  # fmt: skip
     assert plan_batches([len(X)], None).n_chunks == 2
     assert_allclose(ours.loss_curve, ref_curve, rtol=1e-5)

@@ -51,6 +51,7 @@ def _params(est):
     [
         TorchMLPClassifier(**{**FAST, "max_epochs": 100}),
         TorchMLPClassifier(loss="mse", **{**FAST, "max_epochs": 100}),
+        TorchMLPClassifier(alpha=0.1, **{**FAST, "max_epochs": 100}),
     ]
 )
 def test_sklearn_estimator_checks(estimator, check):
@@ -164,6 +165,7 @@ def test_defaults_reproduce_the_seed_architecture(curve2):
     defaults = TorchMLPClassifier().get_params()
     assert (defaults["batch_size"], defaults["max_epochs"]) == (5, 499)
     assert (defaults["activation"], defaults["init_std"], defaults["loss"]) == ("relu", 0.02, "ce")
+    assert defaults["alpha"] == 0.0  # the seed has no L2 penalty
     # every weight and bias drawn from N(0, 0.02^2): one epoch of Adam at lr 0.005 moves
     # each by at most about 4 * lr, so the spread is still that of the initialisation
     first = TorchMLPClassifier(max_epochs=1, learning_rate=1e-9, device="cpu", random_state=0)
@@ -179,6 +181,22 @@ def test_he_init_option_is_not_the_default_and_trains(curve4):
     assert_allclose([w.std() for w in first.coefs_[1:]], np.sqrt(2 / 16), rtol=0.25)
     assert max(np.abs(b).max() for b in first.intercepts_) < 1e-8
     assert clf.fit(X, y).score(X, y) > 0.5  # chance is 0.25
+
+
+@pytest.mark.parametrize(("batch_size", "n_steps"), [(None, 1), (32, 5), (48, 4)])
+def test_alpha_adds_sklearns_l2_penalty_to_the_loss_curve(curve2, batch_size, n_steps):
+    # one epoch at a negligible learning rate: the weights stay the initial ones, and each
+    # step on b rows adds alpha / (2 b) sum_l ||W_l||^2 (scikit-learn's MLP penalty) to its
+    # loss. The epoch's loss weights step s by b_s / n, so the epoch gains
+    # n_steps * alpha / (2 n) sum_l ||W_l||^2 (closed form; 160 = 3 * 48 + 16 for b = 48)
+    X, y = curve2
+    kw = {**FAST, "batch_size": batch_size, "max_epochs": 1, "learning_rate": 1e-9}
+    plain = TorchMLPClassifier(**kw).fit(X, y)
+    alpha = 3.0
+    penalised = TorchMLPClassifier(**kw, alpha=alpha).fit(X, y)
+    squares = sum(np.sum(w.astype(np.float64) ** 2) for w in penalised.coefs_)
+    expected = n_steps * alpha / (2 * len(X)) * squares
+    assert_allclose(penalised.loss_curve_ - plain.loss_curve_, expected, rtol=1e-5)
 
 
 def test_step_loss_curve_and_epoch_curve(curve2):
@@ -210,6 +228,8 @@ def test_early_stopping_records_validation_scores(curve4):
         dict(loss="mse", batch_size=7, max_epochs=2),
         dict(loss="ce", batch_size=None, max_epochs=30),
         dict(loss="ce", batch_size=16, max_epochs=20, early_stopping=True, n_iter_no_change=2),
+        dict(loss="mse", batch_size=7, max_epochs=2, alpha=0.5),
+        dict(loss="ce", batch_size=16, max_epochs=20, early_stopping=True, alpha=0.5),
     ],
 )
 def test_fit_splits_equals_clone_fit_on_each_split(curve4, params):
@@ -336,6 +356,11 @@ def test_missing_cuda_device_is_an_error(curve2, monkeypatch):
         (dict(learning_rate=np.inf), ValueError, "learning_rate must be finite"),
         (dict(learning_rate="fast"), TypeError, "learning_rate must be a float"),
         (dict(init_std=0.0), ValueError, "init_std"),
+        (dict(alpha=-1.0), ValueError, r"alpha must be finite and in \[0.0, inf\], got -1.0"),
+        (dict(alpha=np.nan), ValueError, "alpha must be finite"),
+        (dict(alpha=np.inf), ValueError, "alpha must be finite"),
+        (dict(alpha="a"), TypeError, "alpha must be a float, got str 'a'"),
+        (dict(alpha=True), TypeError, "alpha must be a float, got bool True"),
         (dict(init_std="glorot"), ValueError, "init_std must be a positive float or 'he'"),
         (dict(beta_2=1.0), ValueError, "beta_2"),
         (dict(validation_fraction=1.0), ValueError, "validation_fraction"),

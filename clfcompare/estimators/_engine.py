@@ -34,6 +34,11 @@ its scalar loop (which rounds differently from the vector loop) would treat
 about 1e-16. With several threads or on a GPU, kernels may split work by shape and results
 agree to float32 rounding.
 
+The L2 penalty (``alpha > 0``) keeps this: a model's squared weight norms are one dot product
+per model and layer, and the penalty's gradient is an element-wise broadcast whose inner loop
+runs over one model's weights, so neither depends on the other models. With ``alpha = 0`` no
+penalty code runs.
+
 Batch order
 -----------
 Model ``m`` has ``n_m`` training rows and batch size ``B`` (``B = n_m``: whole-data training).
@@ -66,6 +71,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import numbers
 import re
 import warnings
 
@@ -546,6 +552,32 @@ class _Layers:
                 torch.bmm(h.transpose(1, 2), d, out=grad_w)
             torch.sum(d, dim=1, keepdim=True, out=grad_b)
 
+    def squared_norms(self, out):
+        """Write every model's :math:`\\|W_l\\|_F^2` of every layer to ``out[l]`` (float32).
+
+        One dot product per model and layer (a (1, n) by (n, 1) matrix product), so a model's
+        value is computed alone whatever the number of models: on the CPU the loop over models
+        is numpy's, with the same call for each model.
+        """
+        for layer, weight in enumerate(self.weights):
+            flat = weight.view(weight.shape[0], 1, -1)
+            target = out[layer].view(-1, 1, 1)
+            if self.cpu:
+                rows = flat.numpy()
+                np.matmul(rows, rows.transpose(0, 2, 1), out=target.numpy())
+            else:
+                torch.bmm(flat, flat.transpose(1, 2), out=target)
+
+    def add_weight_decay(self, scale):
+        """Add ``scale[m] * W_l`` to the weight gradients (the L2 penalty's gradient).
+
+        ``scale`` has shape (M, 1, 1). The loop over a model's elements is the same for every
+        model (the model index is the outer loop of the broadcast), so each model gets the
+        numbers it would get alone.
+        """
+        for grad_w, weight in zip(self.grad_weights, self.weights, strict=True):
+            grad_w.addcmul_(weight, scale)
+
 
 def _forward(layers, x, activation):
     """Outputs of every layer (hidden activations, then the raw outputs) for (M, B, n_in)."""
@@ -769,11 +801,12 @@ class TrainedMLP:
     coefs : list of ndarray of shape (n_in, n_out), float32
     intercepts : list of ndarray of shape (n_out,), float32
     loss_curve : ndarray of shape (n_iter,)
-        Mean training loss per sample in each epoch (the step losses weighted by their rows).
+        Mean training loss per sample in each epoch (the step losses weighted by their rows);
+        with ``alpha > 0`` every step loss includes its L2 penalty, as scikit-learn's.
     n_iter : int
         Epochs trained.
     step_losses : ndarray of shape (n_iter * steps_per_epoch,) or None
-        Loss of every optimizer step, when asked for.
+        Loss of every optimizer step (with its L2 penalty), when asked for.
     validation_scores : ndarray of shape (n_iter,) or None
         Validation accuracy after each epoch (early stopping only).
     best_validation_score : float or None
@@ -794,7 +827,7 @@ class _Workspace:
     Slot ``j`` holds model ``slots[j]`` (or nothing, for ``-1``); see :func:`arrange_slots`.
     """
 
-    def __init__(self, X, targets, layout, init, plan, groups, align, device):
+    def __init__(self, X, targets, layout, init, plan, groups, align, device, alpha=0.0):
         n_slots = init.shape[0]
         self.X, self.targets, self.plan, self.n_slots = X, targets, plan, n_slots
         self.groups = groups
@@ -822,6 +855,14 @@ class _Workspace:
         self.loss_terms = torch.zeros(n_steps, c, n_slots, w, n_out, device=device)
         # Adam's step counter t: one per group, repeated for each tensor of the fused call
         self.adam_steps = [torch.zeros((), device=device) for _ in groups]
+        # the L2 penalty (alpha > 0 only): alpha / b_{s,m} scales the gradient's weight decay,
+        # alpha / (2 b_{s,m}) the squared norms in the step loss; 0 where a model has no rows
+        self.penalty = alpha > 0
+        if self.penalty:
+            per_row = torch.where(rows > 0, alpha / rows.double().clamp(min=1), 0.0)
+            self.decay_scale = per_row.float().view(n_steps, n_slots, 1, 1).to(device)
+            self.penalty_scale = (per_row / 2).to(device)  # (S, slots), float64
+            self.weight_sq = torch.zeros(n_steps, len(layout), n_slots, device=device)
 
     def adam_lists(self, s):
         """Slices of (params, grads, m, v), step counters, distinct counters of step ``s``."""
@@ -862,6 +903,9 @@ def _epoch_function(ws, loss, activation, adam, fused):
                 outputs = _forward(ws.layers, xb, activation)
                 dz = loss_grad(outputs[-1], tb, ws.row_weights[s, k], ws.loss_terms[s, k])
                 _backward(ws.layers, xb, outputs, dz, activation, k > 0)
+            if ws.penalty:  # at the weights the step starts from, as the loss terms
+                ws.layers.squared_norms(ws.weight_sq[s])
+                ws.layers.add_weight_decay(ws.decay_scale[s])
             params, grads, exp_avgs, exp_avg_sqs, steps, distinct = adam_lists[s]
             torch._foreach_add_(distinct, 1)
             if fused:
@@ -874,6 +918,9 @@ def _epoch_function(ws, loss, activation, adam, fused):
         # the loss of every step, summed over its chunks: (S, c, slots, w, C) -> (slots, S)
         per_chunk = loss_values(ws.loss_terms, loss)  # (S, c, slots)
         ws.step_loss.copy_(per_chunk.sum(dim=1).T)
+        if ws.penalty:  # + alpha / (2 b) sum_l ||W_l||^2, summed in float64 like the terms
+            penalty = ws.weight_sq.double().sum(dim=1).mul_(ws.penalty_scale)  # (S, slots)
+            ws.step_loss.add_(penalty.T)
 
     return run_epoch
 
@@ -893,6 +940,7 @@ def train_mlps(
     init_std=0.02,
     square_loss_k=1.0,
     square_loss_M=1.0,
+    alpha=0.0,
     beta_1=0.9,
     beta_2=0.999,
     epsilon=1e-8,
@@ -930,6 +978,12 @@ def train_mlps(
         Cross-entropy on the logits, or Hui & Belkin's square loss (``square_loss_k``,
         ``square_loss_M``; ``k = M = 1`` is the mean squared error).
     activation : {"relu", "tanh", "logistic", "identity"}
+    alpha : float
+        Strength of the L2 penalty on the weights (not the biases), as in scikit-learn's
+        ``MLPClassifier``: a step on a batch of ``b`` rows minimises
+        :math:`\\text{mean loss} + \\frac{\\alpha}{2b} \\sum_l \\|W_l\\|_F^2`, so the gradient
+        of :math:`W_l` gains :math:`\\alpha W_l / b`. The loss curves include the penalty.
+        ``0`` (the default) runs no penalty code at all.
     learning_rate, beta_1, beta_2, epsilon : float
         Adam's parameters.
     batch_size : int or None
@@ -971,6 +1025,7 @@ def train_mlps(
     [(3,), (3,)]
     """
     dev = resolve_device(device)
+    alpha = _check_alpha(alpha)
     n_models = len(train_indices)
     if n_models == 0:
         raise ValueError("train_indices is empty: nothing to train")
@@ -987,9 +1042,9 @@ def train_mlps(
             layer_sizes=layer_sizes, loss=loss, activation=activation,
             learning_rate=learning_rate, batch_size=batch_size, max_epochs=max_epochs,
             init_std=init_std, square_loss_k=square_loss_k, square_loss_M=square_loss_M,
-            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
-            tol=tol, record_step_loss=record_step_loss, device=dev, n_threads=n_threads,
-            cuda_graph=cuda_graph,
+            alpha=alpha, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change, tol=tol, record_step_loss=record_step_loss,
+            device=dev, n_threads=n_threads, cuda_graph=cuda_graph,
         )  # fmt: skip
         results = []
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
@@ -1035,7 +1090,7 @@ def train_mlps(
             y, layer_sizes[-1], loss, square_loss_k=square_loss_k, square_loss_M=square_loss_M
         )
         targets = torch.as_tensor(table).to(dev)
-        ws = _Workspace(X_t, targets, layout, init, plan, groups, align, dev)
+        ws = _Workspace(X_t, targets, layout, init, plan, groups, align, dev, alpha)
         orders = _EpochOrders(rows_list, generators, plan, batch_size is not None, dev)
         validation = None
         if validation_indices is not None:
@@ -1091,6 +1146,15 @@ def train_mlps(
             coefs, intercepts, curve[:k, j].copy(), k, steps, scores, best
         )
     return results
+
+
+def _check_alpha(alpha):
+    """``alpha`` as a float; a finite real number >= 0 (not a bool)."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a float >= 0, got {type(alpha).__name__} {alpha!r}")
+    if not math.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
+    return float(alpha)
 
 
 def _check_finite(epoch_loss, alive, epoch, slots, learning_rate):

@@ -191,6 +191,24 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         averaged over the rows of a batch (``C`` outputs); ``k = M = 1`` is the mean squared
         error. With one output (two classes) the output is class 1's one-hot node. Ignored
         for ``"ce"``.
+    alpha : float, default=0.0
+        Strength of the L2 penalty on the weights (not the biases), with scikit-learn's
+        ``MLPClassifier`` semantics: each Adam step on a batch of ``b`` rows minimises
+
+        .. math::
+
+            \\frac{1}{b} \\sum_{i \\in \\text{batch}} \\ell_i
+            + \\frac{\\alpha}{2 b} \\sum_l \\|W_l\\|_F^2,
+
+        so the gradient of a weight matrix gains :math:`\\alpha W_l / b` (the last, smaller
+        batch of an epoch is pulled harder). ``loss_curve_`` and ``step_loss_curve_``
+        include the penalty term, as scikit-learn's ``loss_curve_`` does. The default 0 is
+        the seed's (no penalty; the penalty code is skipped, not multiplied by 0).
+        scikit-learn's default is ``1e-4``. ``torch.optim.Adam(weight_decay=λ)`` is a
+        different penalty: it adds :math:`\\lambda\\theta` to the gradient of every
+        parameter, biases included, with no :math:`1/b`; on the weights it equals
+        ``alpha = λ b`` for batches of ``b`` rows. (``AdamW`` decouples the decay from
+        Adam's normalisation and matches neither.)
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam's other parameters (torch's defaults).
     early_stopping : bool, default=False
@@ -233,7 +251,8 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
     intercepts_ : list of ndarray of shape (n_out,), float32
     loss_curve_ : ndarray of shape (n_iter_,)
         Training loss per epoch: the mean over the epoch's samples of the loss at the step
-        that used them (the step losses weighted by their batch sizes, as scikit-learn does).
+        that used them (the step losses weighted by their batch sizes, as scikit-learn does),
+        including the L2 penalty when ``alpha > 0``.
     step_loss_curve_ : ndarray or None
         Loss of every step (``record_step_loss=True``), all epochs in order.
     n_iter_ : int
@@ -247,7 +266,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
     See Also
     --------
     sklearn.neural_network.MLPClassifier : the numpy implementation (Glorot initialisation,
-        L2 penalty, loss-based stopping).
+        L2 penalty ``alpha=1e-4`` by default, loss-based stopping).
 
     Notes
     -----
@@ -294,6 +313,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         init_std=0.02,
         square_loss_k=1.0,
         square_loss_M=1.0,
+        alpha=0.0,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
@@ -315,6 +335,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         self.init_std = init_std
         self.square_loss_k = square_loss_k
         self.square_loss_M = square_loss_M
+        self.alpha = alpha
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -372,6 +393,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
             _check_float("init_std", self.init_std, 0.0)
         _check_float("square_loss_k", self.square_loss_k, 0.0)
         _check_float("square_loss_M", self.square_loss_M, 0.0)
+        _check_float("alpha", self.alpha, 0.0, low_open=False)
         _check_float("beta_1", self.beta_1, 0.0, 1.0, low_open=False, high_open=True)
         _check_float("beta_2", self.beta_2, 0.0, 1.0, low_open=False, high_open=True)
         _check_float("epsilon", self.epsilon, 0.0)
@@ -390,6 +412,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
             init_std="he" if isinstance(self.init_std, str) else float(self.init_std),
             square_loss_k=float(self.square_loss_k),
             square_loss_M=float(self.square_loss_M),
+            alpha=float(self.alpha),
             beta_1=float(self.beta_1),
             beta_2=float(self.beta_2),
             epsilon=float(self.epsilon),
