@@ -26,13 +26,22 @@ gpu_tests=(tests/test_engine.py tests/test_mlp.py tests/test_trials.py tests/tes
     date -u
     nvidia-smi || true
     "$py" -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, \
-'available', torch.cuda.is_available()); print(torch.cuda.get_device_name(0))"
+'available', torch.cuda.is_available()); print(torch.cuda.get_device_name(0)); \
+print('float32 matmul precision', torch.get_float32_matmul_precision(), \
+'allow_tf32', torch.backends.cuda.matmul.allow_tf32)"
+    "$py" -c "import numpy, scipy, sklearn, pandas; print('numpy', numpy.__version__, \
+'scipy', scipy.__version__, 'sklearn', sklearn.__version__, 'pandas', pandas.__version__)"
+    env | grep -E 'TF32|CUBLAS|CUDA_VISIBLE' || true
     uptime
 } >"$out/env.txt" 2>&1
 cat "$out/env.txt"
 
-timeout 240 "$py" -m pytest -m gpu "${gpu_tests[@]}" -q -rs -p no:cacheprovider 2>&1 \
-    | tee "$out/pytest_gpu.log"
+# The device image's numpy/scikit-learn may be newer than the ones pyproject's "warnings are
+# errors" filter was written against: a new DeprecationWarning or FutureWarning at collection
+# time must not stop the run before any GPU test executes (other warnings, such as a failed
+# graph capture's RuntimeWarning, stay errors).
+timeout 240 "$py" -m pytest -m gpu "${gpu_tests[@]}" -q -rs -p no:cacheprovider \
+    -W "default::DeprecationWarning" -W "default::FutureWarning" 2>&1 | tee "$out/pytest_gpu.log"
 tests_rc=${PIPESTATUS[0]}
 
 # seed loop and engine on CUDA; the seed loop is timed over 5 epochs and extrapolated
