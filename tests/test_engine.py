@@ -588,11 +588,12 @@ def test_fused_adam_fallback_gives_the_same_training(curve4, monkeypatch):
 # GPU (skipped without CUDA)
 # ----------------------------------------------------------------------------------------------
 @pytest.mark.gpu
-@pytest.mark.parametrize("loss", ["ce", "mse"])
-def test_gpu_graph_replay_equals_eager_and_cpu(curve4, loss):
+@pytest.mark.parametrize(("loss", "alpha"), [("ce", 0.0), ("mse", 0.0), ("ce", 0.3)])
+def test_gpu_graph_replay_equals_eager_and_cpu(curve4, loss, alpha):
     X, y = curve4
     splits = _unequal_splits(len(X), SIZES)
-    kw = dict(layer_sizes=ARCH, loss=loss, seeds=[1, 2, 3, 4], batch_size=5, max_epochs=3)
+    kw = dict(layer_sizes=ARCH, loss=loss, seeds=[1, 2, 3, 4], batch_size=5, max_epochs=3,
+              alpha=alpha)  # fmt: skip
     graph = train_mlps(X, y, splits, device="cuda", cuda_graph=True, **kw)
     eager = train_mlps(X, y, splits, device="cuda", cuda_graph=False, **kw)
     cpu = train_mlps(X, y, splits, device="cpu", **kw)
