@@ -138,7 +138,7 @@ def resolve_device(device):
             f"got {type(device).__name__} {device!r}"
         )
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return resolve_device("cuda") if torch.cuda.is_available() else torch.device("cpu")
     if device == "cpu":
         return torch.device("cpu")
     match = re.fullmatch(r"cuda(?::(\d+))?", device)
@@ -189,6 +189,35 @@ def torch_threads(n_threads):
             yield
     finally:
         torch.set_num_threads(previous)
+
+
+@contextlib.contextmanager
+def full_float32_matmul():
+    """Run a block with float32 matrix products at full precision, then restore the setting.
+
+    ``torch.set_float32_matmul_precision("high")`` (or NVIDIA's containers'
+    ``TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1``, which this cannot undo) lets CUDA matrix products
+    round their inputs to TF32 (10 mantissa bits, ~1e-3 relative error per product): models
+    would then agree with their CPU twins to 1e-3, not to float32 rounding. Training pins
+    ``"highest"``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from clfcompare.estimators._engine import full_float32_matmul
+    >>> before = torch.get_float32_matmul_precision()
+    >>> with full_float32_matmul():
+    ...     torch.get_float32_matmul_precision()
+    'highest'
+    >>> torch.get_float32_matmul_precision() == before
+    True
+    """
+    previous = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("highest")
+    try:
+        yield
+    finally:
+        torch.set_float32_matmul_precision(previous)
 
 
 def _flushing_denormals():
@@ -280,10 +309,12 @@ def init_parameters(layer_sizes, generator, std):
     flat = torch.zeros(n_params, dtype=torch.float32)
     for w_off, b_off, n_in, n_out in layout:
         w_std = math.sqrt(2.0) / math.sqrt(n_in) if std == "he" else std  # as torch's
-        weight = torch.empty(n_out, n_in).normal_(0.0, w_std, generator=generator)
+        weight = torch.empty(n_out, n_in, dtype=torch.float32).normal_(
+            0.0, w_std, generator=generator
+        )
         flat[w_off:b_off].view(n_in, n_out).copy_(weight.T)
         if std != "he":
-            bias = torch.empty(n_out).normal_(0.0, std, generator=generator)
+            bias = torch.empty(n_out, dtype=torch.float32).normal_(0.0, std, generator=generator)
             flat[b_off : b_off + n_out].copy_(bias)
     return flat
 
@@ -303,7 +334,7 @@ def _stacked_tensors(n_slots, layout, align, device):
     for _, _, n_in, n_out in layout:
         for shape in ((n_in, n_out), (1, n_out)):
             numel = n_slots * shape[0] * shape[1]
-            storage = torch.zeros(-(-numel // align) * align, device=device)
+            storage = torch.zeros(-(-numel // align) * align, device=device, dtype=torch.float32)
             storages.append(storage)
             views.append(storage[:numel].view(n_slots, *shape))
     return storages, views
@@ -852,9 +883,11 @@ class _Workspace:
         self.idx = torch.zeros(n_steps, c, n_slots * w, dtype=torch.long, device=device)
         self.step_loss = torch.zeros(n_slots, n_steps, dtype=torch.float64, device=device)
         n_out = layout[-1][3]
-        self.loss_terms = torch.zeros(n_steps, c, n_slots, w, n_out, device=device)
+        self.loss_terms = torch.zeros(
+            n_steps, c, n_slots, w, n_out, device=device, dtype=torch.float32
+        )
         # Adam's step counter t: one per group, repeated for each tensor of the fused call
-        self.adam_steps = [torch.zeros((), device=device) for _ in groups]
+        self.adam_steps = [torch.zeros((), device=device, dtype=torch.float32) for _ in groups]
         # the L2 penalty (alpha > 0 only): alpha / b_{s,m} scales the gradient's weight decay,
         # alpha / (2 b_{s,m}) the squared norms in the step loss; 0 where a model has no rows
         self.penalty = alpha > 0
@@ -862,7 +895,9 @@ class _Workspace:
             per_row = torch.where(rows > 0, alpha / rows.double().clamp(min=1), 0.0)
             self.decay_scale = per_row.float().view(n_steps, n_slots, 1, 1).to(device)
             self.penalty_scale = (per_row / 2).to(device)  # (S, slots), float64
-            self.weight_sq = torch.zeros(n_steps, len(layout), n_slots, device=device)
+            self.weight_sq = torch.zeros(
+                n_steps, len(layout), n_slots, device=device, dtype=torch.float32
+            )
 
     def adam_lists(self, s):
         """Slices of (params, grads, m, v), step counters, distinct counters of step ``s``."""
@@ -1073,15 +1108,19 @@ def train_mlps(
     # below, not by numpy's overflow warnings. On CUDA the chosen card is made the current
     # device, so that streams, graph capture and any tensor created without a device argument
     # land on it ("cuda:1" while the current device is 0).
+    # Autocast is switched off (a caller's torch.autocast would run the products in half
+    # precision into float32 buffers) and float32 products are kept at full precision.
     on_card = torch.cuda.device(dev) if dev.type == "cuda" else contextlib.nullcontext()
     with (
         on_card,
         torch_threads(n_threads),
         flush_denormals(),
+        full_float32_matmul(),
+        torch.autocast(dev.type, enabled=False),
         torch.no_grad(),
         np.errstate(all="ignore"),
     ):
-        init = torch.zeros(len(slots), n_params)
+        init = torch.zeros(len(slots), n_params, dtype=torch.float32)
         for j, g in enumerate(generators):
             if g is not None:
                 init[j] = init_parameters(layer_sizes, g, init_std)
@@ -1099,7 +1138,8 @@ def train_mlps(
                 layer_sizes[-1], square_loss_M, tol=tol, patience=n_iter_no_change,
             )  # fmt: skip
         run_epoch = _epoch_function(ws, loss, activation, adam, _fused_adam_available(dev))
-        runner = _EpochRunner(run_epoch, dev, cuda_graph and dev.type == "cuda")
+        # a graph pays off from the second epoch on: a one-epoch fit runs eagerly
+        runner = _EpochRunner(run_epoch, dev, cuda_graph and dev.type == "cuda" and max_epochs > 1)
         curve = torch.zeros(max_epochs, len(slots), dtype=torch.float64, device=dev)
         step_curve = None
         if record_step_loss:
@@ -1191,12 +1231,15 @@ class _EpochRunner:
             stream.wait_stream(torch.cuda.current_stream(self.device))
             with torch.cuda.stream(stream):
                 self.run_epoch()
-            torch.cuda.current_stream(self.device).wait_stream(stream)
+            current = torch.cuda.current_stream(self.device)
+            current.wait_stream(stream)
             try:
                 graph = torch.cuda.CUDAGraph()
                 with torch.cuda.graph(graph, stream=stream):
                     self.run_epoch()
             except RuntimeError as exc:  # pragma: no cover - needs CUDA
+                # a failed capture can leave the side stream current: restore the caller's
+                torch.cuda.set_stream(current)
                 warnings.warn(
                     f"CUDA graph capture failed ({exc}); training continues without graphs",
                     RuntimeWarning,
@@ -1217,7 +1260,7 @@ class _Validation:
         sizes = [len(v) for v in validation_indices]
         width = max(sizes)
         idx = torch.zeros(n_models, width, dtype=torch.int64)
-        mask = torch.zeros(n_models, width)
+        mask = torch.zeros(n_models, width, dtype=torch.float32)
         for m, rows in enumerate(validation_indices):
             idx[m, : len(rows)] = torch.from_numpy(np.array(rows, dtype=np.int64))
             mask[m, : len(rows)] = 1.0
