@@ -21,7 +21,8 @@ Which test to use
 Degenerate inputs
 -----------------
 Differences whose magnitude is within floating-point rounding of the scores
-(``16 * eps * max|score|``) are treated as exactly zero, so that, e.g., accuracies
+(``16 * eps * max|score|``, ``eps`` that of the scores' floating type: float32 scores are
+rounded at float32 precision) are treated as exactly zero, so that, e.g., accuracies
 ``0.9 - 0.8`` and ``0.8 - 0.7`` count as the same difference (and :func:`wilcoxon_test` ranks
 magnitudes within that tolerance of each other as ties). When the differences have zero
 variance the t-type statistics are ``0`` (all differences zero: identical models, p-value 1 for a
@@ -341,10 +342,26 @@ def _check_level(level, name="confidence_level"):
     return float(level)
 
 
+def _input_eps(values):
+    """Machine epsilon of the floating type ``values`` came in (float64's for other types).
+
+    Scores stored in float32 are rounded at float32's precision, so their rounding tolerance
+    must be float32's, not that of the float64 copy the tests compute on.
+    """
+    try:
+        dtype = np.asarray(values).dtype
+    except (TypeError, ValueError):
+        return _EPS
+    if np.issubdtype(dtype, np.floating):
+        return max(float(np.finfo(dtype).eps), _EPS)
+    return _EPS
+
+
 def _paired_differences(scores_a, scores_b, *, shape=None, min_n=2):
     """Validate two paired score arrays and return ``(differences, tolerance)``.
 
-    Differences with ``|d| <= tolerance = 16 * eps * max(|a|, |b|)`` are set to exactly 0.
+    Differences with ``|d| <= tolerance = 16 * eps * max(|a|, |b|)`` are set to exactly 0,
+    ``eps`` the machine epsilon of the input's floating type (float64's for other inputs).
     """
     a = _as_float_array(scores_a, "scores_a")
     b = _as_float_array(scores_b, "scores_b")
@@ -367,7 +384,8 @@ def _paired_differences(scores_a, scores_b, *, shape=None, min_n=2):
         raise ValueError(
             f"need at least {min_n} paired scores (splits) to estimate a variance, got {a.size}"
         )
-    tol = 16 * _EPS * max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+    eps = max(_input_eps(scores_a), _input_eps(scores_b))
+    tol = 16 * eps * max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))
     d = a - b
     d[np.abs(d) <= tol] = 0.0
     return d, tol

@@ -579,6 +579,28 @@ def test_wilcoxon_rounding_ties():
     assert not np.isclose(sps.wilcoxon(a - b).pvalue, ref.pvalue, rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float32_scores_round_like_float64(dtype):
+    # accuracies stored as float32 (a torch metric, a float32 DataFrame column): 0.9 - 0.8 and
+    # 0.8 - 0.7 differ by ~6e-8 in float32, far above float64's rounding tolerance; they were
+    # ranked apart by wilcoxon_test (p 0.1719 instead of 0.1875) and a constant difference got a
+    # finite t (7.5e6) instead of the module's inf
+    b = np.array([0.8, 0.7, 0.9, 0.6, 0.5, 0.4, 0.55])
+    d = np.array([1, 2, -3, 1, 2, 3, 4]) / 10
+    a = b + d
+    assert len(np.unique(np.abs(a.astype(np.float32) - b.astype(np.float32)))) > 4
+    res = wilcoxon_test(a.astype(dtype), b.astype(dtype))
+    ref = sps.wilcoxon(d)  # bitwise-tied magnitudes, n = 7: scipy's exact permutation path
+    assert_allclose([res.statistic, res.pvalue], [ref.statistic, ref.pvalue], rtol=1e-12)
+    const_a = np.array([0.9, 0.8, 0.7, 0.95, 0.85, 0.6], dtype=dtype)
+    const_b = np.array([0.8, 0.7, 0.6, 0.85, 0.75, 0.5], dtype=dtype)
+    t = corrected_ttest(const_a, const_b, 90, 10)
+    assert (t.statistic, t.pvalue) == (math.inf, 0.0)
+    assert bayesian_correlated_ttest(const_a, const_b, 90, 10).scale == 0.0
+    f5 = combined_ftest_5x2cv(const_a[:5, None].repeat(2, 1), const_b[:5, None].repeat(2, 1))
+    assert f5.statistic == math.inf
+
+
 @pytest.mark.parametrize("alternative", _ALTS)
 @pytest.mark.parametrize("n_splits", [10, 30])
 def test_wilcoxon_cv_scores(alternative, n_splits):
