@@ -21,6 +21,7 @@ from clfcompare.estimators._engine import (
     arrange_slots,
     cross_entropy_grad,
     flush_denormals,
+    full_float32_matmul,
     init_parameters,
     loss_values,
     make_targets,
@@ -250,6 +251,35 @@ def test_flush_denormals_flushes_and_restores():
     with flush_denormals():
         assert float(torch.tensor([1e-38]) / 16) == 0.0
     assert float(torch.tensor([1e-38]) / 16) > 0
+
+
+@pytest.fixture
+def cuda_tf32_by_backend_api():
+    """TF32 for CUDA matrix products, set with torch's per-backend precision API."""
+    matmul = torch.backends.cuda.matmul
+    if not hasattr(matmul, "fp32_precision"):
+        pytest.skip("this torch has no per-backend fp32_precision API")
+    previous = matmul.fp32_precision
+    matmul.fp32_precision = "tf32"
+    try:
+        yield
+    finally:
+        matmul.fp32_precision = previous
+
+
+def test_float32_pin_works_with_torchs_per_backend_precision_api(curve4, cuda_tf32_by_backend_api):
+    # after torch.backends.cuda.matmul.fp32_precision = "tf32" (torch's recommended API since
+    # 2.9), the legacy torch.get_float32_matmul_precision() raises "mix of the legacy and new
+    # APIs": every training run, even on the CPU, crashed inside torch
+    matmul = torch.backends.cuda.matmul
+    with full_float32_matmul():
+        assert matmul.fp32_precision == "ieee"  # full float32 inside
+    assert matmul.fp32_precision == "tf32"  # the caller's setting is back
+    X, y = curve4
+    (res,) = train_mlps(X, y, [np.arange(50)], layer_sizes=(2, 4, 4), seeds=[0], batch_size=10,
+                        max_epochs=2)  # fmt: skip
+    assert res.n_iter == 2 and np.isfinite(res.loss_curve).all()
+    assert matmul.fp32_precision == "tf32"
 
 
 def test_resolve_device(monkeypatch):

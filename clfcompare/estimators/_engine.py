@@ -199,7 +199,10 @@ def full_float32_matmul():
     ``TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1``, which this cannot undo) lets CUDA matrix products
     round their inputs to TF32 (10 mantissa bits, ~1e-3 relative error per product): models
     would then agree with their CPU twins to 1e-3, not to float32 rounding. Training pins
-    ``"highest"``.
+    ``"highest"``. Where the caller set precisions with torch's per-backend API
+    (``torch.backends.cuda.matmul.fp32_precision``, torch >= 2.9), the legacy getter refuses
+    to read them ("mix of the legacy and new APIs"), and CUDA's matrix products are pinned to
+    ``"ieee"`` in that API instead.
 
     Examples
     --------
@@ -212,7 +215,17 @@ def full_float32_matmul():
     >>> torch.get_float32_matmul_precision() == before
     True
     """
-    previous = torch.get_float32_matmul_precision()
+    try:
+        previous = torch.get_float32_matmul_precision()
+    except RuntimeError:  # set through the per-backend API, which the legacy getter rejects
+        matmul = torch.backends.cuda.matmul
+        previous = matmul.fp32_precision
+        matmul.fp32_precision = "ieee"
+        try:
+            yield
+        finally:
+            matmul.fp32_precision = previous
+        return
     torch.set_float32_matmul_precision("highest")
     try:
         yield
