@@ -818,6 +818,33 @@ def _check_labels(values, name):
     return arr
 
 
+def _label_kind(arr, name):
+    """``"numeric"``, ``"string"`` or ``"other"``: labels of different kinds never compare equal.
+
+    Raises ``ValueError`` for ``None`` labels and for an array mixing strings and numbers.
+    """
+    if arr.dtype.kind in "biufc":
+        return "numeric"
+    if arr.dtype.kind in "US":
+        return "string"
+    kinds = set()
+    for value in arr.tolist():
+        if value is None:
+            raise ValueError(f"{name} contains None (a missing label); every sample needs one")
+        if isinstance(value, (str, bytes)):
+            kinds.add("string")
+        elif isinstance(value, numbers.Number):
+            kinds.add("numeric")
+        else:
+            kinds.add("other")
+    if len(kinds) > 1:
+        raise ValueError(
+            f"{name} mixes {' and '.join(sorted(kinds))} labels (e.g. strings and numbers); "
+            "use one label type"
+        )
+    return kinds.pop() if kinds else "numeric"
+
+
 def mcnemar(y_true, pred_a, pred_b, *, exact=True, correction=True, confidence_level=0.95):
     r"""McNemar's test on the per-sample predictions of two classifiers on one test set.
 
@@ -889,6 +916,14 @@ def mcnemar(y_true, pred_a, pred_b, *, exact=True, correction=True, confidence_l
         )
     if y_true.size == 0:
         raise ValueError("mcnemar needs at least one sample, got 0")
+    kind_true = _label_kind(y_true, "y_true")
+    for name, pred in (("pred_a", pred_a), ("pred_b", pred_b)):
+        kind = _label_kind(pred, name)
+        if kind != kind_true:
+            raise ValueError(
+                f"y_true has {kind_true} labels, {name} has {kind} labels; they never compare "
+                "equal (every prediction would count as wrong)"
+            )
     correct_a = pred_a == y_true
     correct_b = pred_b == y_true
     b = int(np.sum(correct_a & ~correct_b))

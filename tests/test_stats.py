@@ -381,6 +381,34 @@ def test_mcnemar_bad_input(args, exc, match):
         mcnemar(*args)
 
 
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ((["a", "b", "a"], [0, 1, 0], [0, 1, 1]), "y_true has string labels, pred_a has numeric"),
+        (([0, 1, 1], [0, 1, 1], ["0", "1", "0"]), "y_true has numeric labels, pred_b has string"),
+        (([None, 1, 0], [1, 1, 0], [0, 1, 0]), "y_true contains None"),
+        (([0, 1, 0], ["a", 1, 0], [0, 1, 0]), "pred_a has string"),  # numpy: ["a", "1", "0"]
+        (
+            ([0, 1, 0], np.array(["a", 1, 0], dtype=object), [0, 1, 0]),
+            "pred_a mixes numeric and string labels",
+        ),
+    ],
+)
+def test_mcnemar_label_types_must_match(args, match):
+    # a string label never equals a numeric one: every prediction counted as wrong for both
+    # models, b = c = 0, p = 1, silently (sklearn's accuracy_score raises "Mix of label input
+    # types (string and number)")
+    with pytest.raises(ValueError, match=match):
+        mcnemar(*args)
+
+
+def test_mcnemar_numeric_label_types_may_differ():
+    # bool/int/float labels compare by value, as in sklearn's accuracy_score
+    y = [0, 1, 1, 0]
+    res = mcnemar(y, [0.0, 1.0, 0.0, 0.0], [True, True, True, True])
+    assert (res.b, res.c) == (2, 1)  # A alone right on samples 0 and 3, B alone on 2
+
+
 @pytest.mark.parametrize("kwargs", [{"exact": "False"}, {"exact": None}, {"correction": 0}])
 def test_mcnemar_flags_must_be_bool(kwargs):
     # exact="False" is truthy: it silently ran the exact test
