@@ -392,6 +392,19 @@ def test_bad_input(X, y, match):
         TorchMLPClassifier(**FAST).fit(X, y)
 
 
+@pytest.mark.parametrize("value", [1e39, -4e38])
+def test_features_beyond_the_float32_range_are_named(curve2, value):
+    # finite in float64 (validate_data accepts them) but inf in the float32 the network trains
+    # in: the fit reported "training diverged ... lower the learning rate"
+    X, y = curve2
+    X = X.copy()
+    X[3, 1] = value
+    with pytest.raises(ValueError, match=r"X has 1 value outside float32's range"):
+        TorchMLPClassifier(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match=r"X has 1 value outside float32's range"):
+        TorchMLPClassifier(**FAST).fit_splits(X, y, [np.arange(20), np.arange(10, 60)])
+
+
 def test_predict_with_the_wrong_number_of_features(curve2):
     X, y = curve2
     clf = TorchMLPClassifier(**{**FAST, "max_epochs": 2}).fit(X, y)

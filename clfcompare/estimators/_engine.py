@@ -1060,7 +1060,7 @@ def train_mlps(
     ------
     ValueError
         If the loss of a model becomes non-finite (a diverging run); the message names the
-        learning rate.
+        learning rate. If ``X`` has a value that is not finite in float32.
 
     Examples
     --------
@@ -1137,7 +1137,15 @@ def train_mlps(
         for j, g in enumerate(generators):
             if g is not None:
                 init[j] = init_parameters(layer_sizes, g, init_std)
-        X_t = torch.from_numpy(np.array(X, dtype=np.float32, order="C")).to(dev)
+        X32 = np.array(X, dtype=np.float32, order="C")
+        n_bad = int(np.count_nonzero(~np.isfinite(X32)))
+        if n_bad:  # e.g. |x| > 3.4e38: finite in float64, inf in float32
+            raise ValueError(
+                f"X has {n_bad} value{'s' if n_bad > 1 else ''} outside float32's range "
+                f"(|x| <= {np.finfo(np.float32).max:.4g}) or not finite; training runs in "
+                "float32: rescale X"
+            )
+        X_t = torch.from_numpy(X32).to(dev)
         table = make_targets(
             y, layer_sizes[-1], loss, square_loss_k=square_loss_k, square_loss_M=square_loss_M
         )
