@@ -349,6 +349,29 @@ def test_coef_table_refuses_other_data_penalised_fits_and_singular_information()
         dup.coef_table(X_dup)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_coef_table_refuses_perfectly_separated_classes(n_classes):
+    # Separable classes have no finite MLE (statsmodels' Logit/MNLogit report perfect
+    # separation). With a loose tol gradient descent still "converges" at some finite weights,
+    # whose Wald table (p-values of 0.008 were seen) would be meaningless.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = np.digitize(X[:, 0], [-0.5, 0.5] if n_classes == 3 else [0.0])
+    clf = GDLogisticRegression(tol=1e-3).fit(X, y)
+    assert clf.converged_ and np.all(clf.predict(X) == y)
+    with pytest.raises(ValueError, match="perfectly separate"):
+        clf.coef_table(X)
+    # an unconverged fit: the same error, not standard errors at an arbitrary point
+    with pytest.warns(ConvergenceWarning, match="every training sample correctly"):
+        slow = GDLogisticRegression(max_iter=500).fit(X, y)
+    assert not slow.converged_ and np.all(slow.predict(X) == y)
+    with pytest.raises(ValueError, match="perfectly separate"):
+        slow.coef_covariance(X)
+    # with an L2 penalty the estimate exists, but Wald inference is refused for alpha > 0 anyway
+    with pytest.raises(ValueError, match="alpha=0.1"):
+        GDLogisticRegression(alpha=0.1).fit(X, y).coef_table(X)
+
+
 # --- estimator contract ----------------------------------------------------------------------
 
 

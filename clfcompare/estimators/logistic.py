@@ -361,6 +361,27 @@ def wald_table(params, covariance, *, confidence_level=0.95):
     }
 
 
+def _separates(scores, y_idx):
+    """Whether the linear scores put every sample strictly on its own class's side.
+
+    If they do, the classes are linearly separable and scaling the weights up drives the
+    unpenalised cross-entropy to 0: no finite maximum-likelihood estimate exists.
+    """
+    if scores.ndim == 1:
+        return bool(np.all(np.where(y_idx == 1, scores, -scores) > 0))
+    own = scores[np.arange(scores.shape[0]), y_idx]
+    others = scores.copy()
+    others[np.arange(scores.shape[0]), y_idx] = -np.inf
+    return bool(np.all(own > others.max(axis=1)))
+
+
+def _linear_scores(X, coef, intercept):
+    """``X @ coef.T + intercept``, raveled for one output; overflow is left to the caller."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores = X @ coef.T + intercept
+    return scores.ravel() if scores.shape[1] == 1 else scores
+
+
 def _fingerprint(X):
     return (X.shape, hashlib.blake2b(np.ascontiguousarray(X).data, digest_size=16).hexdigest())
 
@@ -445,7 +466,10 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
     that is not finite or exceeds ``DIVERGENCE_FACTOR`` times its starting value raises a
     ``ValueError`` naming the learning rate. Unpenalised logistic regression has no finite
     maximum-likelihood estimate on separable data; gradient descent then keeps growing the
-    weights and stops on ``max_iter`` (use ``alpha > 0``). Mini-batch SGD uses a constant
+    weights and stops on ``max_iter`` (use ``alpha > 0``); when the fitted weights classify
+    every training sample correctly the warning says so, and :meth:`coef_table` refuses such
+    a fit (whether or not ``tol`` was met) instead of reporting standard errors at an
+    arbitrary point. Mini-batch SGD uses a constant
     step, so it ends in a neighbourhood of the optimum whose size grows with the step and
     shrinks with ``batch_size`` (measured on a 3-class, 400-sample problem: training loss
     within 0.008 of the optimum for batches of 5, within 0.001 for batches of 16); use full
@@ -567,6 +591,9 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
                 f"data; its Lipschitz step 1/L is {1.0 / L:.4g}. Use a smaller learning_rate "
                 "or learning_rate='auto', and standardise the features."
             )
+        separated = alpha == 0 and _separates(
+            _linear_scores(X, result.coef, result.intercept), y_idx
+        )
         if not result.converged:
             msg = (
                 f"GDLogisticRegression stopped on max_iter={self.max_iter} before meeting "
@@ -589,7 +616,13 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
                 if standardised
                 else " Increase max_iter or standardise the features"
             )
-            if alpha == 0:
+            if separated:
+                msg += (
+                    ". The weights classify every training sample correctly: the classes are "
+                    "linearly separable, so the unpenalised maximum-likelihood estimate does not "
+                    "exist and the weights grow without bound (add an L2 penalty, alpha > 0)."
+                )
+            elif alpha == 0:
                 msg += (
                     "; on separable data the unpenalised maximum-likelihood estimate does not "
                     "exist (add an L2 penalty, alpha > 0)."
@@ -606,6 +639,7 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
         self.learning_rate_ = lr
         self.converged_ = result.converged
         self._train_fingerprint = _fingerprint(X)
+        self._train_separated = separated
         self._fit_alpha = self.alpha  # inference checks the fit, not a later set_params
         return self
 
@@ -626,9 +660,7 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
         return check_scores(self, self._scores(X), X)
 
     def _scores(self, X):
-        with np.errstate(over="ignore", invalid="ignore"):  # reported by check_scores
-            scores = X @ self.coef_.T + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        return _linear_scores(X, self.coef_, self.intercept_)
 
     def _contrasts(self):
         """Identified parameters (b_k - b_0, w_k - w_0), k = 1..K-1, flattened class-wise."""
@@ -654,8 +686,9 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
         Raises
         ------
         ValueError
-            If ``X`` is not the training data, ``alpha > 0``, or the information matrix is
-            singular (separable classes, collinear features).
+            If ``X`` is not the training data, ``alpha > 0``, the fitted model classifies
+            every training sample correctly (perfect separation: no finite estimate), or the
+            information matrix is singular (collinear features).
         """
         X = validate_test_data(self, X)
         if _fingerprint(X) != self._train_fingerprint:
@@ -670,6 +703,14 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
                 "Standard errors from the Fisher information are those of the unpenalised "
                 "maximum-likelihood estimate; this model was fitted with "
                 f"alpha={self._fit_alpha!r}. Refit with alpha=0."
+            )
+        if self._train_separated:
+            raise ValueError(
+                "The fitted model classifies every training sample correctly: the classes "
+                "are perfectly separated by a hyperplane, so the unpenalised maximum-likelihood "
+                "estimate does not exist (the likelihood keeps increasing as the weights grow) "
+                "and no standard errors exist. Remove the separating features or use a "
+                "penalised or exact (e.g. Firth) method."
             )
         if not self.converged_:
             warnings.warn(
