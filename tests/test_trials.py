@@ -519,6 +519,84 @@ def test_failed_trial_keeps_the_finished_ones(data, tmp_path):
     assert list(partial.scores["split"]) == [0]
 
 
+class SleepThenFailOnMarker(FailOnMarker):
+    """``FailOnMarker`` that sleeps first, so that other trials finish before it fails."""
+
+    def fit(self, X, y):
+        time.sleep(0.1)
+        return super().fit(X, y)
+
+
+class ManySplitFailOnMarker(DecisionTreeClassifier):
+    """Many-split hook whose fitted trees fail to predict test data holding the marker."""
+
+    def fit_splits(self, X, y, train_indices):
+        return [FailPredictOnMarker(**self.get_params()).fit(X[i], y[i]) for i in train_indices]
+
+
+class FailPredictOnMarker(DecisionTreeClassifier):
+    def predict(self, X):
+        if np.any(np.asarray(X)[:, 0] == 999):
+            raise RuntimeError("marker row in the test data")
+        return super().predict(X)
+
+
+class ManySplitFailFit(DecisionTreeClassifier):
+    def fit_splits(self, X, y, train_indices):
+        raise RuntimeError("the many-split fit failed")
+
+
+def test_parallel_failure_keeps_the_trials_finished_before_it(data, tmp_path, monkeypatch):
+    # joblib aborts on a worker's exception and drops results that had finished but were not
+    # yet handed to the caller; here the caller is slowed down (a slow first write) so that
+    # the "ok" trials finish while it is busy, before the failing trial fails
+    import clfcompare.trials._store as store_module
+
+    X, y = data
+    X = X.copy()
+    X[0, 0] = 999  # in the test fold of split 0, in the training set of splits 1 and 2
+    path = tmp_path / "run.sqlite"
+    original = store_module.TrialStore.write
+    writes = []
+
+    def slow_first_write(self, trial, repeat, fold):
+        writes.append(1)
+        if len(writes) == 1:
+            time.sleep(0.5)
+        return original(self, trial, repeat, fold)
+
+    monkeypatch.setattr(store_module.TrialStore, "write", slow_first_write)
+    models = {"ok": DummyClassifier(), "f": SleepThenFailOnMarker()}
+    with (
+        joblib.parallel_backend("threading", n_jobs=2),
+        pytest.raises(RuntimeError, match="marker row") as info,
+    ):
+        run_trials(models, X, y, cv=3, progress=False, store=path)
+    assert any("model 'f'" in n for n in getattr(info.value, "__notes__", ["model 'f'"]))
+    stored = load_results(path).scores
+    # all three "ok" trials finished (in microseconds) 0.1 s before any "f" trial failed
+    assert sorted(stored.loc[stored["model"] == "ok", "split"]) == [0, 1, 2]
+
+
+def test_fit_splits_failure_names_the_split_and_keeps_the_scored_ones(data, tmp_path):
+    X, y = data
+    X = X.copy()
+    X[25, 0] = 999  # in the test fold of split 1 only
+    path = tmp_path / "run.sqlite"
+    cv = StratifiedKFold(n_splits=3)
+    assert [25 in test for _, test in cv.split(X, y)] == [False, True, False]
+    with pytest.raises(RuntimeError, match="marker row in the test data") as info:
+        run_trials({"m": ManySplitFailOnMarker()}, X, y, cv=cv, progress=False, store=path)
+    notes = getattr(info.value, "__notes__", [])
+    assert any("split 1 of model 'm'" in n for n in notes), notes
+    # split 0 was fitted and scored before split 1 failed: it is committed
+    assert list(load_results(path).scores["split"]) == [0]
+    with pytest.raises(RuntimeError, match="many-split fit failed") as info:
+        run_trials({"x": ManySplitFailFit()}, X, y, cv=cv, progress=False)
+    notes = getattr(info.value, "__notes__", [])
+    assert any("splits [0, 1, 2] of model 'x'" in n for n in notes), notes
+
+
 def test_a_trial_interrupted_mid_write_leaves_nothing(data, tmp_path, monkeypatch):
     # fail after the score row of the second trial is inserted, before its predictions:
     # the transaction must roll the score row back (a half-written trial is never visible)

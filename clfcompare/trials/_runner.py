@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
 from numbers import Integral
 
 import joblib
@@ -174,6 +175,32 @@ def _annotate(exc, model, what):
         exc.add_note(f"(clfcompare.run_trials: while {what} model {model!r})")
 
 
+class _WorkerTraceback(Exception):
+    """The formatted traceback of an exception that crossed a process boundary."""
+
+    def __str__(self):
+        return f"\n{self.args[0]}"
+
+
+class _Failure:
+    """A trial's exception, returned by its worker rather than raised.
+
+    joblib aborts on a raised exception and drops results that had finished but were not yet
+    handed to the caller; returned, the failure arrives after every trial that finished
+    before it, all of which the caller commits before raising it.
+    """
+
+    def __init__(self, exc, model, what):
+        _annotate(exc, model, what)
+        self.exc = exc
+        self.trace = "".join(traceback.format_exception(exc))
+
+    def reraise(self):
+        if self.exc.__traceback__ is None:  # unpickled in the parent: chain the worker's
+            raise self.exc from _WorkerTraceback(self.trace)
+        raise self.exc
+
+
 def _run_split(model, estimator, X, y, s, train, test, scoring):
     """Clone, fit on one training split, predict and score its test split."""
     try:
@@ -183,29 +210,35 @@ def _run_split(model, estimator, X, y, s, train, test, scoring):
         fit_time = time.perf_counter() - t0
         return [_score(model, s, est, X, y, train, test, scoring, fit_time)]
     except Exception as exc:
-        _annotate(exc, model, f"fitting/scoring split {s} of")
-        raise
+        return [_Failure(exc, model, f"fitting/scoring split {s} of")]
 
 
 def _run_fit_splits(model, estimator, X, y, chunk, scoring):
-    """Fit one model on many splits with its ``fit_splits`` hook, then score each split."""
+    """Fit one model on many splits with its ``fit_splits`` hook, then score each split.
+
+    Returns the scored trials in split order, ending with a :class:`_Failure` at the first
+    split that fails (the splits scored before it are kept).
+    """
     try:
         est = clone(estimator)
         t0 = time.perf_counter()
-        fitted = est.fit_splits(X, y, [train for _, train, _ in chunk])
+        fitted = list(est.fit_splits(X, y, [train for _, train, _ in chunk]))
         per_split = (time.perf_counter() - t0) / len(chunk)
-        fitted = list(fitted)
         if len(fitted) != len(chunk):
             raise ValueError(
                 f"fit_splits returned {len(fitted)} estimators for {len(chunk)} splits"
             )
-        return [
-            _score(model, s, f, X, y, train, test, scoring, per_split)
-            for f, (s, train, test) in zip(fitted, chunk, strict=True)
-        ]
     except Exception as exc:
-        _annotate(exc, model, "fitting (fit_splits)/scoring")
-        raise
+        what = f"fitting (one fit_splits call) splits {[s for s, _, _ in chunk]} of"
+        return [_Failure(exc, model, what)]
+    out = []
+    for f, (s, train, test) in zip(fitted, chunk, strict=True):
+        try:
+            out.append(_score(model, s, f, X, y, train, test, scoring, per_split))
+        except Exception as exc:
+            out.append(_Failure(exc, model, f"scoring split {s} of"))
+            break
+    return out
 
 
 #: Seconds before the progress bar appears: runs shorter than this stay silent.
@@ -382,6 +415,8 @@ def run_trials(
             if fast or tasks:
                 for batch in _parallel(n_jobs)(fast + tasks):
                     for trial in batch:
+                        if isinstance(trial, _Failure):
+                            trial.reraise()
                         trial.repeat = int(repeats[trial.split])
                         trial.fold = int(folds[trial.split])
                         if db is not None:
