@@ -779,6 +779,7 @@ def run_5x2cv(model_a, model_b, X, y, *, scoring="accuracy", random_state=None, 
     """
     for name, model in (("model_a", model_a), ("model_b", model_b)):
         _check_estimator(model, name)
+    stratify = _check_bool(stratify, "stratify")
     if not hasattr(X, "iloc") and not hasattr(X, "shape"):
         X = np.asarray(X)
     y_arr = np.asarray(y)

@@ -280,6 +280,14 @@ def test_run_5x2cv_length_mismatch(classification_data):
         run_5x2cv(GaussianNB(), GaussianNB(), X, y[:-1], random_state=0)
 
 
+@pytest.mark.parametrize("stratify", ["no", None, 0])
+def test_run_5x2cv_stratify_must_be_bool(classification_data, stratify):
+    # stratify="no" is truthy: it silently stratified; None silently did not
+    X, y = classification_data
+    with pytest.raises(TypeError, match="stratify must be True or False"):
+        run_5x2cv(GaussianNB(), GaussianNB(), X, y, random_state=0, stratify=stratify)
+
+
 # --------------------------------------------------------------------------------------------
 # McNemar vs mlxtend and statsmodels
 # --------------------------------------------------------------------------------------------
