@@ -282,6 +282,25 @@ def test_float32_pin_works_with_torchs_per_backend_precision_api(curve4, cuda_tf
     assert matmul.fp32_precision == "tf32"
 
 
+def test_flush_denormals_restores_the_callers_flushing_under_a_float64_default_dtype():
+    # the check of the caller's setting divided a tensor of the default dtype: in float64
+    # 6.25e-40 is a normal number, flushing read as off, and was switched off afterwards
+    def flushing():
+        return float(torch.tensor([1e-38], dtype=torch.float32) / 16) == 0.0
+
+    before, dtype = flushing(), torch.get_default_dtype()
+    torch.set_flush_denormal(True)
+    torch.set_default_dtype(torch.float64)
+    try:
+        with flush_denormals():
+            assert flushing()
+        after = flushing()
+    finally:
+        torch.set_default_dtype(dtype)
+        torch.set_flush_denormal(before)
+    assert after
+
+
 def test_resolve_device(monkeypatch):
     assert resolve_device("cpu") == torch.device("cpu")
     with pytest.raises(ValueError, match="'auto', 'cpu', 'cuda' or 'cuda:N'"):

@@ -235,7 +235,8 @@ def full_float32_matmul():
 
 def _flushing_denormals():
     """Whether the CPU currently flushes denormal float32 values to zero."""
-    return float(torch.tensor([1e-38]) / 16) == 0.0  # 6.25e-40 is denormal
+    # 6.25e-40 is denormal in float32 (not in a float64 default dtype)
+    return float(torch.tensor([1e-38], dtype=torch.float32) / 16) == 0.0
 
 
 @contextlib.contextmanager
