@@ -121,8 +121,9 @@ _CPU_BLOCK_BYTES = 24 * 2**20
 def resolve_device(device):
     """Turn ``"auto" | "cpu" | "cuda" | "cuda:N"`` into a :class:`torch.device`.
 
-    ``"auto"`` is the first CUDA device when torch sees one and the CPU otherwise. An explicit
-    CUDA device that torch cannot see is an error, never a silent CPU run.
+    ``"auto"`` is the current CUDA device (``cuda:0`` unless ``torch.cuda.set_device`` chose
+    another) when torch sees one and the CPU otherwise; so is ``"cuda"``. An explicit CUDA
+    device that torch cannot see is an error, never a silent CPU run.
 
     Examples
     --------
