@@ -420,3 +420,22 @@ def test_clone_and_pickle(covariance):
     assert fresh.get_params() == clf.get_params()
     assert not hasattr(fresh, "classes_")
     assert_array_equal(fresh.fit(X, y).predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize(("fitted", "other"), [("shared", "separate"), ("separate", "shared")])
+def test_set_params_after_fit_does_not_change_the_fitted_model(fitted, other):
+    # predictions come from the fit, as in sklearn's LDA/QDA: changing `covariance` without
+    # refitting crashed with AttributeError ('coef_' / '_chols'); a refit with the other
+    # covariance left the first fit's attributes (covariance_ or covariances_) behind
+    X, y = gaussian_problem(5, 3, 2, 20)
+    clf = GaussianGenerativeClassifier(covariance=fitted).fit(X, y)
+    expected = clf.predict_proba(X)
+    clf.set_params(covariance=other)
+    assert_array_equal(clf.predict_proba(X), expected)
+    assert_array_equal(clf.decision_function(X), clf.decision_function(X))
+    clf.fit(X, y)
+    only = {"shared": ("covariance_", "coef_", "intercept_"), "separate": ("covariances_",)}
+    assert all(hasattr(clf, name) for name in only[other])
+    assert not any(hasattr(clf, name) for name in only[fitted])
+    fresh = GaussianGenerativeClassifier(covariance=other).fit(X, y)
+    assert_array_equal(clf.predict_proba(X), fresh.predict_proba(X))

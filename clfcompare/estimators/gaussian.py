@@ -471,6 +471,7 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
                 hint=hint,
             )
             W, b = linear_discriminants(means, chol, priors)
+            self._forget_covariances()
             self.covariance_ = cov
             if n_classes == 2:
                 self.coef_ = (W[1] - W[0])[None, :]
@@ -499,14 +500,21 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
                     reg_covar=self.reg_covar,
                     hint=hint,
                 )
+            self._forget_covariances()
             self.covariances_ = covs
             self._chols = chols
 
+        self._fit_covariance = self.covariance  # predictions follow the fit, not set_params
         self.classes_ = classes
         self.class_count_ = counts
         self.priors_ = priors
         self.means_ = means
         return self
+
+    def _forget_covariances(self):
+        """Drop a previous fit's covariance attributes (it may have used the other kind)."""
+        for name in ("covariance_", "coef_", "intercept_", "covariances_", "_chols"):
+            self.__dict__.pop(name, None)
 
     def _joint_log_likelihood(self, X):
         """``log f_k(x) + log P(C_k)`` for "separate", shape (n_samples, n_classes)."""
@@ -532,7 +540,7 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
             the log posteriors by a per-sample constant.
         """
         X = validate_test_data(self, X)
-        if self.covariance == "shared":
+        if self._fit_covariance == "shared":
             with np.errstate(over="ignore", invalid="ignore"):  # reported by check_scores
                 scores = X @ self.coef_.T + self.intercept_
             scores = scores.ravel() if scores.shape[1] == 1 else scores
