@@ -394,6 +394,8 @@ def _paired_differences(scores_a, scores_b, *, shape=None, min_n=2):
 def _mean_size(value, n_splits, name):
     """Validate a training/test-set size (scalar or one per split) and return its mean."""
     arr = _as_float_array(value, name)
+    if np.asarray(value).dtype == bool:  # convertible, as _as_float_array just showed
+        raise TypeError(f"{name} must be a number of samples, got bool {value!r}")
     if arr.ndim > 1 or (arr.ndim == 1 and arr.size != n_splits):
         raise ValueError(
             f"{name} must be a number or a 1-D array with one entry per split "

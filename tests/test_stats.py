@@ -925,6 +925,15 @@ def test_none_sample_size_is_a_type_error(func):
         func(a, b, None, 20)
 
 
+@pytest.mark.parametrize("func", [corrected_ttest, bayesian_correlated_ttest])
+@pytest.mark.parametrize("size", [True, np.True_, [True] * 5])
+def test_bool_sample_size_is_a_type_error(func, size):
+    # n_test=True became 1.0: a test set of one sample, silently
+    a, b = _cv_scores(0, n_splits=5)
+    with pytest.raises(TypeError, match="n_test must be a number of samples, got bool"):
+        func(a, b, 80, size)
+
+
 @pytest.mark.parametrize("rope", [-0.01, np.nan, "0.01"])
 def test_bayesian_bad_rope(rope):
     a, b = _cv_scores(0, n_splits=5)
