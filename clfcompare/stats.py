@@ -1452,6 +1452,9 @@ def _split_table(results, metric):
         )
     if len(models) < 2:
         raise ValueError(f"compare needs at least 2 models, results has {len(models)}")
+    duplicates = sorted({m for m in models if models.count(m) > 1}, key=str)
+    if duplicates:
+        raise ValueError(f"results.models has duplicate model name(s) {duplicates}: {models}")
     present = set(scores["model"])
     absent = [m for m in models if m not in present]
     if absent:

@@ -1148,6 +1148,9 @@ def test_compare_bad_results(three_model_results):
         compare({"good": scores["good"]})
     with pytest.raises(ValueError, match="at least 2 models"):
         compare(_fake_results({"only": scores["good"]}))
+    duplicated = SimpleNamespace(scores=results.scores, models=("good", "good", "base"))
+    with pytest.raises(ValueError, match=r"duplicate model name\(s\) \['good'\]"):
+        compare(duplicated)  # was an IndexError deep in pandas
     one_split = _fake_results({"A": [0.8], "B": [0.7]})
     with pytest.raises(ValueError, match="at least 2 paired scores"):
         compare(one_split)
