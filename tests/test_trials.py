@@ -24,11 +24,13 @@ from sklearn.datasets import make_classification
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
+    GroupKFold,
     RepeatedStratifiedKFold,
     ShuffleSplit,
     StratifiedKFold,
     cross_validate,
 )
+from sklearn.naive_bayes import GaussianNB
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -174,6 +176,32 @@ def test_other_splitters(data, cv, ref):
     for s, (train, test) in enumerate(pairs):
         assert_array_equal(res.predictions.loc[res.predictions["split"] == s, "sample"], test)
         assert res.scores.loc[s, "n_train"] == len(train)
+
+
+def test_group_splitters_get_groups(data, tmp_path):
+    X, y = data
+    groups = np.arange(len(y)) % 7
+    cv = GroupKFold(n_splits=3)
+    models = {"lr": LogisticRegression(), "nb": GaussianNB()}
+    scoring = ("accuracy", "neg_log_loss")
+    res = run_trials(models, X, y, cv=cv, groups=groups, scoring=scoring, progress=False)
+    for name, est in models.items():
+        ref = cross_validate(est, X, y, cv=cv, groups=groups, scoring=scoring)  # sklearn
+        for metric in scoring:
+            assert_allclose(res.score_table(metric)[name], ref[f"test_{metric}"], atol=1e-12)
+    pred = res.predictions[res.predictions["model"] == "nb"]
+    for s, (_, test) in enumerate(cv.split(X, y, groups)):
+        assert_array_equal(pred.loc[pred["split"] == s, "sample"], test)
+    path = tmp_path / "g.sqlite"
+    stored = run_trials(models, X, y, cv=cv, groups=list(groups), progress=False, store=path)
+    again = run_trials(models, X, y, cv=cv, groups=groups, progress=False, store=path)
+    _assert_same(stored, again, fit_time=True)  # resumed: nothing refitted
+    with pytest.raises(ValueError, match="splits differ"):  # other groups, other splits
+        run_trials(models, X, y, cv=cv, groups=groups % 4, progress=False, store=path)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        run_trials(models, X, y, cv=cv, groups=groups[:-1], progress=False)
+    with pytest.raises(ValueError, match="groups are passed to cv.split"):
+        run_trials(models, X, y, cv=list(cv.split(X, y, groups)), groups=groups, progress=False)
 
 
 def test_paired_design_every_model_sees_the_same_splits(data):

@@ -100,8 +100,16 @@ def _make_cv(cv, random_state):
     return cv
 
 
-def _materialise_splits(cv, X, y, n_samples):
-    pairs = cv.split(X, y) if callable(getattr(cv, "split", None)) else cv
+def _materialise_splits(cv, X, y, n_samples, groups=None):
+    if callable(getattr(cv, "split", None)):
+        pairs = cv.split(X, y) if groups is None else cv.split(X, y, groups)
+    elif groups is not None:
+        raise ValueError(
+            "groups are passed to cv.split(X, y, groups); cv is an iterable of (train, test) "
+            "pairs, which has no split method: pass the splitter itself, or no groups"
+        )
+    else:
+        pairs = cv
     splits = []
     for s, pair in enumerate(pairs):
         try:
@@ -271,6 +279,7 @@ def run_trials(
     y,
     *,
     cv=None,
+    groups=None,
     scoring=("accuracy",),
     n_jobs=None,
     store=None,
@@ -293,6 +302,10 @@ def run_trials(
         shuffled with ``random_state`` when that is given. Any sklearn splitter (its
         ``split(X, y)`` is called once) or an iterable of index pairs. The splits are
         materialised once, so every model sees exactly the same ones.
+    groups : array-like of shape (n_samples,), default=None
+        Group labels passed to ``cv.split(X, y, groups)``, for group splitters such as
+        :class:`~sklearn.model_selection.GroupKFold` (as in
+        :func:`sklearn.model_selection.cross_validate`). Not allowed with an iterable ``cv``.
     scoring : str or tuple of str, default=("accuracy",)
         Scorer names known to :func:`sklearn.metrics.get_scorer` (``"accuracy"``,
         ``"balanced_accuracy"``, ``"f1_macro"``, ``"neg_log_loss"``, ``"roc_auc_ovr"``...).
@@ -355,14 +368,14 @@ def run_trials(
     """
     names = _check_models(models)
     scoring = _check_scoring(scoring)
-    X, y = indexable(X, y)
-    check_consistent_length(X, y)
+    X, y, groups = indexable(X, y, groups)
+    check_consistent_length(X, y, groups)
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D class labels, got shape {y.shape}")
     n_samples = len(y)
     cv = _make_cv(cv, random_state)
-    splits = _materialise_splits(cv, X, y, n_samples)
+    splits = _materialise_splits(cv, X, y, n_samples, groups)
     repeats, folds = repeat_fold(cv, len(splits))
 
     finished = set()
