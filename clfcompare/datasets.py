@@ -76,7 +76,12 @@ def _check_n_classes(n_classes):
 def _check_noise(noise):
     """Return ``noise`` as finite floats ``(low, high)`` with ``low < high``, or raise."""
     try:
-        low, high = (float(v) for v in noise)
+        if isinstance(noise, (str, bytes)):
+            raise TypeError  # "12" would read as (1.0, 2.0)
+        values = tuple(noise)
+        if any(isinstance(v, (str, bytes, bool, np.bool_)) for v in values):
+            raise TypeError
+        low, high = (float(v) for v in values)
     except (TypeError, ValueError):
         raise TypeError(f"noise must be a pair of floats (low, high), got {noise!r}") from None
     if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
@@ -102,7 +107,8 @@ def make_curve(n_classes=2, *, noise=(-0.1, 0.3), random_state=None):
     X : ndarray of shape (80 * n_classes, 2)
         Columns ``x1`` and ``x2``, the normalised abscissa and the point's height.
     y : ndarray of shape (80 * n_classes,)
-        Integer class labels ``0 .. n_classes - 1``; 0 is the top band.
+        Integer class labels ``0 .. n_classes - 1``; 0 is the top band (the bottom one if
+        ``low + high < 0``).
 
     Examples
     --------
@@ -145,9 +151,11 @@ def bayes_accuracy(n_classes, *, noise=(-0.1, 0.3)):
         \frac{1}{K} \int \max_k p(o \mid k)\, do
         = \frac{1}{K}\,\frac{(K - 1)s + w}{w},
 
-    with ``s = low + high`` the spacing of the band centres (the integral runs over the union of
-    the bands, where the densest band has density ``1/w``), assuming ``s <= w`` (neighbours
+    with ``s = |low + high|`` the spacing of the band centres (the integral runs over the union
+    of the bands, where the densest band has density ``1/w``), assuming ``s <= w`` (neighbours
     overlap). For the seed's noise, ``s = 0.2``, ``w = 0.4`` and this is ``(K + 1) / (2K)``.
+    With ``low + high < 0`` the bands are stacked the other way round (class 0 at the bottom),
+    with the same accuracy; with ``low + high = 0`` they coincide and the accuracy is ``1/K``.
 
     Examples
     --------
@@ -157,10 +165,10 @@ def bayes_accuracy(n_classes, *, noise=(-0.1, 0.3)):
     """
     _check_n_classes(n_classes)
     low, high = _check_noise(noise)
-    width, spacing = high - low, low + high
-    if not 0 < spacing <= width:
+    width, spacing = high - low, abs(low + high)
+    if not spacing <= width:
         raise ValueError(
-            f"bayes_accuracy needs overlapping bands, 0 < low + high <= high - low; got {noise!r}"
+            f"bayes_accuracy needs overlapping bands, |low + high| <= high - low; got {noise!r}"
         )
     return ((n_classes - 1) * spacing + width) / (n_classes * width)
 

@@ -98,6 +98,10 @@ def test_load_curve_equals_make_curve(n_classes):
         ({"n_classes": True}, TypeError, "n_classes must be an int"),
         ({"n_classes": 2, "noise": (0.3, -0.1)}, ValueError, "low < high"),
         ({"n_classes": 2, "noise": 0.3}, TypeError, "pair of floats"),
+        # a string of two digits was read as the pair of its characters: "12" -> (1.0, 2.0)
+        ({"n_classes": 2, "noise": "12"}, TypeError, "pair of floats"),
+        ({"n_classes": 2, "noise": ("-0.1", "0.3")}, TypeError, "pair of floats"),
+        ({"n_classes": 2, "noise": (False, True)}, TypeError, "pair of floats"),
     ],
 )
 def test_make_curve_bad_input(kwargs, error, match):
@@ -126,6 +130,31 @@ def test_bayes_accuracy_matches_the_nearest_band_rule(n_classes):
         acc.append(np.mean(pred == y))
     se = np.std(acc) / np.sqrt(len(acc))
     assert abs(np.mean(acc) - bayes_accuracy(n_classes)) < 4 * se
+
+
+@pytest.mark.parametrize("noise", [(-0.3, 0.1), (-0.2, 0.2), (-0.25, 0.05)])
+def test_bayes_accuracy_of_bands_spaced_downwards_or_not_at_all(noise):
+    # low + high <= 0 still gives overlapping bands (class 0 at the bottom for < 0; all
+    # classes the same band for = 0), which bayes_accuracy refused as "not overlapping".
+    # Reference: Monte Carlo of the nearest-band-centre rule (a Bayes rule: the nearest
+    # centre's band contains the point) over 200 data sets; the closed form by symmetry is
+    # ((K - 1)|s| + w) / (K w), 1/K when the bands coincide.
+    n_classes = 3
+    low, high = noise
+    width, spacing = high - low, low + high
+    expected = ((n_classes - 1) * abs(spacing) + width) / (n_classes * width)
+    assert bayes_accuracy(n_classes, noise=noise) == pytest.approx(expected, rel=1e-12)
+    x1 = np.arange(-10, 10, 0.25)
+    c = 3 * x1**3 + 2 * x1**2 + 5 * x1
+    c = np.repeat((c - c.min()) / (c.max() - c.min()), n_classes)
+    centres = spacing * ((n_classes - 1) / 2 - np.arange(n_classes))
+    acc = []
+    for seed in range(200):
+        X, y = make_curve(n_classes, noise=noise, random_state=seed)
+        pred = np.abs((X[:, 1] - c)[:, None] - centres[None, :]).argmin(axis=1)
+        acc.append(np.mean(pred == y))
+    se = max(np.std(acc) / np.sqrt(len(acc)), 1e-12)
+    assert abs(np.mean(acc) - expected) < 4 * se
 
 
 def test_bayes_accuracy_needs_overlap():
