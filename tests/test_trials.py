@@ -864,6 +864,13 @@ def test_progress_bar_only_when_asked_and_on_a_terminal(
         ({"d": DummyClassifier()}, {"cv": [(np.arange(5), [])]}, ValueError, "non-empty 1-D"),
         ({"d": DummyClassifier()}, {"cv": [([0, 1], [60])]}, ValueError, r"lie in \[0, 60\)"),
         ({"d": DummyClassifier()}, {"store": 3}, TypeError, "store must be a path"),
+        ({"d": DummyClassifier()}, {"cv": StratifiedKFold}, TypeError, "cv is the class"),
+        ({"d": DummyClassifier()}, {"n_jobs": "2"}, TypeError, "n_jobs must be None or an int"),
+        ({"d": DummyClassifier()}, {"n_jobs": 1.5}, TypeError, "n_jobs must be None or an int"),
+        ({"d": DummyClassifier()}, {"n_jobs": True}, TypeError, "n_jobs must be None or an int"),
+        ({"d": DummyClassifier()}, {"n_jobs": 0}, ValueError, "n_jobs must be non-zero"),
+        ({"d": DummyClassifier()}, {"random_state": "a"}, ValueError, "random_state must be"),
+        ({"d": DummyClassifier()}, {"random_state": 1.5}, ValueError, "random_state must be"),
     ],
 )
 def test_bad_input(data, models, kwargs, error, message):

@@ -16,7 +16,7 @@ from sklearn.model_selection import (
     RepeatedStratifiedKFold,
     StratifiedKFold,
 )
-from sklearn.utils import _safe_indexing
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_consistent_length, indexable
 from tqdm import tqdm
 
@@ -92,12 +92,35 @@ def _make_cv(cv, random_state):
         return StratifiedKFold(
             n_splits=int(cv), shuffle=random_state is not None, random_state=random_state
         )
+    if isinstance(cv, type):
+        raise TypeError(
+            f"cv is the class {cv.__name__}, not a splitter instance; use {cv.__name__}(...)"
+        )
     if isinstance(cv, str) or not hasattr(cv, "__iter__") and not hasattr(cv, "split"):
         raise TypeError(
             "cv must be None, an int, an sklearn splitter or an iterable of (train, test) "
             f"index arrays, got {type(cv).__name__}"
         )
     return cv
+
+
+def _check_n_jobs(n_jobs):
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral):
+        raise TypeError(f"n_jobs must be None or an int, got {n_jobs!r}")
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be non-zero (a positive count, or -1 for all CPUs), got 0")
+    return int(n_jobs)
+
+
+def _check_random_state(random_state):
+    try:
+        check_random_state(random_state)
+    except ValueError:
+        raise ValueError(
+            f"random_state must be None, an int or a numpy RandomState, got {random_state!r}"
+        ) from None
 
 
 def _materialise_splits(cv, X, y, n_samples, groups=None):
@@ -368,6 +391,8 @@ def run_trials(
     """
     names = _check_models(models)
     scoring = _check_scoring(scoring)
+    n_jobs = _check_n_jobs(n_jobs)
+    _check_random_state(random_state)
     X, y, groups = indexable(X, y, groups)
     check_consistent_length(X, y, groups)
     y = np.asarray(y)
