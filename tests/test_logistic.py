@@ -335,6 +335,10 @@ def test_coef_table_refuses_other_data_penalised_fits_and_singular_information()
         clf.coef_table(X + 1e-9)
     with pytest.raises(ValueError, match="confidence_level"):
         clf.coef_table(X, confidence_level=95)
+    # not a number: was "'<' not supported between instances of 'int' and 'NoneType'"
+    for bad in (None, "0.95", True):
+        with pytest.raises(TypeError, match=f"confidence_level must be a number.*{bad!r}"):
+            clf.coef_table(X, confidence_level=bad)
     with pytest.raises(ValueError, match="alpha=0.1"):
         GDLogisticRegression(alpha=0.1).fit(X, y).coef_table(X)
     # what counts is the alpha of the fit, not one set afterwards

@@ -758,6 +758,12 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
             ``reference`` (``classes_[0]``), ``coef``, ``std_err``, ``z``, ``pvalue``,
             ``ci_low``, ``ci_high``.
         """
+        if isinstance(confidence_level, (bool, np.bool_)) or not isinstance(
+            confidence_level, Real
+        ):
+            raise TypeError(
+                f"confidence_level must be a number in (0, 1); got {confidence_level!r}."
+            )
         if not 0 < confidence_level < 1:
             raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
         cov = self.coef_covariance(X)
