@@ -427,15 +427,27 @@ def _t_pvalue(t, df, alternative):
 # --------------------------------------------------------------------------------------------
 # t-tests on per-split differences
 # --------------------------------------------------------------------------------------------
-def _variance_and_mean(d, tol):
-    """Sample mean and variance (ddof=1) of ``d``.
+def _power_of_two_scale(x):
+    """Power of two ``s`` with ``max|x| / s`` in [0.5, 1) (1 for all-zero ``x``).
 
-    The variance is exactly 0 when the spread of ``d`` is within rounding (``ptp(d) <= tol``).
+    Dividing by it is exact and keeps squares of tiny or huge differences from underflowing or
+    overflowing; the tests' statistics do not depend on the unit of the scores.
+    """
+    top = float(np.max(np.abs(x)))
+    return 1.0 if top == 0 else math.ldexp(1.0, math.frexp(top)[1])
+
+
+def _mean_and_std(d, tol):
+    """Sample mean and standard deviation (ddof=1) of ``d``.
+
+    The standard deviation is exactly 0 when the spread of ``d`` is within rounding
+    (``ptp(d) <= tol``); it is computed on ``d`` rescaled by a power of two.
     """
     mean = float(np.mean(d))
     if np.ptp(d) <= tol:
         return mean, 0.0
-    return mean, float(np.var(d, ddof=1))
+    scale = _power_of_two_scale(d)
+    return mean, scale * float(np.std(d / scale, ddof=1))
 
 
 def _t_test(d, tol, variance_factor, *, test, alternative, confidence_level):
@@ -447,8 +459,8 @@ def _t_test(d, tol, variance_factor, *, test, alternative, confidence_level):
     confidence_level = _check_level(confidence_level)
     n = d.size
     df = n - 1
-    mean, var = _variance_and_mean(d, tol)
-    std_error = math.sqrt(variance_factor * var)
+    mean, std = _mean_and_std(d, tol)
+    std_error = math.sqrt(variance_factor) * std
     statistic = _ratio(mean, std_error)
     pvalue = _t_pvalue(statistic, df, alternative)
     if alternative == "two-sided":
@@ -594,15 +606,17 @@ def paired_ttest(scores_a, scores_b, *, alternative="two-sided", confidence_leve
 # 5x2 cross-validation
 # --------------------------------------------------------------------------------------------
 def _differences_5x2(scores_a, scores_b):
-    """Validated (5, 2) differences ``d`` and per-replication variances ``s_i^2``.
+    """Validated (5, 2) differences ``d``, ``d / scale`` and its per-replication variances.
 
-    ``s_i^2 = sum_j (d_ij - mean_i)^2 = (d_i1 - d_i2)^2 / 2``; spreads within rounding
-    (module notes) count as 0.
+    ``s_i^2 = sum_j (d_ij - mean_i)^2 = (d_i1 - d_i2)^2 / 2``, computed on ``d / scale``
+    (a power of two, so that the squares neither underflow nor overflow; the statistics are
+    scale-free); spreads within rounding (module notes) count as 0.
     """
     d, tol = _paired_differences(scores_a, scores_b, shape=(5, 2))
     spread = d[:, 0] - d[:, 1]
     spread[np.abs(spread) <= tol] = 0.0
-    return d, spread**2 / 2.0
+    scale = _power_of_two_scale(d)
+    return d, d / scale, (spread / scale) ** 2 / 2.0
 
 
 def paired_ttest_5x2cv(scores_a, scores_b):
@@ -648,8 +662,8 @@ def paired_ttest_5x2cv(scores_a, scores_b):
     >>> round(res.statistic, 3), round(res.pvalue, 4)
     (2.349, 0.0657)
     """
-    d, s2 = _differences_5x2(scores_a, scores_b)
-    statistic = _ratio(float(d[0, 0]), math.sqrt(float(np.mean(s2))))
+    d, scaled, s2 = _differences_5x2(scores_a, scores_b)
+    statistic = _ratio(float(scaled[0, 0]), math.sqrt(float(np.mean(s2))))
     return TestResult(
         test="paired_ttest_5x2cv",
         statistic=statistic,
@@ -699,8 +713,8 @@ def combined_ftest_5x2cv(scores_a, scores_b):
     >>> round(res.statistic, 3), round(res.pvalue, 4)
     (3.414, 0.0938)
     """
-    d, s2 = _differences_5x2(scores_a, scores_b)
-    statistic = _ratio(float(np.sum(d**2)), 2.0 * float(np.sum(s2)))
+    d, scaled, s2 = _differences_5x2(scores_a, scores_b)
+    statistic = _ratio(float(np.sum(scaled**2)), 2.0 * float(np.sum(s2)))
     return TestResult(
         test="combined_ftest_5x2cv",
         statistic=statistic,
@@ -1387,8 +1401,8 @@ def bayesian_correlated_ttest(scores_a, scores_b, n_train, n_test, *, rope=0.01)
     mean_train = _mean_size(n_train, n, "n_train")
     mean_test = _mean_size(n_test, n, "n_test")
     rho = mean_test / (mean_test + mean_train)
-    mean, var = _variance_and_mean(d, tol)
-    scale = math.sqrt((1.0 / n + rho / (1.0 - rho)) * var)
+    mean, std = _mean_and_std(d, tol)
+    scale = math.sqrt(1.0 / n + rho / (1.0 - rho)) * std
     df = n - 1
     if scale == 0:
         worse = float(mean < -rope)

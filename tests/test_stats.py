@@ -1156,6 +1156,37 @@ def test_compare_bad_results(three_model_results):
         compare(one_split)
 
 
+@pytest.mark.parametrize("scale", [2.0**-1000, 2.0**-600, 2.0**540])
+def test_tests_are_scale_invariant_for_tiny_and_huge_scores(scale):
+    # t, F and the posterior probabilities do not depend on the unit of the scores; a power of
+    # two rescales exactly. Squares of tiny differences underflowed (var = 0: t = inf, p = 0)
+    # and of huge ones overflowed (var = inf: t = 0, p = 1)
+    a, b = _cv_scores(3, n_splits=10, shift=0.01)
+    ref_t = corrected_ttest(a, b, 90, 10, alternative="greater")
+    res_t = corrected_ttest(a * scale, b * scale, 90, 10, alternative="greater")
+    assert_allclose([res_t.statistic, res_t.pvalue], [ref_t.statistic, ref_t.pvalue], rtol=1e-12)
+    assert_allclose(
+        [res_t.mean_difference, res_t.std_error, res_t.ci_low],
+        [scale * ref_t.mean_difference, scale * ref_t.std_error, scale * ref_t.ci_low],
+        rtol=1e-12,
+    )
+    ref_p, res_p = paired_ttest(a, b), paired_ttest(a * scale, b * scale)
+    assert_allclose(res_p.statistic, ref_p.statistic, rtol=1e-12)
+    ref_b = bayesian_correlated_ttest(a, b, 90, 10, rope=0.005)
+    res_b = bayesian_correlated_ttest(a * scale, b * scale, 90, 10, rope=0.005 * scale)
+    assert_allclose(
+        [res_b.prob_worse, res_b.prob_equivalent, res_b.prob_better, res_b.scale / scale],
+        [ref_b.prob_worse, ref_b.prob_equivalent, ref_b.prob_better, ref_b.scale],
+        rtol=1e-12,
+    )
+    a5, b5 = a.reshape(5, 2), b.reshape(5, 2)
+    for func in (paired_ttest_5x2cv, combined_ftest_5x2cv):
+        ref, res = func(a5, b5), func(a5 * scale, b5 * scale)
+        assert_allclose([res.statistic, res.pvalue], [ref.statistic, ref.pvalue], rtol=1e-12)
+    ref_w, res_w = wilcoxon_test(a, b), wilcoxon_test(a * scale, b * scale)
+    assert (res_w.statistic, res_w.pvalue) == (ref_w.statistic, ref_w.pvalue)
+
+
 # --------------------------------------------------------------------------------------------
 # Result objects and docstring examples
 # --------------------------------------------------------------------------------------------
