@@ -1052,6 +1052,23 @@ def test_compare_no_difference_verdict():
     assert row.verdict == f"no significant difference (p_adj={row.pvalue:.3g})"
 
 
+def test_compare_significant_but_practically_equivalent_verdict():
+    # B wins by 0.003 on every split with little spread: significant, and inside the rope
+    rng = np.random.default_rng(0)
+    common = rng.normal(0.8, 0.03, 50)
+    results = _fake_results({"A": common, "B": common + 0.003 + rng.normal(0, 0.001, 50)})
+    row = compare(results, rope=0.01).iloc[0]
+    assert row.significant and row.statistic < 0 and row.prob_equivalent > 0.95
+    assert row.verdict == (
+        f"B better than A (p_adj={row.pvalue_adjusted:.3g}), "
+        f"but practically equivalent (P(rope)={row.prob_equivalent:.2f})"
+    )
+    # rope=0: nothing is practically equivalent, the verdict is the test's alone
+    row0 = compare(results, rope=0).iloc[0]
+    assert row0.prob_equivalent == 0.0
+    assert row0.verdict == f"B better than A (p_adj={row0.pvalue_adjusted:.3g})"
+
+
 def test_compare_holm_differs_from_statsmodels_default():
     # five models of increasing strength give p-values where Holm and Holm-Sidak differ
     rng = np.random.default_rng(3)
