@@ -296,7 +296,12 @@ def load_csv(path, target):
     ------
     StudyInputError
         Missing or unreadable file, missing target column, no feature columns, non-numeric
-        or missing feature values, missing labels.
+        or missing feature values, missing labels, a feature column that is the row number.
+
+    Notes
+    -----
+    A first column with an empty header (the row index that ``DataFrame.to_csv()`` and R's
+    ``write.csv`` write) is dropped, and the description says so.
     """
     path = Path(path)
     if path.is_dir():
@@ -312,6 +317,12 @@ def load_csv(path, target):
         frame = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise StudyInputError(f"cannot read {path} as CSV: {str(err).strip()}") from None
+    index_note = ""
+    if frame.shape[1] and frame.columns[0] == "Unnamed: 0" and target != "Unnamed: 0":
+        # an empty first header: the row index written by pandas' to_csv() or R's write.csv,
+        # not a feature (with rows sorted by class it would predict the label)
+        frame = frame.drop(columns=frame.columns[0])
+        index_note = "; its first column, with an empty header, is the row index and is not used"
     if target not in frame.columns:
         raise StudyInputError(
             f"{path} has no column {target!r}; its columns are {list(frame.columns)}"
@@ -333,13 +344,26 @@ def load_csv(path, target):
     X = features.to_numpy(dtype=float)
     if not np.all(np.isfinite(X)):
         raise StudyInputError(f"infinite feature values in {path}")
+    n = X.shape[0]
+    counts = (np.arange(n), np.arange(1, n + 1))
+    row_numbers = [
+        c
+        for c, col in zip(features.columns, X.T, strict=True)
+        if n > 2 and any(np.array_equal(col, r) for r in counts)
+    ]
+    if row_numbers:
+        raise StudyInputError(
+            f"feature column(s) {row_numbers} of {path} hold the row number (0, 1, ... or "
+            "1, 2, ...): a row index, not a measurement (with rows sorted by class it predicts "
+            "the label); drop it"
+        )
     y = y.to_numpy()
     if y.dtype == object:
         y = y.astype(str)
     desc = (
         f"`{path.name}`: {X.shape[0]} rows, {X.shape[1]} feature(s) "
         f"({', '.join(map(str, features.columns[:10]))}{', ...' if X.shape[1] > 10 else ''}), "
-        f"target column `{target}`"
+        f"target column `{target}`{index_note}"
     )
     return X, y, desc
 

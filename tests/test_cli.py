@@ -364,3 +364,38 @@ def test_fit_warnings_reach_the_report(tmp_path, capsys):
     text = (out / "report.md").read_text(encoding="utf-8")
     assert "## Notes and warnings" in text
     assert "ConvergenceWarning (6 times during the trials)" in text
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_csv_index_column_is_not_a_feature(tmp_path, csv_file, capsys):
+    # pandas' to_csv() (and R's write.csv) write the row index as a first column with an
+    # empty header; rows sorted by class make that index a perfect predictor of the label
+    path, frame = csv_file
+    indexed = tmp_path / "indexed.csv"
+    frame.to_csv(indexed)  # index=True: header ",f1,f2,label"
+    X, y, desc = cli.load_csv(indexed, "label")
+    X0, y0, _ = cli.load_csv(path, "label")
+    assert X.shape == (60, 2)
+    assert_allclose(X, X0, rtol=0, atol=0)
+    assert (y == y0).all()
+    assert "row index" in desc
+    # the same numbers as the file without the index
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    base = ["--target", "label", "--quick", "--models", "gaussian_shared", "--no-progress"]
+    assert cli.main([str(path), *base, "--out", str(out_a)]) == 0
+    assert cli.main([str(indexed), *base, "--out", str(out_b)]) == 0
+    a = load_results(out_a / "study.sqlite").scores["accuracy"].to_numpy()
+    b = load_results(out_b / "study.sqlite").scores["accuracy"].to_numpy()
+    assert_allclose(b, a, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("start", [0, 1])
+def test_csv_row_number_column_is_refused(tmp_path, csv_file, capsys, start):
+    _, frame = csv_file
+    path = tmp_path / "ids.csv"
+    frame.assign(id=np.arange(start, start + len(frame))).to_csv(path, index=False)
+    assert cli.main([str(path), "--target", "label"] + FAST) == 2
+    line = one_error_line(capsys)
+    assert "feature column(s) ['id']" in line and "row number" in line
