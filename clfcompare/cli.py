@@ -665,6 +665,23 @@ def _n_jobs(text):
     return value
 
 
+#: The largest seed numpy's RandomState (and so scikit-learn's splitters) accepts.
+_MAX_SEED = 2**32 - 1
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= _MAX_SEED:
+        shown = repr(text) if value is None else value
+        raise argparse.ArgumentTypeError(
+            f"expected an integer from 0 to {_MAX_SEED}, got {shown}"
+        ) from None
+    return value
+
+
 def _wrap(text, width=79, indent=""):
     return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent)
 
@@ -720,7 +737,7 @@ def add_study_arguments(parser, *, out_default=None, out_help):
         help="parallel worker processes for the trials, -1 for one per core (default: 1)",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seeds the splits and the models (default: 0)"
+        "--seed", type=_seed, default=0, help="seeds the splits and the models (default: 0)"
     )
     parser.add_argument(
         "--quick",

@@ -231,6 +231,10 @@ def test_class_smaller_than_folds(tmp_path, csv_file, capsys):
         (["iris", "--models", "mlp_ce", "--device", "tpu"], "device must be"),
         (["iris", "--n-jobs", "0"], "or -1 for one per CPU core; got 0"),
         (["iris", "--n-jobs", "two"], "expected an integer, got 'two'"),
+        # a negative or too large seed crashed in sklearn's check_random_state (traceback)
+        (["iris", "--seed", "-1"], "--seed: expected an integer from 0 to 4294967295, got -1"),
+        (["iris", "--seed", str(2**32)], "from 0 to 4294967295, got 4294967296"),
+        (["iris", "--seed", "1.5"], "--seed: expected an integer from 0 to 4294967295, got '1.5'"),
     ],
 )
 def test_bad_arguments(argv, match, capsys):
