@@ -796,6 +796,11 @@ def run_5x2cv(model_a, model_b, X, y, *, scoring="accuracy", random_state=None, 
     for name, model in (("model_a", model_a), ("model_b", model_b)):
         _check_estimator(model, name)
     stratify = _check_bool(stratify, "stratify")
+    if isinstance(scoring, (list, tuple, set, dict)):
+        raise TypeError(
+            "scoring must be one scoring name (str) or a callable scorer: the 5x2cv tests "
+            f"compare one metric; got {type(scoring).__name__} {scoring!r}"
+        )
     if not hasattr(X, "iloc") and not hasattr(X, "shape"):
         X = np.asarray(X)
     y_arr = np.asarray(y)

@@ -280,6 +280,15 @@ def test_run_5x2cv_length_mismatch(classification_data):
         run_5x2cv(GaussianNB(), GaussianNB(), X, y[:-1], random_state=0)
 
 
+@pytest.mark.parametrize("scoring", [["accuracy", "f1_macro"], {"acc": "accuracy"}])
+def test_run_5x2cv_needs_one_metric(classification_data, scoring):
+    # sklearn's check_scoring accepts several metrics; the dict of scores then failed after
+    # fitting with "float() argument must be ... not 'dict'"
+    X, y = classification_data
+    with pytest.raises(TypeError, match="scoring must be one scoring name"):
+        run_5x2cv(GaussianNB(), GaussianNB(), X, y, scoring=scoring, random_state=0)
+
+
 @pytest.mark.parametrize("stratify", ["no", None, 0])
 def test_run_5x2cv_stratify_must_be_bool(classification_data, stratify):
     # stratify="no" is truthy: it silently stratified; None silently did not
