@@ -1115,6 +1115,20 @@ def test_compare_wilcoxon_verdict_follows_the_ranks_not_the_mean():
     assert row.verdict.startswith("B better than A")
 
 
+def test_compare_float32_scores_match_direct_calls():
+    # a float32 score column was cast to float64 before testing, so compare() ranked the
+    # float32 rounding of 0.9 - 0.8 and 0.8 - 0.7 apart (p 0.1719) where wilcoxon_test on the
+    # same scores ties them (p 0.1875, scipy's exact permutation p on the exact differences)
+    b = np.array([0.8, 0.7, 0.9, 0.6, 0.5, 0.4, 0.55])
+    d = np.array([1, 2, -3, 1, 2, 3, 4]) / 10
+    results = _fake_results({"A": b + d, "B": b})
+    results.scores["accuracy"] = results.scores["accuracy"].astype(np.float32)
+    table = compare(results, test="wilcoxon", correction="none")
+    assert_allclose(table.pvalue[0], sps.wilcoxon(d).pvalue, rtol=1e-12)
+    a32, b32 = (b + d).astype(np.float32), b.astype(np.float32)
+    assert table.pvalue[0] == wilcoxon_test(a32, b32).pvalue
+
+
 def test_compare_uses_per_split_sizes():
     rng = np.random.default_rng(2)
     a, b = rng.normal(0.8, 0.02, 10), rng.normal(0.79, 0.02, 10)
