@@ -534,6 +534,9 @@ def run_study(
         except ValueError as err:
             if "trial store" in str(err):
                 raise StudyInputError(str(err)) from None
+            failure = _fit_failure(err)
+            if failure:  # a model refused this data (its own message says why)
+                raise StudyInputError(failure) from None
             raise
     warned = summarise_warnings(caught)
     for note in warned:
@@ -590,6 +593,23 @@ def run_study(
         timings=timings,
         n_resumed=n_done,
     )
+
+
+_RUN_TRIALS_NOTE = re.compile(r"^\(clfcompare\.run_trials: while (.+) of model (.+)\)$")
+
+
+def _fit_failure(err):
+    """One line for a model's ValueError on the data, from run_trials' note ("" if none)."""
+    for note in getattr(err, "__notes__", ()):
+        match = _RUN_TRIALS_NOTE.match(str(note).strip())
+        if match:
+            what, model = match.groups()
+            msg = " ".join(str(err).split())
+            return (
+                f"model {model} failed on this data ({what}): {msg} (the trials finished "
+                "before it are kept in the store)"
+            )
+    return ""
 
 
 def summarise_warnings(records):

@@ -403,3 +403,16 @@ def test_csv_row_number_column_is_refused(tmp_path, csv_file, capsys, start):
     assert cli.main([str(path), "--target", "label"] + FAST) == 2
     line = one_error_line(capsys)
     assert "feature column(s) ['id']" in line and "row number" in line
+
+
+def test_a_model_failing_on_the_data_is_one_line(tmp_path, csv_file, capsys):
+    # a constant feature makes the Gaussian model's covariance singular: its own ValueError
+    # (which names the feature and the remedy) was raised as a traceback with exit code 1
+    _, frame = csv_file
+    path = tmp_path / "const.csv"
+    frame.assign(c=1.0).to_csv(path, index=False)
+    argv = [str(path), "--target", "label", "--quick", "--out", str(tmp_path / "o")]
+    assert cli.main([*argv, "--models", "logistic_gd", "gaussian_shared", "--no-progress"]) == 2
+    line = one_error_line(capsys)
+    assert "model 'gaussian_shared' failed on this data" in line
+    assert "zero variance" in line and "split 0" in line
