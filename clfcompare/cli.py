@@ -374,7 +374,8 @@ def check_study_data(X, y, n_folds):
     Raises
     ------
     StudyInputError
-        A single class, or a class with fewer rows than folds.
+        A single class, a continuous target (non-integer numbers, or nearly as many distinct
+        values as rows), or a class with fewer rows than folds.
     """
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
@@ -388,6 +389,18 @@ def check_study_data(X, y, n_folds):
             "continuous quantity, but clfcompare compares classifiers (give a column of class "
             "labels)"
         )
+    from sklearn.utils.multiclass import type_of_target
+
+    kind = type_of_target(y)
+    if kind not in ("binary", "multiclass"):
+        example = next((c for c in classes.tolist() if isinstance(c, float) and c != int(c)), None)
+        what = (
+            f"non-integer numbers (e.g. {example!r}), which scikit-learn takes for a continuous "
+            "quantity"
+            if example is not None
+            else f"values scikit-learn does not take for class labels (type {kind!r})"
+        )
+        raise StudyInputError(f"the target holds {what}; give class labels (integers or text)")
     small = [(c, n) for c, n in zip(classes.tolist(), counts.tolist(), strict=True) if n < n_folds]
     if small:
         more = f" and {len(small) - 5} more" if len(small) > 5 else ""

@@ -416,3 +416,20 @@ def test_a_model_failing_on_the_data_is_one_line(tmp_path, csv_file, capsys):
     line = one_error_line(capsys)
     assert "model 'gaussian_shared' failed on this data" in line
     assert "zero variance" in line and "split 0" in line
+
+
+def test_non_integer_numeric_labels_are_one_line(tmp_path, csv_file, capsys):
+    # 3 float labels 0.5/1.5/2.5: scikit-learn's type_of_target calls them 'continuous' and
+    # StratifiedKFold raised deep inside the trials (traceback, exit code 1)
+    _, frame = csv_file
+    path = tmp_path / "floatlab.csv"
+    frame.assign(label=frame["label"].map({"a": 0.5, "b": 1.5, "c": 2.5})).to_csv(
+        path, index=False
+    )
+    assert cli.main([str(path), "--target", "label"] + FAST) == 2
+    line = one_error_line(capsys)
+    assert "non-integer numbers (e.g. 0.5)" in line and "class labels" in line
+    with pytest.raises(cli.StudyInputError, match="non-integer"):
+        cli.check_study_data(np.zeros((6, 1)), np.array([0.5, 0.5, 0.5, 1.5, 1.5, 1.5]), 3)
+    # integer-valued floats are class labels (scikit-learn: 'binary')
+    cli.check_study_data(np.zeros((6, 1)), np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0]), 3)
