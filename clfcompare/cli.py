@@ -323,6 +323,8 @@ def load_csv(path, target):
         # not a feature (with rows sorted by class it would predict the label)
         frame = frame.drop(columns=frame.columns[0])
         index_note = "; its first column, with an empty header, is the row index and is not used"
+    if frame.shape[0] == 0:
+        raise StudyInputError(f"{path} has a header but no data rows")
     if target not in frame.columns:
         raise StudyInputError(
             f"{path} has no column {target!r}; its columns are {list(frame.columns)}"
@@ -515,6 +517,10 @@ def run_study(
     y = np.asarray(y)
     check_study_data(y=y, X=X, n_folds=n_folds)
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise StudyInputError(
+            f"the output folder {out_dir} is a file, not a folder (give another --out)"
+        )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:

@@ -433,3 +433,21 @@ def test_non_integer_numeric_labels_are_one_line(tmp_path, csv_file, capsys):
         cli.check_study_data(np.zeros((6, 1)), np.array([0.5, 0.5, 0.5, 1.5, 1.5, 1.5]), 3)
     # integer-valued floats are class labels (scikit-learn: 'binary')
     cli.check_study_data(np.zeros((6, 1)), np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0]), 3)
+
+
+def test_csv_with_a_header_and_no_rows(tmp_path, capsys):
+    # it was reported as "non-numeric feature column(s) ['f1', 'f2']"
+    path = tmp_path / "header_only.csv"
+    path.write_text("f1,f2,label\n")
+    assert cli.main([str(path), "--target", "label"] + FAST) == 2
+    line = one_error_line(capsys)
+    assert "has a header but no data rows" in line and "non-numeric" not in line
+
+
+def test_out_that_is_a_file(tmp_path, capsys):
+    # was "cannot create the output folder ...: File exists"
+    blocker = tmp_path / "results.txt"
+    blocker.write_text("a file")
+    assert cli.main(["iris", "--quick", "--out", str(blocker)] + FAST) == 2
+    assert f"the output folder {blocker} is a file, not a folder" in one_error_line(capsys)
+    assert blocker.read_text() == "a file"
