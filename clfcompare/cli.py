@@ -557,6 +557,12 @@ def run_study(
             if failure:  # a model refused this data (its own message says why)
                 raise StudyInputError(failure) from None
             raise
+        except KeyboardInterrupt:  # Ctrl-C: say what is kept (execute prints it in one line)
+            n_stored = _count_finished(store, models)
+            raise KeyboardInterrupt(
+                f"{n_stored} of {total} trials are in the store {store}; run the same command "
+                "again to resume"
+            ) from None
     warned = summarise_warnings(caught)
     for note in warned:
         say(f"warning: {note}")
@@ -852,7 +858,8 @@ def execute(prog, run, *, t_start=None):
     Returns
     -------
     code : int
-        0 on success, 2 on bad input (a :class:`StudyInputError`: one line on stderr).
+        0 on success, 2 on bad input (a :class:`StudyInputError`: one line on stderr), 130
+        when interrupted (Ctrl-C: one line on stderr, e.g. how many trials the store holds).
     """
     t_start = time.perf_counter() if t_start is None else t_start
     try:
@@ -860,6 +867,10 @@ def execute(prog, run, *, t_start=None):
     except StudyInputError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as err:
+        detail = f"; {err}" if str(err) else ""
+        print(f"{prog}: interrupted{detail}", file=sys.stderr)
+        return 130
     print(format_summary(study.summary))
     print(f"report: {study.report_path}")
     resumed = f", {study.n_resumed} trials resumed from the store" if study.n_resumed else ""
@@ -895,7 +906,8 @@ def make_parser(prog="clfcompare"):
             "The MLPs train on the features as given (the curve data are already scaled to\n"
             "[0, 1]); if your columns have very different ranges, standardise them first.\n"
             "The logistic regression standardises inside each training split by itself.\n"
-            "Exit codes: 0 done, 2 bad input (one line on stderr says what)."
+            "Exit codes: 0 done, 2 bad input (one line on stderr says what), 130\n"
+            "interrupted (Ctrl-C; the finished trials stay in the store)."
         ),
     )
     parser.add_argument(
@@ -930,7 +942,7 @@ def _load(args):
 def main(argv=None):
     """Entry point of the ``clfcompare`` console script; returns the exit code.
 
-    Exit codes: 0 success, 2 bad input (one line on stderr, no traceback).
+    Exit codes: 0 success, 2 bad input (one line on stderr, no traceback), 130 interrupted.
     """
     t_start = time.perf_counter()
     parser = make_parser()

@@ -451,3 +451,36 @@ def test_out_that_is_a_file(tmp_path, capsys):
     assert cli.main(["iris", "--quick", "--out", str(blocker)] + FAST) == 2
     assert f"the output folder {blocker} is a file, not a folder" in one_error_line(capsys)
     assert blocker.read_text() == "a file"
+
+
+def test_interrupted_run_says_so_and_resumes(tmp_path, monkeypatch, capsys):
+    # Ctrl-C printed a KeyboardInterrupt traceback; now one line with what the store holds,
+    # exit code 130 (128 + SIGINT), and the same command resumes to the uninterrupted numbers
+    from clfcompare.estimators.gaussian import GaussianGenerativeClassifier
+
+    real_fit = GaussianGenerativeClassifier.fit
+    calls = []
+
+    def fit_then_interrupt(self, X, y):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real_fit(self, X, y)
+
+    argv = ["curve2", "--quick", "--models", "gaussian_shared", "--out", str(tmp_path / "a")]
+    monkeypatch.setattr(GaussianGenerativeClassifier, "fit", fit_then_interrupt)
+    assert cli.main(argv) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    store = tmp_path / "a" / "study.sqlite"
+    assert err[-1] == (
+        f"clfcompare: interrupted; 3 of 6 trials are in the store {store}; run the same "
+        "command again to resume"
+    )
+    assert not [ln for ln in err if "Traceback" in ln]
+    monkeypatch.setattr(GaussianGenerativeClassifier, "fit", real_fit)
+    assert cli.main(argv) == 0
+    assert "3 of 6 trials already stored" in capsys.readouterr().err
+    assert cli.main([*argv[:-1], str(tmp_path / "b")]) == 0  # never interrupted
+    resumed = load_results(tmp_path / "a" / "study.sqlite").scores["accuracy"].to_numpy()
+    straight = load_results(tmp_path / "b" / "study.sqlite").scores["accuracy"].to_numpy()
+    assert_allclose(resumed, straight, rtol=0, atol=0)
