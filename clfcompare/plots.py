@@ -632,6 +632,9 @@ def _score_table(results, metric):
     values = table.apply(pd.to_numeric, errors="coerce")
     if values.isna().to_numpy().any():
         raise ValueError(f"the {metric!r} score table has missing or non-numeric scores")
+    infinite = [str(c) for c in values.columns if not np.isfinite(values[c].to_numpy()).all()]
+    if infinite:
+        raise ValueError(f"the {metric!r} score table has infinite scores (model(s) {infinite})")
     values.columns = [str(c) for c in values.columns]
     return values
 

@@ -546,3 +546,17 @@ def test_plot_critical_difference_from_score_table():
     names = [t.get_text().split(" (")[0] for t in ax.texts if " (" in t.get_text()]
     assert sorted(names) == sorted(res.models)
     assert f"CD = {fr.critical_difference:.2f}" in [t.get_text() for t in ax.texts]
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_infinite_scores_are_refused(bad):
+    # an infinite score reached np.percentile inside boxplot and raised a RuntimeWarning
+    # ('invalid value encountered in subtract') instead of a ValueError naming the problem
+    table = pd.DataFrame({"a": [0.7, 0.8, 0.75], "b": [0.6, bad, 0.7], "c": [0.5, 0.55, 0.6]})
+    with pytest.raises(ValueError, match=r"'accuracy' score table has infinite scores \(model"):
+        plots.plot_scores_box(table)
+    with pytest.raises(ValueError, match="infinite scores"):
+        plots.plot_critical_difference(table)
