@@ -876,11 +876,14 @@ def plot_critical_difference(result, *, ax=None, alpha=0.05, colors=None):
     lo, hi = 1, k
     n_left = (k + 1) // 2
     y_axis = 0.0
-    # rank axis with ticks (rank 1 = best on the left)
+    # rank axis with ticks (rank 1 = best on the left); with many models only some ranks
+    # are numbered (1, 3, 5, ... or 1, 5, 10, ...: at most about 20), so they stay apart
     ax.plot([lo, hi], [y_axis, y_axis], color="black", lw=1.2)
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 10**9) if k / s <= 20)
     for t in range(lo, hi + 1):
         ax.plot([t, t], [y_axis, y_axis + 0.12], color="black", lw=1.0)
-        ax.text(t, y_axis + 0.18, str(t), ha="center", va="bottom", fontsize=9)
+        if (t - 1) % step == 0 if step <= 2 else (t == lo or t % step == 0):
+            ax.text(t, y_axis + 0.18, str(t), ha="center", va="bottom", fontsize=9)
     # CD bar
     ax.plot([lo, lo + cd], [0.75, 0.75], color="black", lw=2.0)
     for x in (lo, lo + cd):

@@ -560,3 +560,21 @@ def test_infinite_scores_are_refused(bad):
         plots.plot_scores_box(table)
     with pytest.raises(ValueError, match="infinite scores"):
         plots.plot_critical_difference(table)
+
+
+@pytest.mark.parametrize("k", [5, 12, 25, 40])
+def test_cd_rank_axis_labels_do_not_overlap(k):
+    # with 25 models the rank labels ran together ("1011121314...")
+    ranks = {f"model_{i}": 1.0 + (k - 1) * i / (k - 1) for i in range(k)}
+    ax = plots.plot_critical_difference(
+        SimpleNamespace(average_ranks=ranks, critical_difference=2.0)
+    )
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    digits = [t for t in ax.texts if t.get_text().isdigit()]
+    assert digits[0].get_text() == "1"
+    boxes = sorted((t.get_window_extent(renderer) for t in digits), key=lambda b: b.x0)
+    gaps = [b.x0 - a.x1 for a, b in zip(boxes, boxes[1:], strict=False)]
+    # neighbouring labels at least half a label's height apart (else "10 11" reads "1011")
+    assert min(gaps) >= 0.5 * boxes[0].height, gaps
