@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap, to_hex
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
@@ -432,17 +432,53 @@ def plot_loss_curves(
     return fig
 
 
+#: Below this many decades a log axis's minor ticks are round linear steps, all labelled.
+_NARROW_DECADES = 0.5
+
+
+class _NarrowLogMinorLocator(Locator):
+    """Minor ticks of a log axis: matplotlib's, or round linear steps over a narrow view.
+
+    A view of under half a decade that contains a power of ten (a cross-entropy falling from
+    :math:`\\ln 4 \\approx 1.39` to 0.9) has log minor ticks on one side of it only (0.9), so
+    most of the axis went unlabelled; 1.0, 1.1, ..., 1.4 label it evenly.
+    """
+
+    def __init__(self, default):
+        self._default = default
+
+    def set_axis(self, axis):
+        super().set_axis(axis)
+        self._default.set_axis(axis)
+
+    def __call__(self):
+        vmin, vmax = sorted(self.axis.get_view_interval())
+        return self.tick_values(vmin, vmax)
+
+    def tick_values(self, vmin, vmax):
+        if vmin > 0 and np.log10(vmax / vmin) < _NARROW_DECADES:
+            ticks = MaxNLocator(nbins=10, steps=[1, 2, 2.5, 5, 10]).tick_values(vmin, vmax)
+            ticks = ticks[ticks > 0]
+            exponent = np.log10(ticks)
+            return ticks[np.abs(exponent - np.round(exponent)) > 1e-9]  # decades are major
+        return self._default.tick_values(vmin, vmax)
+
+
 def _plain_log_labels(axis):
     """Label a log axis with plain numbers (0.2, 0.5, 1) instead of :math:`2 \\times 10^{-1}`.
 
     Decades get labels always; within a span of less than about one decade (a loss that falls
     from 0.22 to 0.09) the minor ticks carry the labels a reader needs: 2 and 5 of each decade,
-    or every minor tick when the span is under half a decade. Decided at draw time, so later
-    limits are honoured.
+    or, when the span is under half a decade, round linear steps (1.0, 1.1, ..., 1.4), each
+    labelled with as many digits as tell neighbours apart (a loss flat at 1.3860 ... 1.3863).
+    Decided at draw time, so later limits are honoured.
     """
 
+    def view():
+        return sorted(axis.get_view_interval())
+
     def span():
-        lo, hi = sorted(axis.get_view_interval())
+        lo, hi = view()
         return np.log10(hi / lo) if lo > 0 else np.inf
 
     def major(v, _pos):
@@ -454,9 +490,15 @@ def _plain_log_labels(axis):
         decades = span()
         if decades > 1.2:
             return ""
+        if decades < _NARROW_DECADES:
+            lo, hi = view()
+            # significant digits down to a tenth of the view: neighbouring ticks differ
+            digits = max(3, int(np.ceil(np.log10(v / ((hi - lo) / 10)))) + 1)
+            return f"{v:.{digits}g}"
         lead = round(v / 10 ** np.floor(np.log10(v) + 1e-9))
-        return f"{v:.3g}" if decades < 0.5 or lead in (2, 5) else ""
+        return f"{v:.3g}" if lead in (2, 5) else ""
 
+    axis.set_minor_locator(_NarrowLogMinorLocator(axis.get_minor_locator()))
     axis.set_major_formatter(FuncFormatter(major))
     axis.set_minor_formatter(FuncFormatter(minor))
 

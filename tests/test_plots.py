@@ -578,3 +578,37 @@ def test_cd_rank_axis_labels_do_not_overlap(k):
     gaps = [b.x0 - a.x1 for a, b in zip(boxes, boxes[1:], strict=False)]
     # neighbouring labels at least half a label's height apart (else "10 11" reads "1011")
     assert min(gaps) >= 0.5 * boxes[0].height, gaps
+
+
+@pytest.mark.parametrize(
+    "lo, hi",
+    [
+        (0.87, 1.39),  # hw4 --quick's CE loss, from ln 4: only 0.9 and 1 were labelled
+        (0.5, 1.39),  # a 4-class CE loss over a longer run
+        (1.3858, 1.3863),  # a stalled CE network on its ln 4 plateau: six labels read "1.39"
+        (0.45, 1.5),
+        (0.01, 0.03),
+    ],
+)
+def test_loss_axis_labels_cover_the_view_and_differ(lo, hi):
+    e = np.arange(1, 6)
+    loss = hi * (lo / hi) ** ((e - 1) / (e[-1] - 1))
+    fig = plots.plot_loss_curves(
+        pd.DataFrame({"model": "m", "split": 0, "epoch": e, "loss": loss})
+    )
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    y0, y1 = ax.get_ylim()
+    ticks = ax.yaxis.get_majorticklabels() + ax.yaxis.get_minorticklabels()
+    shown = sorted(
+        (t.get_position()[1], t.get_text())
+        for t in ticks
+        if t.get_text() and y0 <= t.get_position()[1] <= y1
+    )
+    texts = [s for _, s in shown]
+    assert len(set(texts)) == len(texts), texts  # no two labels read the same
+    assert all(abs(float(s) - v) <= 0.006 * v for v, s in shown), shown  # and say the value
+    # no unlabelled stretch at either end longer than 40% of the (log) axis
+    span = np.log10(y1 / y0)
+    assert np.log10(shown[0][0] / y0) <= 0.4 * span, shown
+    assert np.log10(y1 / shown[-1][0]) <= 0.4 * span, shown
