@@ -270,7 +270,7 @@ def plot_curve_data(X, y, *, ax=None, show_curve=True, title=None):
     X, y = _check_xy(X, y)
     _check_ax(ax)
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
+        _, ax = plt.subplots(figsize=(7.8, 4.8), layout="constrained")
     classes = np.unique(y)
     colors = class_colors(len(classes))
     for c, col in zip(classes, colors, strict=True):
@@ -282,7 +282,8 @@ def plot_curve_data(X, y, *, ax=None, show_curve=True, title=None):
     ax.set_xlabel("$x_1$ (normalised)")
     ax.set_ylabel("$x_2$")
     ax.set_title(title or f"Curve data: {len(classes)} classes, {len(y)} points")
-    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    # beside the axes: inside, it hides points of the top band
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return ax
 
 

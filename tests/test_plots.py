@@ -612,3 +612,16 @@ def test_loss_axis_labels_cover_the_view_and_differ(lo, hi):
     span = np.log10(y1 / y0)
     assert np.log10(shown[0][0] / y0) <= 0.4 * span, shown
     assert np.log10(y1 / shown[-1][0]) <= 0.4 * span, shown
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_plot_curve_data_legend_hides_no_point(k):
+    # the legend sat inside the axes (upper left) on top of the 4-class data's top band
+    X, y = load_curve(k)
+    ax = plots.plot_curve_data(X, y)
+    ax.figure.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    pts = ax.transData.transform(np.asarray(X, dtype=float))
+    inside = (pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1)
+    inside &= (pts[:, 1] >= box.y0) & (pts[:, 1] <= box.y1)
+    assert not inside.any(), X[inside]
