@@ -745,7 +745,11 @@ def write_report(
     for caption, fig in (figures or {}).items():
         if not hasattr(fig, "savefig"):
             raise TypeError(f"figure {caption!r} is not a matplotlib Figure: {type(fig).__name__}")
-        all_figs[_slug(caption)] = (str(caption), fig)
+        stem, n = _slug(caption), 1
+        while stem in all_figs:  # two captions with one file name: keep both figures
+            n += 1
+            stem = f"{_slug(caption)}_{n}"
+        all_figs[stem] = (str(caption), fig)
     if all_figs:
         lines += ["## Figures", ""]
         for stem, (caption, fig) in all_figs.items():

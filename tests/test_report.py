@@ -402,3 +402,22 @@ def test_report_notes_stalled_trials(tmp_path):
     ) in answer
     clean = report.write_report(make_results(), tmp_path, standard_figures=False)
     assert "Beware" not in clean.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_figure_captions_with_the_same_file_name_keep_both(tmp_path):
+    # "The data" and "the data!" (and a caption "Scores box" against the standard box plot)
+    # mapped to one PNG name: the later figure overwrote the earlier, one image was lost
+    figs = {}
+    for caption in ("The data", "the data!", "Scores box"):
+        fig, ax = plt.subplots()
+        ax.set_title(caption)
+        figs[caption] = fig
+    path = report.write_report(make_results(), tmp_path, figures=figs)
+    text = path.read_text(encoding="utf-8")
+    images = [ln.split("](")[1].rstrip(")") for ln in text.splitlines() if ln.startswith("![")]
+    assert len(images) == len(set(images)) == 3 + 3  # box, CD, loss curves + the three given
+    assert all((tmp_path / name).is_file() for name in images)
+    assert "![Scores box](scores_box_2.png)" in text
