@@ -78,7 +78,9 @@ def summary_table(results, metric="accuracy"):
         \\bar s = \\frac{1}{J} \\sum_j s_j, \\qquad
         \\mathrm{sd} = \\sqrt{\\frac{1}{J - 1} \\sum_j (s_j - \\bar s)^2}
 
-    (the sample standard deviation, ``ddof=1``; NaN for a single trial).
+    (the sample standard deviation, ``ddof=1``; NaN for a single trial). A NaN or infinite
+    score raises ``ValueError`` naming the model and split (pandas would skip a NaN in the
+    mean while ``n_trials`` still counted it).
 
     Parameters
     ----------
@@ -113,6 +115,14 @@ def summary_table(results, metric="accuracy"):
             f"{list(results.scoring)}"
         )
     models = [m for m in results.models if m in set(scores["model"])]
+    values = pd.to_numeric(scores[metric], errors="coerce").to_numpy(dtype=float)
+    bad = scores.loc[~np.isfinite(values), ["model", "split"]]
+    if len(bad):
+        where = "; ".join(
+            f"{m!r} split(s) {rows['split'].tolist()}"
+            for m, rows in bad.groupby("model", sort=False)
+        )
+        raise ValueError(f"non-finite {metric!r} score(s) in the results: {where}")
     g = scores.groupby("model", sort=False)
     table = pd.DataFrame(
         {

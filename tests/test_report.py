@@ -421,3 +421,13 @@ def test_figure_captions_with_the_same_file_name_keep_both(tmp_path):
     assert len(images) == len(set(images)) == 3 + 3  # box, CD, loss curves + the three given
     assert all((tmp_path / name).is_file() for name in images)
     assert "![Scores box](scores_box_2.png)" in text
+
+
+def test_summary_table_refuses_nan_scores():
+    # a NaN score was skipped by the mean while n_trials still counted it
+    res = make_results()
+    res.scores.loc[(res.scores.model == "gauss") & (res.scores.split == 4), "accuracy"] = np.nan
+    with pytest.raises(
+        ValueError, match=r"non-finite 'accuracy' score.*'gauss'.*split\(s\) \[4\]"
+    ):
+        report.summary_table(res)
