@@ -472,6 +472,7 @@ def run_study(
     and the store ``out_dir/store_name`` (a second run resumes: finished trials are not
     redone); the figures (data and decision regions when there are 2 features, the box plot,
     the CD diagram, the loss curves); ``report.md`` by :func:`clfcompare.report.write_report`.
+    The figures it draws are closed when it returns or fails; the caller's stay open.
 
     Parameters
     ----------
@@ -579,37 +580,45 @@ def run_study(
     timings["trials"] = time.perf_counter() - t0
     say(f"trials done in {timings['trials']:.1f} s")
 
-    t0 = time.perf_counter()
-    extra = {}
-    if X.shape[1] == 2:
-        ax = plots.plot_curve_data(X, y, show_curve=is_curve, title=None if is_curve else "Data")
-        extra["The data"] = ax.figure
-        train, test = next(iter(cv.split(X, y)))  # split 0 of the trials
-        say("refitting every model on split 0 for the decision-region figure")
-        with warnings.catch_warnings():
-            # the convergence of an individual refit is already part of the trials
-            warnings.simplefilter("ignore", category=UserWarning)
-            fitted = {name: clone(est).fit(X[train], y[train]) for name, est in models.items()}
-        extra["Decision regions (split 0)"] = plots.plot_decision_regions(fitted, X[test], y[test])
-    timings["decision-region refits and data figure"] = time.perf_counter() - t0
+    own_figures = set(plt.get_fignums())  # the caller's: left open
+    try:
+        t0 = time.perf_counter()
+        extra = {}
+        if X.shape[1] == 2:
+            ax = plots.plot_curve_data(
+                X, y, show_curve=is_curve, title=None if is_curve else "Data"
+            )
+            extra["The data"] = ax.figure
+            train, test = next(iter(cv.split(X, y)))  # split 0 of the trials
+            say("refitting every model on split 0 for the decision-region figure")
+            with warnings.catch_warnings():
+                # the convergence of an individual refit is already part of the trials
+                warnings.simplefilter("ignore", category=UserWarning)
+                fitted = {name: clone(est).fit(X[train], y[train]) for name, est in models.items()}
+            extra["Decision regions (split 0)"] = plots.plot_decision_regions(
+                fitted, X[test], y[test]
+            )
+        timings["decision-region refits and data figure"] = time.perf_counter() - t0
 
-    timings["total before the report"] = time.perf_counter() - t_start
-    t0 = time.perf_counter()
-    path = report.write_report(
-        results,
-        out_dir,
-        title=title,
-        data_description=data_description,
-        models_description=describe_models(models),
-        machine_info=report.describe_machine(device=device),
-        timings=timings,
-        figures=extra,
-        notes=notes,
-        references=references,
-    )
-    timings["report"] = time.perf_counter() - t0
-    timings["total"] = time.perf_counter() - t_start
-    plt.close("all")
+        timings["total before the report"] = time.perf_counter() - t_start
+        t0 = time.perf_counter()
+        path = report.write_report(
+            results,
+            out_dir,
+            title=title,
+            data_description=data_description,
+            models_description=describe_models(models),
+            machine_info=report.describe_machine(device=device),
+            timings=timings,
+            figures=extra,
+            notes=notes,
+            references=references,
+        )
+        timings["report"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - t_start
+    finally:  # ours, also when the report fails (no pile-up in a long session)
+        for num in set(plt.get_fignums()) - own_figures:
+            plt.close(num)
     return Study(
         results=results,
         summary=report.summary_table(results),

@@ -484,3 +484,27 @@ def test_interrupted_run_says_so_and_resumes(tmp_path, monkeypatch, capsys):
     resumed = load_results(tmp_path / "a" / "study.sqlite").scores["accuracy"].to_numpy()
     straight = load_results(tmp_path / "b" / "study.sqlite").scores["accuracy"].to_numpy()
     assert_allclose(resumed, straight, rtol=0, atol=0)
+
+
+def test_run_study_closes_only_its_own_figures(tmp_path, monkeypatch):
+    # run_study closed *all* figures (the caller's too) on success, and left its own open
+    # when the report failed: a long session then hit matplotlib's "too many figures" warning
+    import matplotlib.pyplot as plt
+
+    from clfcompare import report
+
+    X, y, _ = cli.load_builtin("curve2")
+    models = cli.build_models(["gaussian_shared"])
+    mine = plt.figure()
+    kwargs = dict(models=models, n_repeats=1, n_folds=2, progress=False)
+    cli.run_study(X, y, out_dir=tmp_path / "ok", **kwargs)
+    assert plt.get_fignums() == [mine.number]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(report, "write_report", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        cli.run_study(X, y, out_dir=tmp_path / "broken", **kwargs)
+    assert plt.get_fignums() == [mine.number]
+    plt.close(mine)
