@@ -901,3 +901,16 @@ def test_fingerprint_is_deterministic_and_address_free():
     assert params["logisticregression__C"] == "2.0"
     assert " at 0x" not in render_param(np.sum) and " at 0x" not in render_param(object())
     assert render_param(np.arange(3)) != render_param(np.arange(1, 4))
+
+
+def test_serial_run_stores_the_per_split_trials_before_a_many_split_job(data, tmp_path):
+    # one task at a time: the short per-split trials run before the long many-split job, so
+    # when that job fails (or the user interrupts it) they are already in the store
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    models = {"batched": ManySplitFailFit(), "tree": DecisionTreeClassifier(random_state=0)}
+    with pytest.raises(RuntimeError, match="the many-split fit failed"):
+        run_trials(models, X, y, cv=3, progress=False, store=path)
+    stored = load_results(path).scores
+    assert list(stored["model"]) == ["tree"] * 3
+    assert list(stored["split"]) == [0, 1, 2]

@@ -450,8 +450,13 @@ def run_trials(
             delay=_PROGRESS_DELAY,
             disable=not _progress_enabled(progress, sys.stderr),
         ) as bar:
-            if fast or tasks:
-                for batch in _parallel(n_jobs)(fast + tasks):
+            # A many-split job is long. Run in parallel, the long jobs start first (the
+            # shortest total time); run one task at a time, the short per-split trials go
+            # first, so that an interrupted run has stored them.
+            serial = joblib.effective_n_jobs(n_jobs) == 1
+            jobs = tasks + fast if serial else fast + tasks
+            if jobs:
+                for batch in _parallel(n_jobs)(jobs):
                     for trial in batch:
                         if isinstance(trial, _Failure):
                             trial.reraise()
