@@ -34,6 +34,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 from clfcompare.datasets import make_curve
@@ -503,6 +504,34 @@ def test_store_refuses_a_different_setup(data, tmp_path, change, message):
     with pytest.raises(ValueError, match=message):
         run_trials(models, X2, y2, **kwargs)
     assert _sql(path, "SELECT COUNT(*) FROM trials") == n_rows  # nothing mixed in
+
+
+def test_a_store_without_finished_trials_says_so_when_the_setup_differs(data, tmp_path):
+    # the first trial failed (SVC has no predict_proba for neg_log_loss), so the store holds
+    # the set-up and no trial: a rerun with another scoring must say the file holds nothing
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    kwargs = dict(cv=3, progress=False, store=path)
+    with pytest.raises(AttributeError, match="predict_proba"):
+        run_trials({"svc": SVC()}, X, y, scoring="neg_log_loss", **kwargs)
+    assert _sql(path, "SELECT COUNT(*) FROM trials") == [(0,)]
+    with pytest.raises(ValueError, match="different set-up") as info:
+        run_trials({"svc": SVC()}, X, y, scoring="accuracy", **kwargs)
+    msg = str(info.value)
+    assert f"the trial store {str(path)!r} holds no finished trial" in msg, msg
+    assert "scoring: stored ('neg_log_loss',), now ('accuracy',)" in msg, msg
+    assert "delete it or use another store path" in msg, msg
+    # a store holding trials keeps the old wording (nothing in it may be thrown away)
+    run_trials({"d": DummyClassifier()}, X, y, cv=3, progress=False, store=tmp_path / "b.db")
+    with pytest.raises(ValueError, match="different set-up") as info:
+        run_trials(
+            {"d": DummyClassifier()},
+            X,
+            y,
+            scoring="f1_macro",
+            **{**kwargs, "store": tmp_path / "b.db"},
+        )
+    assert "holds no finished trial" not in str(info.value)
 
 
 def test_store_refuses_files_that_are_not_stores(data, tmp_path):

@@ -370,7 +370,10 @@ def run_trials(
     class/parameters under a stored model name raises ``ValueError`` naming the differences.
     New model names may be added to an existing store (they share its splits, so the design
     stays paired); stored models missing from ``models`` are kept in the store but not
-    returned.
+    returned. A store that holds no finished trial (the run that made it failed on its first
+    trial) is refused the same way, with a message saying so: delete it, nothing is lost. It
+    is not set up anew automatically, since another process may still be running its first
+    trial under the stored set-up and would then commit that trial under the new one.
 
     Examples
     --------

@@ -380,6 +380,16 @@ class TrialStore:
             if changed:
                 diffs.append(f"model {name!r} parameters differ: " + "; ".join(changed))
         if diffs:
+            if not self._con.execute("SELECT EXISTS (SELECT 1 FROM trials)").fetchone()[0]:
+                # e.g. the first trial of the run that set the store up failed: nothing in the
+                # file is worth keeping, but another process may still be running its first
+                # trial under that set-up, so it is not rewritten here (see run_trials Notes)
+                raise ValueError(
+                    f"the trial store {self.path!r} holds no finished trial; it was made for "
+                    "a different set-up by a run that stored none. Differences: "
+                    + " | ".join(diffs)
+                    + ". Nothing would be lost: delete it or use another store path."
+                )
             raise ValueError(
                 f"the trial store {self.path!r} was made for a different set-up; refusing to "
                 "mix results. Differences: " + " | ".join(diffs) + ". Use another store path "
