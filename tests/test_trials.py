@@ -534,6 +534,55 @@ def test_a_store_without_finished_trials_says_so_when_the_setup_differs(data, tm
     assert "holds no finished trial" not in str(info.value)
 
 
+class CountingTree(DecisionTreeClassifier):
+    """A tree that records each fit, to show that a refusal came before any fit."""
+
+    fits = []
+
+    def fit(self, X, y):
+        CountingTree.fits.append(len(y))
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("labels", "shown"),
+    [
+        # sqlite INTEGER is 64-bit signed: binding 2**63 raises OverflowError
+        (lambda y: y.astype(np.uint64) + np.uint64(2**63), "9223372036854775808"),
+        # sqlite3 binds a numpy longdouble as its raw buffer (a BLOB, padding bytes and all)
+        pytest.param(
+            lambda y: y.astype(np.longdouble),
+            str(np.dtype(np.longdouble)),
+            marks=pytest.mark.skipif(
+                np.dtype(np.longdouble).itemsize == 8, reason="longdouble is double here"
+            ),
+        ),
+    ],
+)
+def test_labels_the_store_cannot_hold_are_refused_before_any_fit(data, tmp_path, labels, shown):
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    CountingTree.fits.clear()
+    with pytest.raises(ValueError, match="y holds labels the trial store cannot hold") as info:
+        run_trials({"t": CountingTree(random_state=0)}, X, labels(y), cv=3, store=path)
+    assert shown in str(info.value), str(info.value)
+    assert CountingTree.fits == []  # refused up front: no fitted work is lost
+    # without a store the same labels run (nothing has to be written)
+    res = run_trials({"t": CountingTree(random_state=0)}, X, labels(y), cv=3, progress=False)
+    assert res.is_complete
+
+
+def test_uint64_labels_below_two_to_the_63_round_trip(data, tmp_path):
+    X, y = data
+    y64 = y.astype(np.uint64) + np.uint64(2**63 - 2)  # the largest labels sqlite can hold
+    path = tmp_path / "run.sqlite"
+    stored = run_trials({"t": DecisionTreeClassifier(random_state=0)}, X, y64, cv=3, store=path)
+    plain = run_trials({"t": DecisionTreeClassifier(random_state=0)}, X, y64, cv=3)
+    assert stored.predictions["y_true"].dtype == np.uint64
+    _assert_same(plain, stored)
+    _assert_same(stored, load_results(path), fit_time=True)
+
+
 def test_store_refuses_files_that_are_not_stores(data, tmp_path):
     X, y = data
     text = tmp_path / "notes.sqlite"

@@ -24,6 +24,7 @@ from clfcompare.trials._results import Trial, TrialResults, build_frames, result
 from clfcompare.trials._store import (
     TrialStore,
     as_label_array,
+    check_storable_labels,
     hash_data,
     hash_split_labels,
     hash_splits,
@@ -409,6 +410,7 @@ def run_trials(
     finished = set()
     db = None
     if store is not None:
+        check_storable_labels(y)
         setup = {
             "x_hash": hash_data(X),
             "y_hash": hash_data(y),

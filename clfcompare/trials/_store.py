@@ -172,6 +172,43 @@ def to_sql_values(arr):
     return out
 
 
+def check_storable_labels(y):
+    """Raise ValueError unless every distinct label of ``y`` round-trips through the store.
+
+    Each distinct value is bound to SQLite and read back as :func:`run_trials` reads stored
+    predictions; it must come back equal and in ``y``'s dtype. Checked before any fit, so
+    that labels SQLite cannot hold (``uint64`` from :math:`2^{63}`, ``longdouble``, objects
+    sqlite3 cannot bind) do not fail after the fitting work is done.
+    """
+    import pandas as pd
+
+    y = np.asarray(y)
+    codes, _ = pd.factorize(y.astype(object) if y.dtype.kind not in "biufUSO" else y)
+    first = np.unique(codes, return_index=True)[1]
+    sample = y[first]
+    con = sqlite3.connect(":memory:")
+    try:
+        for value, bound in zip(sample, to_sql_values(sample), strict=True):
+            try:
+                (back,) = con.execute("SELECT ?", (bound,)).fetchone()
+                ok = as_label_array([back], y.dtype)
+                problem = (
+                    None
+                    if ok.dtype == y.dtype and bool(ok[0] == value)
+                    else f"it comes back as {back!r}"
+                )
+            except (OverflowError, TypeError, ValueError, sqlite3.Error) as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            if problem is not None:
+                raise ValueError(
+                    f"y holds labels the trial store cannot hold: {value!r} "
+                    f"(dtype {y.dtype}; {problem}). Encode y as int64 or str (e.g. with "
+                    "sklearn.preprocessing.LabelEncoder), or run without a store."
+                )
+    finally:
+        con.close()
+
+
 def as_label_array(values, dtype):
     """``values`` as a 1-D array of the label dtype ``dtype`` where that is value-preserving.
 
