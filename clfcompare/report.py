@@ -255,6 +255,19 @@ def pair_row(pairwise, model_a, model_b):
     raise ValueError(f"the comparison table has no row for {model_a!r} vs {model_b!r}")
 
 
+def _better_words(better, worse, metric):
+    """The verdict's "A is more accurate than B", worded for ``metric``.
+
+    Higher is better, as for every scikit-learn scorer: a ``neg_`` score is a loss with its
+    sign flipped.
+    """
+    if metric == "accuracy":
+        return f"{better} is more accurate than {worse}"
+    if metric.startswith("neg_"):
+        return f"{better} has the lower {metric[4:]} (higher {metric}) than {worse}"
+    return f"{better} scores a higher {metric} than {worse}"
+
+
 def contrast_paragraph(
     results, model_a, model_b, *, metric="accuracy", alpha=0.05, rope=0.01, pairwise=None
 ):
@@ -272,6 +285,10 @@ def contrast_paragraph(
     model_a, model_b : str
         The two models; differences are ``a - b``.
     metric : str, default="accuracy"
+        A score column, higher is better (as for every scikit-learn scorer; a ``neg_``
+        score such as ``neg_log_loss`` is a loss with its sign flipped). The verdict is
+        worded for it: "more accurate" for accuracy, "the lower log_loss" for
+        ``neg_log_loss``, "a higher f1_macro" otherwise.
     alpha : float, default=0.05
         Significance level for the verdict (applied to the adjusted p-value).
     rope : float, default=0.01
@@ -316,7 +333,7 @@ def contrast_paragraph(
         verdict = (
             f"**Yes.** The corrected t-test finds the difference significant "
             f"(t = {r['statistic']:.2f}, p = {p:.3g}; {adj}: p = {p_adj:.3g} < α = {alpha}): "
-            f"{better} is more accurate than {worse} on this data."
+            f"{_better_words(better, worse, metric)} on this data."
         )
     else:
         verdict = (

@@ -431,3 +431,41 @@ def test_summary_table_refuses_nan_scores():
         ValueError, match=r"non-finite 'accuracy' score.*'gauss'.*split\(s\) \[4\]"
     ):
         report.summary_table(res)
+
+
+def _with_score(res, name, values):
+    """``res`` with one more score column ``name`` (a TrialResults of the real class)."""
+    scores = res.scores.copy()
+    scores[name] = values
+    return TrialResults(
+        scores,
+        res.predictions,
+        res.loss_curves,
+        models=res.models,
+        scoring=(*res.scoring, name),
+        n_splits=res.n_splits,
+    )
+
+
+@pytest.mark.parametrize(
+    "metric, words",
+    [
+        ("accuracy", "mlp_ce is more accurate than mlp_mse"),
+        ("balanced_accuracy", "mlp_ce scores a higher balanced_accuracy than mlp_mse"),
+        ("f1_macro", "mlp_ce scores a higher f1_macro than mlp_mse"),
+        # sklearn's neg_ scorers are higher-is-better: the higher neg_log_loss is the lower loss
+        ("neg_log_loss", "mlp_ce has the lower log_loss (higher neg_log_loss) than mlp_mse"),
+    ],
+)
+def test_contrast_paragraph_words_follow_the_metric(metric, words):
+    # "more accurate" was said for every metric, e.g. for a log loss
+    res = make_results()
+    if metric not in res.scoring:
+        # a score that orders the models as accuracy does (mlp_ce best by the set-up)
+        shift = -1.0 if metric.startswith("neg_") else -0.05
+        res = _with_score(res, metric, res.scores["accuracy"] + shift)
+    text = report.contrast_paragraph(res, "mlp_mse", "mlp_ce", metric=metric)
+    assert "**Yes.**" in text
+    assert words in text
+    if metric != "accuracy":
+        assert "more accurate" not in text
