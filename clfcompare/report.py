@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import numbers
 import os
 import platform
 import re
@@ -52,6 +53,21 @@ _LIBRARIES = (
 
 
 # --------------------------------------------------------------------------- tables
+
+
+def _check_number(name, value, low, high, *, low_open=True, high_open=True):
+    """``value`` as a float in the interval, else TypeError/ValueError naming ``name``."""
+    shown = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a number in {shown}, got {type(value).__name__} {value!r}"
+        )
+    v = float(value)
+    above = low < v if low_open else low <= v
+    below = v < high if high_open else v <= high
+    if not (above and below):  # NaN fails both
+        raise ValueError(f"{name} must be in {shown}, got {value!r}")
+    return v
 
 
 def _check_results(results):
@@ -174,6 +190,10 @@ def markdown_table(df, *, digits=3, index=True):
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"markdown_table needs a DataFrame, got {type(df).__name__}")
+    if isinstance(digits, bool | np.bool_) or not isinstance(digits, numbers.Integral):
+        raise TypeError(f"digits must be an int >= 0, got {type(digits).__name__} {digits!r}")
+    if digits < 0:
+        raise ValueError(f"digits must be an int >= 0, got {digits!r}")
     frame = df.reset_index() if index else df
     header = [str(c) for c in frame.columns]
     rows = [[_fmt(v, digits) for v in row] for row in frame.itertuples(index=False, name=None)]
@@ -289,9 +309,9 @@ def contrast_paragraph(
         score such as ``neg_log_loss`` is a loss with its sign flipped). The verdict is
         worded for it: "more accurate" for accuracy, "the lower log_loss" for
         ``neg_log_loss``, "a higher f1_macro" otherwise.
-    alpha : float, default=0.05
+    alpha : float in (0, 1), default=0.05
         Significance level for the verdict (applied to the adjusted p-value).
-    rope : float, default=0.01
+    rope : float >= 0, default=0.01
         Half-width of the region of practical equivalence (in units of ``metric``).
     pairwise : DataFrame, default=None
         A :func:`clfcompare.stats.compare` table of these results (computed when None, over all
@@ -309,6 +329,8 @@ def contrast_paragraph(
     multiple classifiers through Bayesian analysis", JMLR 18, 2017.
     """
     scores = _check_results(results)
+    alpha = _check_number("alpha", alpha, 0, 1)
+    rope = _check_number("rope", rope, 0, math.inf, low_open=False)
     if pairwise is None:
         from clfcompare.stats import compare
 
@@ -374,7 +396,7 @@ def stalled_trials(results, *, rel_tol=0.01, metric="accuracy"):
     Parameters
     ----------
     results : TrialResults
-    rel_tol : float, default=0.01
+    rel_tol : float in [0, 1), default=0.01
         A trial is stalled when :math:`L_{last} \\ge (1 - \\text{rel\\_tol}) L_{first}`.
     metric : str, default="accuracy"
         Score reported next to each stalled trial.
@@ -384,6 +406,7 @@ def stalled_trials(results, *, rel_tol=0.01, metric="accuracy"):
     DataFrame
         Columns ``model, split, first_loss, last_loss`` and ``metric``; empty when none.
     """
+    rel_tol = _check_number("rel_tol", rel_tol, 0, 1, low_open=False)
     cols = ["model", "split", "first_loss", "last_loss", metric]
     curves = getattr(results, "loss_curves", None)
     if not isinstance(curves, pd.DataFrame) or curves.empty:
@@ -610,7 +633,7 @@ def write_report(
     machine_info : mapping, optional
         ``{field: value}``; default :func:`describe_machine` of this process.
     timings : mapping, optional
-        ``{phase: seconds}``, e.g. ``{"trials": 41.2, "figures": 3.1}``.
+        ``{phase: seconds}`` (numbers >= 0), e.g. ``{"trials": 41.2, "figures": 3.1}``.
     figures : mapping, optional
         Extra figures ``{caption: matplotlib Figure}`` (e.g. the data, the decision regions),
         saved as PNG and embedded after the standard ones. They are closed after saving.
@@ -619,8 +642,8 @@ def write_report(
     contrast : "auto", (str, str) or None, default="auto"
         The pair to answer "is A different from B?" for; "auto" picks the models named with
         ``mse`` and ``ce`` (see :func:`find_contrast`), None skips the section.
-    alpha : float, default=0.05
-    rope : float, default=0.01
+    alpha : float in (0, 1), default=0.05
+    rope : float >= 0, default=0.01
         Region of practical equivalence of the Bayesian test.
     standard_figures : bool, default=True
         Draw the box plot, the CD diagram (3+ models) and the loss curves (if any).
@@ -645,8 +668,14 @@ def write_report(
         raise ValueError(
             f"metric {metric!r} is not in the results' scores {list(results.scoring)}"
         )
-    if not (0 < float(alpha) < 1):
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    alpha = _check_number("alpha", alpha, 0, 1)
+    rope = _check_number("rope", rope, 0, math.inf, low_open=False)
+    if timings is not None and not isinstance(timings, Mapping):
+        raise TypeError(f"timings must be a mapping {{phase: seconds}}, got {type(timings)}")
+    timings = {
+        str(k): _check_number(f"timings[{k!r}]", v, 0, math.inf, low_open=False)
+        for k, v in (timings or {}).items()
+    }
     models = [str(m) for m in results.models]
     if contrast == "auto":
         contrast = find_contrast(models)
@@ -794,7 +823,7 @@ def write_report(
     info = dict(machine_info) if machine_info is not None else describe_machine()
     lines += ["## Machine", "", _kv_table(info, "field", "value"), ""]
     lines += ["## Versions", "", _kv_table(library_versions(), "library", "version"), ""]
-    timing_rows = dict(timings or {})
+    timing_rows = dict(timings)
     timing_rows["sum of per-trial fit times"] = float(summary["fit_time_total"].sum())
     lines += [
         "## Timings",

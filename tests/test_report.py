@@ -469,3 +469,45 @@ def test_contrast_paragraph_words_follow_the_metric(metric, words):
     assert words in text
     if metric != "accuracy":
         assert "more accurate" not in text
+
+
+@pytest.mark.parametrize(
+    "call, err, match",
+    [
+        (lambda r, d: report.write_report(r, d, alpha="x"), TypeError, r"alpha .*got str 'x'"),
+        (lambda r, d: report.write_report(r, d, alpha=None), TypeError, "alpha .*NoneType"),
+        (lambda r, d: report.write_report(r, d, alpha=True), TypeError, "alpha .*bool"),
+        (lambda r, d: report.write_report(r, d, alpha=np.nan), ValueError, r"alpha must .*\(0, 1"),
+        (lambda r, d: report.write_report(r, d, rope="x"), TypeError, "rope .*got str"),
+        (lambda r, d: report.write_report(r, d, rope=-0.1), ValueError, "rope must .*-0.1"),
+        (
+            lambda r, d: report.write_report(r, d, timings={"trials": "x"}),
+            TypeError,
+            r"timings\['trials'\] .*got str 'x'",
+        ),
+        (
+            lambda r, d: report.contrast_paragraph(
+                r, "mlp_mse", "mlp_ce", alpha="x", pairwise=compare(r)
+            ),
+            TypeError,
+            "alpha .*got str",
+        ),
+        (
+            lambda r, d: report.contrast_paragraph(
+                r, "mlp_mse", "mlp_ce", rope=np.inf, pairwise=compare(r)
+            ),
+            ValueError,
+            "rope must be .*inf",
+        ),
+        (lambda r, d: report.markdown_table(r.scores, digits="x"), TypeError, "digits .*str"),
+        (lambda r, d: report.markdown_table(r.scores, digits=2.5), TypeError, "digits .*2.5"),
+        (lambda r, d: report.markdown_table(r.scores, digits=-1), ValueError, "digits .*-1"),
+        (lambda r, d: report.stalled_trials(r, rel_tol="x"), TypeError, "rel_tol .*str"),
+        (lambda r, d: report.stalled_trials(r, rel_tol=1.5), ValueError, r"rel_tol .*\[0, 1"),
+    ],
+)
+def test_numeric_arguments_are_named_when_bad(tmp_path, call, err, match):
+    # alpha="x" failed in a bare float() ("could not convert string to float"), digits="x"
+    # in a format spec, rel_tol="x" passed silently: the message must name the argument
+    with pytest.raises(err, match=match):
+        call(make_results(), tmp_path)
