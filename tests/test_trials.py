@@ -620,9 +620,35 @@ def test_failed_trial_keeps_the_finished_ones(data, tmp_path):
     path = tmp_path / "run.sqlite"
     with pytest.raises(RuntimeError, match="marker row") as info:
         run_trials({"f": FailOnMarker()}, X, y, cv=3, progress=False, store=path)
-    assert any("model 'f'" in note for note in getattr(info.value, "__notes__", ["model 'f'"]))
+    assert any("model 'f'" in note for note in info.value.__notes__)
     partial = load_results(path)
     assert list(partial.scores["split"]) == [0]
+
+
+class NoteRefusingError(RuntimeError):
+    """An error whose ``add_note`` must not be called (as on Python 3.10, which has none)."""
+
+    def add_note(self, note):
+        raise AssertionError("add_note called although the fallback was asked for")
+
+
+class FailWithNoteRefusingError(DecisionTreeClassifier):
+    def fit(self, X, y):
+        raise NoteRefusingError("fit failed")
+
+
+def test_failure_note_without_add_note_names_model_and_split(data, monkeypatch):
+    # Python 3.10 has no BaseException.add_note: the note goes into __notes__ directly (the
+    # list 3.11+ prints under the traceback, and clfcompare.cli reads)
+    import clfcompare.trials._runner as runner_module
+
+    X, y = data
+    monkeypatch.setattr(runner_module, "_HAS_ADD_NOTE", False)
+    with pytest.raises(NoteRefusingError, match="fit failed") as info:
+        run_trials({"m": FailWithNoteRefusingError()}, X, y, cv=3, progress=False)
+    assert info.value.__notes__ == [
+        "(clfcompare.run_trials: while fitting/scoring split 0 of model 'm')"
+    ]
 
 
 class SleepThenFailOnMarker(FailOnMarker):
@@ -678,7 +704,7 @@ def test_parallel_failure_keeps_the_trials_finished_before_it(data, tmp_path, mo
         pytest.raises(RuntimeError, match="marker row") as info,
     ):
         run_trials(models, X, y, cv=3, progress=False, store=path)
-    assert any("model 'f'" in n for n in getattr(info.value, "__notes__", ["model 'f'"]))
+    assert any("model 'f'" in n for n in info.value.__notes__)
     stored = load_results(path).scores
     # all three "ok" trials finished (in microseconds) 0.1 s before any "f" trial failed
     assert sorted(stored.loc[stored["model"] == "ok", "split"]) == [0, 1, 2]
@@ -693,13 +719,13 @@ def test_fit_splits_failure_names_the_split_and_keeps_the_scored_ones(data, tmp_
     assert [25 in test for _, test in cv.split(X, y)] == [False, True, False]
     with pytest.raises(RuntimeError, match="marker row in the test data") as info:
         run_trials({"m": ManySplitFailOnMarker()}, X, y, cv=cv, progress=False, store=path)
-    notes = getattr(info.value, "__notes__", [])
+    notes = info.value.__notes__
     assert any("split 1 of model 'm'" in n for n in notes), notes
     # split 0 was fitted and scored before split 1 failed: it is committed
     assert list(load_results(path).scores["split"]) == [0]
     with pytest.raises(RuntimeError, match="many-split fit failed") as info:
         run_trials({"x": ManySplitFailFit()}, X, y, cv=cv, progress=False)
-    notes = getattr(info.value, "__notes__", [])
+    notes = info.value.__notes__
     assert any("splits [0, 1, 2] of model 'x'" in n for n in notes), notes
 
 

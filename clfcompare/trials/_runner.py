@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 import traceback
@@ -202,9 +203,20 @@ def _score(model, s, est, X, y, train, test, scoring, fit_time):
     )
 
 
+#: BaseException.add_note exists from Python 3.11 on.
+_HAS_ADD_NOTE = hasattr(BaseException, "add_note")
+
+
 def _annotate(exc, model, what):
-    if hasattr(exc, "add_note"):
-        exc.add_note(f"(clfcompare.run_trials: while {what} model {model!r})")
+    """Add a note naming the model and split to ``exc`` (its ``__notes__``)."""
+    note = f"(clfcompare.run_trials: while {what} model {model!r})"
+    if _HAS_ADD_NOTE:
+        exc.add_note(note)
+        return
+    # Python 3.10: fill the list that add_note fills (read by clfcompare.cli; 3.10's own
+    # traceback printer does not show it). An exception refusing attributes keeps none.
+    with contextlib.suppress(AttributeError, TypeError):
+        exc.__notes__ = [*getattr(exc, "__notes__", ()), note]
 
 
 class _WorkerTraceback(Exception):
