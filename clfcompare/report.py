@@ -173,11 +173,16 @@ def _fmt(value, digits=3):
     return str(value)
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def markdown_table(df, *, digits=3, index=True):
     """A DataFrame as a GitHub-flavoured markdown table.
 
     Floats get ``digits`` decimals (tiny ones scientific notation), NaN shows as "–",
-    booleans as yes/no; ``|`` in cells is escaped.
+    booleans as yes/no. In cells and headers ``|`` is escaped as ``\\|`` and a line break
+    (``\\n``, ``\\r\\n``, ``\\r``) becomes ``<br>`` (GitHub-flavoured markdown keeps it as a
+    line break inside the cell), so that every row stays one line of the table.
 
     Examples
     --------
@@ -199,7 +204,8 @@ def markdown_table(df, *, digits=3, index=True):
     rows = [[_fmt(v, digits) for v in row] for row in frame.itertuples(index=False, name=None)]
 
     def line(cells):
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+        cells = (_LINE_BREAK.sub("<br>", c).replace("|", "\\|") for c in cells)
+        return "| " + " | ".join(cells) + " |"
 
     out = [line(header), "| " + " | ".join("---" for _ in header) + " |"]
     out += [line(r) for r in rows]
@@ -507,6 +513,11 @@ def describe_machine(device=None):
 # --------------------------------------------------------------------------- the report
 
 
+def _one_line(text):
+    """``text`` with every run of whitespace, line breaks included, as one space (headings)."""
+    return " ".join(str(text).split())
+
+
 def _slug(text):
     s = re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
     return s or "figure"
@@ -626,6 +637,8 @@ def write_report(
     out_dir : str or Path
         Folder for ``report.md`` and the PNGs; created if missing.
     title : str
+        Line breaks in the title, in model names and in figure captions become spaces in
+        the headings (in tables, ``<br>``: see :func:`markdown_table`).
     data_description : str or mapping, optional
         Markdown text, or ``{field: value}`` shown as a table.
     models_description : str or mapping, optional
@@ -696,7 +709,7 @@ def write_report(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    lines = [f"# {title}", ""]
+    lines = [f"# {_one_line(title)}", ""]
     stamp = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     lines += [f"_Generated {stamp} by clfcompare._", ""]
 
@@ -776,7 +789,7 @@ def write_report(
     if contrast is not None and pairwise is not None:
         a, b = contrast
         lines += [
-            f"## Is {a} different from {b} here?",
+            f"## Is {_one_line(a)} different from {_one_line(b)} here?",
             "",
             contrast_paragraph(
                 results, a, b, metric=metric, alpha=alpha, rope=rope, pairwise=pairwise
@@ -811,6 +824,7 @@ def write_report(
         for stem, (caption, fig) in all_figs.items():
             name = f"{stem}.png"
             _save(fig, out_dir / name)
+            caption = _one_line(caption)
             lines += [f"### {caption}", "", f"![{caption}]({name})", ""]
 
     notes = [notes] if isinstance(notes, str) else list(notes or [])

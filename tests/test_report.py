@@ -511,3 +511,30 @@ def test_numeric_arguments_are_named_when_bad(tmp_path, call, err, match):
     # in a format spec, rel_tol="x" passed silently: the message must name the argument
     with pytest.raises(err, match=match):
         call(make_results(), tmp_path)
+
+
+def test_markdown_table_keeps_newlines_and_pipes_inside_cells():
+    # a newline in a cell or a header ended the table row in the middle: the table broke
+    df = pd.DataFrame({"model": ["a\nb", "c|d", "e\r\nf"], "x\ny": [1.0, 2.0, 3.0]})
+    text = report.markdown_table(df.set_index("model"))
+    lines = text.splitlines()
+    assert len(lines) == 2 + 3
+    assert lines[0] == "| model | x<br>y |"
+    assert lines[2:] == ["| a<br>b | 1.000 |", "| c\\|d | 2.000 |", "| e<br>f | 3.000 |"]
+
+
+def test_report_headings_stay_on_one_line(tmp_path):
+    # a caption or model name with a newline split its heading, the rest became a paragraph
+    res = make_results({"mlp\nmse": 0.0, "mlp|ce": 0.05})
+    fig, _ = plt.subplots()
+    text = report.write_report(
+        res, tmp_path, title="My\nstudy", figures={"The data\nraw": fig}, standard_figures=False
+    ).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == "# My study"
+    assert "## Is mlp mse different from mlp|ce here?" in lines
+    assert "### The data raw" in lines
+    assert "![The data raw](the_data_raw.png)" in lines
+    # the score table has a row per model: the newline did not split a row
+    table = md_tables(text)[0]
+    assert list(table["model"]) == ["mlp<br>mse", "mlp\\|ce"]
