@@ -164,12 +164,16 @@ def model_fingerprint(estimator):
 
 
 # --------------------------------------------------------------------------- SQL values
-def to_sql_values(arr):
-    """A 1-D array as a list of Python scalars sqlite3 can bind (int, float, str, bytes)."""
+def _sql_list(arr):
     out = np.asarray(arr).tolist()
     if np.asarray(arr).dtype.kind == "O":
         out = [v.item() if isinstance(v, np.generic) else v for v in out]
     return out
+
+
+def to_sql_values(arr):
+    """A 1-D array as a list of Python scalars sqlite3 can bind (int, float, str, bytes)."""
+    return _sql_list(arr)
 
 
 def check_storable_labels(y):
@@ -188,7 +192,7 @@ def check_storable_labels(y):
     sample = y[first]
     con = sqlite3.connect(":memory:")
     try:
-        for value, bound in zip(sample, to_sql_values(sample), strict=True):
+        for value, bound in zip(sample, _sql_list(sample), strict=True):
             try:
                 (back,) = con.execute("SELECT ?", (bound,)).fetchone()
                 ok = as_label_array([back], y.dtype)
