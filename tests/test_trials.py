@@ -1007,6 +1007,30 @@ def test_fingerprint_is_deterministic_and_address_free():
     assert render_param(np.arange(3)) != render_param(np.arange(1, 4))
 
 
+def test_set_parameters_render_the_same_in_every_process():
+    # a set's repr follows str hashing, which PYTHONHASHSEED randomises per process: the
+    # fingerprint of e.g. CountVectorizer(stop_words={...}) must not, or a resume is refused
+    code = (  # the module alone (importing the package would take seconds per process)
+        "import importlib.util as u, sys; "
+        "spec = u.spec_from_file_location('store', sys.argv[1]); "
+        "m = u.module_from_spec(spec); spec.loader.exec_module(m); render_param = m.render_param; "
+        "print(render_param({'alpha', 'beta', 'gamma', 'delta'}), "
+        "render_param(frozenset({'x', 'y', 'z'})), render_param({'a': {'p', 'q', 'r'}}))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(HERE.parent / "clfcompare/trials/_store.py")],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(outs) == 1, outs
+    assert render_param({1, 2}) != render_param(frozenset({1, 2})) != render_param((1, 2))
+
+
 def test_serial_run_stores_the_per_split_trials_before_a_many_split_job(data, tmp_path):
     # one task at a time: the short per-split trials run before the long many-split job, so
     # when that job fails (or the user interrupts it) they are already in the store

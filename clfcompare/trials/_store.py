@@ -127,8 +127,9 @@ def render_param(value):
 
     Estimators render as ``Class(name=value, ...)`` over their own ``get_params(deep=True)``
     in sorted order (independent of sklearn's ``print_changed_only``); arrays and random
-    states as a digest of their contents; containers element-wise; functions and classes by
-    their qualified name; everything else by ``repr`` with `` at 0x...`` addresses removed.
+    states as a digest of their contents; containers element-wise (sets sorted, their own
+    order follows the per-process string hash); functions and classes by their qualified
+    name; everything else by ``repr`` with `` at 0x...`` addresses removed.
     """
     if isinstance(value, type):
         return f"{value.__module__}.{value.__qualname__}"
@@ -153,6 +154,9 @@ def render_param(value):
     if isinstance(value, (list, tuple)):
         inner = ", ".join(render_param(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    if isinstance(value, (set, frozenset)):  # sorted: a set's own order follows str hashing
+        inner = ", ".join(sorted(render_param(v) for v in value))
+        return f"{{{inner}}}" if isinstance(value, set) else f"frozenset({{{inner}}})"
     return _ADDRESS.sub("", repr(value))
 
 
