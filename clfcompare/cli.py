@@ -552,6 +552,9 @@ def run_study(
                 models, X, y, cv=cv, n_jobs=n_jobs, store=store, progress=progress
             )
         except ValueError as err:
+            refusal = _store_refusal(err, store)
+            if refusal:
+                raise StudyInputError(refusal) from None
             if "trial store" in str(err):
                 raise StudyInputError(str(err)) from None
             failure = _fit_failure(err)
@@ -626,6 +629,49 @@ def run_study(
         store_path=store,
         timings=timings,
         n_resumed=n_done,
+    )
+
+
+_SETUP_REFUSAL = re.compile(
+    r"was made for a different set-up.*?Differences: (.*)\. Use another store path", re.S
+)
+
+#: A changed parameter whose value is an estimator or a list of pipeline steps.
+_WHOLE_ESTIMATOR = re.compile(r"^\w+ \(stored (\[\(|[\w.]+\()")
+
+#: Model parameters in the trial store's fingerprint that a command-line option sets.
+_OPTION_OF_PARAM = {"random_state": "--seed", "max_epochs": "--epochs", "device": "--device"}
+
+
+def _store_refusal(err, store):
+    """The trial store's refusal of another set-up, in the command's words ("" if not one).
+
+    The trials layer names the differences and says "pass the same cv"; a command-line user
+    needs the options that set them, or a fresh store.
+    """
+    match = _SETUP_REFUSAL.search(str(err))
+    if not match:
+        return ""
+
+    def option(m):
+        name = m.group(1)
+        opt = _OPTION_OF_PARAM.get(name.split("__")[-1])
+        return f"{name} = {opt} (stored " if opt else m.group(0)
+
+    diffs = []
+    for diff in match.group(1).split(" | "):
+        diff = re.sub(r";\s*pass the same .*$", "", diff.strip(), flags=re.S)
+        head, sep, params = diff.partition(" parameters differ: ")
+        if sep:  # a pipeline's steps repeat its parameters as whole estimators: drop those
+            items = params.split("; ")
+            kept = [p for p in items if not _WHOLE_ESTIMATOR.match(p)] or items
+            diff = head + sep + "; ".join(kept)
+        diffs.append(re.sub(r"(\w+) \(stored ", option, diff))
+    return (
+        f"the store {store} holds trials run with other settings ({'; '.join(diffs)}); "
+        "mixing them would break the paired design. Rerun with the settings it was made with "
+        "(the same data, --seed, --repeats, --folds, --epochs or --quick, --device; other "
+        f"--models are added to it), give a new --out, or delete {store} to start afresh"
     )
 
 

@@ -508,3 +508,35 @@ def test_run_study_closes_only_its_own_figures(tmp_path, monkeypatch):
         cli.run_study(X, y, out_dir=tmp_path / "broken", **kwargs)
     assert plt.get_fignums() == [mine.number]
     plt.close(mine)
+
+
+@pytest.mark.parametrize(
+    "change, differences",
+    [
+        # the store holds 2 repeats x 3 folds = 6 splits of each model
+        (["--folds", "4"], ["stored 6 splits, now 8"]),
+        # the seed moves the splits and the logistic regression's own random_state
+        (["--seed", "1"], ["splits differ", "random_state = --seed (stored 0, now 1)"]),
+    ],
+)
+def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, change, differences):
+    # the refusal came in the trials layer's words ("pass the same cv, with a fixed
+    # random_state", "use another store path")
+    out = tmp_path / "iris"
+    base = ["iris", "--repeats", "2", "--folds", "3", "--epochs", "5", "--out", str(out)]
+    base += ["--models", "gaussian_shared", "logistic_gd"]
+    assert cli.main(base) == 0
+    capsys.readouterr()
+    assert cli.main([*base, *change]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    line = err[-1]
+    store = out / "study.sqlite"
+    assert line.startswith(f"clfcompare: error: the store {store} holds trials run with other ")
+    for words in differences:
+        assert words in line
+    for option in ("--seed", "--repeats", "--folds", "--epochs", "--out", f"delete {store}"):
+        assert option in line
+    for layer_words in ("pass the same", "store path", "original set-up"):
+        assert layer_words not in line
+    # the store is untouched: the first run's settings still resume it
+    assert cli.main(base) == 0
