@@ -535,8 +535,11 @@ def run_study(
     n_splits = n_repeats * n_folds
     total = n_splits * len(models)
     n_done = _count_finished(store, models)
-    if n_done:
-        say(f"resuming from {store}: {n_done} of {total} trials already stored")
+    if n_done:  # run_trials checks next that the store was made with these settings
+        say(
+            f"found {n_done} of {total} trials already stored in {store}; they are reused if "
+            "the store was made with these settings"
+        )
     say(
         f"running {len(models)} model{'s' if len(models) > 1 else ''} x {n_splits} splits "
         f"({n_repeats} x {n_folds}-fold repeated stratified CV) on {X.shape[0]} rows -> {store}"
@@ -581,7 +584,8 @@ def run_study(
         )
     notes += warned
     timings["trials"] = time.perf_counter() - t0
-    say(f"trials done in {timings['trials']:.1f} s")
+    resumed = f" ({n_done} of {total} read from the store {store})" if n_done else ""
+    say(f"trials done in {timings['trials']:.1f} s{resumed}")
 
     own_figures = set(plt.get_fignums())  # the caller's: left open
     try:

@@ -78,7 +78,8 @@ def test_cli_builtin_resumes_from_the_store(tmp_path, capsys):
     assert "running 2 models x 6 splits" in first.err  # --quick: 2 repeats x 3 folds
     assert cli.main(argv) == 0
     second = capsys.readouterr()
-    assert "resuming from" in second.err and "12 of 12 trials already stored" in second.err
+    assert "12 of 12 trials already stored" in second.err
+    assert "(12 of 12 read from the store" in second.err  # said once the store was accepted
     assert first.out.splitlines()[:3] == second.out.splitlines()[:3]  # same summary table
     # 4 features: no 2-D figures
     assert not (out / "decision_regions_split_0.png").exists()
@@ -95,7 +96,8 @@ def test_resume_counts_only_the_models_of_this_run(tmp_path, capsys):
     capsys.readouterr()
     assert cli.main([*base, "gaussian_shared"]) == 0  # one of the two stored models
     captured = capsys.readouterr()
-    assert "resuming from" in captured.err and "6 of 6 trials already stored" in captured.err
+    assert "6 of 6 trials already stored" in captured.err
+    assert "(6 of 6 read from the store" in captured.err
     assert "running 1 model x 6 splits" in captured.err
     assert "6 trials resumed from the store" in captured.out
 
@@ -521,7 +523,8 @@ def test_run_study_closes_only_its_own_figures(tmp_path, monkeypatch):
 )
 def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, change, differences):
     # the refusal came in the trials layer's words ("pass the same cv, with a fixed
-    # random_state", "use another store path")
+    # random_state", "use another store path"), after a line "resuming from ...: 12 of 8
+    # trials already stored" that the refusal then contradicted
     out = tmp_path / "iris"
     base = ["iris", "--repeats", "2", "--folds", "3", "--epochs", "5", "--out", str(out)]
     base += ["--models", "gaussian_shared", "logistic_gd"]
@@ -529,6 +532,7 @@ def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, chang
     capsys.readouterr()
     assert cli.main([*base, *change]) == 2
     err = capsys.readouterr().err.strip().splitlines()
+    assert not [ln for ln in err if "resuming" in ln]
     line = err[-1]
     store = out / "study.sqlite"
     assert line.startswith(f"clfcompare: error: the store {store} holds trials run with other ")
@@ -540,3 +544,4 @@ def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, chang
         assert layer_words not in line
     # the store is untouched: the first run's settings still resume it
     assert cli.main(base) == 0
+    assert "(12 of 12 read from the store" in capsys.readouterr().err
