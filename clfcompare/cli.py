@@ -636,9 +636,8 @@ def run_study(
     )
 
 
-_SETUP_REFUSAL = re.compile(
-    r"was made for a different set-up.*?Differences: (.*)\. Use another store path", re.S
-)
+#: The trial store's refusal: "... a different set-up ... Differences: d1 | d2. Advice."
+_SETUP_REFUSAL = re.compile(r"a different set-up.*?Differences: (.*)\. [A-Z][^|]*$", re.S)
 
 #: A changed parameter whose value is an estimator or a list of pipeline steps.
 _WHOLE_ESTIMATOR = re.compile(r"^\w+ \(stored (\[\(|[\w.]+\()")
@@ -671,11 +670,16 @@ def _store_refusal(err, store):
             kept = [p for p in items if not _WHOLE_ESTIMATOR.match(p)] or items
             diff = head + sep + "; ".join(kept)
         diffs.append(re.sub(r"(\w+) \(stored ", option, diff))
+    if "no finished trial" in str(err):  # set up by a run whose first trial failed
+        what = "was set up for other settings by a run that finished no trial"
+        lost = "; nothing is lost by deleting it"
+    else:
+        what, lost = "holds trials run with other settings", ""
     return (
-        f"the store {store} holds trials run with other settings ({'; '.join(diffs)}); "
-        "mixing them would break the paired design. Rerun with the settings it was made with "
-        "(the same data, --seed, --repeats, --folds, --epochs or --quick, --device; other "
-        f"--models are added to it), give a new --out, or delete {store} to start afresh"
+        f"the store {store} {what} ({'; '.join(diffs)}); mixing them would break the paired "
+        "design. Rerun with the settings it was made with (the same data, --seed, --repeats, "
+        "--folds, --epochs or --quick, --device; other --models are added to it), give a new "
+        f"--out, or delete {store} to start afresh{lost}"
     )
 
 

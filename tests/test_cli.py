@@ -545,3 +545,31 @@ def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, chang
     # the store is untouched: the first run's settings still resume it
     assert cli.main(base) == 0
     assert "(12 of 12 read from the store" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "message, start, end",
+    [
+        (
+            "the trial store 's.sqlite' was made for a different set-up; refusing to mix "
+            "results. Differences: n_samples: stored 9, now 8 | model 'm' parameters differ: "
+            "max_epochs (stored 5, now 7). Use another store path or the original set-up.",
+            "the store s.sqlite holds trials run with other settings (n_samples: stored 9, "
+            "now 8; model 'm' parameters differ: max_epochs = --epochs (stored 5, now 7));",
+            "delete s.sqlite to start afresh",
+        ),
+        (
+            "the trial store 's.sqlite' holds no finished trial; it was made for a different "
+            "set-up by a run that stored none. Differences: X differs from the data the store "
+            "was made with. Nothing would be lost: delete it or use another store path.",
+            "the store s.sqlite was set up for other settings by a run that finished no trial "
+            "(X differs from the data the store was made with);",
+            "delete s.sqlite to start afresh; nothing is lost by deleting it",
+        ),
+    ],
+)
+def test_store_refusal_rewords_both_kinds_of_refusal(message, start, end):
+    # the trials layer's two refusals of another set-up, read for the command's one line
+    text = cli._store_refusal(ValueError(message), "s.sqlite")
+    assert text.startswith(start) and text.endswith(end)
+    assert cli._store_refusal(ValueError("the trial store 's' is inconsistent"), "s") == ""
