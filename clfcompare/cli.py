@@ -277,6 +277,27 @@ def load_builtin(name):
     )
 
 
+_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _separator(path):
+    """The field separator of a CSV file, read from its header (first non-blank) line.
+
+    A comma when the line has one (or cannot be read: pandas then says why); else a
+    semicolon or a tab when the line holds exactly one of them.
+    """
+    header = ""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next((line for line in fh if line.strip()), "")
+    except (OSError, UnicodeDecodeError):
+        pass
+    if "," in header:
+        return ","
+    found = [sep for sep in (";", "\t") if sep in header]
+    return found[0] if len(found) == 1 else ","
+
+
 def load_csv(path, target):
     """Read a CSV file: the ``target`` column is the label, every other column a feature.
 
@@ -300,6 +321,10 @@ def load_csv(path, target):
 
     Notes
     -----
+    The separator is read from the header line: a comma, or, when that line has no comma, a
+    semicolon or a tab (whichever it holds; the description says which). The decimal mark
+    is ``.`` (a decimal comma, ``1,5``, makes the column non-numeric, and the error says so).
+
     A first column with an empty header (the row index that ``DataFrame.to_csv()`` and R's
     ``write.csv`` write) is dropped, and the description says so.
     """
@@ -313,8 +338,9 @@ def load_csv(path, target):
                 "a CSV file)"
             )
         raise StudyInputError(f"no such file: {path}")
+    sep = _separator(path)
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise StudyInputError(f"cannot read {path} as CSV: {str(err).strip()}") from None
     index_note = ""
@@ -334,8 +360,15 @@ def load_csv(path, target):
         raise StudyInputError(f"{path} has no feature columns besides the target {target!r}")
     bad = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if bad:
+        decimal = (
+            f" (the file was read as {_SEPARATORS[sep]}-separated with '.' as the decimal mark: "
+            "write 1.5, not 1,5)"
+            if sep != ","
+            else ""
+        )
         raise StudyInputError(
-            f"non-numeric feature column(s) {bad} in {path}; encode them as numbers or drop them"
+            f"non-numeric feature column(s) {bad} in {path}; encode them as numbers or drop "
+            f"them{decimal}"
         )
     if features.isna().to_numpy().any():
         cols = list(features.columns[features.isna().any()])
@@ -362,8 +395,9 @@ def load_csv(path, target):
     y = y.to_numpy()
     if y.dtype == object:
         y = y.astype(str)
+    sep_note = f" ({_SEPARATORS[sep]}-separated)" if sep != "," else ""
     desc = (
-        f"`{path.name}`: {X.shape[0]} rows, {X.shape[1]} feature(s) "
+        f"`{path.name}`{sep_note}: {X.shape[0]} rows, {X.shape[1]} feature(s) "
         f"({', '.join(map(str, features.columns[:10]))}{', ...' if X.shape[1] > 10 else ''}), "
         f"target column `{target}`{index_note}"
     )
@@ -980,7 +1014,9 @@ def make_parser(prog="clfcompare"):
     parser.add_argument(
         "--target",
         metavar="COLUMN",
-        help="the label column of the CSV file; every other column is a numeric feature",
+        help="the label column of the CSV file (comma-, semicolon- or tab-separated, read "
+        "from its header line; '.' as the decimal mark); every other column is a numeric "
+        "feature",
     )
     return add_study_arguments(
         parser,

@@ -573,3 +573,37 @@ def test_store_refusal_rewords_both_kinds_of_refusal(message, start, end):
     text = cli._store_refusal(ValueError(message), "s.sqlite")
     assert text.startswith(start) and text.endswith(end)
     assert cli._store_refusal(ValueError("the trial store 's' is inconsistent"), "s") == ""
+
+
+@pytest.mark.parametrize("sep, name", [(";", "semicolon"), ("\t", "tab")])
+def test_semicolon_and_tab_separated_csv_are_read(tmp_path, csv_file, capsys, sep, name):
+    # was "no column 'label'; its columns are ['f1;f2;label']"
+    path, frame = csv_file
+    other = tmp_path / f"{name}.csv"
+    frame.to_csv(other, sep=sep, index=False)
+    X, y, desc = cli.load_csv(other, "label")
+    X_comma, y_comma, _ = cli.load_csv(path, "label")
+    assert_allclose(X, X_comma, rtol=0, atol=0)
+    assert y.tolist() == y_comma.tolist()
+    assert f"`{name}.csv` ({name}-separated): 60 rows, 2 feature(s) (f1, f2)" in desc
+    out = tmp_path / "out"
+    argv = [str(other), "--target", "label", "--quick", "--out", str(out)]
+    assert cli.main(argv + ["--models", "gaussian_shared", "--no-progress"]) == 0
+    assert f"({name}-separated)" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_decimal_commas_are_explained(tmp_path, capsys):
+    # a semicolon-separated file from a locale with decimal commas: "1,5" is text
+    path = tmp_path / "de.csv"
+    path.write_text("f1;f2;label\n" + "".join(f"{i},5;2,25;{i % 2}\n" for i in range(12)))
+    assert cli.main([str(path), "--target", "label"] + FAST) == 2
+    line = one_error_line(capsys)
+    assert "non-numeric feature column(s) ['f1', 'f2']" in line
+    assert "read as semicolon-separated with '.' as the decimal mark" in line
+
+
+def test_help_names_the_csv_separators(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "comma-, semicolon- or tab-separated" in text
