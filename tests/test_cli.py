@@ -515,18 +515,18 @@ def test_run_study_closes_only_its_own_figures(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "change, differences",
     [
-        # the store holds 2 repeats x 3 folds = 6 splits of each model
-        (["--folds", "4"], ["stored 6 splits, now 8"]),
+        # the store holds 1 repeat x 2 folds = 2 splits of each model
+        (["--folds", "3"], ["stored 2 splits, now 3"]),
         # the seed moves the splits and the logistic regression's own random_state
         (["--seed", "1"], ["splits differ", "random_state = --seed (stored 0, now 1)"]),
     ],
 )
 def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, change, differences):
     # the refusal came in the trials layer's words ("pass the same cv, with a fixed
-    # random_state", "use another store path"), after a line "resuming from ...: 12 of 8
+    # random_state", "use another store path"), after a line "resuming from ...: 4 of 6
     # trials already stored" that the refusal then contradicted
     out = tmp_path / "iris"
-    base = ["iris", "--repeats", "2", "--folds", "3", "--epochs", "5", "--out", str(out)]
+    base = ["iris", "--repeats", "1", "--folds", "2", "--epochs", "5", "--out", str(out)]
     base += ["--models", "gaussian_shared", "logistic_gd"]
     assert cli.main(base) == 0
     capsys.readouterr()
@@ -544,7 +544,7 @@ def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, chang
         assert layer_words not in line
     # the store is untouched: the first run's settings still resume it
     assert cli.main(base) == 0
-    assert "(12 of 12 read from the store" in capsys.readouterr().err
+    assert "(4 of 4 read from the store" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
