@@ -5,7 +5,9 @@ and against `clone(est).fit(X[train], y[train])` on the same splits; split indic
 scikit-learn's splitters; summaries against numpy.
 """
 
+import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -33,7 +35,7 @@ from sklearn.model_selection import (
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
@@ -1007,6 +1009,82 @@ def test_fingerprint_is_deterministic_and_address_free():
     assert render_param(np.arange(3)) != render_param(np.arange(1, 4))
 
 
+def _scale_by(k):
+    def scale(X):  # a local function: its qualified name does not identify it
+        return X * k
+
+    return scale
+
+
+def _lambda_pipe(func):
+    return make_pipeline(FunctionTransformer(func), DecisionTreeClassifier(random_state=0))
+
+
+def test_store_tells_lambdas_and_local_functions_apart(data, tmp_path):
+    # both lambdas are "<lambda>" by name: compared by name only, the second run would have
+    # resumed the first one's trials under another function and mixed the results
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    kwargs = dict(cv=3, progress=False, store=path)
+    first = run_trials({"p": _lambda_pipe(lambda X: X[:, :2])}, X, y, **kwargs)
+    with pytest.raises(
+        ValueError, match=r"; functiontransformer__func \(stored .*<lambda>\[code "
+    ):
+        run_trials({"p": _lambda_pipe(lambda X: X[:, 2:])}, X, y, **kwargs)
+    # the same code again (a new function object, as in a rerun of the script) resumes
+    again = run_trials({"p": _lambda_pipe(lambda X: X[:, :2])}, X, y, **kwargs)
+    _assert_same(first, again, fit_time=True)
+    # local functions of the same name and code differ by the values they close over
+    other = tmp_path / "local.sqlite"
+    run_trials({"p": _lambda_pipe(_scale_by(2.0))}, X, y, cv=3, progress=False, store=other)
+    with pytest.raises(ValueError, match=r"functiontransformer__func \(stored .*scale\["):
+        run_trials({"p": _lambda_pipe(_scale_by(3.0))}, X, y, cv=3, progress=False, store=other)
+    assert render_param(_scale_by(2.0)) == render_param(_scale_by(2.0))
+    # a function of an importable module keeps its name (its module identifies it)
+    assert render_param(clone) == "sklearn.base.clone"
+
+
+def test_recursive_local_function_renders():
+    def countdown(n):  # closes over itself
+        return n if n <= 0 else countdown(n - 1)
+
+    text = render_param(countdown)
+    assert "countdown[code " in text and text == render_param(countdown)
+
+
+def test_store_written_before_function_digests_is_refused_with_the_reason(data, tmp_path):
+    # a store of the earlier format holds a lambda parameter by its name alone
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    kwargs = dict(cv=3, progress=False, store=path)
+    run_trials({"p": _lambda_pipe(lambda X: X[:, :2])}, X, y, **kwargs)
+    (params,) = _sql(path, "SELECT params FROM models")[0]
+    old = {k: re.sub(r"\[code \w+, Python [\d.]+\]", "", v) for k, v in json.loads(params).items()}
+    assert old["functiontransformer__func"].endswith(".<lambda>")
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("UPDATE models SET params = ?", (json.dumps(old, sort_keys=True),))
+    con.close()
+    with pytest.raises(ValueError, match="cannot tell whether this function changed"):
+        run_trials({"p": _lambda_pipe(lambda X: X[:, :2])}, X, y, **kwargs)
+    assert load_results(path).is_complete  # still readable
+
+
+def test_int_and_float_parameters_are_different_settings(data, tmp_path):
+    # max_features=1 is one feature per split, 1.0 all of them: equal as numbers (1 == 1.0),
+    # not as settings, so a store made with one refuses the other, and says why
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    kwargs = dict(cv=3, progress=False, store=path)
+    one = run_trials({"t": DecisionTreeClassifier(max_features=1, random_state=0)}, X, y, **kwargs)
+    everything = run_trials(
+        {"t": DecisionTreeClassifier(max_features=1.0, random_state=0)}, X, y, cv=3, progress=False
+    )
+    assert not one.scores["accuracy"].equals(everything.scores["accuracy"])
+    with pytest.raises(ValueError, match=r"max_features \(stored 1, now 1.0: an int and a float"):
+        run_trials({"t": DecisionTreeClassifier(max_features=1.0, random_state=0)}, X, y, **kwargs)
+
+
 def test_set_parameters_render_the_same_in_every_process():
     # a set's repr follows str hashing, which PYTHONHASHSEED randomises per process: the
     # fingerprint of e.g. CountVectorizer(stop_words={...}) must not, or a resume is refused
@@ -1015,7 +1093,9 @@ def test_set_parameters_render_the_same_in_every_process():
         "spec = u.spec_from_file_location('store', sys.argv[1]); "
         "m = u.module_from_spec(spec); spec.loader.exec_module(m); render_param = m.render_param; "
         "print(render_param({'alpha', 'beta', 'gamma', 'delta'}), "
-        "render_param(frozenset({'x', 'y', 'z'})), render_param({'a': {'p', 'q', 'r'}}))"
+        "render_param(frozenset({'x', 'y', 'z'})), render_param({'a': {'p', 'q', 'r'}}), "
+        # a lambda's digest covers its constants: here a frozenset of str
+        "render_param(lambda v: v in {'p', 'q', 'r', 's'}))"
     )
     outs = {
         subprocess.run(

@@ -381,6 +381,17 @@ def run_trials(
     deterministically). Resuming with a different ``X`` (float32 for float64 counts), ``y``,
     splits (or the same splits numbered by another kind of ``cv``), scoring, or different
     class/parameters under a stored model name raises ``ValueError`` naming the differences.
+    Parameter values are compared as settings, not as numbers: ``C=1`` and ``C=1.0`` differ
+    (equal in Python, but many estimators read an int and a float differently, e.g.
+    ``max_features=1`` is one feature and ``1.0`` all of them), and the message says so.
+    Functions are compared by qualified name when that identifies them (top level of an
+    importable module); a lambda, a local function or one defined in ``__main__`` (a script,
+    a notebook) is compared by a digest of its bytecode, constants, the global names it reads,
+    its defaults and the values it closes over, so that an edited lambda is refused rather
+    than resumed. Such a digest depends on the Python version (a store is then refused under
+    another one), and does not cover the values of the globals the function reads. A store
+    written before these digests existed holds such a function by its name alone; resuming
+    it is refused with that reason (it stays readable by :func:`load_results`).
     New model names may be added to an existing store (they share its splits, so the design
     stays paired); stored models missing from ``models`` are kept in the store but not
     returned. A store that holds no finished trial (the run that made it failed on its first

@@ -22,11 +22,14 @@ survives a killed process and a power cut.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import re
 import sqlite3
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -122,20 +125,67 @@ def hash_split_labels(repeats, folds):
 _ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
 
 
-def render_param(value):
+def _by_name_only(fn):
+    """True for a function its qualified name identifies: defined at the top level of an
+    importable module (not a lambda, not local to another function, not in ``__main__`` nor
+    made by ``exec`` without a module)."""
+    return fn.__module__ not in (None, "__main__") and "<" not in fn.__qualname__
+
+
+def _code_digest(code, active):
+    """SHA-256 of a code object: bytecode, the global/attribute names it reads, constants
+    (nested code objects by their own digest). Line numbers and local names are left out."""
+    consts = [
+        _code_digest(c, active)
+        if isinstance(c, types.CodeType)
+        else render_param(c, _active=active)
+        for c in code.co_consts
+    ]
+    return _sha(code.co_code, json.dumps(list(code.co_names)), json.dumps(consts))
+
+
+def _render_function(fn, active):
+    """``module.qualname[code <digest>, Python X.Y]`` of a function its name does not
+    identify; the digest covers its code, defaults and the values it closes over."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    if id(fn) in active:  # a local function that closes over itself
+        return f"{name}[recursive]"
+    active = active | {id(fn)}
+    cells = []
+    for var, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True):
+        try:
+            contents = cell.cell_contents
+        except ValueError:  # a cell not yet filled
+            cells.append(f"{var}=<empty>")
+        else:
+            cells.append(f"{var}={render_param(contents, _active=active)}")
+    digest = _sha(
+        _code_digest(fn.__code__, active),
+        render_param(fn.__defaults__, _active=active),
+        render_param(fn.__kwdefaults__, _active=active),
+        json.dumps(cells),
+    )
+    return f"{name}[code {digest[:16]}, Python {sys.version_info[0]}.{sys.version_info[1]}]"
+
+
+def render_param(value, *, _active=frozenset()):
     """Render a parameter value as a deterministic string (no memory addresses).
 
     Estimators render as ``Class(name=value, ...)`` over their own ``get_params(deep=True)``
     in sorted order (independent of sklearn's ``print_changed_only``); arrays and random
     states as a digest of their contents; containers element-wise (sets sorted, their own
-    order follows the per-process string hash); functions and classes by their qualified
-    name; everything else by ``repr`` with `` at 0x...`` addresses removed.
+    order follows the per-process string hash); classes, and functions defined at the top
+    level of an importable module, by their qualified name; lambdas, local functions and
+    functions of ``__main__`` by their name and a digest of their code, defaults and closure
+    values (see :func:`run_trials` Notes); everything else by ``repr`` with `` at 0x...``
+    addresses removed.
     """
+    render = functools.partial(render_param, _active=_active)
     if isinstance(value, type):
         return f"{value.__module__}.{value.__qualname__}"
     if hasattr(value, "get_params"):
         params = value.get_params(deep=True)
-        inner = ", ".join(f"{k}={render_param(params[k])}" for k in sorted(params))
+        inner = ", ".join(f"{k}={render(params[k])}" for k in sorted(params))
         return f"{type(value).__module__}.{type(value).__qualname__}({inner})"
     if isinstance(value, np.random.RandomState):
         name, keys, pos, has_gauss, cached = value.get_state()
@@ -146,16 +196,18 @@ def render_param(value):
         return f"ndarray({value.dtype.str}, {value.shape}, {hash_data(value)})"
     if isinstance(value, np.generic):
         return repr(value.item())
+    if isinstance(value, types.FunctionType) and not _by_name_only(value):
+        return _render_function(value, _active)
     if callable(value) and hasattr(value, "__qualname__"):
         return f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
     if isinstance(value, dict):
-        items = sorted((repr(k), render_param(v)) for k, v in value.items())
+        items = sorted((repr(k), render(v)) for k, v in value.items())
         return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
     if isinstance(value, (list, tuple)):
-        inner = ", ".join(render_param(v) for v in value)
+        inner = ", ".join(render(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner})"
     if isinstance(value, (set, frozenset)):  # sorted: a set's own order follows str hashing
-        inner = ", ".join(sorted(render_param(v) for v in value))
+        inner = ", ".join(sorted(render(v) for v in value))
         return f"{{{inner}}}" if isinstance(value, set) else f"frozenset({{{inner}}})"
     return _ADDRESS.sub("", repr(value))
 
@@ -165,6 +217,28 @@ def model_fingerprint(estimator):
     cls = f"{type(estimator).__module__}.{type(estimator).__qualname__}"
     params = estimator.get_params(deep=True)
     return cls, {k: render_param(params[k]) for k in sorted(params)}
+
+
+def _param_hint(stored, now):
+    """Why two rendered parameter values that look alike are still refused ("" if none)."""
+    if stored is None or now is None:
+        return ""
+    if now.startswith(stored + "[code "):
+        return (
+            ": the store was written before clfcompare fingerprinted the code of lambdas, "
+            "local and __main__ functions, so it cannot tell whether this function changed, "
+            "use a new store path"
+        )
+    try:
+        same_number = float(stored) == float(now)
+    except ValueError:
+        return ""
+    if same_number:
+        return (
+            ": an int and a float are different settings to many estimators, e.g. "
+            "max_features=1 is one feature and 1.0 all of them, pass the stored one"
+        )
+    return ""
 
 
 # --------------------------------------------------------------------------- SQL values
@@ -418,7 +492,8 @@ class TrialStore:
                 diffs.append(f"model {name!r}: class stored {s_cls}, now {cls}")
                 continue
             changed = [
-                f"{k} (stored {s_params.get(k, '<absent>')}, now {params.get(k, '<absent>')})"
+                f"{k} (stored {s_params.get(k, '<absent>')}, now {params.get(k, '<absent>')}"
+                f"{_param_hint(s_params.get(k), params.get(k))})"
                 for k in sorted(set(s_params) | set(params))
                 if s_params.get(k) != params.get(k)
             ]
