@@ -168,7 +168,8 @@ def contenders(args, device):
     return rows
 
 
-def main(argv=None):
+def parse_args(argv=None):
+    """The command line, checked before anything is timed (argparse errors, exit code 2)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=499, help="epochs per model (499)")
     parser.add_argument(
@@ -179,20 +180,39 @@ def main(argv=None):
         "--device", default="auto", choices=["auto", "cpu", "cuda", "all"],
         help="cpu contenders, cuda contenders, or both; auto: both when torch sees a GPU",
     )  # fmt: skip
-    parser.add_argument("--models", default="1,10,100", help="engine batch sizes M (1,10,100)")
+    parser.add_argument(
+        "--models", nargs="+", default=["1,10,100"],
+        help="engine batch sizes M, comma- or space-separated (1,10,100)",
+    )  # fmt: skip
     parser.add_argument("--threads", type=int, default=1, help="torch/BLAS threads (1)")
     parser.add_argument(
         "--quick", action="store_true", help="time 3 slow / 20 other epochs (smoke test)"
     )
     args = parser.parse_args(argv)
-    args.models = [int(m) for m in args.models.split(",")]
+    given = " ".join(args.models)
+    try:
+        args.models = [int(m) for tok in args.models for m in tok.split(",")]
+    except ValueError:
+        args.models = []
+    if not args.models or min(args.models) < 1:
+        parser.error(f"--models must be positive integers (e.g. 1,10,100), got {given!r}")
     if args.quick:
         args.epochs, args.slow_epochs = 20, 3
+    for option, value in (
+        ("--epochs", args.epochs), ("--slow-epochs", args.slow_epochs), ("--threads", args.threads)
+    ):  # fmt: skip
+        if value < 1:
+            parser.error(f"{option} must be at least 1, got {value}")
     if args.device == "auto":
         args.device = "all" if torch.cuda.is_available() else "cpu"
+    if args.device in ("cuda", "all") and not torch.cuda.is_available():
+        parser.error(f"--device {args.device}: torch sees no CUDA device")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
-    if "cuda" in devices and not torch.cuda.is_available():
-        parser.error("--device cuda: torch sees no CUDA device")
     torch.set_num_threads(args.threads)
     steps = args.epochs * -(-N_TRAIN // BATCH)
 

@@ -1,0 +1,93 @@
+"""Tests of the analysis scripts' command lines and figures (analyses/*.py), on tiny settings.
+
+The scripts are loaded from their files (``analyses/`` is not a package). Nothing here times
+anything or trains for more than a few epochs.
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ANALYSES = ROOT / "analyses"
+
+
+def load_script(name):
+    spec = importlib.util.spec_from_file_location(f"_analyses_{name}", ANALYSES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(ANALYSES))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ANALYSES))
+    return module
+
+
+def last_error_line(capsys):
+    """The one error line a refused command line ends with (argparse prints usage first)."""
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err, "nothing on stderr"
+    assert all("Traceback" not in line for line in err)
+    return err[-1]
+
+
+# --------------------------------------------------------------------------- bench_training
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return load_script("bench_training")
+
+
+def test_bench_defaults_unchanged(bench):
+    # the README's table was measured with these defaults
+    args = bench.parse_args([])
+    assert (args.epochs, args.slow_epochs, args.models, args.threads) == (499, 20, [1, 10, 100], 1)
+
+
+@pytest.mark.parametrize(
+    "models, expected",
+    [(["1,10,100"], [1, 10, 100]), (["1", "10"], [1, 10]), (["1,10", "100"], [1, 10, 100])],
+)
+def test_bench_models_comma_or_space_separated(bench, models, expected):
+    assert bench.parse_args(["--device", "cpu", "--models", *models]).models == expected
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--models", "0"], "--models must be positive integers"),
+        (["--models", "-2"], "--models must be positive integers"),
+        (["--models", "1,x"], "got '1,x'"),
+        (["--models", ","], "--models must be positive integers"),
+        (["--epochs", "0"], "--epochs must be at least 1, got 0"),
+        (["--epochs", "-3"], "--epochs must be at least 1, got -3"),
+        (["--slow-epochs", "0"], "--slow-epochs must be at least 1, got 0"),
+        (["--threads", "0"], "--threads must be at least 1, got 0"),
+    ],
+)
+def test_bench_bad_arguments_one_line_before_timing(bench, argv, match, capsys, monkeypatch):
+    # refused before anything is timed: a timing function that runs fails the test
+    def not_called(*args, **kwargs):
+        raise AssertionError("a contender was timed before the arguments were checked")
+
+    for name in ("time_seed_loop", "time_sklearn", "time_engine"):
+        monkeypatch.setattr(bench, name, not_called)
+    with pytest.raises(SystemExit) as exc:
+        bench.main(["--device", "cpu", "--epochs", "2", "--slow-epochs", "1", *argv])
+    assert exc.value.code == 2
+    line = last_error_line(capsys)
+    assert "error: " in line and match in line
+
+
+def test_bench_cuda_without_cuda_is_one_line(bench, capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("torch sees a CUDA device")
+    with pytest.raises(SystemExit) as exc:
+        bench.main(["--device", "cuda"])
+    assert exc.value.code == 2
+    assert "--device cuda: torch sees no CUDA device" in last_error_line(capsys)
