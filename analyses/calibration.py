@@ -94,6 +94,12 @@ def parse_args(argv=None):
         args.replicates = QUICK["replicates"]
         args.power_replicates = QUICK["power_replicates"]
         args.effects = list(QUICK["effects"])
+    for option, value in (
+        ("--replicates", args.replicates),
+        ("--power-replicates", args.power_replicates),
+    ):
+        if value < 1:
+            p.error(f"{option} must be at least 1, got {value}")
     if args.power_replicates > args.replicates:
         p.error("--power-replicates must not exceed --replicates (they share replicates)")
     if 0.0 in args.effects:
@@ -111,7 +117,12 @@ def _format(table):
 
 def main(argv=None):
     args = parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+    prog = "calibration.py"
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        print(f"{prog}: error: cannot create the output folder {args.out}: {err}", file=sys.stderr)
+        return 2
     common = dict(
         alpha=args.alpha,
         n_samples=args.n_samples,
@@ -122,13 +133,20 @@ def main(argv=None):
     )
     load_before = os.getloadavg()
 
-    t0 = time.perf_counter()
-    null = simulate_rejection_rates(args.replicates, 0.0, **common)
-    wall_null = time.perf_counter() - t0
+    # The power arm runs first: the simulation checks all its arguments (the effects too)
+    # before it starts, so a bad one is refused at once rather than after the null arm. The
+    # arms are seeded independently (same random_state), so the order changes no number.
+    try:
+        t0 = time.perf_counter()
+        power = simulate_rejection_rates(args.power_replicates, list(args.effects), **common)
+        wall_power = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    power = simulate_rejection_rates(args.power_replicates, list(args.effects), **common)
-    wall_power = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        null = simulate_rejection_rates(args.replicates, 0.0, **common)
+        wall_null = time.perf_counter() - t0
+    except (TypeError, ValueError) as err:
+        print(f"{prog}: error: {err}", file=sys.stderr)
+        return 2
     load_after = os.getloadavg()
 
     curve = pd.concat([null, power], ignore_index=True)

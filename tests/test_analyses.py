@@ -91,3 +91,63 @@ def test_bench_cuda_without_cuda_is_one_line(bench, capsys):
         bench.main(["--device", "cuda"])
     assert exc.value.code == 2
     assert "--device cuda: torch sees no CUDA device" in last_error_line(capsys)
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+@pytest.fixture(scope="module")
+def calibration():
+    return load_script("calibration")
+
+
+def run_main(main, argv):
+    """Exit code of a script's ``main``, whether it returns it or argparse exits."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--replicates", "0"], "--replicates must be at least 1, got 0"),
+        (["--power-replicates", "0"], "--power-replicates must be at least 1, got 0"),
+        (["--n-samples", "5"], "n_samples must be at least 20, got 5"),
+        (["--alpha", "2"], "alpha must lie in (0, 1), got 2.0"),
+        (["--alpha", "nan"], "alpha must be finite"),
+        (["--base-accuracy", "1.5"], "base_accuracy must lie in [0.5, 1), got 1.5"),
+        (["--effects", "0.3"], "base_accuracy + effect must lie in [0.5, 1)"),
+        (["--effects", "0.1", "0.1"], "effects must be distinct"),
+        (["--n-jobs", "0"], "n_jobs must not be 0"),
+        (["--rope", "-1"], "rope must be non-negative, got -1.0"),
+        (["--random-state", "-1"], "random_state must be non-negative, got -1"),
+    ],
+)
+def test_calibration_bad_arguments_one_line_before_simulating(
+    calibration, tmp_path, monkeypatch, argv, match, capsys
+):
+    finished = []
+    original = calibration.simulate_rejection_rates
+
+    def spy(*args, **kwargs):
+        table = original(*args, **kwargs)
+        finished.append(args[0])
+        return table
+
+    monkeypatch.setattr(calibration, "simulate_rejection_rates", spy)
+    small = ["--replicates", "30", "--power-replicates", "25", "--out", str(tmp_path)]
+    assert run_main(calibration.main, [*small, *argv]) == 2
+    line = last_error_line(capsys)
+    assert "error: " in line and match in line
+    assert finished == []  # refused before any arm was simulated
+
+
+def test_calibration_out_is_a_file_one_line(calibration, tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    argv = ["--replicates", "30", "--power-replicates", "25", "--out", str(blocker / "sub")]
+    assert run_main(calibration.main, argv) == 2
+    line = last_error_line(capsys)
+    assert "cannot create the output folder" in line and "a_file" in line
