@@ -161,7 +161,10 @@ def main(argv=None):
 
     fig, ax = plt.subplots(figsize=(10, 5.5))
     plot_power_curve(curve, ax=ax)
-    ax.set_title(f"Rejection rate vs accuracy difference ({args.power_replicates} per effect)")
+    ax.set_title(
+        "Rejection rate vs accuracy difference "
+        f"({args.replicates} replicates at effect 0, {args.power_replicates} per other effect)"
+    )
     fig.tight_layout()
     fig.savefig(args.out / "power_curve.png", dpi=150)
     plt.close(fig)

@@ -151,3 +151,34 @@ def test_calibration_out_is_a_file_one_line(calibration, tmp_path, capsys):
     assert run_main(calibration.main, argv) == 2
     line = last_error_line(capsys)
     assert "cannot create the output folder" in line and "a_file" in line
+
+
+def test_calibration_outputs_consistent(calibration, tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    axes = []
+    original = calibration.plot_power_curve
+
+    def spy(table, *, ax=None):
+        axes.append(ax)
+        return original(table, ax=ax)
+
+    monkeypatch.setattr(calibration, "plot_power_curve", spy)
+    argv = ["--replicates", "30", "--power-replicates", "25", "--effects", "0.05"]
+    assert calibration.main([*argv, "--out", str(tmp_path)]) == 0
+    null = pd.read_csv(tmp_path / "null_rates.csv")
+    curve = pd.read_csv(tmp_path / "power_curve.csv")
+    assert (null["n_replicates"] == 30).all() and (null["effect"] == 0).all()
+    # the power-curve table holds the null arm's rows unchanged, then the power arm's
+    n_null = len(null)
+    pd.testing.assert_frame_equal(
+        curve.iloc[:n_null].drop(columns="cpu_s"), null.drop(columns="cpu_s")
+    )
+    assert (curve["n_replicates"].iloc[n_null:] == 25).all()
+    # rate = rejections / n (the printed and plotted number)
+    assert (curve["rate"] == curve["rejections"] / curve["n_replicates"]).all()
+    for f in ("rejection_rates.png", "power_curve.png", "run_info.json"):
+        assert (tmp_path / f).is_file()
+    # the figure's title gives both replicate counts: the effect-0 points come from the null arm
+    (ax,) = axes
+    assert "30" in ax.get_title() and "25" in ax.get_title()
