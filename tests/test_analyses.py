@@ -182,3 +182,29 @@ def test_calibration_outputs_consistent(calibration, tmp_path, monkeypatch, caps
     # the figure's title gives both replicate counts: the effect-0 points come from the null arm
     (ax,) = axes
     assert "30" in ax.get_title() and "25" in ax.get_title()
+
+
+# --------------------------------------------------------------------------- readme_figures
+
+
+def test_readme_curve_figure_fits(monkeypatch):
+    # drawn as main() draws it, without writing into docs/
+    import matplotlib.pyplot as plt
+
+    module = load_script("readme_figures")
+    saved = []
+    monkeypatch.setattr(plt.Figure, "savefig", lambda fig, *a, **k: saved.append(fig))
+    monkeypatch.setattr(module, "simulate_rejection_rates", lambda *a, **k: None)
+    monkeypatch.setattr(module, "plot_rejection_rates", lambda table: plt.gca())
+    module.main()
+    fig = saved[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    for ax in fig.axes:
+        title = ax.title.get_window_extent(renderer)
+        legend = ax.get_legend().get_window_extent(renderer)
+        for box in (title, legend):  # nothing cut off at the figure's edges
+            assert box.x0 >= page.x0 - 0.5 and box.x1 <= page.x1 + 0.5, ax.get_title()
+        assert "Bayes accuracy" in ax.get_title()
+    plt.close("all")
