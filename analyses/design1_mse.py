@@ -203,11 +203,17 @@ def main(loss="mse", argv=None):
     from clfcompare.estimators._engine import resolve_device
 
     try:
-        if args.seeds < 2 or args.epochs < 1:
-            raise ValueError("--seeds must be >= 2 and --epochs >= 1")
+        if args.seeds < 2:
+            raise ValueError(f"--seeds must be >= 2, got {args.seeds}")
+        if args.epochs < 1:
+            raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
         resolve_device(args.device)  # a missing GPU: one line now, not a traceback later
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-    except (TypeError, ValueError, OSError) as err:
+        try:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            msg = f"cannot create the output folder (--out) {args.out}: {err}"
+            raise ValueError(msg) from None
+    except (TypeError, ValueError) as err:
         print(f"{parser.prog}: error: {err}", file=sys.stderr)
         return 2
     table = reproduce(

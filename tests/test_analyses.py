@@ -208,3 +208,30 @@ def test_readme_curve_figure_fits(monkeypatch):
             assert box.x0 >= page.x0 - 0.5 and box.x1 <= page.x1 + 0.5, ax.get_title()
         assert "Bayes accuracy" in ax.get_title()
     plt.close("all")
+
+
+# --------------------------------------------------------------------------- design1/2
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--seeds", "1"], "--seeds must be >= 2, got 1"),
+        (["--seeds", "-3"], "--seeds must be >= 2, got -3"),
+        (["--epochs", "0"], "--epochs must be >= 1, got 0"),
+    ],
+)
+def test_design_bad_numbers_name_the_value(tmp_path, argv, match, capsys):
+    design = load_script("design1_mse")
+    assert design.main("mse", [*argv, "--out", str(tmp_path)]) == 2
+    line = last_error_line(capsys)
+    assert line.startswith("design1_mse.py: error: ") and match in line
+
+
+def test_design_out_is_a_file_names_the_option(tmp_path, capsys):
+    design = load_script("design1_mse")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert design.main("ce", ["--out", str(blocker / "sub")]) == 2
+    line = last_error_line(capsys)
+    assert line.startswith("design2_ce.py: error: cannot create the output folder (--out)")
