@@ -1,11 +1,11 @@
 """The lecture's notebook 4.2, "Classification with CE loss", with the toolkit, over many seeds.
 
-The notebook: the 2-class curve data, an 80/20 split (32 test points), the MLP 2-50-100-50-2
-(ReLU) with N(0, 0.02) initialisation, Adam with lr 0.005, mini-batches of 5, 499 epochs,
-``CrossEntropyLoss`` and the predicted class by argmax. It reported one run: 23 of 32 test
-points correct (accuracy 0.72). (Its mini-batch loop applied ``softmax`` before
-``CrossEntropyLoss``, a double softmax; ``TorchMLPClassifier(loss="ce")`` applies the loss to
-the logits, as intended.)
+The notebook: the 2-class curve data, the MLP 2-50-100-50-2 (ReLU) with N(0, 0.02)
+initialisation, Adam with lr 0.005, mini-batches of 5, 499 epochs, ``CrossEntropyLoss`` and the
+predicted class by argmax. It reported one run: 23 of 32 test points correct (accuracy 0.72);
+the notes do not show how those 32 test points were drawn (here: an 80/20 split of the 160).
+(Its mini-batch loop applied ``softmax`` before ``CrossEntropyLoss``, a double softmax;
+``TorchMLPClassifier(loss="ce")`` applies the loss to the logits, as intended.)
 
 Same procedure as ``design1_mse.py`` (shared code there): ``--seeds`` fresh data sets and
 80/20 splits, trained in one batched call, the loss plot, the scatter plot and the accuracies.
