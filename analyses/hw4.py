@@ -10,14 +10,15 @@ descent, and the lecture's MLP (2-50-100-50-K, ReLU, Adam, mini-batches of 5, N(
 initialisation) trained with the square loss and with the cross-entropy. Everything goes to
 ``results/hw4/``: the trial store ``hw4.sqlite`` (a second run resumes from it), the figures
 (data, loss curves, decision regions, box plot, critical-difference diagram) and
-``report.md``. The summary table and the wall time are printed. The data's Bayes-optimal
+``report.md`` (``--quick`` writes to ``results/hw4_quick/`` unless ``--out`` is given). The
+summary table and the wall time are printed. The data's Bayes-optimal
 accuracy, (K + 1) / (2K) = 0.625 for 4 classes, is stated in the report and drawn in the box
 plot: the ceiling against which to read the models' accuracies.
 
 Usage::
 
     python analyses/hw4.py                   # the default study
-    python analyses/hw4.py --quick           # smoke run: 2 x 3 folds, 5 epochs
+    python analyses/hw4.py --quick           # smoke run: 2 x 3 folds, 5 epochs, results/hw4_quick
     python analyses/hw4.py --classes 2 --out results/hw4_2class
     python analyses/hw4.py --device cuda --epochs 499
 """
@@ -74,8 +75,10 @@ def make_parser():
     p.add_argument("--classes", type=int, default=4, help="number of classes (default: 4)")
     return add_study_arguments(
         p,
-        out_default="results/hw4",
-        out_help="output folder for hw4.sqlite, the figures and report.md (default: results/hw4)",
+        out_default=None,  # main: results/hw4, or results/hw4_quick with --quick
+        out_help="output folder for hw4.sqlite, the figures and report.md (default: "
+        "results/hw4; with --quick results/hw4_quick, so that a smoke run never meets the "
+        "full study's store)",
     )
 
 
@@ -96,7 +99,7 @@ def main(argv=None):
             args,
             X,
             y,
-            out_dir=args.out,
+            out_dir=args.out or ("results/hw4_quick" if args.quick else "results/hw4"),
             store_name="hw4.sqlite",
             title=f"HW4: MSE vs cross-entropy on the {args.classes}-class curve data",
             data_description=data_text,

@@ -463,17 +463,23 @@ class Study:
     n_resumed: int = 0
 
 
-def _count_finished(store_path, models):
-    """Trials of ``models`` already in the store (0 when there is none or it is unreadable)."""
+def _count_finished(store_path, models, n_splits=None):
+    """Trials of ``models`` already in the store (0 when there is none or it is unreadable).
+
+    With ``n_splits``, a store of another number of splits counts 0: its trials cannot be
+    reused (the store refuses the run), and counting them gave "250 of 30".
+    """
     if not store_path.exists():
         return 0
     from clfcompare.trials import load_results
 
     try:
-        scores = load_results(store_path).scores
+        stored = load_results(store_path)
     except Exception:  # an unreadable store is reported by run_trials itself
         return 0
-    return int(scores["model"].isin(list(models)).sum())
+    if n_splits is not None and stored.n_splits != n_splits:
+        return 0
+    return int(stored.scores["model"].isin(list(models)).sum())
 
 
 def _stderr(msg):
@@ -568,7 +574,7 @@ def run_study(
 
     n_splits = n_repeats * n_folds
     total = n_splits * len(models)
-    n_done = _count_finished(store, models)
+    n_done = _count_finished(store, models, n_splits)
     if n_done:  # run_trials checks next that the store was made with these settings
         say(
             f"found {n_done} of {total} trials already stored in {store}; they are reused if "
@@ -599,7 +605,7 @@ def run_study(
                 raise StudyInputError(failure) from None
             raise
         except KeyboardInterrupt:  # Ctrl-C: say what is kept (execute prints it in one line)
-            n_stored = _count_finished(store, models)
+            n_stored = _count_finished(store, models, n_splits)
             raise KeyboardInterrupt(
                 f"{n_stored} of {total} trials are in the store {store}; run the same command "
                 "again to resume"
@@ -695,9 +701,16 @@ def _store_refusal(err, store):
         opt = _OPTION_OF_PARAM.get(name.split("__")[-1])
         return f"{name} = {opt} (stored " if opt else m.group(0)
 
+    def splits(m):  # the same number of splits: only the split seed can have moved them
+        stored, now = m.groups()
+        if stored == now:
+            return f"splits differ (both {now} splits: another --seed, which seeds the splits)"
+        return f"splits differ (stored {stored} splits, now {now}: --repeats x --folds)"
+
     diffs = []
     for diff in match.group(1).split(" | "):
         diff = re.sub(r";\s*pass the same .*$", "", diff.strip(), flags=re.S)
+        diff = re.sub(r"splits differ \(stored (\d+) splits, now (\d+)\)", splits, diff)
         head, sep, params = diff.partition(" parameters differ: ")
         if sep:  # a pipeline's steps repeat its parameters as whole estimators: drop those
             items = params.split("; ")
@@ -1021,7 +1034,7 @@ def make_parser(prog="clfcompare"):
     return add_study_arguments(
         parser,
         out_help="output folder for the store, figures and report.md "
-        "(default: results/<data set name>)",
+        "(default: results/<data set name>, with --quick results/<data set name>_quick)",
     )
 
 
@@ -1068,7 +1081,9 @@ def main(argv=None):
             args,
             X,
             y,
-            out_dir=Path(args.out) if args.out else Path("results") / name,
+            out_dir=Path(args.out)
+            if args.out
+            else Path("results") / (f"{name}_quick" if args.quick else name),
             title=f"Classifier comparison on {name}",
             data_description=data_desc,
             is_curve=is_curve,

@@ -117,7 +117,36 @@ def test_curve_data_get_the_bayes_reference(tmp_path, capsys):
 def test_cli_default_out_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["wine", "--quick", "--models", "gaussian_shared", "--no-progress"]) == 0
+    assert (tmp_path / "results" / "wine_quick" / "report.md").is_file()  # --quick: its own
+
+
+def test_quick_default_out_folder_is_its_own(tmp_path, monkeypatch, capsys):
+    # --quick wrote to results/<name>, the store of the full run, which then refused it
+    monkeypatch.chdir(tmp_path)
+    argv = ["wine", "--models", "gaussian_shared", "--no-progress", "--repeats", "1"]
+    assert cli.main([*argv, "--folds", "2"]) == 0
+    assert cli.main([*argv, "--quick"]) == 0
     assert (tmp_path / "results" / "wine" / "report.md").is_file()
+    assert (tmp_path / "results" / "wine_quick" / "report.md").is_file()
+    capsys.readouterr()
+
+
+def test_found_count_only_counts_a_store_of_the_same_splits(tmp_path):
+    store = tmp_path / "s.sqlite"
+    X, y, _ = cli.load_builtin("iris")
+    models = cli.build_models(["gaussian_shared"])
+    cli.run_study(
+        X,
+        y,
+        models=models,
+        out_dir=tmp_path,
+        store_name="s.sqlite",
+        n_repeats=1,
+        n_folds=3,
+        progress=False,
+    )
+    assert cli._count_finished(store, models, 3) == 3
+    assert cli._count_finished(store, models, 2) == 0  # other splits: nothing to reuse
 
 
 def test_help_explains_data_and_models(capsys):
@@ -518,7 +547,10 @@ def test_run_study_closes_only_its_own_figures(tmp_path, monkeypatch):
         # the store holds 1 repeat x 2 folds = 2 splits of each model
         (["--folds", "3"], ["stored 2 splits, now 3"]),
         # the seed moves the splits and the logistic regression's own random_state
-        (["--seed", "1"], ["splits differ", "random_state = --seed (stored 0, now 1)"]),
+        (
+            ["--seed", "1"],
+            ["splits differ (both 2 splits: another --seed", "random_state = --seed (stored 0, "],
+        ),
     ],
 )
 def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, change, differences):
@@ -533,6 +565,8 @@ def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, chang
     assert cli.main([*base, *change]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert not [ln for ln in err if "resuming" in ln]
+    # "found 4 of 6 trials already stored" counted trials of the other splits
+    assert not [ln for ln in err if "found" in ln and "--folds" in change]
     line = err[-1]
     store = out / "study.sqlite"
     assert line.startswith(f"clfcompare: error: the store {store} holds trials run with other ")

@@ -86,6 +86,17 @@ def test_hw4_rerun_resumes(quick_run, capsys):
     assert "30 trials resumed from the store" in captured.out
 
 
+def test_hw4_quick_has_its_own_default_folder(tmp_path, monkeypatch, capsys):
+    # after the full study, --quick used results/hw4/hw4.sqlite and was refused (exit 2)
+    monkeypatch.chdir(tmp_path)
+    hw4 = load_script("hw4")
+    assert hw4.make_parser().parse_args([]).out is None  # resolved in main
+    assert hw4.main(["--quick", "--models", "gaussian_shared", "--no-progress"]) == 0
+    assert (tmp_path / "results" / "hw4_quick" / "hw4.sqlite").is_file()
+    assert not (tmp_path / "results" / "hw4").exists()
+    capsys.readouterr()
+
+
 def test_hw4_bad_classes(capsys):
     hw4 = load_script("hw4")
     assert hw4.main(["--classes", "1", "--quick"]) == 2
