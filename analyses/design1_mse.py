@@ -21,12 +21,23 @@ weights and batch-order generator, as ``clone(est).fit`` per split would). The s
 seeds is therefore that of the data and the split, not of the initial weights, which the
 notebook (no seed is set in the notes) also drew afresh every run.
 
-It prints the test accuracy of every seed and their summary, and saves under ``--out``: the
-loss plot (training loss per epoch, median and interquartile band over the seeds), the scatter
+Some seeds never train: with the N(0, 0.02) initialisation the ReLU units can all be dead or
+nearly so, the gradients vanish and the training loss stays on its starting plateau (ln 2 for
+the cross-entropy), one class is predicted for every test point. A seed counts as *never
+trained* by the criterion of :func:`clfcompare.report.stalled_trials` (the same function is
+called): its last epoch's training loss is within 1% of its first epoch's. These runs are
+outcomes of the notebook's recipe and stay in the headline numbers; the summary also gives the
+mean and median without them, so that the two designs can be compared where both trained.
+
+It prints the test accuracy of every seed (never-trained seeds marked), their summary with and
+without the never-trained seeds, and saves under ``--out``: the loss plot (training loss per
+epoch, median and interquartile band over the seeds that trained, each never-trained seed a
+grey dashed line), the scatter
 plot (seed 0's 32 test points coloured by predicted class, green/red as in the notebook, over
 the decision regions; misclassified points crossed), a strip/box plot of the accuracies with
 the notebook's value and the data's Bayes-optimal accuracy (0.75, the ceiling of any classifier
-on this data: :func:`clfcompare.datasets.bayes_accuracy`) marked, and ``accuracies.csv``.
+on this data: :func:`clfcompare.datasets.bayes_accuracy`) marked, and ``accuracies.csv``
+(one row per seed, with its first and last training loss and ``stalled``).
 
 Usage::
 
@@ -40,6 +51,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -82,7 +94,9 @@ def reproduce(loss, *, n_seeds=20, epochs=499, device="auto", out="results", ran
     Returns
     -------
     table : DataFrame
-        One row per seed: ``seed, n_train, n_test, correct, accuracy``.
+        One row per seed: ``seed, n_train, n_test, correct, accuracy, classes_predicted``
+        (distinct classes among the test predictions), ``first_loss, last_loss, stalled``
+        (see :func:`mark_stalled`).
     """
     import matplotlib.pyplot as plt
 
@@ -110,7 +124,8 @@ def reproduce(loss, *, n_seeds=20, epochs=499, device="auto", out="results", ran
 
     rows, curves = [], []
     for s, model, tr, te in zip(seeds, fitted, train, test, strict=True):
-        correct = int((model.predict(X[te]) == y[te]).sum())
+        pred = model.predict(X[te])
+        correct = int((pred == y[te]).sum())
         rows.append(
             {
                 "seed": s,
@@ -118,6 +133,7 @@ def reproduce(loss, *, n_seeds=20, epochs=499, device="auto", out="results", ran
                 "n_test": len(te),
                 "correct": correct,
                 "accuracy": correct / len(te),
+                "classes_predicted": len(np.unique(pred)),
             }
         )
         lc = np.asarray(model.loss_curve_, dtype=float)
@@ -126,11 +142,11 @@ def reproduce(loss, *, n_seeds=20, epochs=499, device="auto", out="results", ran
                 {"model": loss, "split": s, "epoch": np.arange(1, lc.size + 1), "loss": lc}
             )
         )
-    table = pd.DataFrame(rows)
+    table = mark_stalled(pd.DataFrame(rows), pd.concat(curves, ignore_index=True))
     table.to_csv(out / "accuracies.csv", index=False)
 
     name = f"MLP ({loss.upper()})"
-    fig = plots.plot_loss_curves(pd.concat(curves, ignore_index=True).assign(model=name))
+    fig = loss_figure(pd.concat(curves, ignore_index=True), table, name)
     fig.suptitle(f"{info['title']}: training loss over {n_seeds} seeds")
     fig.savefig(out / "loss.png", dpi=110)
 
@@ -155,23 +171,132 @@ def reproduce(loss, *, n_seeds=20, epochs=499, device="auto", out="results", ran
     return table
 
 
-def summarise(table, loss):
-    """Plain-text summary of the per-seed accuracies against the notebook's single run."""
+def mark_stalled(table, curves):
+    """Add each seed's first and last training loss and whether it never trained.
+
+    A seed is stalled (never trained) when its loss curve did not leave its starting plateau,
+    by the criterion of :func:`clfcompare.report.stalled_trials` (which is called, with its
+    default ``rel_tol`` = 0.01):
+
+    .. math:: L_{last} \\ge (1 - 0.01)\\, L_{first}.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per seed with columns ``seed`` and ``accuracy``.
+    curves : DataFrame
+        Columns ``split`` (the seed), ``epoch``, ``loss``: the training loss per epoch.
+
+    Returns
+    -------
+    DataFrame
+        ``table`` with ``first_loss``, ``last_loss`` (float) and ``stalled`` (bool) added.
+    """
+    from clfcompare.report import stalled_trials
+
+    curves = curves.assign(model="mlp")[["model", "split", "epoch", "loss"]]
+    scores = table.assign(model="mlp", split=table["seed"])
+    stalled = stalled_trials(SimpleNamespace(loss_curves=curves, scores=scores))
+    ends = curves.sort_values(["split", "epoch"]).groupby("split")["loss"]
+    table = table.copy()
+    table["first_loss"] = table["seed"].map(ends.first()).astype(float)
+    table["last_loss"] = table["seed"].map(ends.last()).astype(float)
+    table["stalled"] = table["seed"].isin(stalled["split"])
+    return table
+
+
+def loss_figure(curves, table, name):
+    """Loss plot: median and IQR band of the seeds that trained, each stalled seed dashed grey."""
+    from clfcompare import plots
+
+    stalled = table.loc[table["stalled"], "seed"].tolist()
+    trained = curves[~curves["split"].isin(stalled)]
+    if trained.empty:  # none trained: the band is that of all seeds
+        fig = plots.plot_loss_curves(curves.assign(model=f"{name}, never trained"))
+        return fig
+    label = f"{name}, trained" if stalled else name
+    fig = plots.plot_loss_curves(trained.assign(model=label))
+    ax = fig.axes[0]
+    for i, s in enumerate(stalled):
+        c = curves[curves["split"] == s].sort_values("epoch")
+        ax.plot(
+            c["epoch"],
+            c["loss"],
+            color="0.5",
+            ls="--",
+            lw=1.0,
+            label=f"never trained ({len(stalled)})" if i == 0 else None,
+        )
+    if stalled:
+        ax.set_title(name)
+        ax.legend(fontsize="small", frameon=False)
+    return fig
+
+
+def _accuracy_line(acc, what):
+    """``mean ± sd over n seeds (95% CI); median, range`` of ``acc``, naming the seeds."""
     from scipy import stats
 
-    from clfcompare.datasets import bayes_accuracy
-
-    acc = table["accuracy"].to_numpy(float)
     n = acc.size
     mean, sd = acc.mean(), acc.std(ddof=1) if n > 1 else float("nan")
     half = stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n) if n > 1 else float("nan")
+    return (
+        f"mean {mean:.3f} ± sd {sd:.3f} over {n} {what} (95% CI of the mean "
+        f"{mean - half:.3f} to {mean + half:.3f}); median {np.median(acc):.3f}, "
+        f"range {acc.min():.3f} to {acc.max():.3f}"
+    )
+
+
+def summarise(table, loss):
+    """Plain-text summary of the per-seed accuracies against the notebook's single run.
+
+    ``table`` has one row per seed with ``seed``, ``accuracy`` and ``stalled`` (see
+    :func:`mark_stalled`). The headline is over all seeds, as the lecture would report them;
+    the line after it leaves out the seeds that never trained and says how many there were.
+    """
+    from clfcompare.datasets import bayes_accuracy
+
+    acc = table["accuracy"].to_numpy(float)
+    stalled = table["stalled"].to_numpy(bool)
+    n, k = acc.size, int(stalled.sum())
     seed_acc = NOTEBOOK[loss]["seed_accuracy"]
+    per_seed = " ".join(f"{a:.3f}{'*' if st else ''}" for a, st in zip(acc, stalled, strict=True))
     lines = [
         f"{NOTEBOOK[loss]['title']}",
-        "test accuracy per seed: " + " ".join(f"{a:.3f}" for a in acc),
-        f"mean {mean:.3f} ± sd {sd:.3f} over {n} seeds (95% CI of the mean "
-        f"{mean - half:.3f} to {mean + half:.3f}); median {np.median(acc):.3f}, "
-        f"range {acc.min():.3f} to {acc.max():.3f}",
+        "test accuracy per seed (* = never trained): " + per_seed,
+        "all seeds: " + _accuracy_line(acc, "seeds"),
+    ]
+    if k == 0:
+        lines.append(
+            f"never trained: 0 of {n} seeds (none kept its training loss within 1% of its "
+            "first epoch's)"
+        )
+    else:
+        seeds = ", ".join(str(int(s)) for s in table.loc[stalled, "seed"])
+        plateau = ", ".join(f"{v:.3f}" for v in table.loc[stalled, "last_loss"])
+        lines.append(
+            f"never trained: {k} of {n} seeds ({seeds}): last epoch's training loss within 1% "
+            f"of the first epoch's ({plateau}); accuracy "
+            + " ".join(f"{a:.3f}" for a in acc[stalled])
+        )
+        if k < n:
+            lines.append(
+                f"without the {k} never-trained seeds: " + _accuracy_line(acc[~stalled], "seeds")
+            )
+        else:
+            lines.append("without the never-trained seeds: no seed left")
+    if "classes_predicted" in table:
+        one = table[(table["classes_predicted"] == 1) & ~table["stalled"]]
+        if len(one):
+            lines.append(
+                "trained by that criterion but predicting one class for every test point: "
+                + ", ".join(
+                    f"seed {int(r.seed)} (loss {r.first_loss:.3f} -> {r.last_loss:.3f}, "
+                    f"accuracy {r.accuracy:.3f})"
+                    for r in one.itertuples()
+                )
+            )
+    lines += [
         f"the notebook's single run: {seed_acc:.2f} ({round(seed_acc * 32)}/32); "
         f"{int((acc <= seed_acc).sum())} of {n} seeds score at most that",
         f"the data's Bayes-optimal accuracy (the ceiling of any classifier): "

@@ -8,6 +8,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -235,3 +236,142 @@ def test_design_out_is_a_file_names_the_option(tmp_path, capsys):
     assert design.main("ce", ["--out", str(blocker / "sub")]) == 2
     line = last_error_line(capsys)
     assert line.startswith("design2_ce.py: error: cannot create the output folder (--out)")
+
+
+# ------------------------------------------------------------- design1/2: never-trained seeds
+
+
+def design_table(accuracy, stalled, last_loss=None, classes=None):
+    """A per-seed table as ``reproduce`` returns it (only the columns ``summarise`` reads)."""
+    import pandas as pd
+
+    n = len(accuracy)
+    table = pd.DataFrame(
+        {
+            "seed": range(n),
+            "accuracy": accuracy,
+            "first_loss": [0.7] * n,
+            "last_loss": last_loss if last_loss is not None else [0.3] * n,
+            "stalled": stalled,
+        }
+    )
+    if classes is not None:
+        table["classes_predicted"] = classes
+    return table
+
+
+def test_mark_stalled_uses_the_report_criterion():
+    # clfcompare.report.stalled_trials: stalled iff last >= (1 - 0.01) * first. Seed 1 drops
+    # by 0.5% (stalled), seed 2 by 2% (trained), seed 3's curve rises (stalled), seed 0 trains.
+    import pandas as pd
+
+    design = load_script("design1_mse")
+    curves = pd.DataFrame(
+        {
+            "split": np.repeat([0, 1, 2, 3], 3),
+            "epoch": [3, 1, 2] * 4,  # out of order: first/last are by epoch, not by row
+            "loss": [0.2, 0.7, 0.5, 0.6965, 0.7, 0.699, 0.686, 0.7, 0.69, 0.8, 0.7, 0.75],
+        }
+    )
+    table = pd.DataFrame({"seed": [0, 1, 2, 3], "accuracy": [0.8, 0.5, 0.7, 0.45]})
+    out = design.mark_stalled(table, curves)
+    assert list(out["stalled"]) == [False, True, False, True]
+    np.testing.assert_allclose(out["first_loss"], [0.7] * 4, rtol=1e-12)
+    np.testing.assert_allclose(out["last_loss"], [0.2, 0.6965, 0.686, 0.8], rtol=1e-12)
+    assert "stalled" not in table  # the input is not modified
+
+
+def test_summarise_with_and_without_the_never_trained_seeds():
+    design = load_script("design1_mse")
+    acc = [0.8, 0.7, 0.4, 0.75, 0.5, 0.6]
+    stalled = [False, False, True, False, True, False]
+    text = design.summarise(
+        design_table(acc, stalled, [0.3, 0.3, 0.6931, 0.3, 0.6935, 0.3], [2, 2, 1, 2, 1, 1]),
+        "ce",
+    )
+    lines = text.splitlines()
+    assert (
+        "test accuracy per seed (* = never trained): 0.800 0.700 0.400* 0.750 0.500* 0.600"
+        in lines
+    )
+    # headline over all 6 seeds: mean 3.75 / 6 = 0.625, median of 0.4 .. 0.8 = (0.6 + 0.7) / 2
+    headline = next(x for x in lines if x.startswith("all seeds: "))
+    assert "mean 0.625 " in headline and "over 6 seeds" in headline
+    assert "median 0.650" in headline
+    never = next(x for x in lines if x.startswith("never trained: "))
+    assert never.startswith("never trained: 2 of 6 seeds (2, 4)")
+    assert "(0.693, 0.694)" in never and never.endswith("accuracy 0.400 0.500")
+    # without them: 0.8, 0.7, 0.75, 0.6 -> mean 0.7125 (2.85 / 4), median 0.725, sample sd
+    # sqrt(((0.0875)^2 + (0.0125)^2 + (0.0375)^2 + (0.1125)^2) / 3) = 0.0854
+    without = next(x for x in lines if x.startswith("without the 2 never-trained seeds: "))
+    assert "mean 0.713 ± sd 0.085 over 4 seeds" in without
+    assert "median 0.725" in without and "range 0.600 to 0.800" in without
+    assert lines.index(headline) < lines.index(without)  # the headline comes first
+    # seed 5 predicts one class but its loss moved: named, not counted as never trained
+    one = next(x for x in lines if x.startswith("trained by that criterion but predicting one"))
+    assert "seed 5 (loss 0.700 -> 0.300, accuracy 0.600)" in one and "seed 2" not in one
+
+
+@pytest.mark.parametrize(
+    "stalled, expect, absent",
+    [
+        ([False] * 3, "never trained: 0 of 3 seeds", "without the"),
+        ([True] * 3, "without the never-trained seeds: no seed left", "trained by that"),
+    ],
+)
+def test_summarise_none_or_all_never_trained(stalled, expect, absent):
+    design = load_script("design1_mse")
+    text = design.summarise(design_table([0.5, 0.6, 0.7], stalled, classes=[1, 1, 1]), "mse")
+    assert expect in text
+    assert "all seeds: mean 0.600 " in text  # (0.5 + 0.6 + 0.7) / 3
+    if not any(stalled):
+        assert "*" not in text.splitlines()[1].split(": ", 1)[1]
+    assert absent not in text
+
+
+def test_loss_figure_draws_never_trained_seeds_grey_dashed():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    design = load_script("design1_mse")
+    epochs = np.arange(1, 6)
+    curves = pd.concat(
+        [
+            pd.DataFrame({"split": s, "epoch": epochs, "loss": loss})
+            for s, loss in enumerate(
+                [0.7 / epochs, np.full(5, 0.693), 0.69 / epochs, np.full(5, 0.694)]
+            )
+        ]
+    )
+    table = design_table([0.8, 0.4, 0.7, 0.45], [False, True, False, True])
+    fig = design.loss_figure(curves, table, "MLP (CE)")
+    ax = fig.axes[0]
+    dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    assert len(dashed) == 2
+    np.testing.assert_allclose(dashed[0].get_ydata(), 0.693, rtol=1e-12)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "never trained (2)" in labels
+    assert any(t.startswith("MLP (CE), trained (median of 2") for t in labels)
+    plt.close("all")
+
+
+def test_design_ce_marks_a_seed_that_never_trains(tmp_path, capsys):
+    # measured with this script (torch 2.13, CPU): at 20 epochs seed 2's network is still on
+    # the ln 2 plateau (the same seed never trains in the default 499-epoch run), 0 and 1 train
+    import pandas as pd
+
+    design = load_script("design2_ce")  # its main is design1_mse's
+    assert design.main("ce", ["--seeds", "3", "--epochs", "20", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "accuracies.csv")
+    assert list(table["stalled"]) == [False, False, True]
+    # the column is the criterion of clfcompare.report.stalled_trials on the saved losses
+    expected = table["last_loss"] >= 0.99 * table["first_loss"]
+    assert (table["stalled"] == expected).all()
+    np.testing.assert_allclose(table.loc[2, "last_loss"], np.log(2), atol=0.01)
+    assert "never trained: 1 of 3 seeds (2)" in text
+    assert "without the 1 never-trained seeds: " in text
+    assert (tmp_path / "loss.png").is_file()
