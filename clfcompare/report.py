@@ -1,6 +1,7 @@
 """A markdown report of a classifier comparison, with its figures as PNG files beside it.
 
-:func:`write_report` turns a :class:`~clfcompare.trials.TrialResults` into ``report.md``: the data,
+:func:`write_report` turns a :class:`~clfcompare.trials.TrialResults` into ``report.md``: first the
+answer in short (the contrast, or the best model against the runner-up, with its tests), the data,
 the models and their settings, mean ± sd of every score per model, the pairwise significance
 table of :func:`clfcompare.stats.compare` (Nadeau–Bengio corrected t-test, Holm-adjusted, with
 the Bayesian correlated t-test's probabilities), the Friedman/Nemenyi ranking, a plain-words
@@ -388,7 +389,156 @@ def contrast_paragraph(
             f"No outcome reaches posterior probability 0.95; the most probable is that "
             f"{best[1]} ({best[0]:.3f})."
         )
-    return " ".join([first, verdict, probs, bayes_words])
+    parts = [first, verdict, probs, bayes_words]
+    if p_adj >= alpha:
+        parts.append(_not_equal_sentence(r, model_a, model_b, rope))
+    return " ".join(parts)
+
+
+def _not_equal_sentence(r, model_a, model_b, rope):
+    """ "Not significant" read as "the same" is the commonest misreading: say what is known."""
+    lo, hi = float(r.get("ci_low", np.nan)), float(r.get("ci_high", np.nan))
+    ci = ""
+    if np.isfinite(lo) and np.isfinite(hi):
+        ci = (
+            f": the 95% CI of {model_a} − {model_b}, {lo:+.3f} to {hi:+.3f}, still admits "
+            f"differences of up to {max(abs(lo), abs(hi)):.3f}"
+        )
+    return (
+        f"A non-significant test is not evidence that they are equal{ci}. Whether they are "
+        f"the same for practical purposes is what the Bayesian test's P(practically "
+        f"equivalent) = {float(r['prob_equivalent']):.3f} measures: the posterior probability "
+        f"that the difference lies within the ROPE ±{rope}."
+    )
+
+
+def _test_sentences(r, model_a, model_b, metric, alpha, rope, n_pairs):
+    """The answer section's test results for ``model_a − model_b`` (a pair_row ``r``)."""
+    p, p_adj = float(r["pvalue"]), float(r["pvalue_adjusted"])
+    adj = f"Holm-adjusted over the {n_pairs} pairs" if n_pairs > 1 else "one comparison"
+    diff = float(r["mean_difference"])
+    lo, hi = float(r.get("ci_low", np.nan)), float(r.get("ci_high", np.nan))
+    ci = f" (95% CI {lo:+.3f} to {hi:+.3f})" if np.isfinite(lo) and np.isfinite(hi) else ""
+    if p_adj < alpha:
+        better, worse = (model_a, model_b) if diff > 0 else (model_b, model_a)
+        verdict = f"significant at α = {alpha}: {_better_words(better, worse, metric)}"
+    else:
+        verdict = f"not significant at α = {alpha}"
+    out = [
+        f"Difference {model_a} − {model_b} = {diff:+.3f}{ci}; corrected t-test "
+        f"p = {p:.3g} ({adj}: p = {p_adj:.3g}), {verdict}.",
+        f"Bayesian correlated t-test (region of practical equivalence, ROPE, ±{rope}): "
+        f"P({model_a} better) = "
+        f"{float(r['prob_a_better']):.3f}, P(practically equivalent) = "
+        f"{float(r['prob_equivalent']):.3f}, P({model_b} better) = "
+        f"{float(r['prob_b_better']):.3f}.",
+    ]
+    if p_adj >= alpha:
+        out.append(_not_equal_sentence(r, model_a, model_b, rope))
+    return out
+
+
+def _without_stalled(results, model_a, model_b, r, stalled, metric, alpha, rope):
+    """The pair's corrected t-test again without the splits where either model stalled ("")."""
+    from clfcompare.stats import bayesian_correlated_ttest, corrected_ttest
+
+    rows = stalled[stalled["model"].isin([model_a, model_b])]
+    drop = sorted({int(s) for s in rows["split"]})
+    if not drop:
+        return ""
+    table = results.score_table(metric)
+    keep = table.drop(index=drop)
+    n = len(rows)
+    trials = f"{n} stalled trial{'s' if n > 1 else ''}"
+    where = f"split{'s' if len(drop) > 1 else ''} {', '.join(map(str, drop))}"
+    if len(keep) < 2:
+        return f"Without the {trials} ({where}) fewer than 2 splits are left: no test."
+    scores = results.scores
+    sizes = scores.groupby("split")[["n_train", "n_test"]].first().loc[keep.index]
+    a, b = keep[model_a].to_numpy(dtype=float), keep[model_b].to_numpy(dtype=float)
+    t = corrected_ttest(a, b, sizes["n_train"].to_numpy(), sizes["n_test"].to_numpy())
+    bayes = bayesian_correlated_ttest(
+        a, b, sizes["n_train"].to_numpy(), sizes["n_test"].to_numpy(), rope=rope
+    )
+    p_all = float(r["pvalue"])
+    same = (t.pvalue < alpha) == (p_all < alpha)
+    return (
+        f"Without the {trials} ({where}; dropped for both models, {len(keep)} paired splits "
+        f"left): {model_a} {a.mean():.3f} vs {model_b} {b.mean():.3f}, corrected t-test "
+        f"p = {t.pvalue:.3g} (all splits: p = {p_all:.3g}; both unadjusted), "
+        f"P(practically equivalent) = {bayes.prob_equivalent:.3f}: "
+        f"{'the same' if same else 'a different'} conclusion at α = {alpha}. This is an "
+        "approximation: the corrected t-test's n_test/n_train term assumes complete repeats "
+        "of cross-validation, and these splits are dropped for their outcome, so read it as a "
+        "sensitivity check, not as a test."
+    )
+
+
+def _bayes_cross_entropy(n_classes):
+    r"""Expected cross-entropy (nats) of the true posterior on :func:`make_curve` data.
+
+    With the default noise the K bands have width :math:`w = 2s` (:math:`s` the spacing of
+    their centres): every point but those in the outer halves of the two end bands lies in
+    exactly two bands of equal density, where the posterior is (1/2, 1/2) and the loss
+    :math:`\ln 2`; elsewhere the class is certain (loss 0). Of the total mass K, the two outer
+    halves hold 1, so
+
+    .. math::
+        \mathrm{CE}^* = \frac{K - 1}{K} \ln 2.
+
+    (0.347 for K = 2, 0.520 for K = 4.) Private: ``clfcompare.datasets`` would be its home.
+    """
+    k = int(n_classes)
+    return (k - 1) / k * math.log(2)
+
+
+def _answer_section(results, summary, pairwise, contrast, stalled, metric, alpha, rope, refs):
+    """The report's first section, "In short": the question answered from this run (or [])."""
+    if pairwise is None or len(summary) < 2:
+        return []
+    n_pairs = len(pairwise)
+    n_splits = int(results.scores["split"].nunique())
+
+    def ms(m):
+        sd = summary.loc[m, "sd"]
+        return f"**{m}** {summary.loc[m, 'mean']:.3f}" + (
+            f" ± {sd:.3f}" if np.isfinite(sd) else ""
+        )
+
+    ranked = summary["mean"].sort_values(ascending=False)
+    best = ranked.index[0]
+    if contrast is not None:
+        a, b = contrast
+        lead = (
+            f"**{a} vs {b}** (the question of this study), mean ± sd test {metric} over "
+            f"{n_splits} paired splits: {ms(a)}, {ms(b)}."
+        )
+        shown = (a, b)
+        others = [
+            f"The best model is **{best}** ({ranked[best]:.3f}): "
+            + ", ".join(f"{m} {summary.loc[m, 'mean'] - ranked[best]:+.3f}" for m in shown)
+            + " from it."
+        ]
+    else:
+        a, b = best, ranked.index[1]
+        lead = (
+            f"Mean ± sd test {metric} over {n_splits} paired splits: the best model is "
+            f"**{a}** ({ms(a)[len(a) + 5 :]}), runner-up **{b}** ({ms(b)[len(b) + 5 :]})."
+        )
+        shown = (a, b)
+        others = []
+    r = pair_row(pairwise, a, b)
+    parts = [lead, *_test_sentences(r, a, b, metric, alpha, rope, n_pairs), *others]
+    for label, value in refs.items():
+        parts.append(
+            f"Against the {label} {value:.3f}: "
+            + ", ".join(f"{m} {summary.loc[m, 'mean'] - value:+.3f}" for m in shown)
+            + "."
+        )
+    sens = _without_stalled(results, a, b, r, stalled, metric, alpha, rope)
+    if sens:
+        parts.append(sens)
+    return ["## In short", "", *(f"- {p}" for p in parts), ""]
 
 
 def stalled_trials(results, *, rel_tol=0.01, metric="accuracy"):
@@ -621,6 +771,7 @@ def write_report(
     standard_figures=True,
     notes=None,
     references=None,
+    curve_classes=None,
     filename="report.md",
 ):
     """Write a markdown report of a comparison, with its figures as PNG files beside it.
@@ -667,6 +818,11 @@ def write_report(
         ``{label: value}`` of reference values of ``metric`` to judge the models against, e.g.
         ``{"Bayes-optimal accuracy": 0.625}``: listed under the score table and drawn as
         dashed lines in the box plot.
+    curve_classes : int >= 2, optional
+        Set when the data are :func:`clfcompare.datasets.make_curve` data (default noise) of
+        this many classes: the loss-curve figure then states the Bayes-optimal expected
+        cross-entropy :math:`\\frac{K-1}{K}\\ln 2`, below which a training loss means the
+        network fits noise.
     filename : str, default="report.md"
 
     Returns
@@ -706,6 +862,16 @@ def write_report(
     from clfcompare.plots import _check_references
 
     references = _check_references(references)
+    if curve_classes is not None:
+        if isinstance(curve_classes, bool | np.bool_) or not isinstance(
+            curve_classes, numbers.Integral
+        ):
+            raise TypeError(
+                f"curve_classes must be an int >= 2 or None, got "
+                f"{type(curve_classes).__name__} {curve_classes!r}"
+            )
+        if curve_classes < 2:
+            raise ValueError(f"curve_classes must be an int >= 2 or None, got {curve_classes}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -799,6 +965,13 @@ def write_report(
         beware = _stalled_sentence(stalled, (a, b), n_total, metric)
         if beware:
             lines += [beware, ""]
+            sens = _without_stalled(
+                results, a, b, pair_row(pairwise, a, b), stalled, metric, alpha, rope
+            )
+            lines += [sens, ""] if sens else []
+    lines[4:4] = _answer_section(
+        results, summary, pairwise, contrast, stalled, metric, alpha, rope, references
+    )
 
     all_figs = {}
     if standard_figures:
@@ -826,6 +999,16 @@ def write_report(
             _save(fig, out_dir / name)
             caption = _one_line(caption)
             lines += [f"### {caption}", "", f"![{caption}]({name})", ""]
+            if stem == "loss_curves" and curve_classes is not None:
+                ce = _bayes_cross_entropy(curve_classes)
+                lines += [
+                    f"For the networks trained with the cross-entropy: the best possible "
+                    f"expected cross-entropy on this data (the true posterior, {curve_classes} "
+                    f"classes) is (K − 1)/K · ln 2 ≈ {ce:.3f} nats (where two bands overlap "
+                    "the posterior is 1/2, 1/2). A training loss below it means the network "
+                    "fits the noise of its training set.",
+                    "",
+                ]
 
     notes = [notes] if isinstance(notes, str) else list(notes or [])
     notes = _stalled_notes(results, metric, stalled) + notes

@@ -538,3 +538,107 @@ def test_report_headings_stay_on_one_line(tmp_path):
     # the score table has a row per model: the newline did not split a row
     table = md_tables(text)[0]
     assert list(table["model"]) == ["mlp<br>mse", "mlp\\|ce"]
+
+
+# --------------------------------------------------------------------------- the answer up front
+
+
+def _section(text, heading):
+    return text.split(heading, 1)[1].split("\n## ", 1)[0]
+
+
+def test_report_answers_the_question_first(written):
+    res, _, _, text = written
+    # the answer comes right after the title, before the data and the tables
+    assert text.index("## In short") < text.index("## Data")
+    answer = _section(text, "## In short")
+    summary = report.summary_table(res)
+    row = report.pair_row(compare(res), "mlp_mse", "mlp_ce")
+    for m in ("mlp_mse", "mlp_ce"):
+        assert f"**{m}** {summary.loc[m, 'mean']:.3f} ± {summary.loc[m, 'sd']:.3f}" in answer
+    assert f"p = {row['pvalue']:.3g}" in answer
+    assert f"Holm-adjusted over the 3 pairs: p = {row['pvalue_adjusted']:.3g}" in answer
+    assert f"P(mlp_mse better) = {row['prob_a_better']:.3f}" in answer
+    assert f"P(practically equivalent) = {row['prob_equivalent']:.3f}" in answer
+    assert "mlp_ce is more accurate than mlp_mse" in answer  # the set-up: CE 0.05 better
+    # against the best model (mlp_ce itself here) and the Bayes-optimal accuracy 0.625
+    best = summary["mean"].idxmax()
+    assert f"best model is **{best}**" in answer
+    gap = summary.loc["mlp_mse", "mean"] - 0.625
+    assert f"Bayes-optimal accuracy 0.625: mlp_mse {gap:+.3f}" in answer
+
+
+def test_report_answer_without_a_contrast_names_the_best_and_runner_up(tmp_path):
+    res = make_results({"a": 0.0, "b": 0.05, "c": 0.1}, with_curves=False)
+    text = report.write_report(res, tmp_path, standard_figures=False).read_text("utf-8")
+    answer = _section(text, "## In short")
+    row = report.pair_row(compare(res), "c", "b")
+    assert "best model is **c**" in answer and "runner-up **b**" in answer
+    assert f"Holm-adjusted over the 3 pairs: p = {row['pvalue_adjusted']:.3g}" in answer
+    # one model: nothing to compare, no section
+    one = make_results({"a": 0.0}, with_curves=False)
+    text = report.write_report(one, tmp_path, standard_figures=False).read_text("utf-8")
+    assert "## In short" not in text
+
+
+def test_not_significant_is_not_equal():
+    res = make_results({"gauss": 0.0, "mlp_mse": 0.0, "mlp_ce": 0.0}, seed=3)
+    row = report.pair_row(compare(res), "mlp_mse", "mlp_ce")
+    text = report.contrast_paragraph(res, "mlp_mse", "mlp_ce")
+    assert "not evidence that they are equal" in text
+    assert f"{row['ci_low']:+.3f} to {row['ci_high']:+.3f}" in text
+    assert f"P(practically equivalent) = {row['prob_equivalent']:.3f}" in text
+    clear = report.contrast_paragraph(make_results(), "mlp_mse", "mlp_ce")
+    assert "not evidence that they are equal" not in clear
+
+
+def test_report_recomputes_the_contrast_without_stalled_splits(tmp_path):
+    from scipy import stats as sps
+
+    res = _with_flat_curve(make_results(), split=3)
+    text = report.write_report(res, tmp_path, standard_figures=False).read_text("utf-8")
+    table = res.score_table("accuracy").drop(index=3)
+    d = (table["mlp_mse"] - table["mlp_ce"]).to_numpy()
+    # Nadeau-Bengio by hand (scipy's t distribution): 19 splits, n_test/n_train = 64/256
+    t = d.mean() / np.sqrt((1 / d.size + 64 / 256) * d.var(ddof=1))
+    p = 2 * sps.t.sf(abs(t), d.size - 1)
+    want = (
+        f"Without the 1 stalled trial (split 3; dropped for both models, 19 paired splits "
+        f"left): mlp_mse {table['mlp_mse'].mean():.3f} vs mlp_ce {table['mlp_ce'].mean():.3f}, "
+        f"corrected t-test p = {p:.3g}"
+    )
+    for heading in ("## In short", "different from mlp_ce here?"):
+        assert want in _section(text, heading)
+    assert "approximation" in _section(text, "## In short")
+    clean = report.write_report(make_results(), tmp_path, standard_figures=False)
+    assert "Without the" not in clean.read_text("utf-8")
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 6])
+def test_bayes_cross_entropy_of_the_curve_data(k):
+    from clfcompare import datasets
+
+    # closed form: a fraction (K-1)/K of the mass lies where two bands overlap (posterior
+    # 1/2, 1/2: loss ln 2), the rest in the outer halves of the end bands (loss 0)
+    assert_allclose(report._bayes_cross_entropy(k), (k - 1) / k * np.log(2), rtol=1e-12)
+    # Monte Carlo against make_curve: the true posterior of a point is 1 / (number of bands
+    # that contain its offset from the curve), uniform bands of half-width 0.2, centres 0.2 apart
+    x1 = np.arange(datasets._X_START, datasets._X_STOP, datasets._X_STEP)
+    centre = np.repeat(datasets._minmax(datasets.curve(x1)), k)
+    c = 0.2 * ((k - 1) / 2 - np.arange(k))
+    losses = []
+    for rs in range(40):
+        X, _ = datasets.make_curve(k, random_state=rs)
+        inside = np.abs((X[:, 1] - centre)[:, None] - c[None, :]) <= 0.2
+        losses.append(np.log(inside.sum(axis=1)).mean())
+    # 40 x 80k points: standard error below 0.007
+    assert_allclose(np.mean(losses), report._bayes_cross_entropy(k), atol=0.02)
+
+
+def test_report_states_the_bayes_cross_entropy_by_the_loss_curves(tmp_path):
+    res = make_results()
+    text = report.write_report(res, tmp_path, curve_classes=4).read_text("utf-8")
+    figure = _section(text, "### Training loss per epoch")
+    assert f"≈ {0.75 * np.log(2):.3f} nats" in figure
+    plain = report.write_report(res, tmp_path).read_text("utf-8")
+    assert "nats" not in plain
