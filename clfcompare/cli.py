@@ -482,6 +482,25 @@ def _count_finished(store_path, models, n_splits=None):
     return int(stored.scores["model"].isin(list(models)).sum())
 
 
+def _model_threads(models):
+    """What the models' ``n_threads`` set, e.g. "1 (mlp_mse, mlp_ce: n_threads=1)" ("": none).
+
+    The machine table's "torch threads (process default)" is not what a model with its own
+    ``n_threads`` trains with.
+    """
+    by_value = {}
+    for name, est in models.items():
+        last = est.steps[-1][1] if hasattr(est, "steps") else est
+        params = last.get_params(deep=False)
+        if "n_threads" in params:
+            by_value.setdefault(params["n_threads"], []).append(str(name))
+    parts = []
+    for value, names in by_value.items():
+        shown = "the process default" if value is None else str(value)
+        parts.append(f"{shown} ({', '.join(names)}: n_threads={value!r})")
+    return "; ".join(parts)
+
+
 def _stderr(msg):
     print(msg, file=sys.stderr, flush=True)
 
@@ -649,17 +668,22 @@ def run_study(
 
         timings["total before the report"] = time.perf_counter() - t_start
         t0 = time.perf_counter()
+        machine = report.describe_machine(device=device)
+        threads = _model_threads(models)
+        if threads:
+            machine["torch threads of the models"] = threads
         path = report.write_report(
             results,
             out_dir,
             title=title,
             data_description=data_description,
             models_description=describe_models(models),
-            machine_info=report.describe_machine(device=device),
+            machine_info=machine,
             timings=timings,
             figures=extra,
             notes=notes,
             references=references,
+            curve_classes=len(np.unique(y)) if is_curve else None,
         )
         timings["report"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - t_start

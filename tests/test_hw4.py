@@ -126,6 +126,19 @@ def test_hw4_report_states_the_ceiling_and_the_smoke_settings(quick_run):
     assert "report: " not in proc.stderr
 
 
+def test_hw4_report_answers_first_and_states_the_bayes_cross_entropy(quick_run):
+    _, out = quick_run
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert text.index("## In short") < text.index("## Data")
+    assert "**mlp_mse vs mlp_ce**" in text.split("## In short", 1)[1].split("## ", 1)[0]
+    # (K - 1)/K ln 2 for K = 4 (the closed form of report._bayes_cross_entropy)
+    curves = text.split("### Training loss", 1)[1].split("### ", 1)[0]
+    assert f"≈ {0.75 * np.log(2):.3f} nats" in curves
+    # the machine table said "torch threads 2" while the MLPs ran with n_threads=1
+    machine = text.split("## Machine", 1)[1].split("## ", 1)[0]
+    assert "| torch threads of the models | 1 (mlp_mse, mlp_ce: n_threads=1) |" in machine
+
+
 def test_hw4_bad_options_are_one_line(tmp_path, capsys):
     hw4 = load_script("hw4")
     blocker = tmp_path / "a_file"
