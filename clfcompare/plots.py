@@ -324,7 +324,10 @@ def plot_loss_curves(
 ):
     """Training loss per epoch: the median across trials and an inter-quantile band.
 
-    Epochs that fewer than half of the trials reached (runs that stopped early) are not drawn.
+    When runs stop at different epochs (convergence, early stopping), the median and its band
+    are solid up to the epoch where the first run stops (every run counts); after it a dashed
+    line is the median of the runs still training, drawn while at least half of them are, and
+    the legend says how many runs each part holds.
     MSE and cross-entropy losses live on different scales (for K one-hot classes the MSE starts
     near :math:`1/K`, the cross-entropy near :math:`\\ln K`), so by default each model gets its
     own panel with its own y-axis (log scale), which keeps both readable. Passing a single
@@ -393,6 +396,8 @@ def plot_loss_curves(
             extra.remove()
 
     pct = f"{lo:.0%}–{hi:.0%}"
+    ylabel = "training loss / first-epoch loss" if normalize else "training loss"
+    ylabel += " (log scale)" if log_scale else ""
     for m, a in zip(models, axes, strict=True):
         s = summary[summary["model"] == m].sort_values("epoch")
         # trials that stop early (convergence, early stopping) leave the later epochs to a
@@ -404,16 +409,38 @@ def plot_loss_curves(
             if not scale > 0:
                 raise ValueError(f"cannot normalise model {m!r}: its first-epoch loss is {scale}")
         n_trials = int(s["n_trials"].max())
+        # once the first run has stopped, the median is that of the runs still training (the
+        # slow ones), not of all: solid with its band while every run counts, dashed after
+        full = s[s["n_trials"] == n_trials]
+        tail = s[s["epoch"] >= full["epoch"].max()]
         a.fill_between(
-            s["epoch"], s["low"] / scale, s["high"] / scale, color=colors[m], alpha=0.25, lw=0
+            full["epoch"],
+            full["low"] / scale,
+            full["high"] / scale,
+            color=colors[m],
+            alpha=0.25,
+            lw=0,
         )
         a.plot(
-            s["epoch"],
-            s["median"] / scale,
+            full["epoch"],
+            full["median"] / scale,
             color=colors[m],
             lw=1.6,
-            label=f"{m} (median of {n_trials}, {pct} band)",
+            label=f"{m} (median of {n_trials} runs, {pct} band)"
+            if len(tail) < 2
+            else f"{m} (median of all {n_trials} runs, {pct} band, to epoch "
+            f"{int(full['epoch'].max())} when the first run stops)",
         )
+        if len(tail) >= 2:
+            a.plot(
+                tail["epoch"],
+                tail["median"] / scale,
+                color=colors[m],
+                lw=1.0,
+                ls="--",
+                label=f"median of the runs still training ({int(tail['n_trials'].iloc[1])} "
+                f"down to {int(tail['n_trials'].min())} of {n_trials}; not drawn below half)",
+            )
         if log_scale:
             a.set_yscale("log")
             _plain_log_labels(a.yaxis)
@@ -422,10 +449,10 @@ def plot_loss_curves(
         a.set_xlabel("epoch")
         if not overlay:
             a.set_title(m)
-            a.set_ylabel("training loss / first-epoch loss" if normalize else "training loss")
+            a.set_ylabel(ylabel)
             a.legend(fontsize="small", frameon=False)
     if overlay:
-        ax.set_ylabel("training loss / first-epoch loss" if normalize else "training loss")
+        ax.set_ylabel(ylabel)
         ax.set_title("Training loss per epoch")
         ax.legend(fontsize="small", frameon=False)
         return ax

@@ -221,7 +221,8 @@ def test_plot_loss_curves_one_panel_per_model():
         assert len(ax.lines) == 1
         assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 1
         assert ax.get_yscale() == "log"
-        assert ax.get_xlabel().startswith("epoch") and ax.get_ylabel() == "training loss"
+        assert ax.get_xlabel().startswith("epoch")
+        assert ax.get_ylabel() == "training loss (log scale)"
         # the line is the per-epoch median, in the model's study colour
         lc = res.loss_curves[res.loss_curves.model == m]
         expected = lc.groupby("epoch")["loss"].median().to_numpy()
@@ -281,6 +282,7 @@ def test_plot_loss_curves_subset_and_linear_scale():
     fig = plots.plot_loss_curves(res, models=["mlp_ce"], log_scale=False)
     assert len(fig.axes) == 1
     assert fig.axes[0].get_yscale() == "linear"
+    assert fig.axes[0].get_ylabel() == "training loss"  # "(log scale)" only when it is
     assert fig.axes[0].get_title() == "mlp_ce"
 
 
@@ -294,7 +296,20 @@ def test_plot_loss_curves_drops_epochs_few_trials_reached(lengths, drawn):
         ]
     )
     fig = plots.plot_loss_curves(lc)
-    assert_allclose(fig.axes[0].lines[0].get_xdata(), np.arange(1, drawn + 1))
+    ax = fig.axes[0]
+    # solid (with the band) while all 4 runs count: to epoch 3, where the first ones stop
+    assert_allclose(ax.lines[0].get_xdata(), np.arange(1, 4))
+    assert ax.lines[0].get_linestyle() == "-"
+    band = ax.collections[0].get_paths()[0].vertices[:, 0]
+    assert band.max() == 3
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    if drawn == 3:
+        assert len(ax.lines) == 1 and labels == ["m (median of 4 runs, 25%–75% band)"]
+    else:  # the median of the 2 runs still training, dashed, while half remain
+        assert_allclose(ax.lines[1].get_xdata(), np.arange(3, drawn + 1))
+        assert ax.lines[1].get_linestyle() == "--"
+        assert "to epoch 3 when the first run stops" in labels[0]
+        assert labels[1].startswith("median of the runs still training (2 down to 2 of 4")
 
 
 def test_plot_loss_curves_accepts_the_dataframe():
