@@ -428,8 +428,8 @@ def plot_loss_curves(
             lw=1.6,
             label=f"{m} (median of {n_trials} runs, {pct} band)"
             if len(tail) < 2
-            else f"{m} (median of all {n_trials} runs, {pct} band, to epoch "
-            f"{int(full['epoch'].max())} when the first run stops)",
+            else f"{m} (median of all {n_trials} runs, {pct} band,\nto epoch "
+            f"{int(full['epoch'].max())}, when the first run stops)",
         )
         if len(tail) >= 2:
             a.plot(
@@ -438,14 +438,16 @@ def plot_loss_curves(
                 color=colors[m],
                 lw=1.0,
                 ls="--",
-                label=f"median of the runs still training ({int(tail['n_trials'].iloc[1])} "
+                label=f"median of the runs still training\n({int(tail['n_trials'].iloc[1])} "
                 f"down to {int(tail['n_trials'].min())} of {n_trials}; not drawn below half)",
             )
         if log_scale:
             a.set_yscale("log")
             _plain_log_labels(a.yaxis)
         # epochs are whole numbers; round steps (1, 2, 5, 10, 100 ...) as the default locator
-        a.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 2.5, 5, 10]))
+        a.xaxis.set_major_locator(
+            MaxNLocator(nbins="auto", integer=True, steps=[1, 2, 2.5, 5, 10])
+        )  # "auto": as many ticks as the panel's width holds (2000 epochs overlapped)
         a.set_xlabel("epoch")
         if not overlay:
             a.set_title(m)

@@ -308,8 +308,8 @@ def test_plot_loss_curves_drops_epochs_few_trials_reached(lengths, drawn):
     else:  # the median of the 2 runs still training, dashed, while half remain
         assert_allclose(ax.lines[1].get_xdata(), np.arange(3, drawn + 1))
         assert ax.lines[1].get_linestyle() == "--"
-        assert "to epoch 3 when the first run stops" in labels[0]
-        assert labels[1].startswith("median of the runs still training (2 down to 2 of 4")
+        assert "to epoch 3, when the first run stops" in labels[0]
+        assert labels[1].startswith("median of the runs still training\n(2 down to 2 of 4")
 
 
 def test_plot_loss_curves_accepts_the_dataframe():
