@@ -7,7 +7,7 @@ Analysis
     tests), ``plots`` (figures), ``report`` (markdown report), ``calibration`` (how often the
     tests err)
 Data
-    make_curve, load_curve, bayes_accuracy
+    make_curve, load_curve, bayes_accuracy, bayes_cross_entropy
 
 Names are imported on first use (PEP 562), so ``import clfcompare`` and the ``clfcompare``
 command start without loading torch and matplotlib until they are needed.
@@ -27,6 +27,7 @@ _LAZY = {
     "run_trials": "clfcompare.trials",
     "compare": "clfcompare.stats",
     "bayes_accuracy": "clfcompare.datasets",
+    "bayes_cross_entropy": "clfcompare.datasets",
     "load_curve": "clfcompare.datasets",
     "make_curve": "clfcompare.datasets",
     "calibration": "clfcompare.calibration",

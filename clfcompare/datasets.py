@@ -173,6 +173,43 @@ def bayes_accuracy(n_classes, *, noise=(-0.1, 0.3)):
     return ((n_classes - 1) * spacing + width) / (n_classes * width)
 
 
+def bayes_cross_entropy(n_classes, *, noise=(-0.1, 0.3)):
+    r"""Expected cross-entropy (nats) of the true posterior on :func:`make_curve` data.
+
+    The smallest expected log loss any classifier can reach: a training loss below it means the
+    model fits the noise of its sample. With the offsets of :func:`bayes_accuracy` (band ``k``
+    uniform on ``[c_k - w/2, c_k + w/2]``, all classes equally likely), a point at offset ``o``
+    lies in :math:`n(o)` bands of equal density, so its true posterior is :math:`1/n(o)` on
+    each of them and its loss :math:`\ln n(o)`; the offset's density is :math:`n(o)/(K w)`:
+
+    .. math::
+
+        \mathrm{CE}^* = \frac{1}{K w} \int n(o) \ln n(o)\, do,
+
+    computed exactly from the piecewise-constant :math:`n(o)`. For the seed's noise (``w = 2s``:
+    every point lies in two bands but for the outer halves of the two end bands, which hold 1
+    of the total mass K) this is :math:`\frac{K - 1}{K} \ln 2`: 0.347 for two classes, 0.520
+    for four. Coinciding bands (``low + high = 0``) give :math:`\ln K`.
+
+    Examples
+    --------
+    >>> import math
+    >>> from clfcompare.datasets import bayes_cross_entropy
+    >>> math.isclose(bayes_cross_entropy(4), 3 / 4 * math.log(2))
+    True
+    """
+    _check_n_classes(n_classes)
+    low, high = _check_noise(noise)
+    width, spacing = high - low, abs(low + high)
+    starts = spacing * np.arange(n_classes)
+    edges = np.unique(np.concatenate([starts, starts + width]))
+    mids = (edges[:-1] + edges[1:]) / 2
+    cover = ((mids[:, None] >= starts) & (mids[:, None] <= starts + width)).sum(axis=1)
+    lengths = np.diff(edges)
+    terms = cover * np.log(np.maximum(cover, 1))  # 0 where no band covers (n ln n -> 0)
+    return float(np.sum(lengths * terms) / (n_classes * width))
+
+
 def _data_path(n_classes):
     name = f"curve_{n_classes}class.csv"
     try:

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clfcompare.datasets import bayes_cross_entropy
+
 __all__ = [
     "write_report",
     "summary_table",
@@ -472,24 +474,6 @@ def _without_stalled(results, model_a, model_b, r, stalled, metric, alpha, rope)
         "of cross-validation, and these splits are dropped for their outcome, so read it as a "
         "sensitivity check, not as a test."
     )
-
-
-def _bayes_cross_entropy(n_classes):
-    r"""Expected cross-entropy (nats) of the true posterior on :func:`make_curve` data.
-
-    With the default noise the K bands have width :math:`w = 2s` (:math:`s` the spacing of
-    their centres): every point but those in the outer halves of the two end bands lies in
-    exactly two bands of equal density, where the posterior is (1/2, 1/2) and the loss
-    :math:`\ln 2`; elsewhere the class is certain (loss 0). Of the total mass K, the two outer
-    halves hold 1, so
-
-    .. math::
-        \mathrm{CE}^* = \frac{K - 1}{K} \ln 2.
-
-    (0.347 for K = 2, 0.520 for K = 4.) Private: ``clfcompare.datasets`` would be its home.
-    """
-    k = int(n_classes)
-    return (k - 1) / k * math.log(2)
 
 
 def _answer_section(results, summary, pairwise, contrast, stalled, metric, alpha, rope, refs):
@@ -1000,12 +984,13 @@ def write_report(
             caption = _one_line(caption)
             lines += [f"### {caption}", "", f"![{caption}]({name})", ""]
             if stem == "loss_curves" and curve_classes is not None:
-                ce = _bayes_cross_entropy(curve_classes)
+                ce = bayes_cross_entropy(curve_classes)
                 lines += [
                     f"For the networks trained with the cross-entropy: the best possible "
                     f"expected cross-entropy on this data (the true posterior, {curve_classes} "
                     f"classes) is (K − 1)/K · ln 2 ≈ {ce:.3f} nats (where two bands overlap "
-                    "the posterior is 1/2, 1/2). A training loss below it means the network "
+                    "the posterior is 1/2, 1/2; `clfcompare.datasets.bayes_cross_entropy`). "
+                    "A training loss below it means the network "
                     "fits the noise of its training set.",
                     "",
                 ]

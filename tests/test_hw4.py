@@ -131,7 +131,7 @@ def test_hw4_report_answers_first_and_states_the_bayes_cross_entropy(quick_run):
     text = (out / "report.md").read_text(encoding="utf-8")
     assert text.index("## In short") < text.index("## Data")
     assert "**mlp_mse vs mlp_ce**" in text.split("## In short", 1)[1].split("## ", 1)[0]
-    # (K - 1)/K ln 2 for K = 4 (the closed form of report._bayes_cross_entropy)
+    # (K - 1)/K ln 2 for K = 4 (the closed form of datasets.bayes_cross_entropy)
     curves = text.split("### Training loss", 1)[1].split("### ", 1)[0]
     assert f"≈ {0.75 * np.log(2):.3f} nats" in curves
     # the machine table said "torch threads 2" while the MLPs ran with n_threads=1

@@ -620,7 +620,7 @@ def test_bayes_cross_entropy_of_the_curve_data(k):
 
     # closed form: a fraction (K-1)/K of the mass lies where two bands overlap (posterior
     # 1/2, 1/2: loss ln 2), the rest in the outer halves of the end bands (loss 0)
-    assert_allclose(report._bayes_cross_entropy(k), (k - 1) / k * np.log(2), rtol=1e-12)
+    assert_allclose(datasets.bayes_cross_entropy(k), (k - 1) / k * np.log(2), rtol=1e-12)
     # Monte Carlo against make_curve: the true posterior of a point is 1 / (number of bands
     # that contain its offset from the curve), uniform bands of half-width 0.2, centres 0.2 apart
     x1 = np.arange(datasets._X_START, datasets._X_STOP, datasets._X_STEP)
@@ -632,7 +632,7 @@ def test_bayes_cross_entropy_of_the_curve_data(k):
         inside = np.abs((X[:, 1] - centre)[:, None] - c[None, :]) <= 0.2
         losses.append(np.log(inside.sum(axis=1)).mean())
     # 40 x 80k points: standard error below 0.007
-    assert_allclose(np.mean(losses), report._bayes_cross_entropy(k), atol=0.02)
+    assert_allclose(np.mean(losses), datasets.bayes_cross_entropy(k), atol=0.02)
 
 
 def test_report_states_the_bayes_cross_entropy_by_the_loss_curves(tmp_path):
