@@ -71,13 +71,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-import numbers
 import re
 import warnings
 
 import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
+
+from clfcompare.estimators._base import check_float
 
 __all__ = [
     "ACTIVATIONS",
@@ -1075,7 +1076,8 @@ def train_mlps(
     [(3,), (3,)]
     """
     dev = resolve_device(device)
-    alpha = _check_alpha(alpha)
+    check_float("alpha", alpha, 0.0, low_open=False)
+    alpha = float(alpha)
     n_models = len(train_indices)
     if n_models == 0:
         raise ValueError("train_indices is empty: nothing to train")
@@ -1209,15 +1211,6 @@ def train_mlps(
             coefs, intercepts, curve[:k, j].copy(), k, steps, scores, best
         )
     return results
-
-
-def _check_alpha(alpha):
-    """``alpha`` as a float; a finite real number >= 0 (not a bool)."""
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a float >= 0, got {type(alpha).__name__} {alpha!r}")
-    if not math.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
-    return float(alpha)
 
 
 def _check_finite(epoch_loss, alive, epoch, slots, learning_rate):

@@ -22,6 +22,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from clfcompare.estimators._base import check_float as _check_float
+from clfcompare.estimators._base import check_int as _check_int
 from clfcompare.estimators._engine import ACTIVATIONS, LOSSES, resolve_device, train_mlps
 
 __all__ = ["TorchMLPClassifier", "DEFAULT_LEARNING_RATES"]
@@ -115,26 +117,6 @@ def square_loss_proba(outputs, scale=1.0):
     proba = softmax(outputs, axis=1)
     proba[positive] = clipped[positive] / total[positive]
     return proba
-
-
-def _check_int(name, value, low, allow_none=False):
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        expected = "an int or None" if allow_none else "an int"
-        raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-
-
-def _check_float(name, value, low, high=np.inf, low_open=True, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a float, got {type(value).__name__} {value!r}")
-    below = value <= low if low_open else value < low
-    above = value >= high if high_open else value > high
-    if not np.isfinite(value) or below or above:
-        lo, hi = "(" if low_open else "[", ")" if high_open else "]"
-        raise ValueError(f"{name} must be finite and in {lo}{low}, {high}{hi}, got {value!r}")
 
 
 class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
