@@ -467,19 +467,22 @@ def _count_finished(store_path, models, n_splits=None):
     """Trials of ``models`` already in the store (0 when there is none or it is unreadable).
 
     With ``n_splits``, a store of another number of splits counts 0: its trials cannot be
-    reused (the store refuses the run), and counting them gave "250 of 30".
+    reused (the store refuses the run), and counting them gave "250 of 30". Reads the store's
+    set-up and its list of finished trials only (not their predictions): it runs at the start
+    and on Ctrl-C.
     """
     if not store_path.exists():
         return 0
-    from clfcompare.trials import load_results
+    from clfcompare.trials._store import TrialStore
 
     try:
-        stored = load_results(store_path)
+        with TrialStore(store_path, read_only=True) as db:
+            if n_splits is not None and db.meta["n_splits"] != n_splits:
+                return 0
+            names = set(models)
+            return sum(1 for model, _ in db.finished() if model in names)
     except Exception:  # an unreadable store is reported by run_trials itself
         return 0
-    if n_splits is not None and stored.n_splits != n_splits:
-        return 0
-    return int(stored.scores["model"].isin(list(models)).sum())
 
 
 def _model_threads(models):
@@ -700,14 +703,25 @@ def run_study(
     )
 
 
-#: The trial store's refusal: "... a different set-up ... Differences: d1 | d2. Advice."
-_SETUP_REFUSAL = re.compile(r"a different set-up.*?Differences: (.*)\. [A-Z][^|]*$", re.S)
-
-#: A changed parameter whose value is an estimator or a list of pipeline steps.
-_WHOLE_ESTIMATOR = re.compile(r"^\w+ \(stored (\[\(|[\w.]+\()")
+#: A rendered parameter value that is an estimator (``module.Class(...)``) or a list of
+#: pipeline steps (``[(...)]``).
+_WHOLE_ESTIMATOR = re.compile(r"^(\[\(|[\w.]+\()")
 
 #: Model parameters in the trial store's fingerprint that a command-line option sets.
 _OPTION_OF_PARAM = {"random_state": "--seed", "max_epochs": "--epochs", "device": "--device"}
+
+
+def _cli_difference(d):
+    """One :class:`~clfcompare.trials.SetupDifference` in the command's words."""
+    if d.kind == "splits":  # the same number of splits: only the split seed can have moved them
+        if d.stored == d.now:
+            why = f"both {d.now} splits: another --seed, which seeds the splits"
+        else:
+            why = f"stored {d.stored} splits, now {d.now}: --repeats x --folds"
+        return f"the cross-validation splits differ ({why})"
+    text = d.text(advice=False)
+    opt = _OPTION_OF_PARAM.get(d.name.split("__")[-1]) if d.kind == "model-param" else None
+    return f"{d.name} = {opt}{text[len(d.name) :]}" if opt else text
 
 
 def _store_refusal(err, store):
@@ -716,32 +730,22 @@ def _store_refusal(err, store):
     The trials layer names the differences and says "pass the same cv"; a command-line user
     needs the options that set them, or a fresh store.
     """
-    match = _SETUP_REFUSAL.search(str(err))
-    if not match:
+    from clfcompare.trials import SetupMismatch
+    from clfcompare.trials._store import group_differences
+
+    if not isinstance(err, SetupMismatch):
         return ""
-
-    def option(m):
-        name = m.group(1)
-        opt = _OPTION_OF_PARAM.get(name.split("__")[-1])
-        return f"{name} = {opt} (stored " if opt else m.group(0)
-
-    def splits(m):  # the same number of splits: only the split seed can have moved them
-        stored, now = m.groups()
-        if stored == now:
-            return f"splits differ (both {now} splits: another --seed, which seeds the splits)"
-        return f"splits differ (stored {stored} splits, now {now}: --repeats x --folds)"
-
     diffs = []
-    for diff in match.group(1).split(" | "):
-        diff = re.sub(r";\s*pass the same .*$", "", diff.strip(), flags=re.S)
-        diff = re.sub(r"splits differ \(stored (\d+) splits, now (\d+)\)", splits, diff)
-        head, sep, params = diff.partition(" parameters differ: ")
-        if sep:  # a pipeline's steps repeat its parameters as whole estimators: drop those
-            items = params.split("; ")
-            kept = [p for p in items if not _WHOLE_ESTIMATOR.match(p)] or items
-            diff = head + sep + "; ".join(kept)
-        diffs.append(re.sub(r"(\w+) \(stored ", option, diff))
-    if "no finished trial" in str(err):  # set up by a run whose first trial failed
+    for model, group in group_differences(err.differences):
+        if model is None:
+            diffs.append(_cli_difference(group[0]))
+            continue
+        # a pipeline's steps repeat its parameters as whole estimators: drop those
+        kept = [d for d in group if not _WHOLE_ESTIMATOR.match(d.stored or "")] or group
+        diffs.append(
+            f"model {model!r} parameters differ: " + "; ".join(_cli_difference(d) for d in kept)
+        )
+    if err.empty:  # set up by a run whose first trial failed
         what = "was set up for other settings by a run that finished no trial"
         lost = "; nothing is lost by deleting it"
     else:
@@ -754,21 +758,18 @@ def _store_refusal(err, store):
     )
 
 
-_RUN_TRIALS_NOTE = re.compile(r"^\(clfcompare\.run_trials: while (.+) of model (.+)\)$")
-
-
 def _fit_failure(err):
-    """One line for a model's ValueError on the data, from run_trials' note ("" if none)."""
-    for note in getattr(err, "__notes__", ()):
-        match = _RUN_TRIALS_NOTE.match(str(note).strip())
-        if match:
-            what, model = match.groups()
-            msg = " ".join(str(err).split())
-            return (
-                f"model {model} failed on this data ({what}): {msg} (the trials finished "
-                "before it are kept in the store)"
-            )
-    return ""
+    """One line for a model's ValueError on the data, from what run_trials attached to it
+    ("" if it did not come from a model's trial)."""
+    model = getattr(err, "clfcompare_model", None)
+    if model is None:
+        return ""
+    what = getattr(err, "clfcompare_context", "its trials")
+    msg = " ".join(str(err).split())
+    return (
+        f"model {model!r} failed on this data ({what}): {msg} (the trials finished "
+        "before it are kept in the store)"
+    )
 
 
 def summarise_warnings(records):

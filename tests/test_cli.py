@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from clfcompare import cli
-from clfcompare.trials import load_results
+from clfcompare.trials import SetupDifference, SetupMismatch, load_results
 
 FAST = ["--models", "gaussian_shared", "gaussian_separate", "logistic_gd", "--no-progress"]
 
@@ -582,9 +582,14 @@ def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, chang
 
 
 @pytest.mark.parametrize(
-    "message, start, end",
+    "differences, empty, message, start, end",
     [
         (
+            [
+                SetupDifference("n_samples", "n_samples", 9, 8),
+                SetupDifference("model-param", "max_epochs", "5", "7", model="m"),
+            ],
+            False,
             "the trial store 's.sqlite' was made for a different set-up; refusing to mix "
             "results. Differences: n_samples: stored 9, now 8 | model 'm' parameters differ: "
             "max_epochs (stored 5, now 7). Use another store path or the original set-up.",
@@ -593,6 +598,8 @@ def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, chang
             "delete s.sqlite to start afresh",
         ),
         (
+            [SetupDifference("data", "X", "a" * 64, "b" * 64)],
+            True,
             "the trial store 's.sqlite' holds no finished trial; it was made for a different "
             "set-up by a run that stored none. Differences: X differs from the data the store "
             "was made with. Nothing would be lost: delete it or use another store path.",
@@ -600,13 +607,48 @@ def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, chang
             "(X differs from the data the store was made with);",
             "delete s.sqlite to start afresh; nothing is lost by deleting it",
         ),
+        (
+            [
+                SetupDifference("splits", "n_splits", 4, 4),
+                SetupDifference("model-param", "mlp__random_state", "0", "1", model="p"),
+                SetupDifference("model-param", "steps", "[(...)]", "[(..)]", model="p"),
+            ],
+            False,
+            "the trial store 's.sqlite' was made for a different set-up; refusing to mix "
+            "results. Differences: the cross-validation splits differ (stored 4 splits, now "
+            "4); pass the same cv, with a fixed random_state, to resume | model 'p' parameters "
+            "differ: mlp__random_state (stored 0, now 1); steps (stored [(...)], now [(..)]). "
+            "Use another store path or the original set-up.",
+            "the store s.sqlite holds trials run with other settings (the cross-validation "
+            "splits differ (both 4 splits: another --seed, which seeds the splits); model 'p' "
+            "parameters differ: mlp__random_state = --seed (stored 0, now 1));",
+            "delete s.sqlite to start afresh",
+        ),
     ],
 )
-def test_store_refusal_rewords_both_kinds_of_refusal(message, start, end):
-    # the trials layer's two refusals of another set-up, read for the command's one line
-    text = cli._store_refusal(ValueError(message), "s.sqlite")
-    assert text.startswith(start) and text.endswith(end)
+def test_store_refusal_rewords_both_kinds_of_refusal(differences, empty, message, start, end):
+    # the trials layer's two refusals of another set-up (their message: the layer's words,
+    # unchanged), read from their fields for the command's one line; a pipeline's steps,
+    # which repeat its parameters as whole estimators, are left out
+    err = SetupMismatch("s.sqlite", differences, empty=empty)
+    assert str(err) == message
+    text = cli._store_refusal(err, "s.sqlite")
+    assert text.startswith(start) and text.endswith(end), text
+    assert "pass the same" not in text and "steps" not in text
+    # another error of the store, even worded like a refusal, is not reworded
     assert cli._store_refusal(ValueError("the trial store 's' is inconsistent"), "s") == ""
+    assert cli._store_refusal(ValueError(message), "s.sqlite") == ""
+
+
+def test_fit_failure_reads_the_model_from_the_exception():
+    err = ValueError("Input X contains NaN.\n  more")
+    assert cli._fit_failure(err) == ""  # not from a trial
+    err.clfcompare_model = "m"
+    err.clfcompare_context = "fitting/scoring split 3"
+    assert cli._fit_failure(err) == (
+        "model 'm' failed on this data (fitting/scoring split 3): Input X contains NaN. more "
+        "(the trials finished before it are kept in the store)"
+    )
 
 
 @pytest.mark.parametrize("sep, name", [(";", "semicolon"), ("\t", "tab")])

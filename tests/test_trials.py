@@ -7,6 +7,7 @@ scikit-learn's splitters; summaries against numpy.
 
 import json
 import os
+import pickle
 import re
 import signal
 import sqlite3
@@ -40,7 +41,13 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 from clfcompare.datasets import make_curve
-from clfcompare.trials import TrialResults, load_results, run_trials
+from clfcompare.trials import (
+    SetupDifference,
+    SetupMismatch,
+    TrialResults,
+    load_results,
+    run_trials,
+)
 from clfcompare.trials._store import model_fingerprint, render_param
 
 HERE = Path(__file__).resolve().parent
@@ -523,6 +530,11 @@ def test_a_store_without_finished_trials_says_so_when_the_setup_differs(data, tm
     assert f"the trial store {str(path)!r} holds no finished trial" in msg, msg
     assert "scoring: stored ('neg_log_loss',), now ('accuracy',)" in msg, msg
     assert "delete it or use another store path" in msg, msg
+    assert isinstance(info.value, SetupMismatch) and info.value.empty
+    assert info.value.path == str(path)
+    assert info.value.differences == [
+        SetupDifference("scoring", "scoring", ("neg_log_loss",), ("accuracy",))
+    ]
     # a store holding trials keeps the old wording (nothing in it may be thrown away)
     run_trials({"d": DummyClassifier()}, X, y, cv=3, progress=False, store=tmp_path / "b.db")
     with pytest.raises(ValueError, match="different set-up") as info:
@@ -534,6 +546,40 @@ def test_a_store_without_finished_trials_says_so_when_the_setup_differs(data, tm
             **{**kwargs, "store": tmp_path / "b.db"},
         )
     assert "holds no finished trial" not in str(info.value)
+    assert not info.value.empty
+    # the refusal survives pickling (a caller's worker process) with its fields
+    back = pickle.loads(pickle.dumps(info.value))
+    assert str(back) == str(info.value)
+    assert (back.path, back.differences, back.empty) == (
+        info.value.path,
+        info.value.differences,
+        False,
+    )
+
+
+def test_a_refusal_names_each_changed_parameter_as_a_field(data, tmp_path):
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    tree = DecisionTreeClassifier(random_state=0, max_depth=2)
+    run_trials({"t": tree, "d": DummyClassifier()}, X, y, cv=3, progress=False, store=path)
+    changed = {"t": clone(tree).set_params(max_depth=3, random_state=1), "d": GaussianNB()}
+    with pytest.raises(SetupMismatch) as info:
+        run_trials(changed, X, y, cv=3, progress=False, store=path)
+    assert info.value.differences == [
+        SetupDifference("model-param", "max_depth", "2", "3", model="t"),
+        SetupDifference("model-param", "random_state", "0", "1", model="t"),
+        SetupDifference(
+            "model-class",
+            "class",
+            "sklearn.dummy.DummyClassifier",
+            "sklearn.naive_bayes.GaussianNB",
+            model="d",
+        ),
+    ]
+    assert "Differences: model 't' parameters differ: max_depth (stored 2, now 3); " in str(
+        info.value
+    )
+    assert " | model 'd': class stored sklearn.dummy.DummyClassifier, now " in str(info.value)
 
 
 class CountingTree(DecisionTreeClassifier):
@@ -623,6 +669,10 @@ def test_failed_trial_keeps_the_finished_ones(data, tmp_path):
     with pytest.raises(RuntimeError, match="marker row") as info:
         run_trials({"f": FailOnMarker()}, X, y, cv=3, progress=False, store=path)
     assert any("model 'f'" in note for note in info.value.__notes__)
+    # the same for code, and through pickling (a process worker's exception)
+    for exc in (info.value, pickle.loads(pickle.dumps(info.value))):
+        assert exc.clfcompare_model == "f"
+        assert exc.clfcompare_context == "fitting/scoring split 1"  # the marker trains it
     partial = load_results(path)
     assert list(partial.scores["split"]) == [0]
 
@@ -651,6 +701,8 @@ def test_failure_note_without_add_note_names_model_and_split(data, monkeypatch):
     assert info.value.__notes__ == [
         "(clfcompare.run_trials: while fitting/scoring split 0 of model 'm')"
     ]
+    assert info.value.clfcompare_model == "m"
+    assert info.value.clfcompare_context == "fitting/scoring split 0"
 
 
 class SleepThenFailOnMarker(FailOnMarker):
@@ -729,6 +781,7 @@ def test_fit_splits_failure_names_the_split_and_keeps_the_scored_ones(data, tmp_
         run_trials({"x": ManySplitFailFit()}, X, y, cv=cv, progress=False)
     notes = info.value.__notes__
     assert any("splits [0, 1, 2] of model 'x'" in n for n in notes), notes
+    assert info.value.clfcompare_context == "fitting (one fit_splits call) splits [0, 1, 2]"
 
 
 def test_a_trial_interrupted_mid_write_leaves_nothing(data, tmp_path, monkeypatch):

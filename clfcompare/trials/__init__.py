@@ -1,6 +1,7 @@
 """Repeated cross-validation trials of many models on the same splits, with a durable store.
 
-Public names: :func:`run_trials`, :class:`TrialResults`, :func:`load_results`.
+Public names: :func:`run_trials`, :class:`TrialResults`, :func:`load_results`, and
+:class:`SetupMismatch` (a store's refusal of another set-up) with its :class:`SetupDifference`.
 
 A *trial* is one model fitted on one training split and scored on its test split. Every model
 sees the same materialised splits (a paired design, which the significance tests in
@@ -11,5 +12,6 @@ tables back.
 
 from clfcompare.trials._results import TrialResults
 from clfcompare.trials._runner import load_results, run_trials
+from clfcompare.trials._store import SetupDifference, SetupMismatch
 
-__all__ = ["run_trials", "TrialResults", "load_results"]
+__all__ = ["run_trials", "TrialResults", "load_results", "SetupMismatch", "SetupDifference"]

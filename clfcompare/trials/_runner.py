@@ -208,13 +208,22 @@ _HAS_ADD_NOTE = hasattr(BaseException, "add_note")
 
 
 def _annotate(exc, model, what):
-    """Add a note naming the model and split to ``exc`` (its ``__notes__``)."""
-    note = f"(clfcompare.run_trials: while {what} model {model!r})"
+    """Name the model and split(s) that raised ``exc``, for people and for callers.
+
+    A note for the traceback, ``(clfcompare.run_trials: while <what> of model '<model>')``,
+    and two attributes for code: ``exc.clfcompare_model`` (the model's name) and
+    ``exc.clfcompare_context`` (``what``, e.g. ``"fitting/scoring split 3"``).
+    """
+    note = f"(clfcompare.run_trials: while {what} of model {model!r})"
+    # an exception refusing attributes keeps neither the note (3.10) nor these
+    with contextlib.suppress(AttributeError, TypeError):
+        exc.clfcompare_model = model
+        exc.clfcompare_context = what
     if _HAS_ADD_NOTE:
         exc.add_note(note)
         return
-    # Python 3.10: fill the list that add_note fills (read by clfcompare.cli; 3.10's own
-    # traceback printer does not show it). An exception refusing attributes keeps none.
+    # Python 3.10: fill the list that add_note fills (3.10's own traceback printer does not
+    # show it)
     with contextlib.suppress(AttributeError, TypeError):
         exc.__notes__ = [*getattr(exc, "__notes__", ()), note]
 
@@ -254,7 +263,7 @@ def _run_split(model, estimator, X, y, s, train, test, scoring):
         fit_time = time.perf_counter() - t0
         return [_score(model, s, est, X, y, train, test, scoring, fit_time)]
     except Exception as exc:
-        return [_Failure(exc, model, f"fitting/scoring split {s} of")]
+        return [_Failure(exc, model, f"fitting/scoring split {s}")]
 
 
 def _run_fit_splits(model, estimator, X, y, chunk, scoring):
@@ -273,14 +282,14 @@ def _run_fit_splits(model, estimator, X, y, chunk, scoring):
                 f"fit_splits returned {len(fitted)} estimators for {len(chunk)} splits"
             )
     except Exception as exc:
-        what = f"fitting (one fit_splits call) splits {[s for s, _, _ in chunk]} of"
+        what = f"fitting (one fit_splits call) splits {[s for s, _, _ in chunk]}"
         return [_Failure(exc, model, what)]
     out = []
     for f, (s, train, test) in zip(fitted, chunk, strict=True):
         try:
             out.append(_score(model, s, f, X, y, train, test, scoring, per_split))
         except Exception as exc:
-            out.append(_Failure(exc, model, f"scoring split {s} of"))
+            out.append(_Failure(exc, model, f"scoring split {s}"))
             break
     return out
 

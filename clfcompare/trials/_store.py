@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -31,6 +32,7 @@ import sqlite3
 import sys
 import types
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -242,16 +244,15 @@ def _param_hint(stored, now):
 
 
 # --------------------------------------------------------------------------- SQL values
-def _sql_list(arr):
+def to_sql_values(arr):
+    """A 1-D array as a list of Python scalars sqlite3 can bind (int, float, str, bytes).
+
+    The write path's only conversion (the crash tests patch it to fail inside a write).
+    """
     out = np.asarray(arr).tolist()
     if np.asarray(arr).dtype.kind == "O":
         out = [v.item() if isinstance(v, np.generic) else v for v in out]
     return out
-
-
-def to_sql_values(arr):
-    """A 1-D array as a list of Python scalars sqlite3 can bind (int, float, str, bytes)."""
-    return _sql_list(arr)
 
 
 def check_storable_labels(y):
@@ -270,7 +271,10 @@ def check_storable_labels(y):
     sample = y[first]
     con = sqlite3.connect(":memory:")
     try:
-        for value, bound in zip(sample, _sql_list(sample), strict=True):
+        for value in sample:
+            # what to_sql_values binds for this label (element by element, it is .item());
+            # not a call of it: that is the write path's alone, which the crash tests count
+            bound = value.item() if isinstance(value, np.generic) else value
             try:
                 (back,) = con.execute("SELECT ?", (bound,)).fetchone()
                 ok = as_label_array([back], y.dtype)
@@ -312,6 +316,133 @@ def as_label_array(values, dtype):
     except (TypeError, ValueError):
         return arr
     return cast if np.array_equal(cast, arr) else arr
+
+
+# --------------------------------------------------------------------------- refusals
+class SetupDifference(NamedTuple):
+    """One way a run's set-up differs from the one a trial store was made with.
+
+    Attributes
+    ----------
+    kind : str
+        ``"data"`` (``name`` is ``"X"`` or ``"y"``; the values are content digests, for ``y``
+        ``(digest, dtype)``), ``"n_samples"``, ``"splits"`` (the split indices differ; the
+        values are the numbers of splits), ``"split-numbering"`` (the same splits numbered
+        by another kind of cv; the values are cv class names, ``stored`` None when the store
+        did not record it), ``"scoring"`` (tuples of scorer names), ``"model-class"`` or
+        ``"model-param"`` (``name`` is the parameter; the values are rendered with
+        :func:`render_param`, None where the parameter is absent).
+    name : str
+        The setting that differs.
+    stored, now : object
+        Its value in the store and in this run.
+    model : str or None
+        The model, for the two ``model-`` kinds.
+    """
+
+    kind: str
+    name: str
+    stored: object
+    now: object
+    model: str | None = None
+
+    def text(self, *, advice=True):
+        """This difference in the words of :class:`SetupMismatch`'s message.
+
+        A model parameter reads ``name (stored value, now value[: why they differ])``, the
+        part its model's ``model 'm' parameters differ: ...`` lists; ``advice=False`` leaves
+        out what the splits' differences advise (``; pass the same ...``).
+        """
+        stored, now = self.stored, self.now
+        if self.kind == "model-param":
+            shown = ["<absent>" if v is None else v for v in (stored, now)]
+            return f"{self.name} (stored {shown[0]}, now {shown[1]}{_param_hint(stored, now)})"
+        if self.kind == "data":
+            what = "the data" if self.name == "X" else "the labels"
+            return f"{self.name} differs from {what} the store was made with"
+        if self.kind == "n_samples":
+            return f"n_samples: stored {stored}, now {now}"
+        if self.kind == "splits":
+            tail = "; pass the same cv, with a fixed random_state, to resume" if advice else ""
+            return f"the cross-validation splits differ (stored {stored} splits, now {now}){tail}"
+        if self.kind == "split-numbering":
+            tail = "; pass the same kind of cv" if advice else ""
+            return (
+                f"the splits are numbered differently (stored repeat/fold from a "
+                f"{stored or '?'}, now from a {now}){tail}"
+            )
+        if self.kind == "scoring":
+            return f"scoring: stored {stored}, now {now}"
+        if self.kind == "model-class":
+            return f"model {self.model!r}: class stored {stored}, now {now}"
+        raise ValueError(f"unknown kind of set-up difference {self.kind!r}")
+
+
+def group_differences(differences):
+    """``[(model or None, [difference, ...])]``: a model's changed parameters together (the
+    message lists them as one part), every other difference alone, in order."""
+    out = []
+    for (kind, model), group in itertools.groupby(differences, key=lambda d: (d.kind, d.model)):
+        if kind == "model-param":
+            out.append((model, list(group)))
+        else:
+            out.extend((None, [d]) for d in group)
+    return out
+
+
+class SetupMismatch(ValueError):
+    """A trial store refused a run whose set-up differs from the one it was made with.
+
+    Parameters
+    ----------
+    path : str
+        The store.
+    differences : list of SetupDifference
+        Every difference found, in the order of the message.
+    empty : bool, default=False
+        The store holds no finished trial (set up by a run that finished none): nothing
+        would be lost by deleting it.
+
+    Examples
+    --------
+    >>> err = SetupMismatch("run.sqlite", [SetupDifference("n_samples", "n_samples", 9, 8)])
+    >>> err.differences[0].stored, err.empty
+    (9, False)
+    >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
+    the trial store 'run.sqlite' was made for a different set-up; refusing to mix results.
+    Differences: n_samples: stored 9, now 8. Use another store path or the original set-up.
+    """
+
+    def __init__(self, path, differences, *, empty=False):
+        self.path = path
+        self.differences = list(differences)
+        self.empty = bool(empty)
+        joined = " | ".join(
+            f"model {model!r} parameters differ: " + "; ".join(d.text() for d in group)
+            if model is not None
+            else group[0].text()
+            for model, group in group_differences(self.differences)
+        )
+        if self.empty:
+            message = (
+                f"the trial store {path!r} holds no finished trial; it was made for a "
+                f"different set-up by a run that stored none. Differences: {joined}. "
+                "Nothing would be lost: delete it or use another store path."
+            )
+        else:
+            message = (
+                f"the trial store {path!r} was made for a different set-up; refusing to mix "
+                f"results. Differences: {joined}. Use another store path or the original "
+                "set-up."
+            )
+        super().__init__(message)
+
+    def __reduce__(self):  # picklable with its fields (ValueError's pickles args only)
+        return (_rebuild_mismatch, (self.path, self.differences, self.empty))
+
+
+def _rebuild_mismatch(path, differences, empty):
+    return SetupMismatch(path, differences, empty=empty)
 
 
 # --------------------------------------------------------------------------- the store
@@ -452,34 +583,41 @@ class TrialStore:
 
         Raises
         ------
-        ValueError
+        SetupMismatch
             Naming every difference: data, labels, splits, scoring, and for each model
             already stored its class and the parameters whose values differ.
         """
         diffs = []
         meta = self.meta
         if meta["x_hash"] != setup["x_hash"]:
-            diffs.append("X differs from the data the store was made with")
+            diffs.append(SetupDifference("data", "X", meta["x_hash"], setup["x_hash"]))
         if meta["y_hash"] != setup["y_hash"] or meta["y_dtype"] != setup["y_dtype"]:
-            diffs.append("y differs from the labels the store was made with")
+            diffs.append(
+                SetupDifference(
+                    "data",
+                    "y",
+                    (meta["y_hash"], meta["y_dtype"]),
+                    (setup["y_hash"], setup["y_dtype"]),
+                )
+            )
         if meta["n_samples"] != setup["n_samples"]:
-            diffs.append(f"n_samples: stored {meta['n_samples']}, now {setup['n_samples']}")
+            diffs.append(
+                SetupDifference("n_samples", "n_samples", meta["n_samples"], setup["n_samples"])
+            )
         if meta["splits_hash"] != setup["splits_hash"]:
             diffs.append(
-                f"the cross-validation splits differ (stored {meta['n_splits']} splits, now "
-                f"{setup['n_splits']}); pass the same cv, with a fixed random_state, to resume"
+                SetupDifference("splits", "n_splits", meta["n_splits"], setup["n_splits"])
             )
         elif (
             meta.get("split_labels_hash", setup["split_labels_hash"]) != setup["split_labels_hash"]
         ):
             # a store written before this key existed is not checked for it
-            diffs.append(
-                f"the splits are numbered differently (stored repeat/fold from a "
-                f"{meta.get('cv', '?')}, now from a {setup['cv']}); pass the same kind of cv"
-            )
+            diffs.append(SetupDifference("split-numbering", "cv", meta.get("cv"), setup["cv"]))
         if list(meta["scoring"]) != list(setup["scoring"]):
             diffs.append(
-                f"scoring: stored {tuple(meta['scoring'])}, now {tuple(setup['scoring'])}"
+                SetupDifference(
+                    "scoring", "scoring", tuple(meta["scoring"]), tuple(setup["scoring"])
+                )
             )
         stored = {name: (cls, params) for name, cls, params in self.models()}
         new = []
@@ -489,32 +627,20 @@ class TrialStore:
                 continue
             s_cls, s_params = stored[name]
             if s_cls != cls:
-                diffs.append(f"model {name!r}: class stored {s_cls}, now {cls}")
+                diffs.append(SetupDifference("model-class", "class", s_cls, cls, model=name))
                 continue
-            changed = [
-                f"{k} (stored {s_params.get(k, '<absent>')}, now {params.get(k, '<absent>')}"
-                f"{_param_hint(s_params.get(k), params.get(k))})"
+            diffs.extend(
+                SetupDifference("model-param", k, s_params.get(k), params.get(k), model=name)
                 for k in sorted(set(s_params) | set(params))
                 if s_params.get(k) != params.get(k)
-            ]
-            if changed:
-                diffs.append(f"model {name!r} parameters differ: " + "; ".join(changed))
-        if diffs:
-            if not self._con.execute("SELECT EXISTS (SELECT 1 FROM trials)").fetchone()[0]:
-                # e.g. the first trial of the run that set the store up failed: nothing in the
-                # file is worth keeping, but another process may still be running its first
-                # trial under that set-up, so it is not rewritten here (see run_trials Notes)
-                raise ValueError(
-                    f"the trial store {self.path!r} holds no finished trial; it was made for "
-                    "a different set-up by a run that stored none. Differences: "
-                    + " | ".join(diffs)
-                    + ". Nothing would be lost: delete it or use another store path."
-                )
-            raise ValueError(
-                f"the trial store {self.path!r} was made for a different set-up; refusing to "
-                "mix results. Differences: " + " | ".join(diffs) + ". Use another store path "
-                "or the original set-up."
             )
+        if diffs:
+            # no finished trial: e.g. the first trial of the run that set the store up failed;
+            # nothing in the file is worth keeping, but another process may still be running
+            # its first trial under that set-up, so it is not rewritten here (see run_trials
+            # Notes)
+            empty = not self._con.execute("SELECT EXISTS (SELECT 1 FROM trials)").fetchone()[0]
+            raise SetupMismatch(self.path, diffs, empty=empty)
         if new:
             con = self._con
             con.execute("BEGIN IMMEDIATE")
