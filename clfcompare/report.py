@@ -25,6 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -349,35 +350,25 @@ def contrast_paragraph(
     mean_a = float(scores.loc[scores["model"] == model_a, metric].mean())
     mean_b = float(scores.loc[scores["model"] == model_b, metric].mean())
     n_splits = int(scores.loc[scores["model"] == model_a, "split"].nunique())
-    diff = float(r["mean_difference"])
-    ci = ""
-    if np.isfinite(r.get("ci_low", np.nan)) and np.isfinite(r.get("ci_high", np.nan)):
-        ci = f" (95% CI {r['ci_low']:+.3f} to {r['ci_high']:+.3f})"
+    f = _pair_facts(r, model_a, model_b, metric, alpha, n_pairs)
     first = (
         f"Over {n_splits} paired splits, **{model_a}** has mean {metric} {mean_a:.3f} and "
-        f"**{model_b}** {mean_b:.3f}: a difference of {diff:+.3f}{ci} ({model_a} − {model_b})."
+        f"**{model_b}** {mean_b:.3f}: a difference of {f.diff:+.3f}{f.ci} ({model_a} − {model_b})."
     )
-    p, p_adj = float(r["pvalue"]), float(r["pvalue_adjusted"])
-    adj = f"Holm-adjusted over the {n_pairs} pairs" if n_pairs > 1 else "one comparison"
-    if p_adj < alpha:
-        better, worse = (model_a, model_b) if diff > 0 else (model_b, model_a)
+    tests = f"t = {r['statistic']:.2f}, p = {f.p:.3g}; {f.adj}: p = {f.p_adj:.3g}"
+    if f.significant:
         verdict = (
             f"**Yes.** The corrected t-test finds the difference significant "
-            f"(t = {r['statistic']:.2f}, p = {p:.3g}; {adj}: p = {p_adj:.3g} < α = {alpha}): "
-            f"{_better_words(better, worse, metric)} on this data."
+            f"({tests} < α = {alpha}): {f.better} on this data."
         )
     else:
         verdict = (
             f"**No significant difference.** The corrected t-test does not reject equal "
-            f"expected {metric} (t = {r['statistic']:.2f}, p = {p:.3g}; {adj}: "
-            f"p = {p_adj:.3g} ≥ α = {alpha}): the gap is within what the split-to-split "
-            f"variation of repeated cross-validation produces."
+            f"expected {metric} ({tests} ≥ α = {alpha}): the gap is within what the "
+            f"split-to-split variation of repeated cross-validation produces."
         )
-    pa, pe, pb = (float(r[k]) for k in ("prob_a_better", "prob_equivalent", "prob_b_better"))
-    probs = (
-        f"The Bayesian correlated t-test (ROPE ±{rope}) gives P({model_a} better) = {pa:.3f}, "
-        f"P(practically equivalent) = {pe:.3f}, P({model_b} better) = {pb:.3f}."
-    )
+    pa, pe, pb = f.probs
+    probs = f"The Bayesian correlated t-test (ROPE ±{rope}) gives {f.probs_text}."
     outcomes = [
         (pa, f"{model_a} is better by more than {rope}"),
         (pe, f"the two are practically equivalent (within ±{rope})"),
@@ -392,7 +383,7 @@ def contrast_paragraph(
             f"{best[1]} ({best[0]:.3f})."
         )
     parts = [first, verdict, probs, bayes_words]
-    if p_adj >= alpha:
+    if f.p_adj >= alpha:
         parts.append(_not_equal_sentence(r, model_a, model_b, rope))
     return " ".join(parts)
 
@@ -414,28 +405,61 @@ def _not_equal_sentence(r, model_a, model_b, rope):
     )
 
 
-def _test_sentences(r, model_a, model_b, metric, alpha, rope, n_pairs):
-    """The answer section's test results for ``model_a − model_b`` (a pair_row ``r``)."""
-    p, p_adj = float(r["pvalue"]), float(r["pvalue_adjusted"])
-    adj = f"Holm-adjusted over the {n_pairs} pairs" if n_pairs > 1 else "one comparison"
+class _PairFacts(NamedTuple):
+    """What both answers quote of a pair_row ``model_a − model_b``."""
+
+    diff: float  # mean difference a − b
+    ci: str  # " (95% CI lo to hi)", or "" when the CI is not finite
+    p: float  # corrected t-test, unadjusted
+    p_adj: float  # Holm-adjusted over the pairs of the table
+    adj: str  # how p_adj was adjusted, in words
+    significant: bool  # p_adj < alpha
+    better: str  # "A is more accurate than B" (the better by the mean), worded for the metric
+    probs: tuple[
+        float, float, float
+    ]  # Bayesian P(a better), P(practically equivalent), P(b better)
+    probs_text: str  # "P(a better) = …, P(practically equivalent) = …, P(b better) = …"
+
+
+def _pair_facts(r, model_a, model_b, metric, alpha, n_pairs):
+    """The numbers and phrases of a pair_row ``r`` that the contrast and the answer quote."""
     diff = float(r["mean_difference"])
     lo, hi = float(r.get("ci_low", np.nan)), float(r.get("ci_high", np.nan))
     ci = f" (95% CI {lo:+.3f} to {hi:+.3f})" if np.isfinite(lo) and np.isfinite(hi) else ""
-    if p_adj < alpha:
-        better, worse = (model_a, model_b) if diff > 0 else (model_b, model_a)
-        verdict = f"significant at α = {alpha}: {_better_words(better, worse, metric)}"
-    else:
-        verdict = f"not significant at α = {alpha}"
+    p, p_adj = float(r["pvalue"]), float(r["pvalue_adjusted"])
+    better, worse = (model_a, model_b) if diff > 0 else (model_b, model_a)
+    probs = tuple(float(r[k]) for k in ("prob_a_better", "prob_equivalent", "prob_b_better"))
+    return _PairFacts(
+        diff=diff,
+        ci=ci,
+        p=p,
+        p_adj=p_adj,
+        adj=f"Holm-adjusted over the {n_pairs} pairs" if n_pairs > 1 else "one comparison",
+        significant=p_adj < alpha,
+        better=_better_words(better, worse, metric),
+        probs=probs,
+        probs_text=(
+            f"P({model_a} better) = {probs[0]:.3f}, P(practically equivalent) = "
+            f"{probs[1]:.3f}, P({model_b} better) = {probs[2]:.3f}"
+        ),
+    )
+
+
+def _test_sentences(r, model_a, model_b, metric, alpha, rope, n_pairs):
+    """The answer section's test results for ``model_a − model_b`` (a pair_row ``r``)."""
+    f = _pair_facts(r, model_a, model_b, metric, alpha, n_pairs)
+    verdict = (
+        f"significant at α = {alpha}: {f.better}"
+        if f.significant
+        else f"not significant at α = {alpha}"
+    )
     out = [
-        f"Difference {model_a} − {model_b} = {diff:+.3f}{ci}; corrected t-test "
-        f"p = {p:.3g} ({adj}: p = {p_adj:.3g}), {verdict}.",
+        f"Difference {model_a} − {model_b} = {f.diff:+.3f}{f.ci}; corrected t-test "
+        f"p = {f.p:.3g} ({f.adj}: p = {f.p_adj:.3g}), {verdict}.",
         f"Bayesian correlated t-test (region of practical equivalence, ROPE, ±{rope}): "
-        f"P({model_a} better) = "
-        f"{float(r['prob_a_better']):.3f}, P(practically equivalent) = "
-        f"{float(r['prob_equivalent']):.3f}, P({model_b} better) = "
-        f"{float(r['prob_b_better']):.3f}.",
+        f"{f.probs_text}.",
     ]
-    if p_adj >= alpha:
+    if f.p_adj >= alpha:
         out.append(_not_equal_sentence(r, model_a, model_b, rope))
     return out
 
@@ -476,52 +500,59 @@ def _without_stalled(results, model_a, model_b, r, stalled, metric, alpha, rope)
     )
 
 
-def _answer_section(results, summary, pairwise, contrast, stalled, metric, alpha, rope, refs):
-    """The report's first section, "In short": the question answered from this run (or [])."""
-    if pairwise is None or len(summary) < 2:
-        return []
+def _answer_pair(summary, contrast):
+    """The pair the "In short" section answers for: the contrast, else best vs runner-up."""
+    if contrast is not None:
+        return tuple(contrast)
+    ranked = summary["mean"].sort_values(ascending=False)
+    return ranked.index[0], ranked.index[1]
+
+
+def _answer_section(
+    results, summary, pairwise, pair, is_contrast, sensitivity, metric, alpha, rope, refs
+):
+    """The report's first section, "In short": the question answered from this run.
+
+    ``pair`` is :func:`_answer_pair`'s (the contrast when ``is_contrast``), ``sensitivity``
+    the :func:`_without_stalled` sentence for it ("" when no trial of the pair stalled).
+    """
     n_pairs = len(pairwise)
     n_splits = int(results.scores["split"].nunique())
 
     def ms(m):
+        """``m``'s "mean ± sd" (the mean alone for one trial); callers name the model."""
         sd = summary.loc[m, "sd"]
-        return f"**{m}** {summary.loc[m, 'mean']:.3f}" + (
-            f" ± {sd:.3f}" if np.isfinite(sd) else ""
-        )
+        return f"{summary.loc[m, 'mean']:.3f}" + (f" ± {sd:.3f}" if np.isfinite(sd) else "")
 
-    ranked = summary["mean"].sort_values(ascending=False)
-    best = ranked.index[0]
-    if contrast is not None:
-        a, b = contrast
+    a, b = pair
+    if is_contrast:
+        ranked = summary["mean"].sort_values(ascending=False)
+        best = ranked.index[0]
         lead = (
             f"**{a} vs {b}** (the question of this study), mean ± sd test {metric} over "
-            f"{n_splits} paired splits: {ms(a)}, {ms(b)}."
+            f"{n_splits} paired splits: **{a}** {ms(a)}, **{b}** {ms(b)}."
         )
-        shown = (a, b)
         others = [
             f"The best model is **{best}** ({ranked[best]:.3f}): "
-            + ", ".join(f"{m} {summary.loc[m, 'mean'] - ranked[best]:+.3f}" for m in shown)
+            + ", ".join(f"{m} {summary.loc[m, 'mean'] - ranked[best]:+.3f}" for m in pair)
             + " from it."
         ]
     else:
-        a, b = best, ranked.index[1]
         lead = (
             f"Mean ± sd test {metric} over {n_splits} paired splits: the best model is "
-            f"**{a}** ({ms(a)[len(a) + 5 :]}), runner-up **{b}** ({ms(b)[len(b) + 5 :]})."
+            f"**{a}** ({ms(a)}), runner-up **{b}** ({ms(b)})."
         )
-        shown = (a, b)
         others = []
     r = pair_row(pairwise, a, b)
     parts = [lead, *_test_sentences(r, a, b, metric, alpha, rope, n_pairs), *others]
     for label, value in refs.items():
         parts.append(
             f"Against the {label} {value:.3f}: "
-            + ", ".join(f"{m} {summary.loc[m, 'mean'] - value:+.3f}" for m in shown)
+            + ", ".join(f"{m} {summary.loc[m, 'mean'] - value:+.3f}" for m in pair)
             + "."
         )
-    sens = _without_stalled(results, a, b, r, stalled, metric, alpha, rope)
-    if sens:
-        parts.append(sens)
+    if sensitivity:
+        parts.append(sensitivity)
     return ["## In short", "", *(f"- {p}" for p in parts), ""]
 
 
@@ -846,28 +877,45 @@ def write_report(
     from clfcompare.plots import _check_references
 
     references = _check_references(references)
-    if curve_classes is not None:
-        if isinstance(curve_classes, bool | np.bool_) or not isinstance(
-            curve_classes, numbers.Integral
-        ):
-            raise TypeError(
-                f"curve_classes must be an int >= 2 or None, got "
-                f"{type(curve_classes).__name__} {curve_classes!r}"
-            )
-        if curve_classes < 2:
-            raise ValueError(f"curve_classes must be an int >= 2 or None, got {curve_classes}")
+    try:  # the data's Bayes-optimal cross-entropy, stated by the loss curves
+        ce = None if curve_classes is None else bayes_cross_entropy(curve_classes)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"curve_classes must be an int >= 2 or None: {err}") from None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    lines = [f"# {_one_line(title)}", ""]
+    summary = summary_table(results, metric)
+    n_models = len(summary)
+    pairwise = compare(results, metric=metric, rope=rope, alpha=alpha) if n_models >= 2 else None
+    stalled = stalled_trials(results, metric=metric)
+    answer, sensitivity = [], ""
+    if pairwise is not None:
+        pair = _answer_pair(summary, contrast)
+        # the pair's test without the splits where either model stalled: computed once, shown
+        # in "In short" (the contrast section points there)
+        sensitivity = _without_stalled(
+            results, *pair, pair_row(pairwise, *pair), stalled, metric, alpha, rope
+        )
+        answer = _answer_section(
+            results,
+            summary,
+            pairwise,
+            pair,
+            contrast is not None,
+            sensitivity,
+            metric,
+            alpha,
+            rope,
+            references,
+        )
+
     stamp = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    lines += [f"_Generated {stamp} by clfcompare._", ""]
+    lines = [f"# {_one_line(title)}", "", f"_Generated {stamp} by clfcompare._", "", *answer]
 
     lines += ["## Data", "", _describe(data_description), ""]
     lines += ["## Models and settings", "", _describe(models_description), ""]
     lines += ["## Design", "", _design(results), ""]
 
-    summary = summary_table(results, metric)
     shown = summary.copy()
     shown[f"mean ± sd {metric}"] = [
         f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}"
@@ -898,10 +946,7 @@ def write_report(
         )
         lines += ["Other scores (mean ± sd):", "", markdown_table(extra), ""]
 
-    n_models = len(summary)
-    pairwise = None
-    if n_models >= 2:
-        pairwise = compare(results, metric=metric, rope=rope, alpha=alpha)
+    if pairwise is not None:
         lines += [
             "## Pairwise comparisons",
             "",
@@ -934,7 +979,6 @@ def write_report(
             "",
         ]
 
-    stalled = stalled_trials(results, metric=metric)
     n_total = scores.groupby("model")["split"].nunique()
     if contrast is not None and pairwise is not None:
         a, b = contrast
@@ -949,13 +993,12 @@ def write_report(
         beware = _stalled_sentence(stalled, (a, b), n_total, metric)
         if beware:
             lines += [beware, ""]
-            sens = _without_stalled(
-                results, a, b, pair_row(pairwise, a, b), stalled, metric, alpha, rope
-            )
-            lines += [sens, ""] if sens else []
-    lines[4:4] = _answer_section(
-        results, summary, pairwise, contrast, stalled, metric, alpha, rope, references
-    )
+            if sensitivity:
+                lines += [
+                    "The test again without the stalled splits (a sensitivity check) is in "
+                    "[In short](#in-short) above.",
+                    "",
+                ]
 
     all_figs = {}
     if standard_figures:
@@ -983,8 +1026,7 @@ def write_report(
             _save(fig, out_dir / name)
             caption = _one_line(caption)
             lines += [f"### {caption}", "", f"![{caption}]({name})", ""]
-            if stem == "loss_curves" and curve_classes is not None:
-                ce = bayes_cross_entropy(curve_classes)
+            if stem == "loss_curves" and ce is not None:
                 lines += [
                     f"For the networks trained with the cross-entropy: the best possible "
                     f"expected cross-entropy on this data (the true posterior, {curve_classes} "
