@@ -4,26 +4,9 @@ The scripts are loaded from their files (``analyses/`` is not a package). Nothin
 anything or trains for more than a few epochs.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-ANALYSES = ROOT / "analyses"
-
-
-def load_script(name):
-    spec = importlib.util.spec_from_file_location(f"_analyses_{name}", ANALYSES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(ANALYSES))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ANALYSES))
-    return module
+from _scripts import load_script  # tests/ is on sys.path (no __init__.py)
 
 
 def last_error_line(capsys):

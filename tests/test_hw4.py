@@ -1,26 +1,11 @@
 """End-to-end tests of analyses/hw4.py and the seed reproductions, on tiny settings."""
 
-import importlib.util
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-ANALYSES = ROOT / "analyses"
-
-
-def load_script(name):
-    spec = importlib.util.spec_from_file_location(f"_analyses_{name}", ANALYSES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(ANALYSES))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ANALYSES))
-    return module
+from _scripts import ANALYSES, ROOT, load_script  # tests/ is on sys.path (no __init__.py)
 
 
 @pytest.fixture(scope="module")
