@@ -21,6 +21,7 @@ same device. Run ``python analyses/bench_training.py --help`` for the options.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import sys
@@ -34,7 +35,7 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
 from clfcompare.datasets import load_curve
-from clfcompare.estimators.mlp import TorchMLPClassifier
+from clfcompare.estimators import TorchMLPClassifier, train_mlps
 
 HIDDEN = (50, 100, 50)
 LR = 0.005
@@ -134,14 +135,9 @@ def time_engine(epochs, device, n_models, threads, cuda_graph=True):
         est.fit(X[splits[0]], y[splits[0]])
     elif cuda_graph:
         est.fit_splits(X, y, splits)
-    else:
-        from clfcompare.estimators._engine import train_mlps
-
-        train_mlps(
-            X, y, splits, layer_sizes=(2, *HIDDEN, 4), seeds=list(range(n_models)),
-            learning_rate=LR, batch_size=BATCH, max_epochs=epochs, device=device,
-            n_threads=threads, cuda_graph=False,
-        )  # fmt: skip
+    else:  # the engine itself, with the estimator's options but CUDA graphs off
+        options = dataclasses.replace(est.engine_options(), cuda_graph=False)
+        train_mlps(X, y, splits, n_outputs=4, seeds=list(range(n_models)), options=options)
     return time.perf_counter() - start
 
 

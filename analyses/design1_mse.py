@@ -331,7 +331,7 @@ def main(loss="mse", argv=None):
     import matplotlib
 
     matplotlib.use("Agg")  # the script writes files; it never opens windows
-    from clfcompare.estimators._engine import resolve_device
+    from clfcompare.estimators import resolve_device
 
     try:
         if args.seeds < 2:

@@ -7,6 +7,7 @@ a few epochs on small data so the file stays fast.
 """
 
 import contextlib
+import dataclasses
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.neural_network import MLPClassifier
 
 from clfcompare.datasets import load_curve
+from clfcompare.estimators import EngineOptions, TorchMLPClassifier, train_mlps
 from clfcompare.estimators import _engine as engine
 from clfcompare.estimators._engine import (
     adam_update_,
@@ -30,10 +32,24 @@ from clfcompare.estimators._engine import (
     resolve_device,
     square_loss_grad,
     torch_threads,
-    train_mlps,
 )
 
 ARCH = (2, 50, 100, 50, 4)
+
+#: The options these tests train with unless they say otherwise (the engine's keyword
+#: defaults before it took one EngineOptions): the seed's Design 2 on the CPU, threads as set.
+BASE = dict(loss="ce", activation="relu", learning_rate=0.005, batch_size=5, max_epochs=499,
+            init_std=0.02, square_loss_k=1.0, square_loss_M=1.0, alpha=0.0, beta_1=0.9,
+            beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, tol=1e-4, record_step_loss=False,
+            device="cpu", n_threads=None)  # fmt: skip
+
+
+def _train(X, y, train_indices, *, layer_sizes, seeds, validation_indices=None, **options):
+    """``train_mlps`` with the network as ``layer_sizes`` and the options as keywords."""
+    assert layer_sizes[0] == X.shape[1]
+    opts = EngineOptions(hidden_layer_sizes=layer_sizes[1:-1], **{**BASE, **options})
+    return train_mlps(X, y, train_indices, n_outputs=layer_sizes[-1], seeds=seeds,
+                      options=opts, validation_indices=validation_indices)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -276,7 +292,7 @@ def test_float32_pin_works_with_torchs_per_backend_precision_api(curve4, cuda_tf
         assert matmul.fp32_precision == "ieee"  # full float32 inside
     assert matmul.fp32_precision == "tf32"  # the caller's setting is back
     X, y = curve4
-    (res,) = train_mlps(X, y, [np.arange(50)], layer_sizes=(2, 4, 4), seeds=[0], batch_size=10,
+    (res,) = _train(X, y, [np.arange(50)], layer_sizes=(2, 4, 4), seeds=[0], batch_size=10,
                         max_epochs=2)  # fmt: skip
     assert res.n_iter == 2 and np.isfinite(res.loss_curve).all()
     assert matmul.fp32_precision == "tf32"
@@ -329,9 +345,9 @@ def test_models_trained_together_equal_models_trained_alone(curve4, loss, batch_
     seeds = [11, 12, 13, 11]
     kw = dict(layer_sizes=ARCH, loss=loss, batch_size=batch_size, max_epochs=max_epochs,
               record_step_loss=True, n_threads=1)  # fmt: skip
-    together = train_mlps(X, y, splits, seeds=seeds, **kw)
+    together = _train(X, y, splits, seeds=seeds, **kw)
     for m, idx in enumerate(splits):
-        alone = train_mlps(X[idx], y[idx], [np.arange(len(idx))], seeds=[seeds[m]], **kw)[0]
+        alone = _train(X[idx], y[idx], [np.arange(len(idx))], seeds=[seeds[m]], **kw)[0]
         # the contract: float32 rtol 1e-4; on one CPU thread the engine is in fact bitwise equal
         assert_allclose(_flat(together[m]), _flat(alone), rtol=1e-4, atol=1e-7)
         assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-4)
@@ -346,9 +362,9 @@ def test_models_trained_together_equal_alone_binary_square_loss_with_rescaling()
     splits = _unequal_splits(len(X), (100, 96, 131), seed=3)
     kw = dict(layer_sizes=(2, 20, 1), loss="mse", square_loss_k=3.0, square_loss_M=2.0,
               batch_size=8, max_epochs=4, learning_rate=0.01, n_threads=1)  # fmt: skip
-    together = train_mlps(X, y, splits, seeds=[1, 2, 3], **kw)
+    together = _train(X, y, splits, seeds=[1, 2, 3], **kw)
     for m, idx in enumerate(splits):
-        alone = train_mlps(X[idx], y[idx], [np.arange(len(idx))], seeds=[m + 1], **kw)[0]
+        alone = _train(X[idx], y[idx], [np.arange(len(idx))], seeds=[m + 1], **kw)[0]
         assert_array_equal(_flat(together[m]), _flat(alone))
         assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-13)
 
@@ -359,15 +375,15 @@ def test_cpu_blocks_of_models_give_the_same_results(curve4, monkeypatch, alpha):
     splits = _unequal_splits(len(X), (200, 197, 160, 203, 180))
     kw = dict(layer_sizes=(2, 8, 4), seeds=[1, 2, 3, 4, 5], batch_size=5, max_epochs=2,
               record_step_loss=True, n_threads=1, alpha=alpha)  # fmt: skip
-    whole = train_mlps(X, y, splits, **kw)
+    whole = _train(X, y, splits, **kw)
     # 2-8-4 has 60 parameters: 16 * 60 * 2 bytes allow blocks of two models -> 2 + 1 + 2
     monkeypatch.setattr(engine, "_CPU_BLOCK_BYTES", 16 * 60 * 2)
-    blocks = train_mlps(X, y, splits, **kw)
+    blocks = _train(X, y, splits, **kw)
     for a, b in zip(whole, blocks, strict=True):
         assert_array_equal(_flat(a), _flat(b))
         assert_allclose(a.step_losses, b.step_losses, rtol=1e-13)
     if alpha:  # the blocks did get the penalty (alpha is passed on to each block)
-        unpenalised = train_mlps(X, y, splits[:1], **{**kw, "seeds": [1], "alpha": 0.0})[0]
+        unpenalised = _train(X, y, splits[:1], **{**kw, "seeds": [1], "alpha": 0.0})[0]
         assert not np.allclose(_flat(unpenalised), _flat(blocks[0]), rtol=1e-3)
 
 
@@ -380,9 +396,9 @@ def test_early_stopping_together_equals_alone_and_keeps_best_parameters(curve4, 
     val = [p[200:240] for p in perm]
     kw = dict(layer_sizes=(2, 16, 4), batch_size=20, max_epochs=60, learning_rate=0.02,
               n_iter_no_change=2, tol=0.0, n_threads=1, alpha=alpha)  # fmt: skip
-    together = train_mlps(X, y, train, seeds=[0, 1, 2], validation_indices=val, **kw)
+    together = _train(X, y, train, seeds=[0, 1, 2], validation_indices=val, **kw)
     for m in range(3):
-        alone = train_mlps(X, y, [train[m]], seeds=[m], validation_indices=[val[m]], **kw)[0]
+        alone = _train(X, y, [train[m]], seeds=[m], validation_indices=[val[m]], **kw)[0]
         assert_array_equal(_flat(together[m]), _flat(alone))
         assert together[m].n_iter == alone.n_iter
         assert_array_equal(together[m].validation_scores, alone.validation_scores)
@@ -475,7 +491,7 @@ def test_engine_matches_plain_torch_training_loop(
         activation=activation, alpha=alpha,
     )  # fmt: skip
     n_out = ref_params[-1].shape[0]
-    (ours,) = train_mlps(
+    (ours,) = _train(
         X, y, [np.arange(len(X))], layer_sizes=(2, 8, 6, n_out), seeds=[4], loss=loss,
         learning_rate=0.01, batch_size=batch_size, max_epochs=epochs, init_std=0.3,
         square_loss_k=k, square_loss_M=M, activation=activation, alpha=alpha,
@@ -503,7 +519,7 @@ def test_l2_penalty_matches_sklearn_mlpclassifier(alpha, batch_size, epochs):
     X, y = load_curve(4)
     X, y = X[:110], y[:110]
     arch, seed, lr, eps = (2, 8, 6, 4), 4, 0.01, 1e-12
-    (ours,) = train_mlps(
+    (ours,) = _train(
         X, y, [np.arange(110)], layer_sizes=arch, seeds=[seed], learning_rate=lr,
         batch_size=batch_size, max_epochs=epochs, init_std=0.3, epsilon=eps, alpha=alpha,
     )  # fmt: skip
@@ -537,13 +553,13 @@ def test_l2_penalty_keeps_models_trained_together_equal_to_alone(
     seeds = [11, 12, 13, 11]
     kw = dict(layer_sizes=ARCH, loss=loss, batch_size=batch_size, max_epochs=max_epochs,
               record_step_loss=True, n_threads=1, alpha=0.3)  # fmt: skip
-    together = train_mlps(X, y, splits, seeds=seeds, **kw)
+    together = _train(X, y, splits, seeds=seeds, **kw)
     for m, idx in enumerate(splits):
-        alone = train_mlps(X[idx], y[idx], [np.arange(len(idx))], seeds=[seeds[m]], **kw)[0]
+        alone = _train(X[idx], y[idx], [np.arange(len(idx))], seeds=[seeds[m]], **kw)[0]
         assert_array_equal(_flat(together[m]), _flat(alone))  # bitwise on one CPU thread
         assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-13)
         assert_allclose(together[m].step_losses, alone.step_losses, rtol=1e-13)
-    unpenalised = train_mlps(X, y, splits[:1], seeds=seeds[:1], **{**kw, "alpha": 0.0})[0]
+    unpenalised = _train(X, y, splits[:1], seeds=seeds[:1], **{**kw, "alpha": 0.0})[0]
     assert not np.allclose(_flat(unpenalised), _flat(together[0]), rtol=1e-3)
 
 
@@ -557,11 +573,11 @@ def test_zero_alpha_runs_no_penalty_code(curve4, monkeypatch):
 
     monkeypatch.setattr(engine._Layers, "squared_norms", forbidden)
     monkeypatch.setattr(engine._Layers, "add_weight_decay", forbidden)
-    (default,) = train_mlps(X, y, [np.arange(100)], **kw)
-    (zero,) = train_mlps(X, y, [np.arange(100)], alpha=0.0, **kw)
+    (default,) = _train(X, y, [np.arange(100)], **kw)
+    (zero,) = _train(X, y, [np.arange(100)], alpha=0.0, **kw)
     assert_array_equal(_flat(default), _flat(zero))
     with pytest.raises(AssertionError, match="penalty code ran"):
-        train_mlps(X, y, [np.arange(100)], alpha=1e-4, **kw)
+        _train(X, y, [np.arange(100)], alpha=1e-4, **kw)
 
 
 def test_larger_alpha_gives_smaller_weights(curve4):
@@ -570,7 +586,7 @@ def test_larger_alpha_gives_smaller_weights(curve4):
               learning_rate=0.01, init_std=0.3, n_threads=1)  # fmt: skip
     norms = []
     for alpha in (0.0, 1.0, 10.0):
-        (res,) = train_mlps(X, y, [np.arange(len(X))], alpha=alpha, **kw)
+        (res,) = _train(X, y, [np.arange(len(X))], alpha=alpha, **kw)
         norms.append(sum(float(np.sum(w.astype(np.float64) ** 2)) for w in res.coefs))
     assert norms[0] > norms[1] > norms[2]
 
@@ -578,18 +594,68 @@ def test_larger_alpha_gives_smaller_weights(curve4):
 @pytest.mark.parametrize(
     ("alpha", "error", "match"),
     [
-        (-1.0, ValueError, r"alpha must be finite and in \[0.0, inf\], got -1.0"),
+        (-1.0, ValueError, r"alpha must be finite and in \[0, inf\), got -1.0"),
         (np.nan, ValueError, "alpha must be finite"),
         (np.inf, ValueError, "alpha must be finite"),
-        ("a", TypeError, "alpha must be a float, got str 'a'"),
-        (True, TypeError, "alpha must be a float, got bool True"),
-        (None, TypeError, "alpha must be a float"),
+        ("a", TypeError, "alpha must be a real number, got str 'a'"),
+        (True, TypeError, "alpha must be a real number, got bool True"),
+        (None, TypeError, "alpha must be a real number"),
     ],
 )
 def test_bad_alpha(curve4, alpha, error, match):
     X, y = curve4
     with pytest.raises(error, match=match):
-        train_mlps(X, y, [np.arange(10)], layer_sizes=(2, 4, 4), seeds=[0], alpha=alpha)
+        _train(X, y, [np.arange(10)], layer_sizes=(2, 4, 4), seeds=[0], alpha=alpha)
+
+
+# ----------------------------------------------------------------------------------------------
+# the options object
+# ----------------------------------------------------------------------------------------------
+def test_options_are_the_estimators_parameters_without_defaults_of_their_own():
+    # one place holds the defaults: TorchMLPClassifier.__init__. Every option but cuda_graph
+    # (an engine switch the estimator does not expose) is a parameter of the estimator, and
+    # has no default in EngineOptions that could drift from the estimator's.
+    fields = {f.name: f for f in dataclasses.fields(EngineOptions)}
+    params = TorchMLPClassifier().get_params()
+    assert set(fields) - {"cuda_graph"} <= set(params)
+    with_default = {n for n, f in fields.items() if f.default is not dataclasses.MISSING}
+    assert with_default == {"cuda_graph"}
+    est = TorchMLPClassifier(device="cpu")
+    options = est.engine_options()
+    for name in set(fields) - {"cuda_graph", "learning_rate", "device"}:
+        assert getattr(options, name) == params[name], name
+    assert options.learning_rate == 0.005 and options.device == torch.device("cpu")
+    assert TorchMLPClassifier(loss="mse").engine_options().learning_rate == 0.001
+    assert TorchMLPClassifier(hidden_layer_sizes=7).engine_options().hidden_layer_sizes == (7,)
+
+
+def test_options_are_frozen_checked_and_canonical():
+    options = EngineOptions(
+        hidden_layer_sizes=[3, np.int64(2)], **{**BASE, "max_epochs": np.int32(4)}
+    )
+    assert options.hidden_layer_sizes == (3, 2) and type(options.max_epochs) is int
+    assert options.device == torch.device("cpu") and options.cuda_graph is True
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.alpha = 1.0
+    again = dataclasses.replace(options, cuda_graph=False)  # checked again, device kept
+    assert again.cuda_graph is False and again.device == options.device
+    with pytest.raises(ValueError, match="loss must be one of 'ce', 'mse'; got 'hinge'"):
+        EngineOptions(hidden_layer_sizes=(3,), **{**BASE, "loss": "hinge"})
+    with pytest.raises(ValueError, match=r"beta_2 must be finite and in \[0, 1\), got 1.0"):
+        EngineOptions(hidden_layer_sizes=(3,), **{**BASE, "beta_2": 1.0})
+    with pytest.raises(TypeError, match="cuda_graph must be True or False"):
+        EngineOptions(hidden_layer_sizes=(3,), **BASE, cuda_graph="yes")
+
+
+def test_train_mlps_takes_an_options_object(curve4):
+    X, y = curve4
+    with pytest.raises(TypeError, match="options must be an EngineOptions, got dict"):
+        train_mlps(X, y, [np.arange(10)], n_outputs=4, seeds=[0], options=dict(BASE))
+    options = EngineOptions(hidden_layer_sizes=(4,), **{**BASE, "max_epochs": 2})
+    with pytest.raises(ValueError, match="n_outputs must be >= 1, got 0"):
+        train_mlps(X, y, [np.arange(10)], n_outputs=0, seeds=[0], options=options)
+    (res,) = train_mlps(X, y, [np.arange(10)], n_outputs=4, seeds=[0], options=options)
+    assert [c.shape for c in res.coefs] == [(2, 4), (4, 4)] and res.n_iter == 2
 
 
 # ----------------------------------------------------------------------------------------------
@@ -597,7 +663,7 @@ def test_bad_alpha(curve4, alpha, error, match):
 # ----------------------------------------------------------------------------------------------
 def test_epoch_loss_is_the_batch_size_weighted_mean_of_step_losses(curve4):
     X, y = curve4
-    (res,) = train_mlps(X[:23], y[:23], [np.arange(23)], layer_sizes=(2, 5, 4), seeds=[0],
+    (res,) = _train(X[:23], y[:23], [np.arange(23)], layer_sizes=(2, 5, 4), seeds=[0],
                         batch_size=5, max_epochs=3, record_step_loss=True)  # fmt: skip
     steps = res.step_losses.reshape(3, 5)  # 23 rows: batches of 5, 5, 5, 5, 3
     sizes = np.array([5, 5, 5, 5, 3])
@@ -613,7 +679,7 @@ def test_big_steps_are_cut_into_chunks_without_changing_the_gradient(curve4, alp
     ref_params, ref_curve = _reference_training(
         X, y, loss="ce", batch_size=None, epochs=10, lr=0.01, seed=9, alpha=alpha
     )
-    (ours,) = train_mlps(
+    (ours,) = _train(
         X, y, [np.arange(len(X))], layer_sizes=(2, 8, 6, 4), seeds=[9], learning_rate=0.01,
         batch_size=None, max_epochs=10, init_std=0.3, alpha=alpha,
     )  # fmt: skip
@@ -625,26 +691,26 @@ def test_big_steps_are_cut_into_chunks_without_changing_the_gradient(curve4, alp
 def test_diverging_run_raises_naming_the_learning_rate(curve4):
     X, y = curve4
     with pytest.raises(ValueError, match=r"diverged.*learning_rate=1e\+30"):
-        train_mlps(X, y, [np.arange(len(X))], layer_sizes=(2, 8, 4), seeds=[0], loss="mse",
+        _train(X, y, [np.arange(len(X))], layer_sizes=(2, 8, 4), seeds=[0], loss="mse",
                    learning_rate=1e30, batch_size=None, max_epochs=20, init_std=1.0)  # fmt: skip
 
 
 def test_input_errors(curve4):
     X, y = curve4
     with pytest.raises(ValueError, match="empty"):
-        train_mlps(X, y, [], layer_sizes=ARCH, seeds=[])
+        _train(X, y, [], layer_sizes=ARCH, seeds=[])
     with pytest.raises(ValueError, match="one seed per model"):
-        train_mlps(X, y, [np.arange(5)], layer_sizes=ARCH, seeds=[0, 1])
+        _train(X, y, [np.arange(5)], layer_sizes=ARCH, seeds=[0, 1])
     with pytest.raises(ValueError, match="non-empty 1-D"):
-        train_mlps(X, y, [np.arange(0)], layer_sizes=ARCH, seeds=[0])
+        _train(X, y, [np.arange(0)], layer_sizes=ARCH, seeds=[0])
 
 
 def test_fused_adam_fallback_gives_the_same_training(curve4, monkeypatch):
     X, y = curve4
     kw = dict(layer_sizes=(2, 8, 4), seeds=[0], batch_size=10, max_epochs=3)
-    (fused,) = train_mlps(X, y, [np.arange(100)], **kw)
+    (fused,) = _train(X, y, [np.arange(100)], **kw)
     monkeypatch.setitem(engine._FUSED_OK, "cpu", False)
-    (plain,) = train_mlps(X, y, [np.arange(100)], **kw)
+    (plain,) = _train(X, y, [np.arange(100)], **kw)
     assert_allclose(_flat(plain), _flat(fused), rtol=1e-5, atol=1e-7)
 
 
@@ -658,9 +724,9 @@ def test_gpu_graph_replay_equals_eager_and_cpu(curve4, loss, alpha):
     splits = _unequal_splits(len(X), SIZES)
     kw = dict(layer_sizes=ARCH, loss=loss, seeds=[1, 2, 3, 4], batch_size=5, max_epochs=3,
               alpha=alpha)  # fmt: skip
-    graph = train_mlps(X, y, splits, device="cuda", cuda_graph=True, **kw)
-    eager = train_mlps(X, y, splits, device="cuda", cuda_graph=False, **kw)
-    cpu = train_mlps(X, y, splits, device="cpu", **kw)
+    graph = _train(X, y, splits, device="cuda", cuda_graph=True, **kw)
+    eager = _train(X, y, splits, device="cuda", cuda_graph=False, **kw)
+    cpu = _train(X, y, splits, device="cpu", **kw)
     for g, e, c in zip(graph, eager, cpu, strict=True):
         # same kernels, same shapes: graph replay and eager agree to rounding
         assert_allclose(_flat(g), _flat(e), rtol=1e-4, atol=1e-6)
@@ -675,9 +741,9 @@ def test_gpu_together_equals_alone(curve4):
     X, y = curve4
     splits = _unequal_splits(len(X), SIZES)
     kw = dict(layer_sizes=ARCH, batch_size=5, max_epochs=3, device="cuda")
-    together = train_mlps(X, y, splits, seeds=[1, 2, 3, 4], **kw)
+    together = _train(X, y, splits, seeds=[1, 2, 3, 4], **kw)
     for m, idx in enumerate(splits):
-        alone = train_mlps(X[idx], y[idx], [np.arange(len(idx))], seeds=[m + 1], **kw)[0]
+        alone = _train(X[idx], y[idx], [np.arange(len(idx))], seeds=[m + 1], **kw)[0]
         # one model goes through cuBLAS's gemm, many through its batched gemm
         _assert_params_close(together[m], alone, rel=1e-4)
         assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-5)
@@ -689,8 +755,8 @@ def test_gpu_auto_and_explicit_index_name_the_same_card(curve4):
     card = torch.device("cuda", torch.cuda.current_device())
     assert resolve_device("auto") == resolve_device("cuda") == card
     kw = dict(layer_sizes=(2, 16, 4), seeds=[0], batch_size=5, max_epochs=3)
-    by_name = train_mlps(X, y, [np.arange(len(X))], device="cuda", **kw)[0]
-    by_index = train_mlps(X, y, [np.arange(len(X))], device=f"cuda:{card.index}", **kw)[0]
+    by_name = _train(X, y, [np.arange(len(X))], device="cuda", **kw)[0]
+    by_index = _train(X, y, [np.arange(len(X))], device=f"cuda:{card.index}", **kw)[0]
     assert_array_equal(_flat(by_name), _flat(by_index))
 
 
@@ -703,8 +769,8 @@ def test_gpu_early_stopping_and_step_losses_graph_equals_eager(curve4):
               learning_rate=0.02, n_iter_no_change=2, tol=0.0, record_step_loss=True,
               device="cuda")  # fmt: skip
     train, val = [p[:200] for p in perm], [p[200:] for p in perm]
-    graph = train_mlps(X, y, train, validation_indices=val, cuda_graph=True, **kw)
-    eager = train_mlps(X, y, train, validation_indices=val, cuda_graph=False, **kw)
+    graph = _train(X, y, train, validation_indices=val, cuda_graph=True, **kw)
+    eager = _train(X, y, train, validation_indices=val, cuda_graph=False, **kw)
     for g, e in zip(graph, eager, strict=True):
         assert g.n_iter == e.n_iter < 200
         assert_allclose(g.step_losses, e.step_losses, rtol=1e-5)
@@ -777,8 +843,8 @@ def test_graph_replay_control_flow_trains_like_eager_on_cpu(curve4, monkeypatch)
               record_step_loss=True)  # fmt: skip
     with monkeypatch.context() as patch:
         patch.setattr(engine._EpochRunner, "__init__", fake_init)
-        replayed = train_mlps(X, y, train, validation_indices=val, **kw)
-    eager = train_mlps(X, y, train, validation_indices=val, **kw)
+        replayed = _train(X, y, train, validation_indices=val, **kw)
+    eager = _train(X, y, train, validation_indices=val, **kw)
 
     n_epochs = max(r.n_iter for r in replayed)
     assert 1 < n_epochs < 60  # early stopping ended the run

@@ -71,6 +71,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import numbers
 import re
 import warnings
 
@@ -78,10 +79,11 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from clfcompare.estimators._base import check_float
+from clfcompare._checks import check_bool, check_choice, check_int, check_real
 
 __all__ = [
     "ACTIVATIONS",
+    "EngineOptions",
     "LOSSES",
     "TrainedMLP",
     "adam_update_",
@@ -840,6 +842,123 @@ class _EpochOrders:
 # the trainer
 # ----------------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
+class EngineOptions:
+    """How :func:`train_mlps` trains: the hidden layers, the loss, Adam, epochs and device.
+
+    One frozen object, built once by :meth:`TorchMLPClassifier.engine_options
+    <clfcompare.estimators.TorchMLPClassifier.engine_options>` from the estimator's
+    hyper-parameters, whose ``__init__`` holds the defaults (so this class has none, but for
+    ``cuda_graph``, which the estimator does not expose). The fields have the meaning and the
+    names of the estimator's parameters; ``learning_rate`` is a number (the estimator's
+    ``None`` is resolved to the loss's default before). Construction checks every field and
+    stores it in its canonical type (``device`` as a :class:`torch.device`); a bad value
+    raises ``TypeError`` or ``ValueError`` naming the field.
+
+    Attributes
+    ----------
+    hidden_layer_sizes : tuple of int
+        Widths of the hidden layers (an int is one layer; ``()`` a linear model).
+    loss : {"ce", "mse"}
+    activation : {"relu", "tanh", "logistic", "identity"}
+    learning_rate : float
+        Adam's step size, > 0.
+    batch_size : int or None
+        Rows per step; ``None`` trains on all of a model's rows at each step (no shuffling).
+    max_epochs : int
+    init_std : float or "he"
+        Standard deviation of the normal initialisation of every weight and bias, or ``"he"``
+        (He initialisation, see :func:`init_parameters`).
+    square_loss_k, square_loss_M : float
+        Hui & Belkin's weight and target scale of the square loss (``"mse"`` only).
+    alpha : float
+        Strength of the L2 penalty on the weights (not the biases), as in scikit-learn's
+        ``MLPClassifier``: a step on a batch of ``b`` rows minimises
+        :math:`\\text{mean loss} + \\frac{\\alpha}{2b} \\sum_l \\|W_l\\|_F^2`, so the
+        gradient of :math:`W_l` gains :math:`\\alpha W_l / b`. The loss curves include the
+        penalty. ``0`` runs no penalty code at all.
+    beta_1, beta_2, epsilon : float
+        Adam's other parameters.
+    n_iter_no_change : int
+    tol : float
+        Early stopping's patience and least improvement (used only when :func:`train_mlps`
+        gets ``validation_indices``).
+    record_step_loss : bool
+        Also return the loss of every step.
+    device : torch.device
+        Given as ``"auto" | "cpu" | "cuda" | "cuda:N"`` (see :func:`resolve_device`).
+    n_threads : int or None
+        torch intra-op threads during training (restored afterwards); ``None``: unchanged.
+    cuda_graph : bool, default=True
+        On CUDA, replay each epoch as a captured CUDA graph.
+    """
+
+    hidden_layer_sizes: tuple
+    loss: str
+    activation: str
+    learning_rate: float
+    batch_size: int | None
+    max_epochs: int
+    init_std: float | str
+    square_loss_k: float
+    square_loss_M: float
+    alpha: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    n_iter_no_change: int
+    tol: float
+    record_step_loss: bool
+    device: torch.device
+    n_threads: int | None
+    cuda_graph: bool = True
+
+    def __post_init__(self):
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        put("loss", check_choice(self.loss, "loss", LOSSES))
+        put("activation", check_choice(self.activation, "activation", ACTIVATIONS))
+        put("hidden_layer_sizes", _check_hidden(self.hidden_layer_sizes))
+        put("batch_size", check_int(self.batch_size, "batch_size", low=1, allow_none=True))
+        put("max_epochs", check_int(self.max_epochs, "max_epochs", low=1))
+        put("n_iter_no_change", check_int(self.n_iter_no_change, "n_iter_no_change", low=1))
+        put("n_threads", check_int(self.n_threads, "n_threads", low=1, allow_none=True))
+        positive = dict(low=0.0, low_open=True)
+        put("learning_rate", check_real(self.learning_rate, "learning_rate", **positive))
+        if isinstance(self.init_std, str):
+            if self.init_std != "he":
+                raise ValueError(
+                    f"init_std must be a positive float or 'he', got {self.init_std!r}"
+                )
+        else:
+            put("init_std", check_real(self.init_std, "init_std", **positive))
+        put("square_loss_k", check_real(self.square_loss_k, "square_loss_k", **positive))
+        put("square_loss_M", check_real(self.square_loss_M, "square_loss_M", **positive))
+        put("alpha", check_real(self.alpha, "alpha", low=0.0))
+        unit = dict(low=0.0, high=1.0, high_open=True)
+        put("beta_1", check_real(self.beta_1, "beta_1", **unit))
+        put("beta_2", check_real(self.beta_2, "beta_2", **unit))
+        put("epsilon", check_real(self.epsilon, "epsilon", **positive))
+        put("tol", check_real(self.tol, "tol", low=0.0))
+        put("record_step_loss", check_bool(self.record_step_loss, "record_step_loss"))
+        put("cuda_graph", check_bool(self.cuda_graph, "cuda_graph"))
+        put("device", resolve_device(self.device))
+
+
+def _check_hidden(sizes):
+    """``hidden_layer_sizes`` (an int or a sequence of ints >= 1) as a tuple of ints."""
+    if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool | np.bool_):
+        sizes = (sizes,)
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        raise TypeError(
+            f"hidden_layer_sizes must be a tuple of ints, got {type(sizes).__name__} {sizes!r}"
+        ) from None
+    return tuple(check_int(size, "every hidden layer size", low=1) for size in sizes)
+
+
+@dataclasses.dataclass(frozen=True)
 class TrainedMLP:
     """One trained network, as returned by :func:`train_mlps`.
 
@@ -976,33 +1095,7 @@ def _epoch_function(ws, loss, activation, adam, fused):
     return run_epoch
 
 
-def train_mlps(
-    X,
-    y,
-    train_indices,
-    *,
-    layer_sizes,
-    seeds,
-    loss="ce",
-    activation="relu",
-    learning_rate=0.005,
-    batch_size=5,
-    max_epochs=499,
-    init_std=0.02,
-    square_loss_k=1.0,
-    square_loss_M=1.0,
-    alpha=0.0,
-    beta_1=0.9,
-    beta_2=0.999,
-    epsilon=1e-8,
-    validation_indices=None,
-    n_iter_no_change=10,
-    tol=1e-4,
-    record_step_loss=False,
-    device="cpu",
-    n_threads=None,
-    cuda_graph=True,
-):
+def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_indices=None):
     """Train ``M = len(train_indices)`` independent MLPs together; one result per model.
 
     Model ``m`` is trained on the rows ``train_indices[m]`` of ``X`` exactly as it would be
@@ -1020,40 +1113,21 @@ def train_mlps(
         Class codes ``0 .. K-1``.
     train_indices : list of 1-D int ndarray
         The training rows of each model (sizes may differ).
-    layer_sizes : tuple of int
-        ``(n_features, *hidden, n_outputs)``.
+    n_outputs : int
+        Output nodes of every network: ``K`` for cross-entropy, ``1`` (two classes) or ``K``
+        for the square loss. The layers are ``(n_features, *options.hidden_layer_sizes,
+        n_outputs)``.
     seeds : list of int
         One per model: seeds its ``torch.Generator`` (initial weights, then one permutation per
         epoch).
-    loss : {"ce", "mse"}
-        Cross-entropy on the logits, or Hui & Belkin's square loss (``square_loss_k``,
-        ``square_loss_M``; ``k = M = 1`` is the mean squared error).
-    activation : {"relu", "tanh", "logistic", "identity"}
-    alpha : float
-        Strength of the L2 penalty on the weights (not the biases), as in scikit-learn's
-        ``MLPClassifier``: a step on a batch of ``b`` rows minimises
-        :math:`\\text{mean loss} + \\frac{\\alpha}{2b} \\sum_l \\|W_l\\|_F^2`, so the gradient
-        of :math:`W_l` gains :math:`\\alpha W_l / b`. The loss curves include the penalty.
-        ``0`` (the default) runs no penalty code at all.
-    learning_rate, beta_1, beta_2, epsilon : float
-        Adam's parameters.
-    batch_size : int or None
-        Rows per step; ``None`` trains on all of a model's rows at each step (no shuffling).
-    max_epochs : int
-    init_std : float or "he"
-        Standard deviation of the normal initialisation of every weight and bias, or ``"he"``
-        (He initialisation, see :func:`init_parameters`).
+    options : EngineOptions
+        How to train (loss, activation, Adam's parameters, batch size, epochs, the L2 penalty,
+        device, threads); see :class:`EngineOptions`.
     validation_indices : list of 1-D int ndarray or None
         Rows of each model's validation set: early stopping on validation accuracy as in
-        scikit-learn's ``MLPClassifier`` (stop when the accuracy has not improved by ``tol``
-        for more than ``n_iter_no_change`` epochs; keep the parameters of the best epoch).
-    record_step_loss : bool
-        Also return the loss of every step.
-    device : str or torch.device
-    n_threads : int or None
-        torch intra-op threads during training (restored afterwards); ``None``: unchanged.
-    cuda_graph : bool
-        On CUDA, replay each epoch as a captured CUDA graph.
+        scikit-learn's ``MLPClassifier`` (stop when the accuracy has not improved by
+        ``options.tol`` for more than ``options.n_iter_no_change`` epochs; keep the parameters
+        of the best epoch).
 
     Returns
     -------
@@ -1068,16 +1142,22 @@ def train_mlps(
     Examples
     --------
     >>> import numpy as np
-    >>> from clfcompare.estimators._engine import train_mlps
+    >>> from clfcompare.estimators import TorchMLPClassifier, train_mlps
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])
-    >>> fits = train_mlps(X, y, [np.arange(4), np.arange(3)], layer_sizes=(1, 4, 2),
-    ...                   seeds=[0, 0], batch_size=2, max_epochs=3)
+    >>> options = TorchMLPClassifier(hidden_layer_sizes=(4,), batch_size=2, max_epochs=3,
+    ...                              device="cpu").engine_options()
+    >>> fits = train_mlps(X, y, [np.arange(4), np.arange(3)], n_outputs=2, seeds=[0, 0],
+    ...                   options=options)
     >>> [f.loss_curve.shape for f in fits]
     [(3,), (3,)]
     """
-    dev = resolve_device(device)
-    check_float("alpha", alpha, 0.0, low_open=False)
-    alpha = float(alpha)
+    if not isinstance(options, EngineOptions):
+        raise TypeError(f"options must be an EngineOptions, got {type(options).__name__}")
+    o = options
+    loss, activation, batch_size, max_epochs = o.loss, o.activation, o.batch_size, o.max_epochs
+    learning_rate, alpha, n_threads, dev = o.learning_rate, o.alpha, o.n_threads, o.device
+    n_outputs = check_int(n_outputs, "n_outputs", low=1)
+    layer_sizes = (np.shape(X)[1], *o.hidden_layer_sizes, n_outputs)
     n_models = len(train_indices)
     if n_models == 0:
         raise ValueError("train_indices is empty: nothing to train")
@@ -1090,20 +1170,12 @@ def train_mlps(
         # model at M=200 against 0.62 at M=100, 2-50-100-50-4): train in balanced blocks
         n_blocks = -(-n_models // per_block)
         bounds = np.linspace(0, n_models, n_blocks + 1).round().astype(int)
-        options = dict(
-            layer_sizes=layer_sizes, loss=loss, activation=activation,
-            learning_rate=learning_rate, batch_size=batch_size, max_epochs=max_epochs,
-            init_std=init_std, square_loss_k=square_loss_k, square_loss_M=square_loss_M,
-            alpha=alpha, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change, tol=tol, record_step_loss=record_step_loss,
-            device=dev, n_threads=n_threads, cuda_graph=cuda_graph,
-        )  # fmt: skip
         results = []
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             val = None if validation_indices is None else list(validation_indices[lo:hi])
             results += train_mlps(
-                X, y, list(train_indices[lo:hi]), seeds=list(seeds[lo:hi]),
-                validation_indices=val, **options,
+                X, y, list(train_indices[lo:hi]), n_outputs=n_outputs,
+                seeds=list(seeds[lo:hi]), options=options, validation_indices=val,
             )  # fmt: skip
         return results
     rows_list = [torch.from_numpy(np.array(idx, dtype=np.int64)) for idx in train_indices]
@@ -1119,7 +1191,7 @@ def train_mlps(
     plan = plan_batches(np.where(real, n_rows[slots], 0), batch_size)
     rows_list = [rows_list[m] if m >= 0 else None for m in slots]
     generators = [torch.Generator().manual_seed(int(seeds[m])) if m >= 0 else None for m in slots]
-    adam = dict(lr=float(learning_rate), beta1=beta_1, beta2=beta_2, eps=epsilon)
+    adam = dict(lr=learning_rate, beta1=o.beta_1, beta2=o.beta_2, eps=o.epsilon)
 
     # numpy computes the CPU matrix products; a diverging run is reported by the loss check
     # below, not by numpy's overflow warnings. On CUDA the chosen card is made the current
@@ -1140,7 +1212,7 @@ def train_mlps(
         init = torch.zeros(len(slots), n_params, dtype=torch.float32)
         for j, g in enumerate(generators):
             if g is not None:
-                init[j] = init_parameters(layer_sizes, g, init_std)
+                init[j] = init_parameters(layer_sizes, g, o.init_std)
         X32 = np.array(X, dtype=np.float32, order="C")
         n_bad = int(np.count_nonzero(~np.isfinite(X32)))
         if n_bad:  # e.g. |x| > 3.4e38: finite in float64, inf in float32
@@ -1151,7 +1223,7 @@ def train_mlps(
             )
         X_t = torch.from_numpy(X32).to(dev)
         table = make_targets(
-            y, layer_sizes[-1], loss, square_loss_k=square_loss_k, square_loss_M=square_loss_M
+            y, n_outputs, loss, square_loss_k=o.square_loss_k, square_loss_M=o.square_loss_M
         )
         targets = torch.as_tensor(table).to(dev)
         ws = _Workspace(X_t, targets, layout, init, plan, groups, align, dev, alpha)
@@ -1160,14 +1232,15 @@ def train_mlps(
         if validation_indices is not None:
             validation = _Validation(
                 X_t, y, [validation_indices[m] if m >= 0 else [] for m in slots],
-                layer_sizes[-1], square_loss_M, tol=tol, patience=n_iter_no_change,
+                n_outputs, o.square_loss_M, tol=o.tol, patience=o.n_iter_no_change,
             )  # fmt: skip
         run_epoch = _epoch_function(ws, loss, activation, adam, _fused_adam_available(dev))
         # a graph pays off from the second epoch on: a one-epoch fit runs eagerly
-        runner = _EpochRunner(run_epoch, dev, cuda_graph and dev.type == "cuda" and max_epochs > 1)
+        use_graph = o.cuda_graph and dev.type == "cuda" and max_epochs > 1
+        runner = _EpochRunner(run_epoch, dev, use_graph)
         curve = torch.zeros(max_epochs, len(slots), dtype=torch.float64, device=dev)
         step_curve = None
-        if record_step_loss:
+        if o.record_step_loss:
             shape = (max_epochs, len(slots), plan.n_steps_max)
             step_curve = torch.zeros(shape, dtype=torch.float64, device=dev)
         n_iter = np.full(len(slots), max_epochs)

@@ -4,15 +4,15 @@ The seed trains a 2-50-100-50-K ReLU network with Adam, every weight and bias dr
 N(0, 0.02²), in two designs: *Design 1* regresses a single output on 0/1 targets with the mean
 squared error and predicts class 2 when the output exceeds 0.5; *Design 2* has one output per
 class and minimises the cross-entropy. Both designs are ``TorchMLPClassifier(loss="mse")`` and
-``TorchMLPClassifier(loss="ce")``. Training runs on the batched engine of
-:mod:`clfcompare.estimators._engine`, which also trains one configuration on many
+``TorchMLPClassifier(loss="ce")``. Training runs on the batched engine
+(:func:`clfcompare.estimators.train_mlps`, with the options of
+:meth:`TorchMLPClassifier.engine_options`), which also trains one configuration on many
 cross-validation splits in one call (:meth:`TorchMLPClassifier.fit_splits`).
 """
 
 from __future__ import annotations
 
 import copy
-import numbers
 
 import numpy as np
 from scipy.special import log_softmax, softmax
@@ -22,9 +22,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from clfcompare.estimators._base import check_float as _check_float
-from clfcompare.estimators._base import check_int as _check_int
-from clfcompare.estimators._engine import ACTIVATIONS, LOSSES, resolve_device, train_mlps
+from clfcompare._checks import check_bool, check_choice, check_real
+from clfcompare.estimators._engine import LOSSES, EngineOptions, train_mlps
 
 __all__ = ["TorchMLPClassifier", "DEFAULT_LEARNING_RATES"]
 
@@ -333,75 +332,59 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------------------------------
     # fitting
     # ------------------------------------------------------------------------------------------
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
-            sizes = (sizes,)
-        try:
-            sizes = tuple(sizes)
-        except TypeError:
-            raise TypeError(
-                "hidden_layer_sizes must be a tuple of ints, got "
-                f"{type(self.hidden_layer_sizes).__name__} {self.hidden_layer_sizes!r}"
-            ) from None
-        for size in sizes:
-            _check_int("every hidden layer size", size, 1)
-        return tuple(int(s) for s in sizes)
+    def engine_options(self):
+        """Check every hyper-parameter; the training engine's options for this estimator.
 
-    def _engine_options(self):
-        """Validate the hyper-parameters; the keyword arguments of ``train_mlps``.
+        The one place where the parameters are validated: ``fit`` and ``fit_splits`` call it
+        before they touch the data. ``learning_rate=None`` becomes the loss's default
+        (``DEFAULT_LEARNING_RATES``) and ``device`` a :class:`torch.device`;
+        ``early_stopping`` and ``validation_fraction`` are the estimator's own (they choose
+        the rows the engine trains and validates on) and are checked here too.
 
-        All but ``hidden`` (the hidden layer sizes) go to ``train_mlps`` as they are.
+        Returns
+        -------
+        EngineOptions
+            What :func:`~clfcompare.estimators.train_mlps` takes as ``options``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming the parameter whose value is wrong.
+
+        Examples
+        --------
+        >>> from clfcompare.estimators import TorchMLPClassifier
+        >>> options = TorchMLPClassifier(loss="mse", device="cpu").engine_options()
+        >>> options.learning_rate, options.hidden_layer_sizes, options.device
+        (0.001, (50, 100, 50), device(type='cpu'))
         """
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
-        hidden = self._hidden_sizes()
-        _check_int("batch_size", self.batch_size, 1, allow_none=True)
-        _check_int("max_epochs", self.max_epochs, 1)
-        _check_int("n_iter_no_change", self.n_iter_no_change, 1)
-        _check_int("n_threads", self.n_threads, 1, allow_none=True)
+        loss = check_choice(self.loss, "loss", LOSSES)
         learning_rate = self.learning_rate
         if learning_rate is None:
-            learning_rate = DEFAULT_LEARNING_RATES[self.loss]
-        _check_float("learning_rate", learning_rate, 0.0)
-        if isinstance(self.init_std, str):
-            if self.init_std != "he":
-                raise ValueError(
-                    f"init_std must be a positive float or 'he', got {self.init_std!r}"
-                )
-        else:
-            _check_float("init_std", self.init_std, 0.0)
-        _check_float("square_loss_k", self.square_loss_k, 0.0)
-        _check_float("square_loss_M", self.square_loss_M, 0.0)
-        _check_float("alpha", self.alpha, 0.0, low_open=False)
-        _check_float("beta_1", self.beta_1, 0.0, 1.0, low_open=False, high_open=True)
-        _check_float("beta_2", self.beta_2, 0.0, 1.0, low_open=False, high_open=True)
-        _check_float("epsilon", self.epsilon, 0.0)
-        _check_float("validation_fraction", self.validation_fraction, 0.0, 1.0, high_open=True)
-        _check_float("tol", self.tol, 0.0, low_open=False)
-        for name in ("early_stopping", "record_step_loss"):
-            if not isinstance(getattr(self, name), bool | np.bool_):
-                raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
-        return dict(
-            hidden=hidden,
-            loss=self.loss,
+            learning_rate = DEFAULT_LEARNING_RATES[loss]
+        check_bool(self.early_stopping, "early_stopping")
+        check_real(
+            self.validation_fraction, "validation_fraction",
+            low=0.0, high=1.0, low_open=True, high_open=True,
+        )  # fmt: skip
+        return EngineOptions(
+            hidden_layer_sizes=self.hidden_layer_sizes,
+            loss=loss,
             activation=self.activation,
-            learning_rate=float(learning_rate),
-            batch_size=None if self.batch_size is None else int(self.batch_size),
-            max_epochs=int(self.max_epochs),
-            init_std="he" if isinstance(self.init_std, str) else float(self.init_std),
-            square_loss_k=float(self.square_loss_k),
-            square_loss_M=float(self.square_loss_M),
-            alpha=float(self.alpha),
-            beta_1=float(self.beta_1),
-            beta_2=float(self.beta_2),
-            epsilon=float(self.epsilon),
-            n_iter_no_change=int(self.n_iter_no_change),
-            tol=float(self.tol),
-            record_step_loss=bool(self.record_step_loss),
-            device=resolve_device(self.device),
+            learning_rate=learning_rate,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            init_std=self.init_std,
+            square_loss_k=self.square_loss_k,
+            square_loss_M=self.square_loss_M,
+            alpha=self.alpha,
+            beta_1=self.beta_1,
+            beta_2=self.beta_2,
+            epsilon=self.epsilon,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            record_step_loss=self.record_step_loss,
+            device=self.device,
             n_threads=self.n_threads,
         )
 
@@ -419,7 +402,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : TorchMLPClassifier
         """
-        options = self._engine_options()
+        options = self.engine_options()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         classes, codes = _encode(y, split=None)
@@ -432,8 +415,8 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         """Fit one clone of this estimator per split, all trained together.
 
         The trial runner's hook for repeated cross-validation (``docs/interfaces.md``): the
-        ``M`` networks train as one stacked model (:func:`~clfcompare.estimators._engine
-        .train_mlps`), and each returned estimator is the one that
+        ``M`` networks train as one stacked model (:func:`~clfcompare.estimators.train_mlps`),
+        and each returned estimator is the one that
         ``clone(self).fit(X[idx], y[idx])`` would give: same seed (``random_state`` is drawn
         from afresh for every split, as a clone would), same batch order, same numbers (on the
         CPU with one thread bitwise, otherwise to float32 rounding). ``self`` is not changed.
@@ -462,7 +445,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         >>> [f.n_iter_ for f in fits]
         [3, 3]
         """
-        options = self._engine_options()
+        options = self.engine_options()
         X_checked, y_checked = validate_data(
             clone(self), X, y, dtype=np.float64, reset=True
         )  # validated on a throw-away clone: fit_splits does not change self
@@ -502,7 +485,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         self.validation_scores_ = result.validation_scores
         self.best_validation_score_ = result.best_validation_score
         self.seed_ = seed
-        self.device_ = str(options["device"])
+        self.device_ = str(options.device)
         return self
 
     # ------------------------------------------------------------------------------------------
@@ -599,7 +582,7 @@ def _check_train_indices(train_indices, n_samples):
 def _train_group(est, options, X, codes, classes, splits, seeds):
     """Train the splits of one class set together; returns the engine's results."""
     n_classes = classes.shape[0]
-    n_outputs = 1 if options["loss"] == "mse" and n_classes == 2 else n_classes
+    n_outputs = 1 if options.loss == "mse" and n_classes == 2 else n_classes
     train, validation = splits, None
     if est.early_stopping:
         train, validation = [], []
@@ -613,13 +596,7 @@ def _train_group(est, options, X, codes, classes, splits, seeds):
             )
             train.append(idx[fit_pos])
             validation.append(idx[val_pos])
-    engine_kw = {key: value for key, value in options.items() if key != "hidden"}
     return train_mlps(
-        X,
-        codes,
-        train,
-        layer_sizes=(X.shape[1], *options["hidden"], n_outputs),
-        seeds=seeds,
+        X, codes, train, n_outputs=n_outputs, seeds=seeds, options=options,
         validation_indices=validation,
-        **engine_kw,
-    )
+    )  # fmt: skip
