@@ -349,12 +349,19 @@ def test_bad_priors(priors, message):
 
 
 @pytest.mark.parametrize(
-    "params",
-    [{"covariance": "diagonal"}, {"reg_covar": -1.0}, {"reg_covar": "big"}],
+    ("params", "error"),
+    [
+        ({"covariance": "diagonal"}, ValueError),
+        ({"covariance": ["shared"]}, ValueError),
+        ({"reg_covar": -1.0}, ValueError),
+        ({"reg_covar": np.nan}, ValueError),
+        ({"reg_covar": "big"}, TypeError),  # the wrong kind of value (was sklearn's
+        ({"reg_covar": True}, TypeError),  # InvalidParameterError, a ValueError and TypeError)
+    ],
 )
-def test_bad_parameters(params):
+def test_bad_parameters(params, error):
     X, y = gaussian_problem(13, 2, 2, 20)
-    with pytest.raises(ValueError, match=list(params)[0]):
+    with pytest.raises(error, match=list(params)[0]):
         GaussianGenerativeClassifier(**params).fit(X, y)
 
 

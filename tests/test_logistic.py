@@ -337,7 +337,7 @@ def test_coef_table_refuses_other_data_penalised_fits_and_singular_information()
         clf.coef_table(X, confidence_level=95)
     # not a number: was "'<' not supported between instances of 'int' and 'NoneType'"
     for bad in (None, "0.95", True):
-        with pytest.raises(TypeError, match=f"confidence_level must be a number.*{bad!r}"):
+        with pytest.raises(TypeError, match=f"confidence_level must be a real number.*{bad!r}"):
             clf.coef_table(X, confidence_level=bad)
     with pytest.raises(ValueError, match="alpha=0.1"):
         GDLogisticRegression(alpha=0.1).fit(X, y).coef_table(X)
@@ -411,11 +411,23 @@ def test_one_class_is_an_error():
         {"batch_size": 0},
         {"n_iter_no_change": 0},
         {"random_state": "seed"},
+        {"random_state": -1},
     ],
 )
 def test_bad_parameters(params):
     X, y = logistic_problem(*PROBLEMS[0])
     with pytest.raises(ValueError, match=list(params)[0]):
+        GDLogisticRegression(**params).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"learning_rate": True}, {"max_iter": 2.5}, {"tol": "small"}, {"batch_size": 5.0},
+     {"alpha": None}],
+)  # fmt: skip
+def test_parameters_of_the_wrong_kind(params):
+    X, y = logistic_problem(*PROBLEMS[0])
+    with pytest.raises(TypeError, match=f"{list(params)[0]} must be an? (int|real number)"):
         GDLogisticRegression(**params).fit(X, y)
 
 

@@ -8,8 +8,6 @@ scores alone. These functions hold that logic, and the input validation, once.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from scipy.special import log_expit, log_softmax
 from sklearn.utils.multiclass import check_classification_targets
@@ -165,25 +163,3 @@ class ScoreClassifierMixin:
         """
         scores = self.decision_function(X)  # checks that the model is fitted
         return labels_from_scores(self.classes_, scores)
-
-
-def check_int(name, value, low, allow_none=False):
-    """Check that a parameter is an int (not a bool) ``>= low``, or None if allowed."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        expected = "an int or None" if allow_none else "an int"
-        raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-
-
-def check_float(name, value, low, high=np.inf, low_open=True, high_open=False):
-    """Check that a parameter is a finite real number (not a bool) in the given interval."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a float, got {type(value).__name__} {value!r}")
-    below = value <= low if low_open else value < low
-    above = value >= high if high_open else value > high
-    if not np.isfinite(value) or below or above:
-        lo, hi = "(" if low_open else "[", ")" if high_open else "]"
-        raise ValueError(f"{name} must be finite and in {lo}{low}, {high}{hi}, got {value!r}")

@@ -15,13 +15,11 @@ The maths lives in small pure functions (``class_means``, ``pooled_covariance``,
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 from scipy import linalg
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, ClassifierMixin
 
+from clfcompare._checks import check_choice, check_real
 from clfcompare.estimators._base import (
     ScoreClassifierMixin,
     check_scores,
@@ -417,18 +415,11 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
     True
     """
 
-    _parameter_constraints: dict = {
-        "covariance": [StrOptions({"shared", "separate"})],
-        "priors": ["array-like", None],
-        "reg_covar": [Interval(Real, 0, None, closed="left")],
-    }
-
     def __init__(self, *, covariance="shared", priors=None, reg_covar=0.0):
         self.covariance = covariance
         self.priors = priors
         self.reg_covar = reg_covar
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Fit the class means, covariance(s) and priors by maximum likelihood.
 
@@ -446,9 +437,13 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
 
         Raises
         ------
+        TypeError, ValueError
+            A parameter of the wrong kind or value (naming it).
         ValueError
             Fewer than two classes, invalid ``priors``, or a singular covariance (see Notes).
         """
+        check_choice(self.covariance, "covariance", ("shared", "separate"))
+        check_real(self.reg_covar, "reg_covar", low=0.0)
         X, classes, y_idx = validate_training_data(self, X, y)
         n_classes = classes.shape[0]
         n_samples, n_features = X.shape

@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 from scipy.special import expit, log_softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from clfcompare._checks import check_choice, check_int, check_real
 from clfcompare.estimators._base import (
     ScoreClassifierMixin,
     check_scores,
@@ -509,16 +508,6 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
     1         x0  1.1516   0.8461  1.3611  0.1735
     """
 
-    _parameter_constraints: dict = {
-        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-    }
-
     def __init__(
         self,
         *,
@@ -538,7 +527,25 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    def _check_params(self):
+        """Raise ``TypeError``/``ValueError`` naming the first parameter that is wrong."""
+        if isinstance(self.learning_rate, str):
+            check_choice(self.learning_rate, "learning_rate", ("auto",))
+        else:
+            check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
+        check_int(self.max_iter, "max_iter", low=1)
+        check_real(self.tol, "tol", low=0.0)
+        check_real(self.alpha, "alpha", low=0.0)
+        check_int(self.batch_size, "batch_size", low=1, allow_none=True)
+        check_int(self.n_iter_no_change, "n_iter_no_change", low=1)
+        try:
+            check_random_state(self.random_state)
+        except ValueError:
+            raise ValueError(
+                "random_state must be None, an int in [0, 2**32 - 1] or a numpy RandomState, "
+                f"got {self.random_state!r}"
+            ) from None
+
     def fit(self, X, y):
         """Fit the weights by (mini-batch) gradient descent from zero.
 
@@ -556,10 +563,13 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
 
         Raises
         ------
+        TypeError, ValueError
+            A parameter of the wrong kind or value (naming it).
         ValueError
             Fewer than two classes, features too large to square in float64, or a diverging
             loss (learning rate too large).
         """
+        self._check_params()
         X, classes, y_idx = validate_training_data(self, X, y)
         n_classes = classes.shape[0]
         n_samples, n_features = X.shape
@@ -758,14 +768,9 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
             ``reference`` (``classes_[0]``), ``coef``, ``std_err``, ``z``, ``pvalue``,
             ``ci_low``, ``ci_high``.
         """
-        if isinstance(confidence_level, (bool, np.bool_)) or not isinstance(
-            confidence_level, Real
-        ):
-            raise TypeError(
-                f"confidence_level must be a number in (0, 1); got {confidence_level!r}."
-            )
-        if not 0 < confidence_level < 1:
-            raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}.")
+        confidence_level = check_real(
+            confidence_level, "confidence_level", low=0, high=1, low_open=True, high_open=True
+        )
         cov = self.coef_covariance(X)
         names = getattr(self, "feature_names_in_", None)
         if names is None:
