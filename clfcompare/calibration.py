@@ -133,7 +133,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -141,6 +141,7 @@ from joblib import Parallel, delayed
 from scipy import special
 from scipy import stats as sps
 
+from clfcompare._checks import check_int, check_real
 from clfcompare.stats import (
     bayesian_correlated_ttest,
     combined_ftest_5x2cv,
@@ -167,6 +168,10 @@ __all__ = [
     "stratified_fold_ids",
     "summarize_rejections",
 ]
+
+#: check_real's bounds for a probability strictly between 0 and 1 (alpha, a threshold, a level)
+_OPEN_UNIT = dict(low=0.0, high=1.0, low_open=True, high_open=True)
+
 
 #: Replicates per vectorised block (and per joblib task). Results do not depend on it.
 BLOCK_SIZE = 25
@@ -413,7 +418,7 @@ def binomial_interval(rejections, n_replicates, *, confidence_level=0.95, method
     True
     """
     k, n = _check_counts(rejections, n_replicates)
-    gamma = _check_open_unit(confidence_level, "confidence_level")
+    gamma = check_real(confidence_level, "confidence_level", **_OPEN_UNIT)
     if method == "wilson":
         z = special.ndtri(0.5 + 0.5 * gamma)
         centre = (k + 0.5 * z * z) / (n + z * z)
@@ -433,33 +438,9 @@ def binomial_interval(rejections, n_replicates, *, confidence_level=0.95, method
 # --------------------------------------------------------------------------------------------
 # validation helpers
 # --------------------------------------------------------------------------------------------
-def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _check_real(value, name):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
-def _check_open_unit(value, name):
-    value = _check_real(value, name)
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"{name} must lie in (0, 1), got {value}")
-    return value
-
-
 def _check_counts(rejections, n_replicates):
-    n = _check_int(n_replicates, "n_replicates", 1)
-    k = _check_int(rejections, "rejections", 0)
+    n = check_int(n_replicates, "n_replicates", low=1)
+    k = check_int(rejections, "rejections", low=0)
     if k > n:
         raise ValueError(f"rejections must not exceed n_replicates ({n}), got {k}")
     return k, n
@@ -470,7 +451,7 @@ def _check_effects(effect, base_accuracy):
     values = [effect] if scalar else list(np.asarray(effect, dtype=object).ravel())
     if not values:
         raise ValueError("effect must contain at least one value, got an empty sequence")
-    effects = [_check_real(v, "effect") for v in values]
+    effects = [check_real(v, "effect") for v in values]
     for e in effects:
         if not 0.5 <= base_accuracy + e < 1.0:
             raise ValueError(
@@ -759,20 +740,15 @@ def simulate_replicates(
     >>> bool(reps["pvalue"].between(0, 1).all())
     True
     """
-    n_replicates = _check_int(n_replicates, "n_replicates", 1)
-    n_samples = _check_int(n_samples, "n_samples", 20)
-    alpha = _check_open_unit(alpha, "alpha")
-    base_accuracy = _check_real(base_accuracy, "base_accuracy")
-    if not 0.5 <= base_accuracy < 1.0:
-        raise ValueError(f"base_accuracy must lie in [0.5, 1), got {base_accuracy}")
+    n_replicates = check_int(n_replicates, "n_replicates", low=1)
+    n_samples = check_int(n_samples, "n_samples", low=20)
+    alpha = check_real(alpha, "alpha", **_OPEN_UNIT)
+    base_accuracy = check_real(base_accuracy, "base_accuracy", low=0.5, high=1.0, high_open=True)
     effects = _check_effects(effect, base_accuracy)
-    rope = _check_real(rope, "rope")
-    if rope < 0:
-        raise ValueError(f"rope must be non-negative, got {rope}")
-    threshold = _check_open_unit(threshold, "threshold")
+    rope = check_real(rope, "rope", low=0.0)
+    threshold = check_real(threshold, "threshold", **_OPEN_UNIT)
     tests = _check_tests(tests)
-    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral)):
-        raise TypeError(f"n_jobs must be an int or None, got {type(n_jobs).__name__}")
+    n_jobs = check_int(n_jobs, "n_jobs", allow_none=True)
     if n_jobs == 0:
         raise ValueError("n_jobs must not be 0 (use None or 1 for one worker, -1 for all)")
 
@@ -830,7 +806,7 @@ def summarize_rejections(replicates, *, alpha=0.05, confidence_level=0.95, metho
         raise ValueError(f"replicates lacks the column(s) {sorted(missing)}")
     if replicates.empty:
         raise ValueError("replicates is empty")
-    alpha = _check_open_unit(alpha, "alpha")
+    alpha = check_real(alpha, "alpha", **_OPEN_UNIT)
     rows = []
     order = list(dict.fromkeys(replicates["test"]))
     for (effect, test), g in replicates.groupby(["effect", "test"], sort=False):

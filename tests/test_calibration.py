@@ -337,7 +337,7 @@ def _row_rates(table, test):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"n_replicates": 0}, ValueError, "n_replicates must be at least 1"),
+        ({"n_replicates": 0}, ValueError, "n_replicates must be >= 1"),
         ({"n_replicates": 2.5}, TypeError, "n_replicates must be an int"),
         ({"n_replicates": True}, TypeError, "n_replicates must be an int"),
         ({"effect": 0.3}, ValueError, r"base_accuracy \+ effect must lie in \[0.5, 1\)"),
@@ -346,12 +346,12 @@ def _row_rates(table, test):
         ({"effect": []}, ValueError, "at least one value"),
         ({"effect": [0.0, 0.0]}, ValueError, "distinct"),
         ({"effect": float("nan")}, ValueError, "effect must be finite"),
-        ({"alpha": 1.5}, ValueError, r"alpha must lie in \(0, 1\)"),
-        ({"alpha": 0}, ValueError, "alpha must lie in"),
-        ({"n_samples": 10}, ValueError, "n_samples must be at least 20"),
-        ({"base_accuracy": 0.4}, ValueError, "base_accuracy must lie in"),
-        ({"rope": -0.1}, ValueError, "rope must be non-negative"),
-        ({"threshold": 1.0}, ValueError, "threshold must lie in"),
+        ({"alpha": 1.5}, ValueError, r"alpha must be finite and in \(0, 1\), got 1.5"),
+        ({"alpha": 0}, ValueError, "alpha must be finite and in"),
+        ({"n_samples": 10}, ValueError, "n_samples must be >= 20"),
+        ({"base_accuracy": 0.4}, ValueError, r"base_accuracy must be finite and in \[0.5, 1\)"),
+        ({"rope": -0.1}, ValueError, r"rope must be finite and in \[0, inf\)"),
+        ({"threshold": 1.0}, ValueError, "threshold must be finite and in"),
         ({"tests": ["ttest"]}, ValueError, "unknown test"),
         ({"tests": []}, ValueError, "at least one test"),
         ({"random_state": "seed"}, TypeError, "random_state must be"),
@@ -370,10 +370,10 @@ def test_simulate_bad_input(kwargs, error, match):
     ("args", "kwargs", "error", "match"),
     [
         ((5, 3), {}, ValueError, "rejections must not exceed"),
-        ((-1, 3), {}, ValueError, "rejections must be at least 0"),
-        ((1, 0), {}, ValueError, "n_replicates must be at least 1"),
+        ((-1, 3), {}, ValueError, "rejections must be >= 0"),
+        ((1, 0), {}, ValueError, "n_replicates must be >= 1"),
         ((1, 3), {"method": "exact"}, ValueError, "method must be"),
-        ((1, 3), {"confidence_level": 95}, ValueError, "confidence_level must lie"),
+        ((1, 3), {"confidence_level": 95}, ValueError, "confidence_level must be finite and in"),
     ],
 )
 def test_binomial_interval_bad_input(args, kwargs, error, match):
