@@ -5,6 +5,7 @@ and against `clone(est).fit(X[train], y[train])` on the same splits; split indic
 scikit-learn's splitters; summaries against numpy.
 """
 
+import contextlib
 import json
 import os
 import pickle
@@ -45,6 +46,7 @@ from clfcompare.trials import (
     SetupDifference,
     SetupMismatch,
     TrialResults,
+    count_finished,
     load_results,
     run_trials,
 )
@@ -647,6 +649,52 @@ def test_store_refuses_files_that_are_not_stores(data, tmp_path):
         load_results(tmp_path / "missing.sqlite")
 
 
+def test_count_finished_reads_the_index_of_finished_trials(data, tmp_path):
+    X, y = data
+    path = tmp_path / "run.sqlite"
+    assert count_finished(path) == 0 and not path.exists()  # counting creates nothing
+    models = {"a": DummyClassifier(), "b": DummyClassifier(strategy="uniform")}
+    run_trials(models, X, y, cv=3, progress=False, store=path)
+    # a trial lost (as if the run had been killed before it): counted from the rows
+    with contextlib.closing(sqlite3.connect(path)) as con, con:  # commits
+        con.execute("DELETE FROM trials WHERE model = 'a' AND split = 1")
+    assert _sql(path, "SELECT COUNT(*) FROM trials") == [(5,)]
+    assert count_finished(path) == 5
+    assert count_finished(str(path), ["a"]) == 2
+    assert count_finished(path, models) == 5  # a dict counts its keys
+    assert count_finished(path, ["b", "c"]) == 3
+    assert count_finished(path, n_splits=3) == 5
+    assert count_finished(path, models, n_splits=4) == 0  # made for other splits
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a database, just text " * 100)
+    with pytest.raises(ValueError, match="not a clfcompare trial store"):
+        count_finished(text)
+    with pytest.raises(TypeError, match="path must be a str or os.PathLike, got int"):
+        count_finished(3)
+    with pytest.raises(ValueError, match="n_splits must be >= 1"):
+        count_finished(path, n_splits=0)
+
+
+def test_a_refusal_groups_a_models_parameters_as_its_message_does():
+    diffs = [
+        SetupDifference("scoring", "scoring", ("accuracy",), ("f1",)),
+        SetupDifference("model-param", "C", "1.0", "2.0", model="svc"),
+        SetupDifference("model-param", "gamma", "'scale'", "0.1", model="svc"),
+        SetupDifference("model-param", "max_depth", "None", "3", model="tree"),
+        SetupDifference("n_samples", "n_samples", 9, 8),
+    ]
+    err = SetupMismatch("run.sqlite", diffs)
+    groups = err.grouped_differences()
+    assert groups == [
+        (None, diffs[:1]),
+        ("svc", diffs[1:3]),
+        ("tree", diffs[3:4]),
+        (None, diffs[4:]),
+    ]
+    assert str(err).count("parameters differ") == 2
+    assert "model 'svc' parameters differ: C (stored 1.0, now 2.0); gamma (stored" in str(err)
+
+
 def test_model_names_are_sql_parameters(data, tmp_path):
     X, y = data
     path = tmp_path / "run.sqlite"
@@ -1024,9 +1072,9 @@ def test_progress_bar_only_when_asked_and_on_a_terminal(
         ({"d": DummyClassifier()}, {"cv": [([0, 1], [60])]}, ValueError, r"lie in \[0, 60\)"),
         ({"d": DummyClassifier()}, {"store": 3}, TypeError, "store must be a path"),
         ({"d": DummyClassifier()}, {"cv": StratifiedKFold}, TypeError, "cv is the class"),
-        ({"d": DummyClassifier()}, {"n_jobs": "2"}, TypeError, "n_jobs must be None or an int"),
-        ({"d": DummyClassifier()}, {"n_jobs": 1.5}, TypeError, "n_jobs must be None or an int"),
-        ({"d": DummyClassifier()}, {"n_jobs": True}, TypeError, "n_jobs must be None or an int"),
+        ({"d": DummyClassifier()}, {"n_jobs": "2"}, TypeError, "n_jobs must be an int or None"),
+        ({"d": DummyClassifier()}, {"n_jobs": 1.5}, TypeError, "n_jobs must be an int or None"),
+        ({"d": DummyClassifier()}, {"n_jobs": True}, TypeError, "n_jobs must be an int or None"),
         ({"d": DummyClassifier()}, {"n_jobs": 0}, ValueError, "n_jobs must be non-zero"),
         ({"d": DummyClassifier()}, {"random_state": "a"}, ValueError, "random_state must be"),
         ({"d": DummyClassifier()}, {"random_state": 1.5}, ValueError, "random_state must be"),

@@ -1,17 +1,30 @@
 """Repeated cross-validation trials of many models on the same splits, with a durable store.
 
-Public names: :func:`run_trials`, :class:`TrialResults`, :func:`load_results`, and
-:class:`SetupMismatch` (a store's refusal of another set-up) with its :class:`SetupDifference`.
+Public names: :func:`run_trials`, :class:`TrialResults`, :func:`load_results`,
+:func:`count_finished` (the finished trials in a store, read cheaply), and
+:class:`SetupMismatch` (a store's refusal of another set-up, whose
+:meth:`~SetupMismatch.grouped_differences` lists them as its message does) with its
+:class:`SetupDifference`.
 
 A *trial* is one model fitted on one training split and scored on its test split. Every model
 sees the same materialised splits (a paired design, which the significance tests in
 :mod:`clfcompare.stats` assume). With ``store="run.sqlite"`` every finished trial is committed
 to an SQLite file as it finishes; running again resumes, and :func:`load_results` reads the
 tables back.
+
+This package imports numpy, scikit-learn, joblib, tqdm and :mod:`clfcompare._checks` only:
+nothing of the estimators or of the analysis layer (``tests/test_layers.py``).
 """
 
 from clfcompare.trials._results import TrialResults
 from clfcompare.trials._runner import load_results, run_trials
-from clfcompare.trials._store import SetupDifference, SetupMismatch
+from clfcompare.trials._store import SetupDifference, SetupMismatch, count_finished
 
-__all__ = ["run_trials", "TrialResults", "load_results", "SetupMismatch", "SetupDifference"]
+__all__ = [
+    "run_trials",
+    "TrialResults",
+    "load_results",
+    "count_finished",
+    "SetupMismatch",
+    "SetupDifference",
+]

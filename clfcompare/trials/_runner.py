@@ -21,6 +21,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_consistent_length, indexable
 from tqdm import tqdm
 
+from clfcompare._checks import check_int
 from clfcompare.trials._results import Trial, TrialResults, build_frames, results_from_store
 from clfcompare.trials._store import (
     TrialStore,
@@ -107,13 +108,10 @@ def _make_cv(cv, random_state):
 
 
 def _check_n_jobs(n_jobs):
-    if n_jobs is None:
-        return None
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral):
-        raise TypeError(f"n_jobs must be None or an int, got {n_jobs!r}")
+    n_jobs = check_int(n_jobs, "n_jobs", allow_none=True)
     if n_jobs == 0:
         raise ValueError("n_jobs must be non-zero (a positive count, or -1 for all CPUs), got 0")
-    return int(n_jobs)
+    return n_jobs
 
 
 def _check_random_state(random_state):

@@ -36,6 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from clfcompare._checks import check_int, check_names
+
 FORMAT = "clfcompare.trials"
 VERSION = 1
 
@@ -421,7 +423,7 @@ class SetupMismatch(ValueError):
             f"model {model!r} parameters differ: " + "; ".join(d.text() for d in group)
             if model is not None
             else group[0].text()
-            for model, group in group_differences(self.differences)
+            for model, group in self.grouped_differences()
         )
         if self.empty:
             message = (
@@ -437,6 +439,23 @@ class SetupMismatch(ValueError):
             )
         super().__init__(message)
 
+    def grouped_differences(self):
+        """The differences as the message lists them: ``[(model or None, [difference, ...])]``.
+
+        A model's changed parameters come together under its name (one part of the
+        message); every other difference is a part of its own, under ``None``; in order.
+
+        Examples
+        --------
+        >>> err = SetupMismatch("run.sqlite", [
+        ...     SetupDifference("model-param", "C", "1.0", "2.0", model="svc"),
+        ...     SetupDifference("model-param", "kernel", "'rbf'", "'linear'", model="svc"),
+        ...     SetupDifference("n_samples", "n_samples", 9, 8)])
+        >>> [(model, [d.name for d in group]) for model, group in err.grouped_differences()]
+        [('svc', ['C', 'kernel']), (None, ['n_samples'])]
+        """
+        return group_differences(self.differences)
+
     def __reduce__(self):  # picklable with its fields (ValueError's pickles args only)
         return (_rebuild_mismatch, (self.path, self.differences, self.empty))
 
@@ -446,6 +465,63 @@ def _rebuild_mismatch(path, differences, empty):
 
 
 # --------------------------------------------------------------------------- the store
+def count_finished(path, models=None, *, n_splits=None):
+    """How many trials the store at ``path`` holds finished (of ``models`` when given).
+
+    Reads the store's set-up and its index of finished trials only (not the predictions or
+    loss curves), read-only: cheap, and safe while another process writes to the store (a
+    command counts before a run, to say how much it resumes, and when it is interrupted).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The store.
+    models : iterable of str, optional
+        Count only the trials of these model names (a dict counts its keys).
+    n_splits : int, optional
+        The number of splits of the run about to use the store: a store made for another
+        number counts 0, since none of its trials can be reused (:func:`run_trials` refuses
+        the run).
+
+    Returns
+    -------
+    int
+        0 when there is no file at ``path``.
+
+    Raises
+    ------
+    ValueError
+        ``path`` is not a clfcompare trial store, or cannot be read.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from clfcompare.trials import count_finished, run_trials
+    >>> X, y = make_classification(n_samples=30, random_state=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.sqlite")
+    >>> count_finished(path)
+    0
+    >>> _ = run_trials({"d": DummyClassifier()}, X, y, cv=3, store=path, progress=False)
+    >>> count_finished(path), count_finished(path, ["other"]), count_finished(path, n_splits=5)
+    (3, 0, 0)
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    names = None if models is None else set(check_names(models, "models"))
+    n_splits = check_int(n_splits, "n_splits", low=1, allow_none=True)
+    if not Path(path).exists():
+        return 0
+    try:
+        with TrialStore(path, read_only=True) as db:
+            if n_splits is not None and db.meta["n_splits"] != n_splits:
+                return 0
+            return sum(1 for model, _ in db.finished() if names is None or model in names)
+    except sqlite3.Error as exc:
+        raise ValueError(f"cannot read the trial store {os.fspath(path)!r}: {exc}") from None
+
+
 class TrialStore:
     """An open SQLite trial store (used by :func:`run_trials` and :func:`load_results`).
 
