@@ -109,6 +109,11 @@ identical for every ``n_jobs``, and the first :math:`R` replicates of a longer r
 data sets as a run of :math:`R`. Different effects use the same random numbers (common random
 numbers), so a power curve is smooth and differences between effects are not Monte Carlo noise.
 
+Why one module of about 1,050 lines: the simulated data, the vectorised learner, each test's
+protocol, the rejection summaries and their two figures all read and write one table of
+replicates whose columns they define together; this is the one concept "how often the tests
+err", and the figures are only its two views.
+
 References
 ----------
 .. [1] T. G. Dietterich, "Approximate statistical tests for comparing supervised classification

@@ -64,6 +64,12 @@ parameters, gradients and Adam moments through memory; once those outgrow the la
 a step gets slower per model, so on the CPU large ``M`` is trained in balanced blocks of at
 most ``_CPU_BLOCK_BYTES`` of such state (about 150 models of 2-50-100-50-4).
 Denormal floats are flushed to zero during training (:func:`flush_denormals`).
+
+Why one module of about 1,400 lines: the stacked memory layout, the hand-written backward
+pass, the batch plan, Adam and the training loop are one design held together by one
+exactness argument (every kernel sees the same shapes for a model whatever the other models
+are); apart, each piece would have to restate the layout and the argument. Its public face is
+:func:`train_mlps` with :class:`EngineOptions` (re-exported by :mod:`clfcompare.estimators`).
 """
 
 from __future__ import annotations
