@@ -58,7 +58,7 @@ def timed(func):
     return time.perf_counter() - start, out
 
 
-def run(kind, n_models, epochs, num_warps=4):
+def run(kind, n_models, epochs, num_warps=8):
     X, y, splits = workload(n_models)
     kw = dict(n_outputs=4, seeds=list(range(n_models)), options=options(epochs))
     if kind == "engine":
@@ -109,7 +109,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=499)
     parser.add_argument("--eager-epochs", type=int, default=50)
     parser.add_argument("--seed-epochs", type=int, default=3)
-    parser.add_argument("--warps", default="4,8")
+    parser.add_argument("--warps", default="8,16")
     parser.add_argument("--divergence", action="store_true")
     parser.add_argument("--profile", type=int, default=0, help="one fused launch of M models")
     args = parser.parse_args(argv)

@@ -23,11 +23,11 @@ py="${PYTHON:-python3}"
 } >"$out/env.txt" 2>&1
 cat "$out/env.txt"
 
-timeout "${TEST_S:-100}" "$py" -m pytest -m gpu tests/test_fused.py -q -rs -p no:cacheprovider \
+timeout "${TEST_S:-120}" "$py" -m pytest -m gpu tests/test_fused.py -q -rs -p no:cacheprovider \
     -W "default::DeprecationWarning" -W "default::FutureWarning" 2>&1 | tee "$out/pytest_fused.log"
 tests_rc=${PIPESTATUS[0]}
 
-timeout "${BENCH_S:-120}" "$py" analyses/bench_fused.py ${BENCH_ARGS:-} 2>&1 | tee "$out/bench_fused.log"
+timeout "${BENCH_S:-130}" "$py" analyses/bench_fused.py ${BENCH_ARGS:-} 2>&1 | tee "$out/bench_fused.log"
 bench_rc=${PIPESTATUS[0]}
 
 ncu_rc=skipped

@@ -142,7 +142,7 @@ def _adam_tables(n_max, lr, beta1, beta2):
 
 def fused_epochs(
     X, targets, idx, rows, params, exp_avgs, exp_avg_sqs, grads, adam_steps, step_loss,
-    *, n_epochs, loss, learning_rate, beta_1, beta_2, epsilon, alpha, num_warps=4,
+    *, n_epochs, loss, learning_rate, beta_1, beta_2, epsilon, alpha, num_warps=8,
 ):  # fmt: skip
     """Train ``n_epochs`` epochs of ``M`` networks in one kernel launch, in place.
 
@@ -220,7 +220,7 @@ def _schedule(rows_list, generators, plan, shuffle, n_epochs):
 
 
 def train_fused(X, y, train_indices, *, n_outputs, seeds, options, validation_indices=None,
-                num_warps=4):  # fmt: skip
+                num_warps=8):  # fmt: skip
     """Train ``M`` MLPs with the fused kernel; the engine's :func:`train_mlps`, other kernels.
 
     Same arguments and results as :func:`clfcompare.estimators.train_mlps` (see there); the
