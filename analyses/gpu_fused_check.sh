@@ -23,12 +23,12 @@ py="${PYTHON:-python3}"
 } >"$out/env.txt" 2>&1
 cat "$out/env.txt"
 
+timeout "${BENCH_S:-130}" "$py" analyses/bench_fused.py ${BENCH_ARGS:-} 2>&1 | tee "$out/bench_fused.log"
+bench_rc=${PIPESTATUS[0]}
+
 timeout "${TEST_S:-120}" "$py" -m pytest -m gpu tests/test_fused.py -q -rs -p no:cacheprovider \
     -W "default::DeprecationWarning" -W "default::FutureWarning" 2>&1 | tee "$out/pytest_fused.log"
 tests_rc=${PIPESTATUS[0]}
-
-timeout "${BENCH_S:-130}" "$py" analyses/bench_fused.py ${BENCH_ARGS:-} 2>&1 | tee "$out/bench_fused.log"
-bench_rc=${PIPESTATUS[0]}
 
 ncu_rc=skipped
 if command -v ncu >/dev/null; then
