@@ -1,0 +1,96 @@
+"""Significance tests for comparing classifiers, grouped by experimental design.
+
+Plain functions over per-split scores (or per-sample predictions), each returning a small
+frozen result object. Differences are always ``scores_a - scores_b``; scores are assumed to be
+"higher is better" (scikit-learn's scorer convention), so a positive difference means model A
+did better. Every public name is importable from ``clfcompare.stats`` itself; the modules say
+which design a test is for, as baycomp splits ``single.py`` and ``multiple.py``.
+
+Where each design lives
+-----------------------
+:mod:`~clfcompare.stats.two_models`
+    Two models on one data set, scored on the same resampling splits. Repeated k-fold
+    cross-validation (the default of ``run_trials``): :func:`corrected_ttest` (Nadeau and
+    Bengio), which inflates the variance for the overlap between training sets. Five
+    repetitions of 2-fold CV: :func:`paired_ttest_5x2cv` (Dietterich) and
+    :func:`combined_ftest_5x2cv` (Alpaydın), with :func:`run_5x2cv` to produce the scores.
+    :func:`paired_ttest` treats the folds as independent, which they are not, and rejects a
+    true null hypothesis too often on CV folds.
+:mod:`~clfcompare.stats.bayesian`
+    The same design, answered with posterior probabilities (worse / practically equivalent /
+    better): :func:`bayesian_correlated_ttest` (Benavoli et al.).
+:mod:`~clfcompare.stats.predictions`
+    Two models trained once, evaluated on one test set, per-sample predictions:
+    :func:`mcnemar`.
+:mod:`~clfcompare.stats.across_datasets`
+    Rank tests whose rows must be independent, e.g. one score per data set (Demšar 2006):
+    :func:`wilcoxon_test` for two models (also a paired test for independent pairs; like
+    :func:`paired_ttest` anti-conservative on CV folds) and :func:`friedman_nemenyi` for more
+    than two.
+:mod:`~clfcompare.stats.several_models`
+    Several models on one data set: :func:`compare` tests every pair (or every model against
+    a baseline) of a :class:`~clfcompare.trials.TrialResults`, adjusts the p-values and words
+    a :func:`verdict` per pair (practically equivalent when ``P(rope) >= 1 - alpha``,
+    :func:`equivalence_threshold`).
+:mod:`~clfcompare.stats.corrections`
+    Multiple-comparison adjustment of p-values: :func:`adjust_pvalues` (Holm, Bonferroni).
+
+The result objects (:class:`TestResult`, :class:`BayesianResult`, :class:`FriedmanResult`) are
+defined in the private ``_results`` module and the shared numerics in ``_common``.
+
+Degenerate inputs
+-----------------
+Differences whose magnitude is within floating-point rounding of the scores
+(``16 * eps * max|score|``, ``eps`` that of the scores' floating type: float32 scores are
+rounded at float32 precision) are treated as exactly zero, so that, e.g., accuracies
+``0.9 - 0.8`` and ``0.8 - 0.7`` count as the same difference (and :func:`wilcoxon_test` ranks
+magnitudes within that tolerance of each other as ties). When the differences have zero
+variance the t-type statistics are ``0`` (all differences zero: identical models, p-value 1 for a
+two-sided test) or ``+/-inf`` (a constant nonzero difference, p-value 0 for a two-sided test);
+they are never NaN.
+"""
+
+from clfcompare.stats._results import BayesianResult, FriedmanResult, TestResult
+from clfcompare.stats.across_datasets import (
+    WILCOXON_EXACT_MAX_N,
+    friedman_nemenyi,
+    wilcoxon_test,
+)
+from clfcompare.stats.bayesian import bayesian_correlated_ttest
+from clfcompare.stats.corrections import CORRECTIONS, adjust_pvalues
+from clfcompare.stats.predictions import mcnemar
+from clfcompare.stats.several_models import (
+    COMPARE_COLUMNS,
+    compare,
+    equivalence_threshold,
+    verdict,
+)
+from clfcompare.stats.two_models import (
+    combined_ftest_5x2cv,
+    corrected_ttest,
+    paired_ttest,
+    paired_ttest_5x2cv,
+    run_5x2cv,
+)
+
+__all__ = [
+    "COMPARE_COLUMNS",
+    "CORRECTIONS",
+    "WILCOXON_EXACT_MAX_N",
+    "BayesianResult",
+    "FriedmanResult",
+    "TestResult",
+    "adjust_pvalues",
+    "bayesian_correlated_ttest",
+    "combined_ftest_5x2cv",
+    "compare",
+    "corrected_ttest",
+    "equivalence_threshold",
+    "friedman_nemenyi",
+    "mcnemar",
+    "paired_ttest",
+    "paired_ttest_5x2cv",
+    "run_5x2cv",
+    "verdict",
+    "wilcoxon_test",
+]

@@ -1,0 +1,349 @@
+"""Tests of clfcompare.stats.several_models: compare() over a TrialResults, and its verdict.
+
+References: direct calls of the single tests on the same scores, statsmodels' multipletests,
+SciPy's wilcoxon, and the verdict rule written out.
+"""
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats as sps
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.naive_bayes import GaussianNB
+from statsmodels.stats.multitest import multipletests
+
+from clfcompare.stats import (
+    bayesian_correlated_ttest,
+    compare,
+    corrected_ttest,
+    equivalence_threshold,
+    paired_ttest,
+    verdict,
+    wilcoxon_test,
+)
+
+
+# --------------------------------------------------------------------------------------------
+# compare() over a TrialResults stand-in (the contract of docs/interfaces.md)
+# --------------------------------------------------------------------------------------------
+def _fake_results(score_dict, n_train=160, n_test=40, metric="accuracy"):
+    """Minimal TrialResults: .scores with the contract's columns, .models in the given order."""
+    rows = []
+    for model, values in score_dict.items():
+        for split, value in enumerate(values):
+            rows.append(
+                {
+                    "model": model,
+                    "split": split,
+                    "repeat": split // 5,
+                    "fold": split % 5,
+                    "n_train": n_train,
+                    "n_test": n_test,
+                    "fit_time": 0.01,
+                    metric: value,
+                }
+            )
+    return SimpleNamespace(scores=pd.DataFrame(rows), models=tuple(score_dict))
+
+
+@pytest.fixture()
+def three_model_results():
+    rng = np.random.default_rng(0)
+    common = rng.normal(0.8, 0.02, 50)
+    scores = {
+        "good": common + 0.05 + rng.normal(0, 0.01, 50),  # clearly better than the others
+        "base": common + rng.normal(0, 0.01, 50),
+        "twin": common + rng.normal(0, 0.003, 50),  # practically equivalent to base
+    }
+    return _fake_results(scores), scores
+
+
+def test_compare_all_pairs_matches_direct_calls(three_model_results):
+    results, scores = three_model_results
+    table = compare(results)
+    assert list(table.columns) == [
+        "model_a",
+        "model_b",
+        "mean_difference",
+        "ci_low",
+        "ci_high",
+        "statistic",
+        "df",
+        "pvalue",
+        "pvalue_adjusted",
+        "prob_a_better",
+        "prob_equivalent",
+        "prob_b_better",
+        "significant",
+        "verdict",
+    ]
+    assert list(zip(table.model_a, table.model_b, strict=True)) == [
+        ("good", "base"),
+        ("good", "twin"),
+        ("base", "twin"),
+    ]
+    for row in table.itertuples():
+        a, b = scores[row.model_a], scores[row.model_b]
+        ref = corrected_ttest(a, b, 160, 40)
+        bayes = bayesian_correlated_ttest(a, b, 160, 40, rope=0.01)
+        assert_allclose(
+            [row.mean_difference, row.ci_low, row.ci_high, row.statistic, row.df, row.pvalue],
+            [ref.mean_difference, ref.ci_low, ref.ci_high, ref.statistic, ref.df, ref.pvalue],
+            rtol=1e-12,
+        )
+        assert_allclose(
+            [row.prob_a_better, row.prob_equivalent, row.prob_b_better],
+            [bayes.prob_better, bayes.prob_equivalent, bayes.prob_worse],
+            rtol=1e-12,
+        )
+    # Holm through statsmodels, named explicitly (its default is Holm-Sidak)
+    assert_allclose(
+        table.pvalue_adjusted,
+        multipletests(table.pvalue, method="holm")[1],
+        rtol=1e-12,
+    )
+    verdicts = dict(
+        zip(zip(table.model_a, table.model_b, strict=True), table.verdict, strict=True)
+    )
+    assert verdicts[("good", "base")].startswith("good better than base (p_adj=")
+    assert verdicts[("base", "twin")].startswith("practically equivalent (P(rope)=")
+    assert table.significant.tolist() == [True, True, False]
+
+
+def test_compare_baseline_and_reversed_direction(three_model_results):
+    results, scores = three_model_results
+    table = compare(results, baseline="good", correction="bonferroni")
+    assert list(zip(table.model_a, table.model_b, strict=True)) == [
+        ("base", "good"),
+        ("twin", "good"),
+    ]
+    assert (table.mean_difference < 0).all()
+    assert table.verdict.str.startswith("good better than").all()
+    assert_allclose(table.pvalue_adjusted, np.minimum(1, 2 * table.pvalue), rtol=1e-12)
+    assert (table.prob_b_better > 0.99).all()
+
+
+def test_compare_no_difference_verdict():
+    rng = np.random.default_rng(1)
+    common = rng.normal(0.8, 0.02, 20)
+    results = _fake_results(
+        {"A": common + rng.normal(0, 0.03, 20), "B": common + rng.normal(0, 0.03, 20)}
+    )
+    row = compare(results, correction="none").iloc[0]
+    assert row.pvalue_adjusted == row.pvalue > 0.05
+    assert row.verdict == f"no significant difference (p_adj={row.pvalue:.3g})"
+
+
+def test_compare_significant_but_practically_equivalent_verdict():
+    # B wins by 0.003 on every split with little spread: significant, and inside the rope
+    rng = np.random.default_rng(0)
+    common = rng.normal(0.8, 0.03, 50)
+    results = _fake_results({"A": common, "B": common + 0.003 + rng.normal(0, 0.001, 50)})
+    row = compare(results, rope=0.01).iloc[0]
+    assert row.significant and row.statistic < 0 and row.prob_equivalent > 0.95
+    assert row.verdict == (
+        f"B better than A (p_adj={row.pvalue_adjusted:.3g}), "
+        f"but practically equivalent (P(rope)={row.prob_equivalent:.2f})"
+    )
+    # rope=0: nothing is practically equivalent, the verdict is the test's alone
+    row0 = compare(results, rope=0).iloc[0]
+    assert row0.prob_equivalent == 0.0
+    assert row0.verdict == f"B better than A (p_adj={row0.pvalue_adjusted:.3g})"
+
+
+def test_compare_holm_differs_from_statsmodels_default():
+    # five models of increasing strength give p-values where Holm and Holm-Sidak differ
+    rng = np.random.default_rng(3)
+    common = rng.normal(0.8, 0.02, 30)
+    scores = {f"m{i}": common + 0.004 * i + rng.normal(0, 0.01, 30) for i in range(5)}
+    table = compare(_fake_results(scores))
+    holm = multipletests(table.pvalue, method="holm")[1]
+    holm_sidak = multipletests(table.pvalue)[1]  # statsmodels' default method "hs"
+    assert_allclose(table.pvalue_adjusted, holm, rtol=1e-12)
+    assert not np.allclose(holm, holm_sidak, rtol=1e-6)
+
+
+@pytest.mark.parametrize("test", ["paired_ttest", "wilcoxon"])
+def test_compare_other_tests(three_model_results, test):
+    results, scores = three_model_results
+    table = compare(results, test=test, correction="none")
+    ref = (paired_ttest if test == "paired_ttest" else wilcoxon_test)(
+        scores["good"], scores["base"]
+    )
+    assert_allclose(table.pvalue.iloc[0], ref.pvalue, rtol=1e-12)
+    assert_allclose(table.statistic.iloc[0], ref.statistic, rtol=1e-12)
+    if test == "wilcoxon":
+        assert table.df.isna().all() and table.ci_low.isna().all()
+
+
+def test_compare_wilcoxon_verdict_follows_the_ranks_not_the_mean():
+    # A loses by 0.01 on 19 splits and wins by 0.2 on one: mean difference +0.0005, but
+    # T+ = 20 and T- = 190, so the signed-rank test finds B better (scipy: alternative="less")
+    b = np.linspace(0.7, 0.8, 20)
+    a = b - 0.01
+    a[-1] = b[-1] + 0.2
+    row = compare(_fake_results({"A": a, "B": b}), test="wilcoxon").iloc[0]
+    assert row.mean_difference > 0 and row.pvalue < 0.05
+    assert sps.wilcoxon(a - b, alternative="less").pvalue < 0.05
+    assert row.verdict.startswith("B better than A")
+
+
+def test_compare_float32_scores_match_direct_calls():
+    # a float32 score column was cast to float64 before testing, so compare() ranked the
+    # float32 rounding of 0.9 - 0.8 and 0.8 - 0.7 apart (p 0.1719) where wilcoxon_test on the
+    # same scores ties them (p 0.1875, scipy's exact permutation p on the exact differences)
+    b = np.array([0.8, 0.7, 0.9, 0.6, 0.5, 0.4, 0.55])
+    d = np.array([1, 2, -3, 1, 2, 3, 4]) / 10
+    results = _fake_results({"A": b + d, "B": b})
+    results.scores["accuracy"] = results.scores["accuracy"].astype(np.float32)
+    table = compare(results, test="wilcoxon", correction="none")
+    assert_allclose(table.pvalue[0], sps.wilcoxon(d).pvalue, rtol=1e-12)
+    a32, b32 = (b + d).astype(np.float32), b.astype(np.float32)
+    assert table.pvalue[0] == wilcoxon_test(a32, b32).pvalue
+
+
+def test_compare_uses_per_split_sizes():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(0.8, 0.02, 10), rng.normal(0.79, 0.02, 10)
+    results = _fake_results({"A": a, "B": b})
+    sizes = np.array([91, 90, 90, 91, 90, 90, 91, 90, 90, 91])
+    results.scores["n_train"] = np.tile(sizes, 2)
+    results.scores["n_test"] = 200 - results.scores["n_train"]
+    row = compare(results, correction="none").iloc[0]
+    assert_allclose(row.pvalue, corrected_ttest(a, b, sizes, 200 - sizes).pvalue, rtol=1e-12)
+
+
+def test_compare_on_real_trial_results():
+    # a real TrialResults from run_trials (not the stand-in): same numbers as direct calls
+    from clfcompare.trials import run_trials
+
+    X, y = make_classification(n_samples=90, n_features=5, random_state=1)
+    models = {"lr": LogisticRegression(), "nb": GaussianNB()}
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
+    res = run_trials(models, X, y, cv=cv, progress=False)
+    row = compare(res, correction="none").iloc[0]
+    table = res.score_table()
+    sizes = res.scores[res.scores.model == "lr"]
+    ref = corrected_ttest(table["lr"], table["nb"], sizes["n_train"], sizes["n_test"])
+    assert (row.model_a, row.model_b) == ("lr", "nb")
+    assert_allclose([row.statistic, row.pvalue], [ref.statistic, ref.pvalue], rtol=1e-12)
+    assert_allclose(ref.df, 5)
+
+
+def test_compare_bad_results(three_model_results):
+    results, scores = three_model_results
+    missing_model = SimpleNamespace(
+        scores=results.scores[results.scores.model != "twin"], models=results.models
+    )
+    with pytest.raises(ValueError, match=r"no rows for model\(s\) \['twin'\]"):
+        compare(missing_model)
+    missing_split = SimpleNamespace(
+        scores=results.scores.drop(
+            index=results.scores.index[(results.scores.model == "base")][3]
+        ),
+        models=results.models,
+    )
+    with pytest.raises(ValueError, match=r"model 'base' has no 'accuracy' score.*\[3\]"):
+        compare(missing_split)
+    nan_scores = results.scores.copy()
+    nan_scores.loc[0, "accuracy"] = np.nan
+    with pytest.raises(ValueError, match="model 'good' has no 'accuracy' score"):
+        compare(SimpleNamespace(scores=nan_scores, models=results.models))
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['f1'\]"):
+        compare(results, metric="f1")
+    with pytest.raises(ValueError, match="baseline 'nope' is not one of the models"):
+        compare(results, baseline="nope")
+    with pytest.raises(ValueError, match="test must be one of"):
+        compare(results, test="mcnemar")
+    with pytest.raises(ValueError, match="correction must be one of"):
+        compare(results, correction="hs")
+    with pytest.raises(TypeError, match="must be a TrialResults"):
+        compare({"good": scores["good"]})
+    with pytest.raises(ValueError, match="at least 2 models"):
+        compare(_fake_results({"only": scores["good"]}))
+    duplicated = SimpleNamespace(scores=results.scores, models=("good", "good", "base"))
+    with pytest.raises(ValueError, match=r"duplicate model name\(s\) \['good'\]"):
+        compare(duplicated)  # was an IndexError deep in pandas
+    one_split = _fake_results({"A": [0.8], "B": [0.7]})
+    with pytest.raises(ValueError, match="at least 2 paired scores"):
+        compare(one_split)
+
+
+# --------------------------------------------------------------------------------------------
+# the verdict rule, one public function
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("alpha", [0.01, 0.05, 0.1])
+def test_equivalence_threshold_is_one_minus_alpha(alpha):
+    assert equivalence_threshold(alpha) == 1 - alpha
+    # the verdict switches to "practically equivalent" exactly at the threshold
+    below = np.nextafter(1 - alpha, 0)
+    assert verdict("A", "B", 1.0, 0.5, 1 - alpha, alpha) == (
+        f"practically equivalent (P(rope)={1 - alpha:.2f})"
+    )
+    assert verdict("A", "B", 1.0, 0.5, below, alpha) == "no significant difference (p_adj=0.5)"
+
+
+@pytest.mark.parametrize(
+    ("direction", "p_adj", "prob_eq", "expected"),
+    [
+        (2.0, 0.001, 0.2, "A better than B (p_adj=0.001)"),
+        (-2.0, 0.001, 0.2, "B better than A (p_adj=0.001)"),
+        (-math.inf, 0.0, 0.0, "B better than A (p_adj=0)"),  # constant difference: t = -inf
+        (0.0, 0.001, 0.2, "B better than A (p_adj=0.001)"),  # only direction > 0 names A
+        (
+            2.0,
+            0.001,
+            0.99,
+            "A better than B (p_adj=0.001), but practically equivalent (P(rope)=0.99)",
+        ),
+        (2.0, 0.05, 0.2, "no significant difference (p_adj=0.05)"),  # p_adj < alpha, strictly
+        (2.0, 0.3, 0.96, "practically equivalent (P(rope)=0.96)"),
+    ],
+)
+def test_verdict_rule(direction, p_adj, prob_eq, expected):
+    assert verdict("A", "B", direction, p_adj, prob_eq, alpha=0.05) == expected
+
+
+def test_verdict_threshold_follows_alpha():
+    # P(rope) = 0.97: equivalent at alpha = 0.05 (>= 0.95), not at alpha = 0.01 (< 0.99); the
+    # report's prose had a literal 0.95 that disagreed with the table at alpha = 0.01
+    assert verdict("A", "B", 1.0, 0.5, 0.97, 0.05).startswith("practically equivalent")
+    assert verdict("A", "B", 1.0, 0.5, 0.97, 0.01).startswith("no significant difference")
+
+
+def test_compare_verdicts_are_the_public_rule(three_model_results):
+    results, _ = three_model_results
+    for alpha in (0.01, 0.05):
+        table = compare(results, alpha=alpha)
+        for row in table.itertuples():
+            direction = row.statistic  # corrected t-test: the sign of t
+            assert row.verdict == verdict(
+                row.model_a,
+                row.model_b,
+                direction,
+                row.pvalue_adjusted,
+                row.prob_equivalent,
+                alpha,
+            )
+
+
+@pytest.mark.parametrize(
+    ("args", "exc", "match"),
+    [
+        (("A", "B", 1.0, 0.01, 0.5, 0), ValueError, "alpha must be a number strictly between"),
+        (("A", "B", 1.0, 1.5, 0.5, 0.05), ValueError, r"p_adjusted must be finite and in \[0"),
+        (("A", "B", 1.0, 0.01, np.nan, 0.05), ValueError, "prob_equivalent must be finite"),
+        (("A", "B", np.nan, 0.01, 0.5, 0.05), ValueError, "direction must be a number"),
+        (("A", "B", "up", 0.01, 0.5, 0.05), ValueError, "direction must be a number"),
+        (("A", "B", 1.0, "0.01", 0.5, 0.05), TypeError, "p_adjusted must be a real number"),
+    ],
+)
+def test_verdict_bad_input(args, exc, match):
+    with pytest.raises(exc, match=match):
+        verdict(*args)
