@@ -42,8 +42,12 @@ def load_data(n_classes):
     references : dict
         ``{"Bayes-optimal accuracy": (K + 1) / (2K)}``.
     """
-    from clfcompare.cli import curve_reference
-    from clfcompare.datasets import CANONICAL_RANDOM_STATE, load_curve, make_curve
+    from clfcompare.datasets import (
+        CANONICAL_RANDOM_STATE,
+        curve_reference,
+        load_curve,
+        make_curve,
+    )
 
     if n_classes in (2, 4):
         X, y = load_curve(n_classes)
@@ -84,7 +88,8 @@ def make_parser():
 
 def main(argv=None):
     t_start = time.perf_counter()  # before the imports: the wall time is the user's
-    from clfcompare.cli import StudyInputError, execute, study_from_args
+    from clfcompare.cli import execute, study_from_args
+    from clfcompare.study import InputError
 
     args = make_parser().parse_args(argv)
     import matplotlib
@@ -93,8 +98,8 @@ def main(argv=None):
 
     def run():
         if args.classes < 2:
-            raise StudyInputError(f"--classes must be at least 2, got {args.classes}")
-        X, y, data_text, references = load_data(args.classes)
+            raise InputError(f"--classes must be at least 2, got {args.classes}")
+        X, y, data_text, _ = load_data(args.classes)
         return study_from_args(
             args,
             X,
@@ -103,8 +108,7 @@ def main(argv=None):
             store_name="hw4.sqlite",
             title=f"HW4: MSE vs cross-entropy on the {args.classes}-class curve data",
             data_description=data_text,
-            is_curve=True,
-            references=references,
+            curve_classes=args.classes,  # the Bayes-optimal references, the true curve
         )
 
     return execute("hw4.py", run, t_start=t_start)

@@ -3,11 +3,16 @@
 Estimators (sklearn-compatible)
     GaussianGenerativeClassifier, GDLogisticRegression, TorchMLPClassifier
 Analysis
-    run_trials, TrialResults, load_results, compare, and the modules ``stats`` (significance
-    tests), ``plots`` (figures), ``report`` (markdown report), ``calibration`` (how often the
-    tests err)
+    run_trials, TrialResults, load_results (the trials); compare (a test table); analyse,
+    Comparison (every number of a comparison, computed once); write_report; and the modules
+    ``stats`` (significance tests), ``analysis``, ``plots`` (figures), ``report`` (markdown
+    report), ``calibration`` (how often the tests err)
+Study
+    run_study, build_models (data -> models -> trials -> analysis -> figures -> report), the
+    module ``study``
 Data
-    make_curve, load_curve, bayes_accuracy, bayes_cross_entropy
+    make_curve, load_curve, bayes_accuracy, bayes_cross_entropy, load_builtin, load_csv, the
+    module ``datasets``
 
 Names are imported on first use (PEP 562), so ``import clfcompare`` and the ``clfcompare``
 command start without loading torch and matplotlib until they are needed.
@@ -26,11 +31,21 @@ _LAZY = {
     "load_results": "clfcompare.trials",
     "run_trials": "clfcompare.trials",
     "compare": "clfcompare.stats",
+    "analyse": "clfcompare.analysis",
+    "Comparison": "clfcompare.analysis",
+    "write_report": "clfcompare.report",
+    "run_study": "clfcompare.study",
+    "build_models": "clfcompare.study",
+    "load_builtin": "clfcompare.datasets",
+    "load_csv": "clfcompare.datasets",
     "bayes_accuracy": "clfcompare.datasets",
     "bayes_cross_entropy": "clfcompare.datasets",
     "load_curve": "clfcompare.datasets",
     "make_curve": "clfcompare.datasets",
+    "analysis": "clfcompare.analysis",
     "calibration": "clfcompare.calibration",
+    "datasets": "clfcompare.datasets",
+    "study": "clfcompare.study",
     "plots": "clfcompare.plots",
     "report": "clfcompare.report",
     "stats": "clfcompare.stats",

@@ -1,8 +1,11 @@
 """The ``clfcompare`` command: compare classifiers on a CSV file or a built-in data set.
 
-Also the home of the study code that ``analyses/hw4.py`` shares with the command:
-:func:`build_models` (the five models of the lecture), :func:`load_builtin`, :func:`load_csv`
-and :func:`run_study` (repeated-CV trials into a resumable store, figures, the markdown report).
+Argument parsing and the wording of errors, nothing else: the study itself is
+:func:`clfcompare.study.run_study` (data checks, trials, analysis, figures, report), the loaders
+are :mod:`clfcompare.datasets`'. The study words its errors in parameter names and lets a
+store's refusal and a model's failure propagate; this module words them in the command's
+options (one line on stderr, exit code 2; Ctrl-C: 130). ``analyses/hw4.py`` shares its
+options (:func:`add_study_arguments`, :func:`study_from_args`, :func:`execute`).
 
 Examples
 --------
@@ -21,686 +24,43 @@ import re
 import sys
 import textwrap
 import time
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+
+from clfcompare._checks import InputError
+from clfcompare.datasets import (
+    BUILTIN_DATASETS,
+    curve_reference,
+    load_builtin,
+    load_csv,
+)
+from clfcompare.study import (
+    MODEL_DESCRIPTIONS,
+    MODEL_NAMES,
+    SEED_EPOCHS,
+    StudyInterrupted,
+    build_models,
+    check_model_names,
+    run_study,
+)
 
 __all__ = [
-    "MODEL_NAMES",
-    "BUILTIN_DATASETS",
     "QUICK",
-    "StudyInputError",
-    "Study",
-    "build_models",
-    "describe_models",
-    "curve_reference",
-    "load_builtin",
-    "load_csv",
-    "check_study_data",
-    "run_study",
     "CommandParser",
     "add_study_arguments",
     "study_from_args",
     "execute",
+    "format_summary",
+    "make_parser",
     "main",
 ]
-
-#: Models a study can run, in the order they are reported.
-MODEL_NAMES = ("gaussian_shared", "gaussian_separate", "logistic_gd", "mlp_mse", "mlp_ce")
-
-_MODEL_HELP = {
-    "gaussian_shared": "Gaussian generative model, one covariance shared by all classes "
-    "(linear boundaries; the lecture's w and b)",
-    "gaussian_separate": "Gaussian generative model, one covariance per class "
-    "(quadratic boundaries)",
-    "logistic_gd": "logistic regression (softmax for K classes) fitted by gradient descent, "
-    "after standardising the features",
-    "mlp_mse": "MLP 50-100-50 ReLU trained with the square loss (Design 1 of the lecture)",
-    "mlp_ce": "MLP 50-100-50 ReLU trained with the cross-entropy loss (Design 2)",
-}
-
-#: Built-in data sets: the lecture's curves and scikit-learn's bundled real data (no download).
-BUILTIN_DATASETS = {
-    "curve2": "the lecture's curve data, 2 classes (160 points, 2 features)",
-    "curve4": "the 4-class curve data of the homework (320 points, 2 features)",
-    "iris": "scikit-learn's iris (150 flowers, 4 features, 3 classes)",
-    "wine": "scikit-learn's wine (178 wines, 13 features, 3 classes)",
-    "breast_cancer": "scikit-learn's breast cancer (569 tumours, 30 features, 2 classes)",
-}
 
 #: The settings of ``--quick``: a smoke run that finishes in seconds.
 QUICK = {"n_repeats": 2, "n_folds": 3, "epochs": 5}
 
-#: The lecture's network: hidden layers, mini-batch size, epochs (``range(1, 500)``).
-SEED_HIDDEN = (50, 100, 50)
-SEED_BATCH_SIZE = 5
-SEED_EPOCHS = 499
-
-
-class StudyInputError(ValueError):
-    """Bad input to a study (a file, a column, the labels): reported in one line by the CLI."""
-
-
-# --------------------------------------------------------------------------- models
-
-
-def build_models(
-    names=MODEL_NAMES,
-    *,
-    epochs=SEED_EPOCHS,
-    device="auto",
-    random_state=0,
-    batch_size=SEED_BATCH_SIZE,
-    hidden_layer_sizes=SEED_HIDDEN,
-):
-    """The study's models, unfitted, as ``{name: estimator}`` in ``MODEL_NAMES`` order.
-
-    Parameters
-    ----------
-    names : sequence of str, default=MODEL_NAMES
-        Any of ``gaussian_shared``, ``gaussian_separate``, ``logistic_gd``, ``mlp_mse``,
-        ``mlp_ce``.
-    epochs : int, default=499
-        Training epochs of the MLPs (the lecture's ``for epoch in range(1, 500)``).
-    device : str, default="auto"
-        Torch device of the MLPs (``"auto"``: a GPU when torch sees one).
-    random_state : int, default=0
-        Seeds the MLPs' initialisation and batch order, and the mini-batches of the logistic
-        regression (unused for full-batch gradient descent).
-    batch_size : int, default=5
-        The MLPs' mini-batch size (the lecture's).
-    hidden_layer_sizes : tuple of int, default=(50, 100, 50)
-
-    Returns
-    -------
-    models : dict
-    """
-    names = _check_model_names(names)
-    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from clfcompare.estimators.gaussian import GaussianGenerativeClassifier
-    from clfcompare.estimators.logistic import GDLogisticRegression
-
-    models = {}
-    for name in MODEL_NAMES:
-        if name not in names:
-            continue
-        if name == "gaussian_shared":
-            models[name] = GaussianGenerativeClassifier(covariance="shared")
-        elif name == "gaussian_separate":
-            models[name] = GaussianGenerativeClassifier(covariance="separate")
-        elif name == "logistic_gd":
-            # The maximum-likelihood fit is invariant to affine changes of the features, but
-            # gradient descent converges far faster on standardised ones (measured on curve4:
-            # 1,923 iterations instead of more than 10,000).
-            models[name] = Pipeline(
-                [
-                    ("scale", StandardScaler()),
-                    ("logistic", GDLogisticRegression(random_state=random_state)),
-                ]
-            )
-        else:
-            from clfcompare.estimators._engine import resolve_device
-            from clfcompare.estimators.mlp import TorchMLPClassifier
-
-            try:  # a missing GPU is bad input: say so now, not deep inside the trials
-                resolve_device(device)
-            except (TypeError, ValueError) as err:
-                raise StudyInputError(str(err)) from None
-
-            models[name] = TorchMLPClassifier(
-                loss="mse" if name == "mlp_mse" else "ce",
-                hidden_layer_sizes=tuple(hidden_layer_sizes),
-                batch_size=batch_size,
-                max_epochs=int(epochs),
-                learning_rate=None,
-                device=device,
-                random_state=random_state,
-            )
-    return models
-
-
-def _check_model_names(names):
-    if isinstance(names, str):
-        names = [names]
-    names = [str(n) for n in names]
-    unknown = [n for n in names if n not in MODEL_NAMES]
-    if unknown:
-        raise StudyInputError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_NAMES)}")
-    if not names:
-        raise StudyInputError("no models chosen")
-    if len(set(names)) != len(names):
-        raise StudyInputError(f"a model is listed twice: {names}")
-    return names
-
-
-def describe_models(models):
-    """``{name: "what it is; its non-default settings"}`` for the report."""
-    out = {}
-    for name, est in models.items():
-        what = _MODEL_HELP.get(name, type(est).__name__)
-        last = est.steps[-1][1] if hasattr(est, "steps") else est
-        params = last.get_params(deep=False)
-        keys = [
-            k
-            for k in (
-                "covariance",
-                "loss",
-                "hidden_layer_sizes",
-                "batch_size",
-                "max_epochs",
-                "learning_rate",
-                "max_iter",
-                "tol",
-                "device",
-                "n_threads",
-                "random_state",
-            )
-            if k in params
-        ]
-        settings = ", ".join(f"{k}={params[k]!r}" for k in keys)
-        text = f"{what}. `{type(last).__name__}({settings})`"
-        if "loss" in params and params.get("learning_rate", 0) is None:
-            from clfcompare.estimators.mlp import DEFAULT_LEARNING_RATES
-
-            lr = DEFAULT_LEARNING_RATES.get(params["loss"])
-            text += f"; Adam learning rate {lr} (the lecture's for this loss)"
-        out[name] = text
-    return out
-
-
-# --------------------------------------------------------------------------- data
-
-
-def curve_reference(n_classes):
-    """The ceiling of the K-class curve data: ``({label: accuracy}, sentence)``.
-
-    The Bayes-optimal accuracy :math:`(K + 1) / (2K)` of
-    :func:`clfcompare.datasets.bayes_accuracy` (0.75 for 2 classes, 0.625 for 4) as a reference
-    for the report and its box plot, and a sentence for the data section.
-
-    Examples
-    --------
-    >>> from clfcompare.cli import curve_reference
-    >>> curve_reference(4)[0]
-    {'Bayes-optimal accuracy': 0.625}
-    """
-    from clfcompare.datasets import bayes_accuracy
-
-    acc = float(bayes_accuracy(n_classes))
-    sentence = (
-        f"The Bayes-optimal accuracy of this data is (K+1)/(2K) = {acc:.3f} for K = {n_classes} "
-        f"(`clfcompare.datasets.bayes_accuracy({n_classes})`): the expected accuracy of the best "
-        "possible classifier, the ceiling to judge the models against (a mean test accuracy a "
-        "little above it is sampling noise of one finite data set)."
-    )
-    return {"Bayes-optimal accuracy": acc}, sentence
-
-
-def load_builtin(name):
-    """A built-in data set: ``(X, y, description)``.
-
-    Parameters
-    ----------
-    name : {"curve2", "curve4", "iris", "wine", "breast_cancer"}
-
-    Returns
-    -------
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
-    description : str
-    """
-    if name not in BUILTIN_DATASETS:
-        raise StudyInputError(
-            f"unknown data set {name!r}; built-in ones are {', '.join(BUILTIN_DATASETS)} "
-            "(or give a CSV file with --target)"
-        )
-    if name.startswith("curve"):
-        from clfcompare.datasets import load_curve
-
-        k = int(name[-1])
-        X, y = load_curve(k)
-        return X, y, f"{BUILTIN_DATASETS[name]} (`clfcompare.datasets.load_curve({k})`)"
-    from sklearn import datasets
-
-    bunch = getattr(datasets, f"load_{name}")()
-    return (
-        np.asarray(bunch.data, dtype=float),
-        np.asarray(bunch.target),
-        BUILTIN_DATASETS[name] + f" (`sklearn.datasets.load_{name}`)",
-    )
-
-
-_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
-
-
-def _separator(path):
-    """The field separator of a CSV file, read from its header (first non-blank) line.
-
-    A comma when the line has one (or cannot be read: pandas then says why); else a
-    semicolon or a tab when the line holds exactly one of them.
-    """
-    header = ""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            header = next((line for line in fh if line.strip()), "")
-    except (OSError, UnicodeDecodeError):
-        pass
-    if "," in header:
-        return ","
-    found = [sep for sep in (";", "\t") if sep in header]
-    return found[0] if len(found) == 1 else ","
-
-
-def load_csv(path, target):
-    """Read a CSV file: the ``target`` column is the label, every other column a feature.
-
-    Parameters
-    ----------
-    path : str or Path
-    target : str
-        Name of the label column.
-
-    Returns
-    -------
-    X : ndarray of shape (n_samples, n_features), float
-    y : ndarray of shape (n_samples,)
-    description : str
-
-    Raises
-    ------
-    StudyInputError
-        Missing or unreadable file, missing target column, no feature columns, non-numeric
-        or missing feature values, missing labels, a feature column that is the row number.
-
-    Notes
-    -----
-    The separator is read from the header line: a comma, or, when that line has no comma, a
-    semicolon or a tab (whichever it holds; the description says which). The decimal mark
-    is ``.`` (a decimal comma, ``1,5``, makes the column non-numeric, and the error says so).
-
-    A first column with an empty header (the row index that ``DataFrame.to_csv()`` and R's
-    ``write.csv`` write) is dropped, and the description says so.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise StudyInputError(f"{path} is a folder, not a CSV file")
-    if not path.is_file():
-        if str(path) in BUILTIN_DATASETS:
-            raise StudyInputError(
-                f"{path} is a built-in data set: drop --target (it names the label column of "
-                "a CSV file)"
-            )
-        raise StudyInputError(f"no such file: {path}")
-    sep = _separator(path)
-    try:
-        frame = pd.read_csv(path, sep=sep)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise StudyInputError(f"cannot read {path} as CSV: {str(err).strip()}") from None
-    index_note = ""
-    if frame.shape[1] and frame.columns[0] == "Unnamed: 0" and target != "Unnamed: 0":
-        # an empty first header: the row index written by pandas' to_csv() or R's write.csv,
-        # not a feature (with rows sorted by class it would predict the label)
-        frame = frame.drop(columns=frame.columns[0])
-        index_note = "; its first column, with an empty header, is the row index and is not used"
-    if frame.shape[0] == 0:
-        raise StudyInputError(f"{path} has a header but no data rows")
-    if target not in frame.columns:
-        raise StudyInputError(
-            f"{path} has no column {target!r}; its columns are {list(frame.columns)}"
-        )
-    features = frame.drop(columns=[target])
-    if features.shape[1] == 0:
-        raise StudyInputError(f"{path} has no feature columns besides the target {target!r}")
-    bad = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
-    if bad:
-        decimal = (
-            f" (the file was read as {_SEPARATORS[sep]}-separated with '.' as the decimal mark: "
-            "write 1.5, not 1,5)"
-            if sep != ","
-            else ""
-        )
-        raise StudyInputError(
-            f"non-numeric feature column(s) {bad} in {path}; encode them as numbers or drop "
-            f"them{decimal}"
-        )
-    if features.isna().to_numpy().any():
-        cols = list(features.columns[features.isna().any()])
-        raise StudyInputError(f"missing values in feature column(s) {cols} of {path}")
-    y = frame[target]
-    if y.isna().any():
-        raise StudyInputError(f"missing labels in column {target!r} of {path}")
-    X = features.to_numpy(dtype=float)
-    if not np.all(np.isfinite(X)):
-        raise StudyInputError(f"infinite feature values in {path}")
-    n = X.shape[0]
-    counts = (np.arange(n), np.arange(1, n + 1))
-    row_numbers = [
-        c
-        for c, col in zip(features.columns, X.T, strict=True)
-        if n > 2 and any(np.array_equal(col, r) for r in counts)
-    ]
-    if row_numbers:
-        raise StudyInputError(
-            f"feature column(s) {row_numbers} of {path} hold the row number (0, 1, ... or "
-            "1, 2, ...): a row index, not a measurement (with rows sorted by class it predicts "
-            "the label); drop it"
-        )
-    y = y.to_numpy()
-    if y.dtype == object:
-        y = y.astype(str)
-    sep_note = f" ({_SEPARATORS[sep]}-separated)" if sep != "," else ""
-    desc = (
-        f"`{path.name}`{sep_note}: {X.shape[0]} rows, {X.shape[1]} feature(s) "
-        f"({', '.join(map(str, features.columns[:10]))}{', ...' if X.shape[1] > 10 else ''}), "
-        f"target column `{target}`{index_note}"
-    )
-    return X, y, desc
-
-
-def check_study_data(X, y, n_folds):
-    """Refuse data that stratified k-fold cross-validation cannot split.
-
-    Raises
-    ------
-    StudyInputError
-        A single class, a continuous target (non-integer numbers, or nearly as many distinct
-        values as rows), or a class with fewer rows than folds.
-    """
-    classes, counts = np.unique(y, return_counts=True)
-    if len(classes) < 2:
-        raise StudyInputError(
-            f"the target has a single class ({classes.tolist()[0]!r}); a classifier needs at "
-            "least 2"
-        )
-    if len(classes) > 0.5 * len(y) and len(y) > 2 * n_folds:
-        raise StudyInputError(
-            f"the target has {len(classes)} distinct values in {len(y)} rows: it looks like a "
-            "continuous quantity, but clfcompare compares classifiers (give a column of class "
-            "labels)"
-        )
-    from sklearn.utils.multiclass import type_of_target
-
-    kind = type_of_target(y)
-    if kind not in ("binary", "multiclass"):
-        example = next((c for c in classes.tolist() if isinstance(c, float) and c != int(c)), None)
-        what = (
-            f"non-integer numbers (e.g. {example!r}), which scikit-learn takes for a continuous "
-            "quantity"
-            if example is not None
-            else f"values scikit-learn does not take for class labels (type {kind!r})"
-        )
-        raise StudyInputError(f"the target holds {what}; give class labels (integers or text)")
-    small = [(c, n) for c, n in zip(classes.tolist(), counts.tolist(), strict=True) if n < n_folds]
-    if small:
-        more = f" and {len(small) - 5} more" if len(small) > 5 else ""
-        raise StudyInputError(
-            f"class(es) {[c for c, _ in small[:5]]}{more} have fewer rows "
-            f"([{', '.join(str(n) for _, n in small[:5])}{', ...' if more else ''}]) than the "
-            f"{n_folds} folds; use fewer --folds"
-        )
-    return classes, counts
-
-
-# --------------------------------------------------------------------------- the study
-
-
-@dataclass
-class Study:
-    """What :func:`run_study` produced."""
-
-    results: object
-    summary: pd.DataFrame
-    report_path: Path
-    store_path: Path
-    timings: dict = field(default_factory=dict)
-    n_resumed: int = 0
-
-
-def _count_finished(store_path, models, n_splits=None):
-    """Trials of ``models`` already in the store (0 when there is none or it is unreadable).
-
-    With ``n_splits``, a store of another number of splits counts 0: its trials cannot be
-    reused (the store refuses the run), and counting them gave "250 of 30". Reads the store's
-    set-up and its list of finished trials only (not their predictions): it runs at the start
-    and on Ctrl-C.
-    """
-    if not store_path.exists():
-        return 0
-    from clfcompare.trials._store import TrialStore
-
-    try:
-        with TrialStore(store_path, read_only=True) as db:
-            if n_splits is not None and db.meta["n_splits"] != n_splits:
-                return 0
-            names = set(models)
-            return sum(1 for model, _ in db.finished() if model in names)
-    except Exception:  # an unreadable store is reported by run_trials itself
-        return 0
-
-
-def _model_threads(models):
-    """What the models' ``n_threads`` set, e.g. "1 (mlp_mse, mlp_ce: n_threads=1)" ("": none).
-
-    The machine table's "torch threads (process default)" is not what a model with its own
-    ``n_threads`` trains with.
-    """
-    by_value = {}
-    for name, est in models.items():
-        last = est.steps[-1][1] if hasattr(est, "steps") else est
-        params = last.get_params(deep=False)
-        if "n_threads" in params:
-            by_value.setdefault(params["n_threads"], []).append(str(name))
-    parts = []
-    for value, names in by_value.items():
-        shown = "the process default" if value is None else str(value)
-        parts.append(f"{shown} ({', '.join(names)}: n_threads={value!r})")
-    return "; ".join(parts)
-
-
-def _stderr(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def run_study(
-    X,
-    y,
-    *,
-    models,
-    out_dir,
-    store_name="study.sqlite",
-    n_repeats=10,
-    n_folds=5,
-    n_jobs=None,
-    random_state=0,
-    title="Classifier comparison",
-    data_description=None,
-    is_curve=False,
-    device=None,
-    progress=True,
-    log=_stderr,
-    notes=None,
-    references=None,
-):
-    """Run a repeated-CV comparison into a resumable store and write figures and a report.
-
-    Steps: ``run_trials`` with ``RepeatedStratifiedKFold(n_folds, n_repeats, random_state)``
-    and the store ``out_dir/store_name`` (a second run resumes: finished trials are not
-    redone); the figures (data and decision regions when there are 2 features, the box plot,
-    the CD diagram, the loss curves); ``report.md`` by :func:`clfcompare.report.write_report`.
-    The figures it draws are closed when it returns or fails; the caller's stay open.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
-    models : dict ``{name: unfitted estimator}``
-    out_dir : str or Path
-    store_name : str, default="study.sqlite"
-    n_repeats, n_folds : int, default=10, 5
-    n_jobs : int, default=None
-        joblib workers for the trials.
-    random_state : int, default=0
-        Seeds the splits.
-    title : str
-    data_description : str
-    is_curve : bool, default=False
-        Draw the true curve in the data figure.
-    device : str, default=None
-        Reported in the machine section.
-    progress : bool, default=True
-        tqdm bar (on a terminal) and progress lines through ``log``.
-    log : callable, default: print to stderr
-        Where progress lines go (``None``: nowhere).
-    notes : sequence of str, optional
-        Extra lines for the report's "Notes and warnings".
-    references : mapping, optional
-        ``{label: accuracy}`` to judge the models against (e.g. the Bayes-optimal accuracy of
-        :func:`curve_reference`): under the report's table and in its box plot.
-
-    Returns
-    -------
-    Study
-    """
-    import matplotlib.pyplot as plt
-    from sklearn.base import clone
-    from sklearn.model_selection import RepeatedStratifiedKFold
-
-    from clfcompare import plots, report
-    from clfcompare.trials import run_trials
-
-    say = log if (log is not None and progress) else (lambda *a, **k: None)
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y)
-    check_study_data(y=y, X=X, n_folds=n_folds)
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise StudyInputError(
-            f"the output folder {out_dir} is a file, not a folder (give another --out)"
-        )
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise StudyInputError(
-            f"cannot create the output folder {out_dir}: {err.strerror or err}"
-        ) from None
-    store = out_dir / store_name
-    timings = {}
-    t_start = time.perf_counter()
-
-    n_splits = n_repeats * n_folds
-    total = n_splits * len(models)
-    n_done = _count_finished(store, models, n_splits)
-    if n_done:  # run_trials checks next that the store was made with these settings
-        say(
-            f"found {n_done} of {total} trials already stored in {store}; they are reused if "
-            "the store was made with these settings"
-        )
-    say(
-        f"running {len(models)} model{'s' if len(models) > 1 else ''} x {n_splits} splits "
-        f"({n_repeats} x {n_folds}-fold repeated stratified CV) on {X.shape[0]} rows -> {store}"
-    )
-    cv = RepeatedStratifiedKFold(n_splits=n_folds, n_repeats=n_repeats, random_state=random_state)
-    t0 = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        # fits may warn once per split (e.g. a logistic regression on separable data):
-        # collect them and report each kind once, with its count, instead of 50 times
-        warnings.simplefilter("always")
-        try:
-            results = run_trials(
-                models, X, y, cv=cv, n_jobs=n_jobs, store=store, progress=progress
-            )
-        except ValueError as err:
-            refusal = _store_refusal(err, store)
-            if refusal:
-                raise StudyInputError(refusal) from None
-            if "trial store" in str(err):
-                raise StudyInputError(str(err)) from None
-            failure = _fit_failure(err)
-            if failure:  # a model refused this data (its own message says why)
-                raise StudyInputError(failure) from None
-            raise
-        except KeyboardInterrupt:  # Ctrl-C: say what is kept (execute prints it in one line)
-            n_stored = _count_finished(store, models, n_splits)
-            raise KeyboardInterrupt(
-                f"{n_stored} of {total} trials are in the store {store}; run the same command "
-                "again to resume"
-            ) from None
-    warned = summarise_warnings(caught)
-    for note in warned:
-        say(f"warning: {note}")
-    notes = [str(n) for n in ([notes] if isinstance(notes, str) else (notes or []))] + [
-        f"Splits: `RepeatedStratifiedKFold(n_splits={n_folds}, n_repeats={n_repeats}, "
-        f"random_state={random_state})`; store `{store.name}`."
-    ]
-    if n_done:
-        notes.append(
-            f"{n_done} of {total} trials were read from the store (finished by an earlier "
-            "run); the timings below cover only this run, the per-trial fit times all trials."
-        )
-    notes += warned
-    timings["trials"] = time.perf_counter() - t0
-    resumed = f" ({n_done} of {total} read from the store {store})" if n_done else ""
-    say(f"trials done in {timings['trials']:.1f} s{resumed}")
-
-    own_figures = set(plt.get_fignums())  # the caller's: left open
-    try:
-        t0 = time.perf_counter()
-        extra = {}
-        if X.shape[1] == 2:
-            ax = plots.plot_curve_data(
-                X, y, show_curve=is_curve, title=None if is_curve else "Data"
-            )
-            extra["The data"] = ax.figure
-            train, test = next(iter(cv.split(X, y)))  # split 0 of the trials
-            say("refitting every model on split 0 for the decision-region figure")
-            with warnings.catch_warnings():
-                # the convergence of an individual refit is already part of the trials
-                warnings.simplefilter("ignore", category=UserWarning)
-                fitted = {name: clone(est).fit(X[train], y[train]) for name, est in models.items()}
-            extra["Decision regions (split 0)"] = plots.plot_decision_regions(
-                fitted, X[test], y[test]
-            )
-        timings["decision-region refits and data figure"] = time.perf_counter() - t0
-
-        timings["total before the report"] = time.perf_counter() - t_start
-        t0 = time.perf_counter()
-        machine = report.describe_machine(device=device)
-        threads = _model_threads(models)
-        if threads:
-            machine["torch threads of the models"] = threads
-        path = report.write_report(
-            results,
-            out_dir,
-            title=title,
-            data_description=data_description,
-            models_description=describe_models(models),
-            machine_info=machine,
-            timings=timings,
-            figures=extra,
-            notes=notes,
-            references=references,
-            curve_classes=len(np.unique(y)) if is_curve else None,
-        )
-        timings["report"] = time.perf_counter() - t0
-        timings["total"] = time.perf_counter() - t_start
-    finally:  # ours, also when the report fails (no pile-up in a long session)
-        for num in set(plt.get_fignums()) - own_figures:
-            plt.close(num)
-    return Study(
-        results=results,
-        summary=report.summary_table(results),
-        report_path=path,
-        store_path=store,
-        timings=timings,
-        n_resumed=n_done,
-    )
+#: The advice of an InputError about a parameter (``err.parameter``), in the command's options.
+_ADVICE = {"n_folds": "; use fewer --folds", "out_dir": " (give another --out)"}
 
 
 #: A rendered parameter value that is an estimator (``module.Class(...)``) or a list of
@@ -731,12 +91,11 @@ def _store_refusal(err, store):
     needs the options that set them, or a fresh store.
     """
     from clfcompare.trials import SetupMismatch
-    from clfcompare.trials._store import group_differences
 
     if not isinstance(err, SetupMismatch):
         return ""
     diffs = []
-    for model, group in group_differences(err.differences):
+    for model, group in err.grouped_differences():
         if model is None:
             diffs.append(_cli_difference(group[0]))
             continue
@@ -770,22 +129,6 @@ def _fit_failure(err):
         f"model {model!r} failed on this data ({what}): {msg} (the trials finished "
         "before it are kept in the store)"
     )
-
-
-def summarise_warnings(records):
-    """Group warnings that differ only in their numbers: ``["Category xN: message", ...]``."""
-    groups = {}
-    for w in records:
-        msg = str(w.message).strip()
-        key = (w.category.__name__, re.sub(r"[-+]?\d[\d.e+-]*", "#", msg))
-        if key in groups:
-            groups[key][1] += 1
-        else:
-            groups[key] = [msg, 1]
-    return [
-        f"{cat} ({n} time{'s' if n > 1 else ''} during the trials), e.g.: {msg}"
-        for (cat, _), (msg, n) in groups.items()
-    ]
 
 
 def format_summary(summary):
@@ -932,7 +275,7 @@ def add_study_arguments(parser, *, out_default=None, out_help):
 
 
 def study_from_args(args, X, y, *, out_dir, notes=None, **study_kwargs):
-    """Build the models and run :func:`run_study` with the options of
+    """Build the models and run :func:`clfcompare.study.run_study` with the options of
     :func:`add_study_arguments`.
 
     ``--quick`` replaces repeats, folds and epochs by :data:`QUICK`, marks the report's title
@@ -940,10 +283,9 @@ def study_from_args(args, X, y, *, out_dir, notes=None, **study_kwargs):
 
     Raises
     ------
-    StudyInputError
+    InputError
         Unknown models, fewer than 2 folds, data the folds cannot split, a missing GPU.
     """
-    names = _check_model_names(args.models)
     n_repeats, n_folds, epochs = args.repeats, args.folds, args.epochs
     notes = list(notes or [])
     if args.quick:
@@ -959,9 +301,8 @@ def study_from_args(args, X, y, *, out_dir, notes=None, **study_kwargs):
             "the pipeline and say nothing about the models.",
         )
     if n_folds < 2:
-        raise StudyInputError(f"--folds must be at least 2, got {n_folds}")
-    check_study_data(X, y, n_folds)
-    models = build_models(names, epochs=epochs, device=args.device, random_state=args.seed)
+        raise InputError(f"--folds must be at least 2, got {n_folds}")
+    models = build_models(args.models, epochs=epochs, device=args.device, random_state=args.seed)
     return run_study(
         X,
         y,
@@ -976,6 +317,19 @@ def study_from_args(args, X, y, *, out_dir, notes=None, **study_kwargs):
         notes=notes,
         **study_kwargs,
     )
+
+
+def _input_error(err):
+    """An :class:`InputError` in the command's words: advice about a parameter names its
+    option."""
+    parameter = getattr(err, "parameter", None)
+    if parameter in _ADVICE and getattr(err, "problem", None):
+        return f"{err.problem}{_ADVICE[parameter]}"
+    return str(err)
+
+
+def _store_path(err):
+    return Path(err.path) if getattr(err, "path", None) is not None else "(unknown)"
 
 
 def execute(prog, run, *, t_start=None):
@@ -993,17 +347,35 @@ def execute(prog, run, *, t_start=None):
     Returns
     -------
     code : int
-        0 on success, 2 on bad input (a :class:`StudyInputError`: one line on stderr), 130
-        when interrupted (Ctrl-C: one line on stderr, e.g. how many trials the store holds).
+        0 on success; 2 on bad input (an :class:`~clfcompare._checks.InputError`, a store
+        made with other settings, a model failing on the data: one line on stderr in the
+        command's words); 130 when interrupted (Ctrl-C: one line on stderr, e.g. how many
+        trials the store holds).
     """
+    from clfcompare.trials import SetupMismatch
+
     t_start = time.perf_counter() if t_start is None else t_start
     try:
         study = run()
-    except StudyInputError as err:
-        print(f"{prog}: error: {err}", file=sys.stderr)
+    except InputError as err:
+        print(f"{prog}: error: {_input_error(err)}", file=sys.stderr)
+        return 2
+    except SetupMismatch as err:
+        print(f"{prog}: error: {_store_refusal(err, _store_path(err))}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        failure = _fit_failure(err)
+        if not failure:  # not a model's failure on the data: a bug, with its traceback
+            raise
+        print(f"{prog}: error: {failure}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
-        detail = f"; {err}" if str(err) else ""
+        detail = ""
+        if isinstance(err, StudyInterrupted):
+            detail = (
+                f"; {err.n_finished} of {err.n_total} trials are in the store {err.store}; "
+                "run the same command again to resume"
+            )
         print(f"{prog}: interrupted{detail}", file=sys.stderr)
         return 130
     print(format_summary(study.summary))
@@ -1031,7 +403,7 @@ def make_parser(prog="clfcompare"):
         ),
         epilog=(
             f"built-in data sets:\n{_listing(BUILTIN_DATASETS, 14)}\n\n"
-            f"models:\n{_listing(_MODEL_HELP, 18)}\n\n"
+            f"models:\n{_listing(MODEL_DESCRIPTIONS, 18)}\n\n"
             "examples:\n"
             "  clfcompare iris\n"
             "  clfcompare mydata.csv --target label --models gaussian_shared mlp_ce\n"
@@ -1068,12 +440,18 @@ def _load(args):
         if args.data in BUILTIN_DATASETS:
             return load_builtin(args.data)
         if Path(args.data).suffix.lower() == ".csv" or Path(args.data).exists():
-            raise StudyInputError(f"give the label column of {args.data} with --target")
-        raise StudyInputError(
+            raise InputError(f"give the label column of {args.data} with --target")
+        raise InputError(
             f"unknown data set {args.data!r}; built-in ones are "
             f"{', '.join(BUILTIN_DATASETS)}, or give a CSV file with --target"
         )
-    return load_csv(args.data, args.target)
+    path = Path(args.data)
+    if args.data in BUILTIN_DATASETS and not path.is_dir() and not path.is_file():
+        raise InputError(
+            f"{path} is a built-in data set: drop --target (it names the label column of "
+            "a CSV file)"
+        )
+    return load_csv(path, args.target)
 
 
 def main(argv=None):
@@ -1089,7 +467,7 @@ def main(argv=None):
     matplotlib.use("Agg")  # a command writes files; it never opens windows
 
     def run():
-        _check_model_names(args.models)
+        check_model_names(args.models)  # before the data: a typo in --models is said first
         X, y, desc = _load(args)
         name = args.data if args.target is None else Path(args.data).stem
         classes, counts = np.unique(y, return_counts=True)
@@ -1097,11 +475,10 @@ def main(argv=None):
             f"{desc}. {X.shape[0]} rows, {X.shape[1]} features, {len(classes)} classes "
             f"(counts: {', '.join(f'{c}: {n}' for c, n in zip(classes, counts, strict=True))})."
         )
-        references = None
-        is_curve = args.target is None and args.data.startswith("curve")
-        if is_curve:
-            references, sentence = curve_reference(len(classes))
-            data_desc += " " + sentence
+        curve_classes = None
+        if args.target is None and args.data.startswith("curve"):
+            curve_classes = len(classes)
+            data_desc += " " + curve_reference(curve_classes)[1]
         return study_from_args(
             args,
             X,
@@ -1111,8 +488,7 @@ def main(argv=None):
             else Path("results") / (f"{name}_quick" if args.quick else name),
             title=f"Classifier comparison on {name}",
             data_description=data_desc,
-            is_curve=is_curve,
-            references=references,
+            curve_classes=curve_classes,
         )
 
     return execute(parser.prog, run, t_start=t_start)

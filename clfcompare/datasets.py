@@ -1,4 +1,14 @@
-"""The synthetic curve data of the lecture notes, and its K-class extension.
+"""Data of a study: the lecture's curve data, built-in and CSV loaders, study data checks.
+
+Sections: the curve data (:func:`make_curve`, :func:`load_curve`, :func:`true_curve`) and its
+reference values (:func:`bayes_accuracy`, :func:`bayes_cross_entropy`, :func:`curve_reference`,
+:func:`curve_loss_reference`); the loaders of a study (:func:`load_builtin`, :func:`load_csv`)
+and the check that stratified cross-validation can split the data (:func:`check_study_data`).
+Errors about the user's data are :class:`clfcompare._checks.InputError` (a ``ValueError``),
+worded in parameter names; the command line words them in its options.
+
+The curve data
+--------------
 
 The seed draws 80 points ``x1`` on ``[-10, 10)`` in steps of 0.25, computes the curve
 ``y = 3 x1**3 + 2 x1**2 + 5 x1``, min-max normalises both to ``[0, 1]`` and then puts one
@@ -38,16 +48,36 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.utils import check_random_state
 
+from clfcompare._checks import InputError, check_int
+
 __all__ = [
+    "BUILTIN_DATASETS",
     "CANONICAL_RANDOM_STATE",
     "bayes_accuracy",
+    "bayes_cross_entropy",
+    "check_study_data",
     "curve",
+    "curve_loss_reference",
+    "curve_reference",
+    "load_builtin",
+    "load_csv",
     "load_curve",
     "make_curve",
+    "true_curve",
     "write_curve_csv",
 ]
+
+#: Built-in data sets: the lecture's curves and scikit-learn's bundled real data (no download).
+BUILTIN_DATASETS = {
+    "curve2": "the lecture's curve data, 2 classes (160 points, 2 features)",
+    "curve4": "the 4-class curve data of the homework (320 points, 2 features)",
+    "iris": "scikit-learn's iris (150 flowers, 4 features, 3 classes)",
+    "wine": "scikit-learn's wine (178 wines, 13 features, 3 classes)",
+    "breast_cancer": "scikit-learn's breast cancer (569 tumours, 30 features, 2 classes)",
+}
 
 #: ``random_state`` used to generate the canonical CSV files in ``data/``.
 CANONICAL_RANDOM_STATE = 0
@@ -272,3 +302,293 @@ def load_curve(n_classes=2):
     with path.open("r") as fh:
         table = np.loadtxt(fh, delimiter=",", skiprows=1)
     return table[:, :2].copy(), table[:, 2].astype(np.int64)
+
+
+def true_curve(n_points=400):
+    """The seed's curve in the normalised coordinates of :func:`make_curve`.
+
+    The curve :math:`y = 3x^3 + 2x^2 + 5x` is strictly increasing (its derivative
+    :math:`9x^2 + 4x + 5` has no real root), so min-max normalisation over the seed's grid
+    :math:`x \\in [-10, 9.75]` maps the grid's end points to 0 and 1.
+
+    Returns
+    -------
+    x1, x2 : ndarray of shape (n_points,)
+    """
+    n_points = check_int(n_points, "n_points", low=1)
+    x_last = _X_STOP - _X_STEP
+    x = np.linspace(_X_START, x_last, n_points)
+    lo, hi = curve(_X_START), curve(x_last)
+    return (x - _X_START) / (x_last - _X_START), (curve(x) - lo) / (hi - lo)
+
+
+# --------------------------------------------------------------------------- reference values
+
+
+def curve_reference(n_classes):
+    """The ceiling of the K-class curve data: ``({label: accuracy}, sentence)``.
+
+    The Bayes-optimal accuracy :math:`(K + 1) / (2K)` of :func:`bayes_accuracy` (0.75 for 2
+    classes, 0.625 for 4) as a reference for the report and its box plot, and a sentence for
+    the data section.
+
+    Examples
+    --------
+    >>> from clfcompare.datasets import curve_reference
+    >>> curve_reference(4)[0]
+    {'Bayes-optimal accuracy': 0.625}
+    """
+    acc = float(bayes_accuracy(n_classes))
+    sentence = (
+        f"The Bayes-optimal accuracy of this data is (K+1)/(2K) = {acc:.3f} for K = {n_classes} "
+        f"(`clfcompare.datasets.bayes_accuracy({n_classes})`): the expected accuracy of the best "
+        "possible classifier, the ceiling to judge the models against (a mean test accuracy a "
+        "little above it is sampling noise of one finite data set)."
+    )
+    return {"Bayes-optimal accuracy": acc}, sentence
+
+
+def curve_loss_reference(n_classes):
+    """The floor of the training cross-entropy on K-class curve data: ``({label: ce}, text)``.
+
+    The Bayes-optimal expected cross-entropy :math:`\\frac{K-1}{K}\\ln 2` of
+    :func:`bayes_cross_entropy`, and the sentence the report prints by the loss curves.
+
+    Examples
+    --------
+    >>> from clfcompare.datasets import curve_loss_reference
+    >>> {k: round(v, 4) for k, v in curve_loss_reference(4)[0].items()}
+    {'Bayes-optimal cross-entropy': 0.5199}
+    """
+    ce = bayes_cross_entropy(n_classes)
+    sentence = (
+        f"For the networks trained with the cross-entropy: the best possible "
+        f"expected cross-entropy on this data (the true posterior, {n_classes} "
+        f"classes) is (K − 1)/K · ln 2 ≈ {ce:.3f} nats (where two bands overlap "
+        "the posterior is 1/2, 1/2; `clfcompare.datasets.bayes_cross_entropy`). "
+        "A training loss below it means the network "
+        "fits the noise of its training set."
+    )
+    return {"Bayes-optimal cross-entropy": ce}, sentence
+
+
+# --------------------------------------------------------------------------- study data
+
+
+def load_builtin(name):
+    """A built-in data set: ``(X, y, description)``.
+
+    Parameters
+    ----------
+    name : {"curve2", "curve4", "iris", "wine", "breast_cancer"}
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    description : str
+
+    Raises
+    ------
+    InputError
+        An unknown name.
+    """
+    if name not in BUILTIN_DATASETS:
+        raise InputError(
+            f"unknown data set {name!r}; built-in ones are {', '.join(BUILTIN_DATASETS)} "
+            "(or read a CSV file with load_csv)"
+        )
+    if name.startswith("curve"):
+        k = int(name[-1])
+        X, y = load_curve(k)
+        return X, y, f"{BUILTIN_DATASETS[name]} (`clfcompare.datasets.load_curve({k})`)"
+    from sklearn import datasets
+
+    bunch = getattr(datasets, f"load_{name}")()
+    return (
+        np.asarray(bunch.data, dtype=float),
+        np.asarray(bunch.target),
+        BUILTIN_DATASETS[name] + f" (`sklearn.datasets.load_{name}`)",
+    )
+
+
+_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _separator(path):
+    """The field separator of a CSV file, read from its header (first non-blank) line.
+
+    A comma when the line has one (or cannot be read: pandas then says why); else a
+    semicolon or a tab when the line holds exactly one of them.
+    """
+    header = ""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next((line for line in fh if line.strip()), "")
+    except (OSError, UnicodeDecodeError):
+        pass
+    if "," in header:
+        return ","
+    found = [sep for sep in (";", "\t") if sep in header]
+    return found[0] if len(found) == 1 else ","
+
+
+def load_csv(path, target):
+    """Read a CSV file: the ``target`` column is the label, every other column a feature.
+
+    Parameters
+    ----------
+    path : str or Path
+    target : str
+        Name of the label column.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), float
+    y : ndarray of shape (n_samples,)
+    description : str
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, missing target column, no feature columns, non-numeric
+        or missing feature values, missing labels, a feature column that is the row number.
+
+    Notes
+    -----
+    The separator is read from the header line: a comma, or, when that line has no comma, a
+    semicolon or a tab (whichever it holds; the description says which). The decimal mark
+    is ``.`` (a decimal comma, ``1,5``, makes the column non-numeric, and the error says so).
+
+    A first column with an empty header (the row index that ``DataFrame.to_csv()`` and R's
+    ``write.csv`` write) is dropped, and the description says so.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a CSV file")
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    sep = _separator(path)
+    try:
+        frame = pd.read_csv(path, sep=sep)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read {path} as CSV: {str(err).strip()}") from None
+    index_note = ""
+    if frame.shape[1] and frame.columns[0] == "Unnamed: 0" and target != "Unnamed: 0":
+        # an empty first header: the row index written by pandas' to_csv() or R's write.csv,
+        # not a feature (with rows sorted by class it would predict the label)
+        frame = frame.drop(columns=frame.columns[0])
+        index_note = "; its first column, with an empty header, is the row index and is not used"
+    if frame.shape[0] == 0:
+        raise InputError(f"{path} has a header but no data rows")
+    if target not in frame.columns:
+        raise InputError(f"{path} has no column {target!r}; its columns are {list(frame.columns)}")
+    features = frame.drop(columns=[target])
+    if features.shape[1] == 0:
+        raise InputError(f"{path} has no feature columns besides the target {target!r}")
+    bad = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
+    if bad:
+        decimal = (
+            f" (the file was read as {_SEPARATORS[sep]}-separated with '.' as the decimal mark: "
+            "write 1.5, not 1,5)"
+            if sep != ","
+            else ""
+        )
+        raise InputError(
+            f"non-numeric feature column(s) {bad} in {path}; encode them as numbers or drop "
+            f"them{decimal}"
+        )
+    if features.isna().to_numpy().any():
+        cols = list(features.columns[features.isna().any()])
+        raise InputError(f"missing values in feature column(s) {cols} of {path}")
+    y = frame[target]
+    if y.isna().any():
+        raise InputError(f"missing labels in column {target!r} of {path}")
+    X = features.to_numpy(dtype=float)
+    if not np.all(np.isfinite(X)):
+        raise InputError(f"infinite feature values in {path}")
+    n = X.shape[0]
+    counts = (np.arange(n), np.arange(1, n + 1))
+    row_numbers = [
+        c
+        for c, col in zip(features.columns, X.T, strict=True)
+        if n > 2 and any(np.array_equal(col, r) for r in counts)
+    ]
+    if row_numbers:
+        raise InputError(
+            f"feature column(s) {row_numbers} of {path} hold the row number (0, 1, ... or "
+            "1, 2, ...): a row index, not a measurement (with rows sorted by class it predicts "
+            "the label); drop it"
+        )
+    y = y.to_numpy()
+    if y.dtype == object:
+        y = y.astype(str)
+    sep_note = f" ({_SEPARATORS[sep]}-separated)" if sep != "," else ""
+    desc = (
+        f"`{path.name}`{sep_note}: {X.shape[0]} rows, {X.shape[1]} feature(s) "
+        f"({', '.join(map(str, features.columns[:10]))}{', ...' if X.shape[1] > 10 else ''}), "
+        f"target column `{target}`{index_note}"
+    )
+    return X, y, desc
+
+
+def check_study_data(X, y, n_folds):
+    """Refuse data that stratified k-fold cross-validation cannot split.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Unused but for the signature's symmetry with the study.
+    y : array-like of shape (n_samples,)
+    n_folds : int
+
+    Returns
+    -------
+    classes, counts : ndarray
+        The class labels and their numbers of rows.
+
+    Raises
+    ------
+    InputError
+        A single class, a continuous target (non-integer numbers, or nearly as many distinct
+        values as rows), or a class with fewer rows than folds. The last carries
+        ``parameter = "n_folds"`` and ``problem`` (the message without its advice), so a
+        command line can give the advice in its own option names.
+    """
+    y = np.asarray(y)
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise InputError(
+            f"the target has a single class ({classes.tolist()[0]!r}); a classifier needs at "
+            "least 2"
+        )
+    if len(classes) > 0.5 * len(y) and len(y) > 2 * n_folds:
+        raise InputError(
+            f"the target has {len(classes)} distinct values in {len(y)} rows: it looks like a "
+            "continuous quantity, but clfcompare compares classifiers (give a column of class "
+            "labels)"
+        )
+    from sklearn.utils.multiclass import type_of_target
+
+    kind = type_of_target(y)
+    if kind not in ("binary", "multiclass"):
+        example = next((c for c in classes.tolist() if isinstance(c, float) and c != int(c)), None)
+        what = (
+            f"non-integer numbers (e.g. {example!r}), which scikit-learn takes for a continuous "
+            "quantity"
+            if example is not None
+            else f"values scikit-learn does not take for class labels (type {kind!r})"
+        )
+        raise InputError(f"the target holds {what}; give class labels (integers or text)")
+    small = [(c, n) for c, n in zip(classes.tolist(), counts.tolist(), strict=True) if n < n_folds]
+    if small:
+        more = f" and {len(small) - 5} more" if len(small) > 5 else ""
+        problem = (
+            f"class(es) {[c for c, _ in small[:5]]}{more} have fewer rows "
+            f"([{', '.join(str(n) for _, n in small[:5])}{', ...' if more else ''}]) than the "
+            f"{n_folds} folds"
+        )
+        err = InputError(f"{problem}; use a smaller n_folds")
+        err.problem, err.parameter = problem, "n_folds"
+        raise err
+    return classes, counts

@@ -25,6 +25,9 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 from sklearn.utils.validation import check_is_fitted
 
+from clfcompare.analysis import check_references
+from clfcompare.datasets import true_curve
+
 __all__ = [
     "class_colors",
     "model_colors",
@@ -216,26 +219,6 @@ def _palette_for(results, models):
 
 
 # --------------------------------------------------------------------------- curve data
-
-
-def true_curve(n_points=400):
-    """The seed's curve in the normalised coordinates of :func:`clfcompare.datasets.make_curve`.
-
-    The curve :math:`y = 3x^3 + 2x^2 + 5x` is strictly increasing (its derivative
-    :math:`9x^2 + 4x + 5` has no real root), so min-max normalisation over the seed's grid
-    :math:`x \\in [-10, 9.75]` maps the grid's end points to 0 and 1.
-
-    Returns
-    -------
-    x1, x2 : ndarray of shape (n_points,)
-    """
-    from clfcompare.datasets import _X_START, _X_STEP, _X_STOP, curve
-
-    n_points = _check_positive_int(n_points, "n_points")
-    x_last = _X_STOP - _X_STEP
-    x = np.linspace(_X_START, x_last, n_points)
-    lo, hi = curve(_X_START), curve(x_last)
-    return (x - _X_START) / (x_last - _X_START), (curve(x) - lo) / (hi - lo)
 
 
 def plot_curve_data(X, y, *, ax=None, show_curve=True, title=None):
@@ -754,7 +737,7 @@ def plot_scores_box(
     ['Bayes-optimal accuracy (0.750)']
     """
     _check_ax(ax)
-    references = _check_references(references)
+    references = check_references(references)
     table = _score_table(results, metric)
     if models is None:
         full = getattr(results, "models", None)
@@ -808,26 +791,6 @@ def plot_scores_box(
     return ax
 
 
-def _check_references(references):
-    """``{label: finite float}`` from a mapping of reference scores (None: empty)."""
-    if references is None:
-        return {}
-    if not isinstance(references, Mapping):
-        raise TypeError(
-            f"references must be a mapping {{label: value}}, got {type(references).__name__}"
-        )
-    out = {}
-    for label, value in references.items():
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise TypeError(f"reference {label!r} must be a number, got {value!r}") from None
-        if not np.isfinite(v):
-            raise ValueError(f"reference {label!r} must be finite, got {v}")
-        out[str(label)] = v
-    return out
-
-
 # --------------------------------------------------------------------------- CD diagram
 
 
@@ -874,18 +837,20 @@ def cd_cliques(average_ranks, critical_difference):
     return [names[a : b + 1] for a, b in spans]
 
 
-def _ranks_and_cd(result, alpha):
-    """Average ranks, CD and the number of trials from a Friedman result or a score table."""
+def _ranks_and_cd(result):
+    """Average ranks, CD, the number of trials and the p-value of a Friedman result."""
     if isinstance(result, pd.DataFrame) or callable(getattr(result, "score_table", None)):
-        from clfcompare.stats import friedman_nemenyi
-
-        result = friedman_nemenyi(_score_table(result, "accuracy"), alpha=alpha)
+        raise TypeError(
+            "plot_critical_difference draws a Friedman result; run the test first: "
+            "clfcompare.stats.friedman_nemenyi(results.score_table(metric)), or read "
+            "clfcompare.analysis.analyse(results).friedman"
+        )
     ranks = getattr(result, "average_ranks", None)
     cd = getattr(result, "critical_difference", None)
     if ranks is None or cd is None:
         raise TypeError(
-            "expected a FriedmanResult (with average_ranks and critical_difference) or a score "
-            f"table DataFrame, got {type(result).__name__}"
+            "expected a FriedmanResult (with average_ranks and critical_difference), got "
+            f"{type(result).__name__}"
         )
     ranks = pd.Series(dict(ranks) if not isinstance(ranks, pd.Series) else ranks, dtype=float)
     ranks.index = [str(i) for i in ranks.index]
@@ -896,7 +861,7 @@ def _ranks_and_cd(result, alpha):
     return ranks, float(cd), n, pvalue
 
 
-def plot_critical_difference(result, *, ax=None, alpha=0.05, colors=None):
+def plot_critical_difference(result, *, ax=None, colors=None):
     """Critical-difference diagram of average ranks (Friedman test, Nemenyi post-hoc).
 
     The axis shows each model's average rank over the trials (1 = best); the bar at the top
@@ -909,12 +874,11 @@ def plot_critical_difference(result, *, ax=None, alpha=0.05, colors=None):
 
     Parameters
     ----------
-    result : FriedmanResult or DataFrame or TrialResults
+    result : FriedmanResult
         The output of :func:`clfcompare.stats.friedman_nemenyi` (its ``average_ranks``,
-        ``critical_difference``), or a score table / ``TrialResults`` to run it on (accuracy).
+        ``critical_difference``, optionally ``n_blocks`` and ``pvalue``), e.g. the
+        ``friedman`` of :func:`clfcompare.analysis.analyse`. The figure runs no test.
     ax : matplotlib Axes, default=None
-    alpha : float, default=0.05
-        Significance level, used when the test is run here.
     colors : dict, default=None
         Model colours (default :func:`model_colors` over the models in rank input order).
 
@@ -937,7 +901,7 @@ def plot_critical_difference(result, *, ax=None, alpha=0.05, colors=None):
     True
     """
     _check_ax(ax)
-    ranks, cd, n, pvalue = _ranks_and_cd(result, alpha)
+    ranks, cd, n, pvalue = _ranks_and_cd(result)
     order = ranks.sort_values(kind="stable")
     k = len(order)
     if colors is None:

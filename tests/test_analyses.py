@@ -98,14 +98,14 @@ def run_main(main, argv):
     [
         (["--replicates", "0"], "--replicates must be at least 1, got 0"),
         (["--power-replicates", "0"], "--power-replicates must be at least 1, got 0"),
-        (["--n-samples", "5"], "n_samples must be at least 20, got 5"),
-        (["--alpha", "2"], "alpha must lie in (0, 1), got 2.0"),
+        (["--n-samples", "5"], "n_samples must be >= 20, got 5"),
+        (["--alpha", "2"], "alpha must be finite and in (0, 1), got 2.0"),
         (["--alpha", "nan"], "alpha must be finite"),
-        (["--base-accuracy", "1.5"], "base_accuracy must lie in [0.5, 1), got 1.5"),
+        (["--base-accuracy", "1.5"], "base_accuracy must be finite and in [0.5, 1), got 1.5"),
         (["--effects", "0.3"], "base_accuracy + effect must lie in [0.5, 1)"),
         (["--effects", "0.1", "0.1"], "effects must be distinct"),
         (["--n-jobs", "0"], "n_jobs must not be 0"),
-        (["--rope", "-1"], "rope must be non-negative, got -1.0"),
+        (["--rope", "-1"], "rope must be finite and in [0, inf), got -1.0"),
         (["--random-state", "-1"], "random_state must be non-negative, got -1"),
     ],
 )

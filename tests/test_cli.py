@@ -1,5 +1,8 @@
 """Tests for the ``clfcompare`` command (clfcompare.cli): end to end on tiny settings, bad input.
 
+The command's subject is argument parsing and the wording of errors; the study it runs is
+tested in test_study.py, the loaders and data checks in test_datasets.py.
+
 Most tests call ``main(argv)`` in-process; one runs the real console entry point in a
 subprocess to check that bad input gives one line, exit code 2 and no traceback.
 """
@@ -13,6 +16,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from clfcompare import cli
+from clfcompare.datasets import BUILTIN_DATASETS, check_study_data, load_csv
+from clfcompare.study import MODEL_NAMES, InputError
 from clfcompare.trials import SetupDifference, SetupMismatch, load_results
 
 FAST = ["--models", "gaussian_shared", "gaussian_separate", "logistic_gd", "--no-progress"]
@@ -111,7 +116,6 @@ def test_curve_data_get_the_bayes_reference(tmp_path, capsys):
     assert "(K+1)/(2K) = 0.750 for K = 2" in text
     assert "Reference: Bayes-optimal accuracy = 0.750" in text
     assert "Smoke-test settings (`--quick`)" in text
-    assert cli.curve_reference(4)[0] == {"Bayes-optimal accuracy": 0.625}
 
 
 def test_cli_default_out_folder(tmp_path, monkeypatch, capsys):
@@ -131,30 +135,12 @@ def test_quick_default_out_folder_is_its_own(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
 
 
-def test_found_count_only_counts_a_store_of_the_same_splits(tmp_path):
-    store = tmp_path / "s.sqlite"
-    X, y, _ = cli.load_builtin("iris")
-    models = cli.build_models(["gaussian_shared"])
-    cli.run_study(
-        X,
-        y,
-        models=models,
-        out_dir=tmp_path,
-        store_name="s.sqlite",
-        n_repeats=1,
-        n_folds=3,
-        progress=False,
-    )
-    assert cli._count_finished(store, models, 3) == 3
-    assert cli._count_finished(store, models, 2) == 0  # other splits: nothing to reuse
-
-
 def test_help_explains_data_and_models(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["--help"])
     assert exc.value.code == 0
     text = capsys.readouterr().out
-    for word in (*cli.BUILTIN_DATASETS, *cli.MODEL_NAMES, "--target", "--quick", "resumes"):
+    for word in (*BUILTIN_DATASETS, *MODEL_NAMES, "--target", "--quick", "resumes"):
         assert word in text
     # wrapped for an 80-column terminal (argparse keeps the epilog's lines as written)
     assert max(len(line) for line in text.splitlines()) <= 80
@@ -309,48 +295,6 @@ def test_console_script_bad_input_has_no_traceback(tmp_path):
 # --------------------------------------------------------------------------- pieces
 
 
-@pytest.mark.parametrize("name", sorted(cli.BUILTIN_DATASETS))
-def test_load_builtin(name):
-    X, y, desc = cli.load_builtin(name)
-    assert X.ndim == 2 and X.shape[0] == y.shape[0]
-    assert np.isfinite(X).all()
-    assert len(np.unique(y)) >= 2
-    assert desc
-
-
-def test_build_models_order_and_settings():
-    models = cli.build_models(["logistic_gd", "gaussian_shared"])
-    assert list(models) == ["gaussian_shared", "logistic_gd"]  # MODEL_NAMES order
-    assert models["gaussian_shared"].covariance == "shared"
-    assert type(models["logistic_gd"][-1]).__name__ == "GDLogisticRegression"
-    with pytest.raises(ValueError, match="epochs"):
-        cli.build_models(["gaussian_shared"], epochs=0)
-    with pytest.raises(cli.StudyInputError, match="listed twice"):
-        cli.build_models(["gaussian_shared", "gaussian_shared"])
-
-
-def test_build_models_mlps_follow_the_seed():
-    models = cli.build_models(["mlp_mse", "mlp_ce"], epochs=7, device="cpu", random_state=3)
-    for name, loss in (("mlp_mse", "mse"), ("mlp_ce", "ce")):
-        p = models[name].get_params()
-        assert p["loss"] == loss
-        assert tuple(p["hidden_layer_sizes"]) == (50, 100, 50)
-        assert p["batch_size"] == 5
-        assert p["max_epochs"] == 7
-        assert p["device"] == "cpu"
-        assert p["random_state"] == 3
-
-
-def test_describe_models_names_settings_and_learning_rates():
-    desc = cli.describe_models(cli.build_models(epochs=3, device="cpu"))
-    assert list(desc) == list(cli.MODEL_NAMES)
-    assert "covariance='separate'" in desc["gaussian_separate"]
-    assert "max_epochs=3" in desc["mlp_mse"]
-    # the lecture's rates: Adam's default 0.001 in Design 1 (MSE), 0.005 in Design 2 (CE)
-    assert desc["mlp_mse"].endswith("Adam learning rate 0.001 (the lecture's for this loss)")
-    assert desc["mlp_ce"].endswith("Adam learning rate 0.005 (the lecture's for this loss)")
-
-
 def test_format_summary_aligns_columns():
     summary = pd.DataFrame(
         {
@@ -367,21 +311,6 @@ def test_format_summary_aligns_columns():
     assert len(lines) == 3
     assert len({len(ln) for ln in lines}) == 1
     assert lines[2].split() == ["long_name", "0.750", "0.050", "0.700", "0.800", "10", "1.500"]
-
-
-def test_summarise_warnings_groups_by_message_without_numbers():
-    import warnings
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for g in (1e-5, 2.5e-4, 3e-3):
-            warnings.warn(f"stopped on max_iter=100 (gradient {g:.3g}).", UserWarning, 1)
-        warnings.warn("something else", RuntimeWarning, 1)
-    notes = cli.summarise_warnings(caught)
-    assert notes == [
-        "UserWarning (3 times during the trials), e.g.: stopped on max_iter=100 (gradient 1e-05).",
-        "RuntimeWarning (1 time during the trials), e.g.: something else",
-    ]
 
 
 def test_fit_warnings_reach_the_report(tmp_path, capsys):
@@ -410,8 +339,8 @@ def test_csv_index_column_is_not_a_feature(tmp_path, csv_file, capsys):
     path, frame = csv_file
     indexed = tmp_path / "indexed.csv"
     frame.to_csv(indexed)  # index=True: header ",f1,f2,label"
-    X, y, desc = cli.load_csv(indexed, "label")
-    X0, y0, _ = cli.load_csv(path, "label")
+    X, y, desc = load_csv(indexed, "label")
+    X0, y0, _ = load_csv(path, "label")
     assert X.shape == (60, 2)
     assert_allclose(X, X0, rtol=0, atol=0)
     assert (y == y0).all()
@@ -460,10 +389,10 @@ def test_non_integer_numeric_labels_are_one_line(tmp_path, csv_file, capsys):
     assert cli.main([str(path), "--target", "label"] + FAST) == 2
     line = one_error_line(capsys)
     assert "non-integer numbers (e.g. 0.5)" in line and "class labels" in line
-    with pytest.raises(cli.StudyInputError, match="non-integer"):
-        cli.check_study_data(np.zeros((6, 1)), np.array([0.5, 0.5, 0.5, 1.5, 1.5, 1.5]), 3)
+    with pytest.raises(InputError, match="non-integer"):
+        check_study_data(np.zeros((6, 1)), np.array([0.5, 0.5, 0.5, 1.5, 1.5, 1.5]), 3)
     # integer-valued floats are class labels (scikit-learn: 'binary')
-    cli.check_study_data(np.zeros((6, 1)), np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0]), 3)
+    check_study_data(np.zeros((6, 1)), np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0]), 3)
 
 
 def test_csv_with_a_header_and_no_rows(tmp_path, capsys):
@@ -515,30 +444,6 @@ def test_interrupted_run_says_so_and_resumes(tmp_path, monkeypatch, capsys):
     resumed = load_results(tmp_path / "a" / "study.sqlite").scores["accuracy"].to_numpy()
     straight = load_results(tmp_path / "b" / "study.sqlite").scores["accuracy"].to_numpy()
     assert_allclose(resumed, straight, rtol=0, atol=0)
-
-
-def test_run_study_closes_only_its_own_figures(tmp_path, monkeypatch):
-    # run_study closed *all* figures (the caller's too) on success, and left its own open
-    # when the report failed: a long session then hit matplotlib's "too many figures" warning
-    import matplotlib.pyplot as plt
-
-    from clfcompare import report
-
-    X, y, _ = cli.load_builtin("curve2")
-    models = cli.build_models(["gaussian_shared"])
-    mine = plt.figure()
-    kwargs = dict(models=models, n_repeats=1, n_folds=2, progress=False)
-    cli.run_study(X, y, out_dir=tmp_path / "ok", **kwargs)
-    assert plt.get_fignums() == [mine.number]
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(report, "write_report", broken)
-    with pytest.raises(RuntimeError, match="disk full"):
-        cli.run_study(X, y, out_dir=tmp_path / "broken", **kwargs)
-    assert plt.get_fignums() == [mine.number]
-    plt.close(mine)
 
 
 @pytest.mark.parametrize(
@@ -657,8 +562,8 @@ def test_semicolon_and_tab_separated_csv_are_read(tmp_path, csv_file, capsys, se
     path, frame = csv_file
     other = tmp_path / f"{name}.csv"
     frame.to_csv(other, sep=sep, index=False)
-    X, y, desc = cli.load_csv(other, "label")
-    X_comma, y_comma, _ = cli.load_csv(path, "label")
+    X, y, desc = load_csv(other, "label")
+    X_comma, y_comma, _ = load_csv(path, "label")
     assert_allclose(X, X_comma, rtol=0, atol=0)
     assert y.tolist() == y_comma.tolist()
     assert f"`{name}.csv` ({name}-separated): 60 rows, 2 feature(s) (f1, f2)" in desc

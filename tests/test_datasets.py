@@ -1,9 +1,13 @@
-"""Tests of clfcompare.datasets: the seed's curve data and its K-class extension."""
+"""Tests of clfcompare.datasets: the seed's curve data and its K-class extension, the reference
+values, the built-in and CSV loaders and the study data checks (the CSV loader's errors are
+tested end to end through the command in test_cli.py)."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from clfcompare import datasets
+from clfcompare._checks import InputError
 from clfcompare.datasets import (
     CANONICAL_RANDOM_STATE,
     _data_path,
@@ -224,3 +228,63 @@ def test_bayes_cross_entropy_closed_forms():
         assert_allclose(bayes_cross_entropy(k), (k - 1) / k * np.log(2), rtol=1e-12)
     assert_allclose(bayes_cross_entropy(5, noise=(-0.2, 0.2)), np.log(5), rtol=1e-12)
     assert bayes_cross_entropy(3, noise=(0.1, 0.3)) == 0.0
+
+
+# --------------------------------------------------------------------------- study data
+
+
+@pytest.mark.parametrize("name", sorted(datasets.BUILTIN_DATASETS))
+def test_load_builtin(name):
+    X, y, desc = datasets.load_builtin(name)
+    assert X.ndim == 2 and X.shape[0] == y.shape[0]
+    assert np.isfinite(X).all()
+    assert len(np.unique(y)) >= 2
+    assert desc
+
+
+def test_loaders_refuse_unknown_names_in_parameter_words(tmp_path):
+    with pytest.raises(InputError, match="unknown data set 'mnist'.*load_csv"):
+        datasets.load_builtin("mnist")
+    # the command's "drop --target" advice is the command's (tests/test_cli.py)
+    with pytest.raises(InputError, match="no such file: iris$"):
+        datasets.load_csv("iris", "y")
+    with pytest.raises(InputError, match="is a folder, not a CSV file"):
+        datasets.load_csv(tmp_path, "y")
+
+
+def test_check_study_data_names_the_parameter():
+    y = np.array([0] * 10 + [1] * 2)
+    with pytest.raises(InputError, match=r"than the 3 folds; use a smaller n_folds$") as e:
+        datasets.check_study_data(np.zeros((12, 1)), y, 3)
+    assert e.value.parameter == "n_folds"
+    assert e.value.problem == "class(es) [1] have fewer rows ([2]) than the 3 folds"
+    classes, counts = datasets.check_study_data(np.zeros((12, 1)), y, 2)
+    assert classes.tolist() == [0, 1] and counts.tolist() == [10, 2]
+
+
+def test_curve_references():
+    # bayes_accuracy (K + 1) / (2K) and bayes_cross_entropy (K - 1)/K ln 2 (module docstring)
+    refs, sentence = datasets.curve_reference(4)
+    assert refs == {"Bayes-optimal accuracy": 0.625}
+    assert "(K+1)/(2K) = 0.625 for K = 4" in sentence
+    loss, text = datasets.curve_loss_reference(2)
+    assert list(loss) == ["Bayes-optimal cross-entropy"]
+    assert loss["Bayes-optimal cross-entropy"] == pytest.approx(0.5 * np.log(2), rel=1e-12)
+    assert "≈ 0.347 nats" in text
+
+
+@pytest.mark.parametrize(
+    "k, err, match",
+    [(1, ValueError, "n_classes must be at least 2"), (True, TypeError, "got bool")],
+)
+def test_curve_loss_reference_validates(k, err, match):
+    with pytest.raises(err, match=match):
+        datasets.curve_loss_reference(k)
+
+
+def test_true_curve_ends_at_0_and_1():
+    x1, x2 = datasets.true_curve(5)
+    np.testing.assert_allclose([x1[0], x1[-1], x2[0], x2[-1]], [0, 1, 0, 1], atol=1e-12)
+    assert np.all(np.diff(x2) > 0)  # the curve is strictly increasing
+    with pytest.raises(ValueError, match="n_points must be >= 1"):
+        datasets.true_curve(0)

@@ -6,54 +6,39 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.testing import assert_allclose
+from _report_data import _with_flat_curve, _with_score, make_results  # tests/ on sys.path
 
 from clfcompare import report
+from clfcompare.analysis import analyse, find_contrast
+from clfcompare.datasets import curve_loss_reference
 from clfcompare.stats import compare, friedman_nemenyi
-from clfcompare.trials import TrialResults
 
 
-def make_results(offsets=None, n_splits=20, seed=0, with_curves=True):
-    offsets = offsets or {"gauss": 0.0, "mlp_mse": 0.05, "mlp_ce": 0.1}
-    rng = np.random.default_rng(seed)
-    shared = rng.normal(0, 0.02, n_splits)  # split effect common to all models (paired design)
-    rows = []
-    for m, off in offsets.items():
-        for s in range(n_splits):
-            acc = 0.6 + off + shared[s] + rng.normal(0, 0.01)
-            rows.append(
-                {
-                    "model": m,
-                    "split": s,
-                    "repeat": s // 5,
-                    "fold": s % 5,
-                    "n_train": 256,
-                    "n_test": 64,
-                    "fit_time": 0.5 + 0.01 * s,
-                    "accuracy": acc,
-                    "balanced_accuracy": acc - 0.01,
-                }
-            )
-    curves = pd.DataFrame(
-        [
-            {"model": m, "split": s, "epoch": e, "loss": (0.25 if "mse" in m else 1.4) / e}
-            for m in offsets
-            if with_curves and m.startswith("mlp")
-            for s in range(n_splits)
-            for e in range(1, 5)
-        ],
-        columns=["model", "split", "epoch", "loss"],
+def write(
+    res,
+    out,
+    *,
+    metric="accuracy",
+    alpha=0.05,
+    rope=0.01,
+    contrast="lecture",
+    references=None,
+    loss_references=None,
+    **kwargs,
+):
+    """analyse(res) then write_report: the lecture's MSE/CE pair is the contrast unless said."""
+    if contrast == "lecture":
+        contrast = find_contrast(res.models, ("mse", "ce"))
+    comp = analyse(
+        res,
+        metric=metric,
+        alpha=alpha,
+        rope=rope,
+        contrast=contrast,
+        references=references,
+        loss_references=loss_references,
     )
-    preds = pd.DataFrame(columns=["model", "split", "sample", "y_true", "y_pred"])
-    # the real TrialResults of clfcompare.trials (the contract of docs/interfaces.md)
-    return TrialResults(
-        pd.DataFrame(rows),
-        preds,
-        curves,
-        models=offsets,
-        scoring=("accuracy", "balanced_accuracy"),
-        n_splits=n_splits,
-    )
+    return report.write_report(comp, out, **kwargs)
 
 
 def md_tables(text):
@@ -77,35 +62,6 @@ def _close_figures():
 # --------------------------------------------------------------------------- pieces
 
 
-def test_summary_table_matches_numpy():
-    res = make_results()
-    table = report.summary_table(res)
-    assert list(table.index) == list(res.models)
-    for m in res.models:
-        acc = res.scores.loc[res.scores.model == m, "accuracy"].to_numpy()
-        fit = res.scores.loc[res.scores.model == m, "fit_time"].to_numpy()
-        # reference: numpy mean / sample sd (ddof=1) / median / range
-        assert_allclose(
-            table.loc[m, ["mean", "sd", "min", "median", "max"]].to_numpy(float),
-            [acc.mean(), acc.std(ddof=1), acc.min(), np.median(acc), acc.max()],
-            rtol=1e-12,
-        )
-        assert table.loc[m, "n_trials"] == 20
-        assert_allclose(table.loc[m, "fit_time_total"], fit.sum(), rtol=1e-12)
-
-
-def test_summary_table_validates():
-    res = make_results()
-    with pytest.raises(ValueError, match="metric 'f1'"):
-        report.summary_table(res, "f1")
-    with pytest.raises(TypeError, match="TrialResults"):
-        report.summary_table(pd.DataFrame())
-    empty = make_results()
-    empty.scores = empty.scores.iloc[:0]
-    with pytest.raises(ValueError, match="no finished trials"):
-        report.summary_table(empty)
-
-
 def test_markdown_table_formats_cells():
     df = pd.DataFrame(
         {"name": ["a|b", "c"], "x": [0.123456, np.nan], "n": [3, 4], "ok": [True, False]}
@@ -122,37 +78,11 @@ def test_markdown_table_formats_cells():
         report.markdown_table([[1, 2]])
 
 
-@pytest.mark.parametrize(
-    "models, expected",
-    [
-        (["gauss", "mlp_mse", "mlp_ce"], ("mlp_mse", "mlp_ce")),
-        (["MLP (CE)", "MLP (MSE)"], ("MLP (MSE)", "MLP (CE)")),
-        (["mse-a", "mse-b", "ce"], None),  # two MSE models: ambiguous
-        (["gaussian_separate", "logistic"], None),  # "ce" only inside words does not count
-    ],
-)
-def test_find_contrast(models, expected):
-    assert report.find_contrast(models) == expected
-
-
-def test_pair_row_flips_a_reversed_pair():
-    res = make_results()
-    table = compare(res)
-    fwd = report.pair_row(table, "mlp_mse", "mlp_ce")
-    rev = report.pair_row(table, "mlp_ce", "mlp_mse")
-    assert_allclose(rev["mean_difference"], -fwd["mean_difference"], rtol=1e-12)
-    assert_allclose([rev["ci_low"], rev["ci_high"]], [-fwd["ci_high"], -fwd["ci_low"]])
-    assert_allclose(rev["prob_a_better"], fwd["prob_b_better"])
-    assert_allclose(rev["pvalue_adjusted"], fwd["pvalue_adjusted"])
-    with pytest.raises(ValueError, match="no row"):
-        report.pair_row(table, "mlp_ce", "nope")
-
-
 def test_contrast_paragraph_says_yes_for_a_clear_difference():
     res = make_results()
     row = report.pair_row(compare(res), "mlp_mse", "mlp_ce")
     assert row["pvalue_adjusted"] < 0.05  # the set-up: CE is 0.05 better on every split
-    text = report.contrast_paragraph(res, "mlp_mse", "mlp_ce")
+    text = report.contrast_paragraph(analyse(res), "mlp_mse", "mlp_ce")
     assert "**Yes.**" in text
     assert "mlp_ce is more accurate than mlp_mse" in text
     assert f"{row['mean_difference']:+.3f}" in text
@@ -164,7 +94,7 @@ def test_contrast_paragraph_says_no_for_equal_models():
     res = make_results({"gauss": 0.0, "mlp_mse": 0.0, "mlp_ce": 0.0}, seed=3)
     row = report.pair_row(compare(res), "mlp_mse", "mlp_ce")
     assert row["pvalue_adjusted"] >= 0.05
-    text = report.contrast_paragraph(res, "mlp_mse", "mlp_ce")
+    text = report.contrast_paragraph(analyse(res), "mlp_mse", "mlp_ce")
     assert "**No significant difference.**" in text
     assert "**Yes.**" not in text
 
@@ -193,7 +123,7 @@ def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
-    path = report.write_report(
+    path = write(
         res,
         out,
         title="HW4 test study",
@@ -277,10 +207,10 @@ def test_report_box_plot_draws_the_reference(tmp_path, monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(plots, "plot_scores_box", spy)
-    report.write_report(make_results(), tmp_path, references={"ceiling": 0.7})
+    write(make_results(), tmp_path, references={"ceiling": 0.7})
     assert seen["references"] == {"ceiling": 0.7}
     with pytest.raises(TypeError, match="references must be a mapping"):
-        report.write_report(make_results(), tmp_path, references=0.7)
+        write(make_results(), tmp_path, references=0.7)
 
 
 def test_report_pairwise_table_is_compares(written):
@@ -325,7 +255,7 @@ def test_report_machine_and_timings(written):
 
 def test_report_two_models_without_curves(tmp_path):
     res = make_results({"a": 0.0, "b": 0.02}, with_curves=False)
-    path = report.write_report(res, tmp_path, contrast=("b", "a"))
+    path = write(res, tmp_path, contrast=("b", "a"))
     text = path.read_text(encoding="utf-8")
     assert "## Pairwise comparisons" in text
     assert "## Ranking of all models" not in text  # Friedman needs 3+ models
@@ -337,58 +267,38 @@ def test_report_two_models_without_curves(tmp_path):
 
 def test_report_contrast_none_and_no_figures(tmp_path):
     res = make_results()
-    path = report.write_report(res, tmp_path, contrast=None, standard_figures=False)
+    path = write(res, tmp_path, contrast=None, standard_figures=False)
     text = path.read_text(encoding="utf-8")
     assert "different from" not in text
     assert "## Figures" not in text
     assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["report.md"]
 
 
+def test_write_report_rejects_non_results(tmp_path):
+    # the report reads a Comparison; a TrialResults must go through analyse() first
+    with pytest.raises(TypeError, match=r"needs a Comparison .*analyse\(results\), got TrialR"):
+        report.write_report(make_results(), tmp_path)
+
+
 @pytest.mark.parametrize(
     "kwargs, err, match",
     [
-        ({"metric": "f1"}, ValueError, "metric 'f1'"),
-        ({"contrast": ("gauss", "nope")}, ValueError, "contrast must be two of"),
-        ({"contrast": "gauss"}, ValueError, "contrast must be two of"),
-        ({"alpha": 1.5}, ValueError, "alpha"),
         ({"figures": ["x"]}, TypeError, "figures must be a mapping"),
         ({"figures": {"bad": 3}}, TypeError, "not a matplotlib Figure"),
+        ({"reference_notes": ["x"]}, TypeError, "reference_notes must be a mapping"),
+        ({"standard_figures": 1}, TypeError, "standard_figures must be True or False"),
     ],
 )
 def test_write_report_validates(tmp_path, kwargs, err, match):
     with pytest.raises(err, match=match):
-        report.write_report(make_results(), tmp_path, standard_figures=False, **kwargs)
-
-
-def test_write_report_rejects_non_results(tmp_path):
-    with pytest.raises(TypeError, match="TrialResults"):
-        report.write_report({"scores": None}, tmp_path)
-
-
-def _with_flat_curve(res, model="mlp_ce", split=3, level=1.386):
-    lc = res.loss_curves.copy()
-    sel = (lc.model == model) & (lc.split == split)
-    lc.loc[sel, "loss"] = level * (1 + 0.001 * (lc.loc[sel, "epoch"] % 2))  # flat, jittery
-    res.loss_curves = lc
-    return res
-
-
-def test_stalled_trials_finds_flat_curves():
-    res = _with_flat_curve(make_results())
-    stalled = report.stalled_trials(res)
-    assert list(stalled["model"]) == ["mlp_ce"] and list(stalled["split"]) == [3]
-    acc = res.scores.loc[(res.scores.model == "mlp_ce") & (res.scores.split == 3), "accuracy"]
-    assert_allclose(stalled["accuracy"], acc.to_numpy(), rtol=1e-12)
-    # the decreasing curves (loss / epoch) are not flagged
-    assert report.stalled_trials(make_results()).empty
-    assert report.stalled_trials(make_results(with_curves=False)).empty
+        write(make_results(), tmp_path, **{"standard_figures": False, **kwargs})
 
 
 def test_report_notes_stalled_trials(tmp_path):
     res = _with_flat_curve(make_results())
-    text = report.write_report(
-        res, tmp_path, standard_figures=False, notes=["a note of mine"]
-    ).read_text(encoding="utf-8")
+    text = write(res, tmp_path, standard_figures=False, notes=["a note of mine"]).read_text(
+        encoding="utf-8"
+    )
     section = text.split("## Notes and warnings", 1)[1].split("## Machine", 1)[0]
     assert "- mlp_ce: 1 of 20 trials did not train" in section
     assert "splits 3," in section
@@ -400,7 +310,7 @@ def test_report_notes_stalled_trials(tmp_path):
         f"Beware: 1 of the 20 mlp_ce trials never trained (training loss flat at its "
         f"first-epoch value; test accuracy {acc.iloc[0]:.3f})"
     ) in answer
-    clean = report.write_report(make_results(), tmp_path, standard_figures=False)
+    clean = write(make_results(), tmp_path, standard_figures=False)
     assert "Beware" not in clean.read_text(encoding="utf-8")
 
 
@@ -415,36 +325,12 @@ def test_figure_captions_with_the_same_file_name_keep_both(tmp_path):
         fig, ax = plt.subplots()
         ax.set_title(caption)
         figs[caption] = fig
-    path = report.write_report(make_results(), tmp_path, figures=figs)
+    path = write(make_results(), tmp_path, figures=figs)
     text = path.read_text(encoding="utf-8")
     images = [ln.split("](")[1].rstrip(")") for ln in text.splitlines() if ln.startswith("![")]
     assert len(images) == len(set(images)) == 3 + 3  # box, CD, loss curves + the three given
     assert all((tmp_path / name).is_file() for name in images)
     assert "![Scores box](scores_box_2.png)" in text
-
-
-def test_summary_table_refuses_nan_scores():
-    # a NaN score was skipped by the mean while n_trials still counted it
-    res = make_results()
-    res.scores.loc[(res.scores.model == "gauss") & (res.scores.split == 4), "accuracy"] = np.nan
-    with pytest.raises(
-        ValueError, match=r"non-finite 'accuracy' score.*'gauss'.*split\(s\) \[4\]"
-    ):
-        report.summary_table(res)
-
-
-def _with_score(res, name, values):
-    """``res`` with one more score column ``name`` (a TrialResults of the real class)."""
-    scores = res.scores.copy()
-    scores[name] = values
-    return TrialResults(
-        scores,
-        res.predictions,
-        res.loss_curves,
-        models=res.models,
-        scoring=(*res.scoring, name),
-        n_splits=res.n_splits,
-    )
 
 
 @pytest.mark.parametrize(
@@ -464,7 +350,7 @@ def test_contrast_paragraph_words_follow_the_metric(metric, words):
         # a score that orders the models as accuracy does (mlp_ce best by the set-up)
         shift = -1.0 if metric.startswith("neg_") else -0.05
         res = _with_score(res, metric, res.scores["accuracy"] + shift)
-    text = report.contrast_paragraph(res, "mlp_mse", "mlp_ce", metric=metric)
+    text = report.contrast_paragraph(analyse(res, metric=metric), "mlp_mse", "mlp_ce")
     assert "**Yes.**" in text
     assert words in text
     if metric != "accuracy":
@@ -474,30 +360,16 @@ def test_contrast_paragraph_words_follow_the_metric(metric, words):
 @pytest.mark.parametrize(
     "call, err, match",
     [
-        (lambda r, d: report.write_report(r, d, alpha="x"), TypeError, r"alpha .*got str 'x'"),
-        (lambda r, d: report.write_report(r, d, alpha=None), TypeError, "alpha .*NoneType"),
-        (lambda r, d: report.write_report(r, d, alpha=True), TypeError, "alpha .*bool"),
-        (lambda r, d: report.write_report(r, d, alpha=np.nan), ValueError, r"alpha must .*\(0, 1"),
-        (lambda r, d: report.write_report(r, d, rope="x"), TypeError, "rope .*got str"),
-        (lambda r, d: report.write_report(r, d, rope=-0.1), ValueError, "rope must .*-0.1"),
+        (lambda r, d: write(r, d, alpha="x"), TypeError, r"alpha .*got str 'x'"),
+        (lambda r, d: write(r, d, alpha=None), TypeError, "alpha .*NoneType"),
+        (lambda r, d: write(r, d, alpha=True), TypeError, "alpha .*bool"),
+        (lambda r, d: write(r, d, alpha=np.nan), ValueError, r"alpha must .*\(0, 1"),
+        (lambda r, d: write(r, d, rope="x"), TypeError, "rope .*got str"),
+        (lambda r, d: write(r, d, rope=-0.1), ValueError, "rope must .*-0.1"),
         (
-            lambda r, d: report.write_report(r, d, timings={"trials": "x"}),
+            lambda r, d: write(r, d, timings={"trials": "x"}),
             TypeError,
             r"timings\['trials'\] .*got str 'x'",
-        ),
-        (
-            lambda r, d: report.contrast_paragraph(
-                r, "mlp_mse", "mlp_ce", alpha="x", pairwise=compare(r)
-            ),
-            TypeError,
-            "alpha .*got str",
-        ),
-        (
-            lambda r, d: report.contrast_paragraph(
-                r, "mlp_mse", "mlp_ce", rope=np.inf, pairwise=compare(r)
-            ),
-            ValueError,
-            "rope must be .*inf",
         ),
         (lambda r, d: report.markdown_table(r.scores, digits="x"), TypeError, "digits .*str"),
         (lambda r, d: report.markdown_table(r.scores, digits=2.5), TypeError, "digits .*2.5"),
@@ -527,7 +399,7 @@ def test_report_headings_stay_on_one_line(tmp_path):
     # a caption or model name with a newline split its heading, the rest became a paragraph
     res = make_results({"mlp\nmse": 0.0, "mlp|ce": 0.05})
     fig, _ = plt.subplots()
-    text = report.write_report(
+    text = write(
         res, tmp_path, title="My\nstudy", figures={"The data\nraw": fig}, standard_figures=False
     ).read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -570,25 +442,25 @@ def test_report_answers_the_question_first(written):
 
 def test_report_answer_without_a_contrast_names_the_best_and_runner_up(tmp_path):
     res = make_results({"a": 0.0, "b": 0.05, "c": 0.1}, with_curves=False)
-    text = report.write_report(res, tmp_path, standard_figures=False).read_text("utf-8")
+    text = write(res, tmp_path, standard_figures=False).read_text("utf-8")
     answer = _section(text, "## In short")
     row = report.pair_row(compare(res), "c", "b")
     assert "best model is **c**" in answer and "runner-up **b**" in answer
     assert f"Holm-adjusted over the 3 pairs: p = {row['pvalue_adjusted']:.3g}" in answer
     # one model: nothing to compare, no section
     one = make_results({"a": 0.0}, with_curves=False)
-    text = report.write_report(one, tmp_path, standard_figures=False).read_text("utf-8")
+    text = write(one, tmp_path, standard_figures=False).read_text("utf-8")
     assert "## In short" not in text
 
 
 def test_not_significant_is_not_equal():
     res = make_results({"gauss": 0.0, "mlp_mse": 0.0, "mlp_ce": 0.0}, seed=3)
     row = report.pair_row(compare(res), "mlp_mse", "mlp_ce")
-    text = report.contrast_paragraph(res, "mlp_mse", "mlp_ce")
+    text = report.contrast_paragraph(analyse(res), "mlp_mse", "mlp_ce")
     assert "not evidence that they are equal" in text
     assert f"{row['ci_low']:+.3f} to {row['ci_high']:+.3f}" in text
     assert f"P(practically equivalent) = {row['prob_equivalent']:.3f}" in text
-    clear = report.contrast_paragraph(make_results(), "mlp_mse", "mlp_ce")
+    clear = report.contrast_paragraph(analyse(make_results()), "mlp_mse", "mlp_ce")
     assert "not evidence that they are equal" not in clear
 
 
@@ -596,7 +468,7 @@ def test_report_recomputes_the_contrast_without_stalled_splits(tmp_path):
     from scipy import stats as sps
 
     res = _with_flat_curve(make_results(), split=3)
-    text = report.write_report(res, tmp_path, standard_figures=False).read_text("utf-8")
+    text = write(res, tmp_path, standard_figures=False).read_text("utf-8")
     table = res.score_table("accuracy").drop(index=3)
     d = (table["mlp_mse"] - table["mlp_ce"]).to_numpy()
     # Nadeau-Bengio by hand (scipy's t distribution): 19 splits, n_test/n_train = 64/256
@@ -616,28 +488,56 @@ def test_report_recomputes_the_contrast_without_stalled_splits(tmp_path):
     assert "without the stalled splits (a sensitivity check) is in [In short]" in contrast
     assert want not in contrast
     assert text.count("Without the 1 stalled trial") == 1
-    clean = report.write_report(make_results(), tmp_path, standard_figures=False)
+    clean = write(make_results(), tmp_path, standard_figures=False)
     assert "Without the" not in clean.read_text("utf-8")
 
 
-def test_report_states_the_bayes_cross_entropy_by_the_loss_curves(tmp_path):
+def test_report_states_a_loss_reference_by_the_loss_curves(tmp_path):
+    # the report knows nothing of curve data: the study passes the value (analyse) and what
+    # it means (write_report's reference_notes), both from clfcompare.datasets
     res = make_results()
-    text = report.write_report(res, tmp_path, curve_classes=4).read_text("utf-8")
+    refs, sentence = curve_loss_reference(4)
+    text = write(
+        res,
+        tmp_path,
+        loss_references=refs,
+        reference_notes={"Bayes-optimal cross-entropy": sentence},
+    ).read_text("utf-8")
     figure = _section(text, "### Training loss per epoch")
-    assert f"≈ {0.75 * np.log(2):.3f} nats" in figure
-    plain = report.write_report(res, tmp_path).read_text("utf-8")
-    assert "nats" not in plain
+    assert f"≈ {0.75 * np.log(2):.3f} nats" in figure  # (K - 1)/K ln 2 for K = 4
+    generic = write(res, tmp_path, loss_references={"floor": 0.25}).read_text("utf-8")
+    figure = _section(generic, "### Training loss per epoch")
+    assert "Reference for the training loss: floor = 0.250." in figure
+    plain = write(res, tmp_path).read_text("utf-8")
+    assert "nats" not in plain and "Reference for the training loss" not in plain
 
 
-@pytest.mark.parametrize(
-    "k, err, match",
-    [
-        (1, ValueError, r"curve_classes must be an int >= 2 or None: n_classes .*at least 2"),
-        (True, TypeError, r"curve_classes must be an int >= 2 or None: .*got bool"),
-        (4.0, TypeError, r"curve_classes must be an int >= 2 or None: .*got float"),
-    ],
-)
-def test_report_validates_curve_classes(tmp_path, k, err, match):
-    with pytest.raises(err, match=match):
-        report.write_report(make_results(), tmp_path, curve_classes=k, standard_figures=False)
-    assert not (tmp_path / "report.md").exists()
+# --------------------------------------------------------------------------- layer rules
+
+
+def test_report_never_imports_stats():
+    # the report reads a Comparison; it runs no test (statically: no import of clfcompare.stats
+    # in any of its files; and importing it loads no test code)
+    import ast
+    import subprocess
+    import sys
+
+    folder = Path(report.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            bad = [n for n in names if n.startswith("clfcompare.stats")]
+            bad += [n for n in names if n == "clfcompare" and "stats" in str(ast.dump(node))]
+            assert not bad, f"{path.name} imports {bad}"
+    code = (
+        "import sys, clfcompare.report; "
+        "print(any(m.startswith('clfcompare.stats') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,143 @@
+"""A markdown report of a classifier comparison, with its figures as PNG files beside it.
+
+:func:`write_report` turns a :class:`~clfcompare.analysis.Comparison` (what
+:func:`clfcompare.analysis.analyse` computed) into ``report.md``: first the answer in short (the
+contrast, or the best model against the runner-up, with its tests), the data, the models and
+their settings, mean ± sd of every score per model, the pairwise significance table (Nadeau–Bengio
+corrected t-test, Holm-adjusted, with the Bayesian correlated t-test's probabilities), the
+Friedman/Nemenyi ranking, a plain-words answer to "are these two models different here?" (the
+comparison's contrast), the figures, the machine, the library versions and the timings.
+
+The report reads the comparison and runs no test (it never imports :mod:`clfcompare.stats`).
+Its parts: :mod:`~clfcompare.report.sections` (one small function per section, in order),
+:mod:`~clfcompare.report.prose` (the sentences), :mod:`~clfcompare.report.markdown` (tables),
+:mod:`~clfcompare.report.machine` (machine and versions).
+
+:func:`summary_table`, :func:`stalled_trials`, :func:`find_contrast` and :func:`pair_row` are
+:mod:`clfcompare.analysis`'s, importable from here as before.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+from clfcompare._checks import check_bool, check_real
+from clfcompare.analysis import (
+    Comparison,
+    find_contrast,
+    pair_row,
+    stalled_trials,
+    summary_table,
+)
+from clfcompare.report.machine import describe_machine, library_versions
+from clfcompare.report.markdown import markdown_table
+from clfcompare.report.prose import contrast_paragraph
+from clfcompare.report.sections import SECTIONS, Page
+
+__all__ = [
+    "write_report",
+    "summary_table",
+    "markdown_table",
+    "contrast_paragraph",
+    "find_contrast",
+    "pair_row",
+    "describe_machine",
+    "stalled_trials",
+    "library_versions",
+]
+
+
+def write_report(
+    comparison,
+    out_dir,
+    *,
+    title="Classifier comparison",
+    data_description=None,
+    models_description=None,
+    machine_info=None,
+    timings=None,
+    figures=None,
+    standard_figures=True,
+    notes=None,
+    reference_notes=None,
+    filename="report.md",
+):
+    """Write a markdown report of a comparison, with its figures as PNG files beside it.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        From :func:`clfcompare.analysis.analyse` (the metric, alpha, ROPE, contrast and
+        reference values are its).
+    out_dir : str or Path
+        Folder for ``report.md`` and the PNGs; created if missing.
+    title : str
+        Line breaks in the title, in model names and in figure captions become spaces in
+        the headings (in tables, ``<br>``: see :func:`markdown_table`).
+    data_description : str or mapping, optional
+        Markdown text, or ``{field: value}`` shown as a table.
+    models_description : str or mapping, optional
+        Markdown text, or ``{model: settings}`` shown as a table.
+    machine_info : mapping, optional
+        ``{field: value}``; default :func:`describe_machine` of this process.
+    timings : mapping, optional
+        ``{phase: seconds}`` (numbers >= 0), e.g. ``{"trials": 41.2, "figures": 3.1}``.
+    figures : mapping, optional
+        Extra figures ``{caption: matplotlib Figure}`` (e.g. the data, the decision regions),
+        saved as PNG and embedded after the standard ones. They are closed after saving.
+    standard_figures : bool, default=True
+        Draw the box plot (with the comparison's references), the CD diagram (3+ models) and
+        the loss curves (if any).
+    notes : sequence of str, optional
+        Markdown paragraphs for a "Notes and warnings" section (e.g. the warnings the fits
+        raised).
+    reference_notes : mapping, optional
+        ``{label: paragraph}`` saying what a reference value of the comparison means, e.g.
+        the sentence of :func:`clfcompare.datasets.curve_loss_reference` for its
+        Bayes-optimal cross-entropy, printed by the loss curves (default: one line naming the
+        value).
+    filename : str, default="report.md"
+
+    Returns
+    -------
+    path : Path
+        The report file.
+    """
+    if not isinstance(comparison, Comparison):
+        raise TypeError(
+            "write_report needs a Comparison from clfcompare.analysis.analyse(results), got "
+            f"{type(comparison).__name__}"
+        )
+    if timings is not None and not isinstance(timings, Mapping):
+        raise TypeError(f"timings must be a mapping {{phase: seconds}}, got {type(timings)}")
+    timings = {
+        str(k): check_real(v, f"timings[{k!r}]", low=0, high=math.inf)
+        for k, v in (timings or {}).items()
+    }
+    if figures is not None and not isinstance(figures, Mapping):
+        raise TypeError(f"figures must be a mapping {{caption: Figure}}, got {type(figures)}")
+    if reference_notes is not None and not isinstance(reference_notes, Mapping):
+        raise TypeError(
+            f"reference_notes must be a mapping {{label: text}}, got {type(reference_notes)}"
+        )
+    notes = [notes] if isinstance(notes, str) else list(notes or [])
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page = Page(
+        out_dir=out_dir,
+        title=title,
+        data_description=data_description,
+        models_description=models_description,
+        machine_info=machine_info,
+        timings=timings,
+        figures=dict(figures or {}),
+        standard_figures=check_bool(standard_figures, "standard_figures"),
+        notes=tuple(str(n) for n in notes),
+        reference_notes={str(k): str(v) for k, v in (reference_notes or {}).items()},
+    )
+    lines = [line for section in SECTIONS for line in section(comparison, page)]
+    path = out_dir / filename
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

@@ -1,0 +1,574 @@
+"""A study: data -> models -> trials -> analysis -> figures -> report, in one call.
+
+The one orchestration that the ``clfcompare`` command and the ``analyses/`` scripts call (as
+scikit-learn's ``cross_val_score`` is a thin layer over ``cross_validate``):
+
+* :func:`build_models` — the five models of the lecture, unfitted (:data:`MODEL_NAMES`);
+* :func:`run_study` — repeated stratified cross-validation of them on ``X, y`` into a resumable
+  trial store (:func:`clfcompare.trials.run_trials`), every number computed once
+  (:func:`clfcompare.analysis.analyse`), the figures, and ``report.md``
+  (:func:`clfcompare.report.write_report`); returns a :class:`Study`.
+
+Errors are worded in parameter names (``n_folds``, ``out_dir``, ``random_state``). Bad input is
+a :class:`clfcompare._checks.InputError` (``StudyInputError`` is the same class); a trial store
+made with other settings raises :class:`clfcompare.trials.SetupMismatch`, a model failing on the
+data its own ``ValueError`` (with ``clfcompare_model``), and Ctrl-C :class:`StudyInterrupted`:
+the study lets them propagate, and the command line words them in its options.
+
+Examples
+--------
+>>> from clfcompare.datasets import load_builtin
+>>> from clfcompare.study import build_models, run_study
+>>> X, y, _ = load_builtin("iris")
+>>> study = run_study(X, y, models=build_models(["gaussian_shared", "logistic_gd"]),
+...                   out_dir="results/iris", n_repeats=2, n_folds=3,
+...                   progress=False)  # doctest: +SKIP
+>>> study.comparison.pairwise  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from clfcompare._checks import InputError, check_int
+
+__all__ = [
+    "InputError",
+    "MODEL_NAMES",
+    "MODEL_DESCRIPTIONS",
+    "SEED_HIDDEN",
+    "SEED_BATCH_SIZE",
+    "SEED_EPOCHS",
+    "StudyInputError",
+    "StudyInterrupted",
+    "Study",
+    "build_models",
+    "check_model_names",
+    "describe_models",
+    "run_study",
+    "summarise_warnings",
+]
+
+#: Models a study can run, in the order they are reported.
+MODEL_NAMES = ("gaussian_shared", "gaussian_separate", "logistic_gd", "mlp_mse", "mlp_ce")
+
+#: What each model of :data:`MODEL_NAMES` is, in words (the report and the command's help).
+MODEL_DESCRIPTIONS = {
+    "gaussian_shared": "Gaussian generative model, one covariance shared by all classes "
+    "(linear boundaries; the lecture's w and b)",
+    "gaussian_separate": "Gaussian generative model, one covariance per class "
+    "(quadratic boundaries)",
+    "logistic_gd": "logistic regression (softmax for K classes) fitted by gradient descent, "
+    "after standardising the features",
+    "mlp_mse": "MLP 50-100-50 ReLU trained with the square loss (Design 1 of the lecture)",
+    "mlp_ce": "MLP 50-100-50 ReLU trained with the cross-entropy loss (Design 2)",
+}
+
+#: The lecture's network: hidden layers, mini-batch size, epochs (``range(1, 500)``).
+SEED_HIDDEN = (50, 100, 50)
+SEED_BATCH_SIZE = 5
+SEED_EPOCHS = 499
+
+#: The study's bad-input error (kept as a name for code written before ``InputError``).
+StudyInputError = InputError
+
+
+class StudyInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a study's trials: what the store kept.
+
+    Attributes
+    ----------
+    store : Path
+    n_finished : int
+        Trials of the study's models in the store (the finished ones are kept).
+    n_total : int
+        Trials of the whole study.
+    """
+
+    def __init__(self, store, n_finished, n_total):
+        super().__init__(
+            f"{n_finished} of {n_total} trials are in the store {store}; run_study with the "
+            "same arguments resumes"
+        )
+        self.store, self.n_finished, self.n_total = Path(store), n_finished, n_total
+
+
+# --------------------------------------------------------------------------- models
+
+
+def check_model_names(names):
+    """``names`` as a list of known, distinct model names (a string is one name).
+
+    Raises
+    ------
+    InputError
+        An unknown name, none, or a name twice.
+    """
+    if isinstance(names, str):
+        names = [names]
+    names = [str(n) for n in names]
+    unknown = [n for n in names if n not in MODEL_NAMES]
+    if unknown:
+        raise InputError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_NAMES)}")
+    if not names:
+        raise InputError("no models chosen")
+    if len(set(names)) != len(names):
+        raise InputError(f"a model is listed twice: {names}")
+    return names
+
+
+def build_models(
+    names=MODEL_NAMES,
+    *,
+    epochs=SEED_EPOCHS,
+    device="auto",
+    random_state=0,
+    batch_size=SEED_BATCH_SIZE,
+    hidden_layer_sizes=SEED_HIDDEN,
+):
+    """The study's models, unfitted, as ``{name: estimator}`` in ``MODEL_NAMES`` order.
+
+    Parameters
+    ----------
+    names : sequence of str, default=MODEL_NAMES
+        Any of ``gaussian_shared``, ``gaussian_separate``, ``logistic_gd``, ``mlp_mse``,
+        ``mlp_ce`` (checked here, once).
+    epochs : int, default=499
+        Training epochs of the MLPs (the lecture's ``for epoch in range(1, 500)``).
+    device : str, default="auto"
+        Torch device of the MLPs (``"auto"``: a GPU when torch sees one); a device torch does
+        not see is an :class:`InputError` now, not deep inside the trials.
+    random_state : int, default=0
+        Seeds the MLPs' initialisation and batch order, and the mini-batches of the logistic
+        regression (unused for full-batch gradient descent).
+    batch_size : int, default=5
+        The MLPs' mini-batch size (the lecture's).
+    hidden_layer_sizes : tuple of int, default=(50, 100, 50)
+
+    Returns
+    -------
+    models : dict
+    """
+    names = check_model_names(names)
+    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from clfcompare.estimators.gaussian import GaussianGenerativeClassifier
+    from clfcompare.estimators.logistic import GDLogisticRegression
+
+    models = {}
+    for name in MODEL_NAMES:
+        if name not in names:
+            continue
+        if name == "gaussian_shared":
+            models[name] = GaussianGenerativeClassifier(covariance="shared")
+        elif name == "gaussian_separate":
+            models[name] = GaussianGenerativeClassifier(covariance="separate")
+        elif name == "logistic_gd":
+            # The maximum-likelihood fit is invariant to affine changes of the features, but
+            # gradient descent converges far faster on standardised ones (measured on curve4:
+            # 1,923 iterations instead of more than 10,000).
+            models[name] = Pipeline(
+                [
+                    ("scale", StandardScaler()),
+                    ("logistic", GDLogisticRegression(random_state=random_state)),
+                ]
+            )
+        else:
+            from clfcompare.estimators import TorchMLPClassifier, resolve_device
+
+            try:  # a missing GPU is bad input: say so now, not deep inside the trials
+                resolve_device(device)
+            except (TypeError, ValueError) as err:
+                raise InputError(str(err)) from None
+
+            models[name] = TorchMLPClassifier(
+                loss="mse" if name == "mlp_mse" else "ce",
+                hidden_layer_sizes=tuple(hidden_layer_sizes),
+                batch_size=batch_size,
+                max_epochs=int(epochs),
+                learning_rate=None,
+                device=device,
+                random_state=random_state,
+            )
+    return models
+
+
+def _last_step(est):
+    return est.steps[-1][1] if hasattr(est, "steps") else est
+
+
+def describe_models(models):
+    """``{name: "what it is; its non-default settings"}`` for the report."""
+    out = {}
+    for name, est in models.items():
+        what = MODEL_DESCRIPTIONS.get(name, type(est).__name__)
+        last = _last_step(est)
+        params = last.get_params(deep=False)
+        keys = [
+            k
+            for k in (
+                "covariance",
+                "loss",
+                "hidden_layer_sizes",
+                "batch_size",
+                "max_epochs",
+                "learning_rate",
+                "max_iter",
+                "tol",
+                "device",
+                "n_threads",
+                "random_state",
+            )
+            if k in params
+        ]
+        settings = ", ".join(f"{k}={params[k]!r}" for k in keys)
+        text = f"{what}. `{type(last).__name__}({settings})`"
+        if "loss" in params and params.get("learning_rate", 0) is None:
+            from clfcompare.estimators.mlp import DEFAULT_LEARNING_RATES
+
+            lr = DEFAULT_LEARNING_RATES.get(params["loss"])
+            text += f"; Adam learning rate {lr} (the lecture's for this loss)"
+        out[name] = text
+    return out
+
+
+def _model_threads(models):
+    """What the models' ``n_threads`` set, e.g. "1 (mlp_mse, mlp_ce: n_threads=1)" ("": none).
+
+    The machine table's "torch threads (process default)" is not what a model with its own
+    ``n_threads`` trains with.
+    """
+    by_value = {}
+    for name, est in models.items():
+        params = _last_step(est).get_params(deep=False)
+        if "n_threads" in params:
+            by_value.setdefault(params["n_threads"], []).append(str(name))
+    parts = []
+    for value, names in by_value.items():
+        shown = "the process default" if value is None else str(value)
+        parts.append(f"{shown} ({', '.join(names)}: n_threads={value!r})")
+    return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- the study
+
+
+@dataclass
+class Study:
+    """What :func:`run_study` produced.
+
+    Attributes
+    ----------
+    results : TrialResults
+    comparison : Comparison
+        :func:`clfcompare.analysis.analyse` of the results (every number of the report).
+    report_path, store_path : Path
+    timings : dict
+        ``{phase: seconds}``.
+    n_resumed : int
+        Trials read from the store instead of run.
+    """
+
+    results: object
+    comparison: object
+    report_path: Path
+    store_path: Path
+    timings: dict = field(default_factory=dict)
+    n_resumed: int = 0
+
+    @property
+    def summary(self):
+        """The summary table of the study's metric (``comparison.summary``)."""
+        return self.comparison.summary
+
+
+def summarise_warnings(records):
+    """Group warnings that differ only in their numbers: ``["Category xN: message", ...]``."""
+    groups = {}
+    for w in records:
+        msg = str(w.message).strip()
+        key = (w.category.__name__, re.sub(r"[-+]?\d[\d.e+-]*", "#", msg))
+        if key in groups:
+            groups[key][1] += 1
+        else:
+            groups[key] = [msg, 1]
+    return [
+        f"{cat} ({n} time{'s' if n > 1 else ''} during the trials), e.g.: {msg}"
+        for (cat, _), (msg, n) in groups.items()
+    ]
+
+
+def _count_finished(store, models, n_splits=None):
+    """Trials of ``models`` already in ``store`` (0 when there is none or it is unreadable:
+    run_trials then says why)."""
+    from clfcompare.trials import count_finished
+
+    try:
+        return count_finished(store, models, n_splits=n_splits)
+    except (ValueError, OSError):
+        return 0
+
+
+def _stderr(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _prepare_out_dir(out_dir):
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        problem = f"the output folder {out_dir} is a file, not a folder"
+        err = InputError(f"{problem} (give another out_dir)")
+        err.problem, err.parameter = problem, "out_dir"
+        raise err
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(
+            f"cannot create the output folder {out_dir}: {err.strerror or err}"
+        ) from None
+    return out_dir
+
+
+def _run_trials(models, X, y, cv, *, n_jobs, store, progress, total):
+    """run_trials with its warnings collected; a store error is an InputError, Ctrl-C a
+    :class:`StudyInterrupted`; a refusal and a model's failure propagate."""
+    from clfcompare.trials import SetupMismatch, run_trials
+
+    with warnings.catch_warnings(record=True) as caught:
+        # fits may warn once per split (e.g. a logistic regression on separable data):
+        # collect them and report each kind once, with its count, instead of 50 times
+        warnings.simplefilter("always")
+        try:
+            results = run_trials(
+                models, X, y, cv=cv, n_jobs=n_jobs, store=store, progress=progress
+            )
+        except ValueError as err:
+            # TODO(issue10): an unreadable or foreign store is told by its message only; a
+            # public store-error class in clfcompare.trials would replace this text test
+            is_store_error = (
+                not isinstance(err, SetupMismatch)
+                and getattr(err, "clfcompare_model", None) is None
+                and "trial store" in str(err)
+            )
+            if is_store_error:
+                raise InputError(str(err)) from err
+            raise
+        except KeyboardInterrupt:
+            n_stored = _count_finished(store, models, cv.get_n_splits())
+            raise StudyInterrupted(store, n_stored, total) from None
+    return results, summarise_warnings(caught)
+
+
+def _figures(X, y, models, cv, show_curve, say):
+    """The data figure and the decision regions of every model refitted on split 0
+    (2 features only): ``{caption: Figure}``."""
+    from sklearn.base import clone
+
+    from clfcompare import plots
+
+    extra = {}
+    if X.shape[1] != 2:
+        return extra
+    ax = plots.plot_curve_data(X, y, show_curve=show_curve, title=None if show_curve else "Data")
+    extra["The data"] = ax.figure
+    train, test = next(iter(cv.split(X, y)))  # split 0 of the trials
+    say("refitting every model on split 0 for the decision-region figure")
+    with warnings.catch_warnings():
+        # the convergence of an individual refit is already part of the trials
+        warnings.simplefilter("ignore", category=UserWarning)
+        fitted = {name: clone(est).fit(X[train], y[train]) for name, est in models.items()}
+    extra["Decision regions (split 0)"] = plots.plot_decision_regions(fitted, X[test], y[test])
+    return extra
+
+
+def run_study(
+    X,
+    y,
+    *,
+    models,
+    out_dir,
+    store_name="study.sqlite",
+    n_repeats=10,
+    n_folds=5,
+    n_jobs=None,
+    random_state=0,
+    title="Classifier comparison",
+    data_description=None,
+    curve_classes=None,
+    references=None,
+    contrast="auto",
+    device=None,
+    progress=True,
+    log=_stderr,
+    notes=None,
+):
+    """Run a repeated-CV comparison into a resumable store and write figures and a report.
+
+    Steps: the data are checked (:func:`clfcompare.datasets.check_study_data`, once);
+    ``run_trials`` with ``RepeatedStratifiedKFold(n_folds, n_repeats, random_state)`` and the
+    store ``out_dir/store_name`` (a second run resumes: finished trials are not redone);
+    :func:`clfcompare.analysis.analyse`; the figures (data and decision regions when there are
+    2 features, the box plot, the CD diagram, the loss curves); ``report.md`` by
+    :func:`clfcompare.report.write_report`. The figures it draws are closed when it returns or
+    fails; the caller's stay open.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    models : dict ``{name: unfitted estimator}``
+        E.g. :func:`build_models`.
+    out_dir : str or Path
+    store_name : str, default="study.sqlite"
+    n_repeats : int >= 1, default=10
+    n_folds : int >= 2, default=5
+    n_jobs : int, default=None
+        joblib workers for the trials.
+    random_state : int, default=0
+        Seeds the splits.
+    title : str
+    data_description : str
+    curve_classes : int >= 2, optional
+        Set when the data are the lecture's K-class curve data: the data figure draws the true
+        curve, the Bayes-optimal accuracy (:func:`clfcompare.datasets.curve_reference`) is a
+        reference of the report and its box plot, and the Bayes-optimal cross-entropy
+        (:func:`clfcompare.datasets.curve_loss_reference`) is stated by the loss curves.
+    references : mapping, optional
+        Further ``{label: accuracy}`` to judge the models against.
+    contrast : "auto", (str, str) or None, default="auto"
+        The pair the report asks "is A different from B?" about; "auto": the models named
+        with ``mse`` and ``ce`` when there is one of each (the lecture's question,
+        :func:`clfcompare.analysis.find_contrast`), else none.
+    device : str, default=None
+        Reported in the machine section.
+    progress : bool, default=True
+        tqdm bar (on a terminal) and progress lines through ``log``.
+    log : callable, default: print to stderr
+        Where progress lines go (``None``: nowhere).
+    notes : sequence of str, optional
+        Extra lines for the report's "Notes and warnings".
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    InputError
+        Bad parameters or data, an output folder that cannot be made, an unreadable store.
+    clfcompare.trials.SetupMismatch
+        The store holds trials of other settings.
+    ValueError
+        A model failed on the data (``err.clfcompare_model`` names it).
+    StudyInterrupted
+        Ctrl-C during the trials (the finished trials stay in the store).
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    from clfcompare import report
+    from clfcompare.analysis import analyse, find_contrast
+    from clfcompare.datasets import check_study_data, curve_loss_reference, curve_reference
+
+    say = log if (log is not None and progress) else (lambda *a, **k: None)
+    n_repeats = check_int(n_repeats, "n_repeats", low=1)
+    n_folds = check_int(n_folds, "n_folds", low=2)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    check_study_data(X, y, n_folds)
+    references = dict(references or {})
+    loss_references, reference_notes = {}, {}
+    if curve_classes is not None:
+        references = {**curve_reference(curve_classes)[0], **references}
+        loss_references, sentence = curve_loss_reference(curve_classes)
+        reference_notes = {label: sentence for label in loss_references}
+    if contrast == "auto":
+        contrast = find_contrast(list(models), ("mse", "ce"))
+    out_dir = _prepare_out_dir(out_dir)
+    store = out_dir / store_name
+    timings = {}
+    t_start = time.perf_counter()
+
+    n_splits = n_repeats * n_folds
+    total = n_splits * len(models)
+    n_done = _count_finished(store, models, n_splits)
+    if n_done:  # run_trials checks next that the store was made with these settings
+        say(
+            f"found {n_done} of {total} trials already stored in {store}; they are reused if "
+            "the store was made with these settings"
+        )
+    say(
+        f"running {len(models)} model{'s' if len(models) > 1 else ''} x {n_splits} splits "
+        f"({n_repeats} x {n_folds}-fold repeated stratified CV) on {X.shape[0]} rows -> {store}"
+    )
+    cv = RepeatedStratifiedKFold(n_splits=n_folds, n_repeats=n_repeats, random_state=random_state)
+    t0 = time.perf_counter()
+    results, warned = _run_trials(
+        models, X, y, cv, n_jobs=n_jobs, store=store, progress=progress, total=total
+    )
+    for note in warned:
+        say(f"warning: {note}")
+    notes = [str(n) for n in ([notes] if isinstance(notes, str) else (notes or []))] + [
+        f"Splits: `RepeatedStratifiedKFold(n_splits={n_folds}, n_repeats={n_repeats}, "
+        f"random_state={random_state})`; store `{store.name}`."
+    ]
+    if n_done:
+        notes.append(
+            f"{n_done} of {total} trials were read from the store (finished by an earlier "
+            "run); the timings below cover only this run, the per-trial fit times all trials."
+        )
+    notes += warned
+    timings["trials"] = time.perf_counter() - t0
+    resumed = f" ({n_done} of {total} read from the store {store})" if n_done else ""
+    say(f"trials done in {timings['trials']:.1f} s{resumed}")
+
+    comparison = analyse(
+        results, contrast=contrast, references=references, loss_references=loss_references
+    )
+    own_figures = set(plt.get_fignums())  # the caller's: left open
+    try:
+        t0 = time.perf_counter()
+        extra = _figures(X, y, models, cv, curve_classes is not None, say)
+        timings["decision-region refits and data figure"] = time.perf_counter() - t0
+
+        timings["total before the report"] = time.perf_counter() - t_start
+        t0 = time.perf_counter()
+        machine = report.describe_machine(device=device)
+        threads = _model_threads(models)
+        if threads:
+            machine["torch threads of the models"] = threads
+        path = report.write_report(
+            comparison,
+            out_dir,
+            title=title,
+            data_description=data_description,
+            models_description=describe_models(models),
+            machine_info=machine,
+            timings=timings,
+            figures=extra,
+            notes=notes,
+            reference_notes=reference_notes,
+        )
+        timings["report"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - t_start
+    finally:  # ours, also when the report fails (no pile-up in a long session)
+        for num in set(plt.get_fignums()) - own_figures:
+            plt.close(num)
+    return Study(
+        results=results,
+        comparison=comparison,
+        report_path=path,
+        store_path=store,
+        timings=timings,
+        n_resumed=n_done,
+    )
