@@ -9,8 +9,9 @@ figures read it and run no test of their own.
 
 One verdict, one threshold: a pair is significantly different when its Holm-adjusted p-value is
 below ``alpha``, and a Bayesian outcome is called when its posterior probability reaches
-``1 - alpha`` (:attr:`Comparison.posterior_level`), the rule of the ``verdict`` column of
-:func:`clfcompare.stats.compare`.
+:func:`clfcompare.stats.equivalence_threshold` of ``alpha`` (``1 - alpha``), the rule of the
+``verdict`` column of :func:`clfcompare.stats.compare`; :attr:`Comparison.posterior_level`
+holds it for the report's prose.
 
 The statistical tests are imported when :func:`analyse` runs, so that importing this module (and
 the report, which reads its result) loads no test code.
@@ -325,6 +326,10 @@ class Comparison:
     metric : str
     alpha : float
         Significance level of every verdict.
+    posterior_level : float
+        Posterior probability at which a Bayesian outcome is called
+        (:func:`clfcompare.stats.equivalence_threshold`, ``1 - alpha``): the table's verdict
+        and the report's prose apply this one number.
     rope : float
         Half-width of the region of practical equivalence of the Bayesian test.
     models : tuple of str
@@ -357,6 +362,7 @@ class Comparison:
     results: object
     metric: str
     alpha: float
+    posterior_level: float
     rope: float
     models: tuple
     summary: pd.DataFrame
@@ -370,11 +376,6 @@ class Comparison:
     sensitivity: StalledSensitivity | None = None
     references: dict = field(default_factory=dict)
     loss_references: dict = field(default_factory=dict)
-
-    @property
-    def posterior_level(self):
-        """The posterior probability at which a Bayesian outcome is called: ``1 - alpha``."""
-        return 1.0 - self.alpha
 
     def is_significant(self, row):
         """Whether a pairwise row's adjusted p-value is below ``alpha``."""
@@ -497,7 +498,7 @@ def analyse(
     >>> comp.answer_pair, comp.is_significant(comp.answer_row)
     (('nb', 'dummy'), True)
     """
-    from clfcompare.stats import compare, friedman_nemenyi
+    from clfcompare.stats import compare, equivalence_threshold, friedman_nemenyi
 
     scores = _check_results(results)
     if metric not in scores.columns:
@@ -534,6 +535,7 @@ def analyse(
         results=results,
         metric=metric,
         alpha=alpha,
+        posterior_level=float(equivalence_threshold(alpha)),
         rope=rope,
         models=models,
         summary=summary,

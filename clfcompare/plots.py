@@ -11,6 +11,16 @@ Every function draws with matplotlib and returns what it drew on; none calls ``p
 Colours are consistent across figures: :func:`model_colors` gives each model the same colour in
 every figure of a study (the box plot, the loss curves, the CD diagram), and :func:`class_colors`
 gives the classes the seed's green and red, extended for more classes.
+
+The figures read results and comparisons and never run a test: the CD diagram draws a Friedman
+result computed by :func:`clfcompare.analysis.analyse` (or
+:func:`clfcompare.stats.friedman_nemenyi`).
+
+Why one module of about 950 lines: it is the one place of the study's figures, which share the
+palette (:func:`model_colors`, :func:`class_colors`), the input checks of results and score tables
+and the axes conventions above; each figure is one function of 50-150 lines (most of it
+matplotlib layout: the loss curves' runs of different lengths and log axis, the decision
+regions' grid, the CD diagram's label placement). Split it by figure if it grows further.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 from sklearn.utils.validation import check_is_fitted
 
+from clfcompare._checks import check_int, check_names
 from clfcompare.analysis import check_references
 from clfcompare.datasets import true_curve
 
@@ -73,7 +84,7 @@ def class_colors(n_classes):
     >>> class_colors(2)
     ['#2ca02c', '#d62728']
     """
-    n_classes = _check_positive_int(n_classes, "n_classes")
+    n_classes = check_int(n_classes, "n_classes", low=1)
     if n_classes <= len(_CLASS_BASE):
         return [to_hex(c) for c in _CLASS_BASE[:n_classes]]
     cmap = plt.get_cmap("gist_ncar")
@@ -102,7 +113,7 @@ def model_colors(models):
     >>> model_colors(["mlp_mse", "mlp_ce"])
     {'mlp_mse': '#1f77b4', 'mlp_ce': '#ff7f0e'}
     """
-    models = _check_names(models, "models")
+    models = check_names(models, "models")
     n = len(models)
     if n <= 10:
         palette = [plt.get_cmap("tab10")(i) for i in range(n)]
@@ -114,26 +125,6 @@ def model_colors(models):
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
-
-
-def _check_names(names, what):
-    if isinstance(names, str) or not isinstance(names, Sequence | np.ndarray | pd.Index):
-        raise TypeError(f"{what} must be a sequence of names, got {type(names).__name__}")
-    names = [str(n) for n in names]
-    if not names:
-        raise ValueError(f"{what} must not be empty")
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ValueError(f"{what} must be unique, got duplicates {dupes}")
-    return names
 
 
 def _check_xy(X, y, *, n_features=2):
@@ -203,7 +194,7 @@ def _model_order(results, df, models):
         if not order:
             raise ValueError("results contain no models to plot")
         return order
-    models = _check_names(models, "models")
+    models = check_names(models, "models")
     unknown = [m for m in models if m not in present]
     if unknown:
         raise ValueError(f"model(s) {unknown} not in results; available: {present}")
@@ -581,7 +572,7 @@ def plot_decision_regions(
     """
     X, y = _check_xy(X, y)
     items = _as_named_estimators(estimators)
-    resolution = _check_positive_int(resolution, "resolution")
+    resolution = check_int(resolution, "resolution", low=1)
     if resolution < 10:
         raise ValueError(f"resolution must be at least 10, got {resolution}")
 
@@ -744,7 +735,7 @@ def plot_scores_box(
         models = [str(m) for m in full if str(m) in table.columns] if full is not None else []
         models = models or list(table.columns)
     else:
-        models = _check_names(models, "models")
+        models = check_names(models, "models")
         unknown = [m for m in models if m not in table.columns]
         if unknown:
             raise ValueError(f"model(s) {unknown} not in the score table {list(table.columns)}")
