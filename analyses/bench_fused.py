@@ -108,6 +108,10 @@ def main(argv=None):
     parser.add_argument("--models", default="100,1000,3000")
     parser.add_argument("--epochs", type=int, default=499)
     parser.add_argument("--eager-epochs", type=int, default=50)
+    parser.add_argument(
+        "--fused-epochs", type=int, default=0,
+        help="time the fused path over this many epochs and extrapolate (0: all)",
+    )  # fmt: skip
     parser.add_argument("--seed-epochs", type=int, default=3)
     parser.add_argument("--warps", default="8,16")
     parser.add_argument("--divergence", action="store_true")
@@ -121,8 +125,12 @@ def main(argv=None):
     models = [int(m) for m in args.models.split(",")]
     warps = [int(w) for w in args.warps.split(",")]
     print(f"GPU: {torch.cuda.get_device_name(0)}, torch {torch.__version__}")
-    seed = seed_loop_seconds(args.seed_epochs) * args.epochs / args.seed_epochs
-    print(f"seed loop: {seed:.1f} s per model ({args.seed_epochs} epochs, extrapolated)")
+    if args.seed_epochs == 0:
+        seed = float("nan")
+    else:
+        seed = seed_loop_seconds(args.seed_epochs) * args.epochs / args.seed_epochs
+    if args.seed_epochs:
+        print(f"seed loop: {seed:.1f} s per model ({args.seed_epochs} epochs, extrapolated)")
     run("fused", 8, 2, warps[0])  # compile
     rows = []
     for m in models:
@@ -131,7 +139,9 @@ def main(argv=None):
         eng *= args.epochs / args.eager_epochs
         for w in warps:
             run("fused", 8, 2, w)
-            fus, _ = run("fused", m, args.epochs, w)
+            fused_epochs = args.fused_epochs or args.epochs
+            fus, _ = run("fused", m, fused_epochs, w)
+            fus *= args.epochs / fused_epochs
             rows.append((m, w, eng / m, fus / m))
             print(f"M={m} warps={w}: engine {eng / m:.4f} s/model, fused {fus / m:.5f} "
                   f"s/model", flush=True)  # fmt: skip

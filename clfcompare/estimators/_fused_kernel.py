@@ -11,8 +11,15 @@ false) each layer's Adam update follows its backward product at once, with sever
 the gradients are summed in the gradient buffers ``G*`` and Adam runs after the last chunk.
 """
 
+import os
+
 import triton
 import triton.language as tl
+
+#: IEEE division and square root in Adam, as torch's kernel (default). Setting the
+#: environment variable ``CLFCOMPARE_FUSED_FAST=1`` before the first launch uses the
+#: approximate instructions instead (about 2 ulp; for measuring what exactness costs).
+PRECISE = tl.constexpr(os.environ.get("CLFCOMPARE_FUSED_FAST", "0") != "1")
 
 
 @triton.jit
@@ -41,8 +48,12 @@ def adam(P, Mo, Vo, base, offs, mask, g, step_size, bc2_sqrt, beta1, beta2, eps)
     v = tl.load(Vo + base + offs, mask=mask, other=0.0)
     m = beta1 * m + (1.0 - beta1) * g
     v = beta2 * v + (1.0 - beta2) * g * g
-    denom = tl.div_rn(tl.sqrt_rn(v), bc2_sqrt) + eps
-    p = p - tl.div_rn(step_size * m, denom)
+    if PRECISE:
+        denom = tl.div_rn(tl.sqrt_rn(v), bc2_sqrt) + eps
+        p = p - tl.div_rn(step_size * m, denom)
+    else:
+        denom = tl.sqrt(v) / bc2_sqrt + eps
+        p = p - step_size * m / denom
     tl.store(Mo + base + offs, m, mask=mask)
     tl.store(Vo + base + offs, v, mask=mask)
     tl.store(P + base + offs, p, mask=mask)
