@@ -264,6 +264,50 @@ def test_fit_splits_with_a_random_state_instance_matches_clones(curve2):
         assert_array_equal(_params(fit), _params(alone))
 
 
+@pytest.mark.parametrize("loss", ["ce", "mse"])
+def test_fit_splits_with_per_split_random_states_matches_clones(curve4, loss):
+    X, y = curve4
+    splits = [np.arange(0, 200), np.arange(60, 260), np.arange(0, 200)]
+    # seeds 3 and 11 on different splits; the third split repeats the first's rows with
+    # another seed, so a difference there can only come from the seed
+    states = [3, 11, np.random.RandomState(4)]
+    est = TorchMLPClassifier(**{**FAST, "loss": loss, "max_epochs": 5, "batch_size": 16})
+    fitted = est.fit_splits(X, y, splits, random_states=states)
+    assert est.random_state == 0  # the template keeps its own
+    assert states[2].get_state()[2] == np.random.RandomState(4).get_state()[2]  # not advanced
+    for fit, idx, state in zip(fitted, splits, states, strict=True):
+        # reference: a clone with the split's random_state, fitted alone
+        alone = clone(est).set_params(random_state=state).fit(X[idx], y[idx])
+        assert fit.random_state is state or fit.random_state == state
+        assert fit.seed_ == alone.seed_
+        assert_array_equal(_params(fit), _params(alone))
+        assert_array_equal(fit.loss_curve_, alone.loss_curve_)
+    assert not np.array_equal(_params(fitted[0]), _params(fitted[2]))
+    # None: today's behaviour, every split seeded by self.random_state
+    default = est.fit_splits(X, y, splits[:1])
+    assert_array_equal(_params(default[0]), _params(clone(est).fit(X[splits[0]], y[splits[0]])))
+    same = est.fit_splits(X, y, splits[:1], random_states=[0])
+    assert_array_equal(_params(default[0]), _params(same[0]))
+
+
+@pytest.mark.parametrize(
+    ("states", "error", "match"),
+    [
+        (5, TypeError, "random_states must be a list"),
+        ([1], ValueError, "1 entries for 2 splits"),
+        ([1, -3], ValueError, r"random_states\[1\] must be None, an int"),
+        ([1, 1.5], ValueError, r"random_states\[1\]"),
+        ([True, 1], TypeError, r"random_states\[0\].*bool"),
+    ],
+)
+def test_fit_splits_random_states_errors(curve2, states, error, match):
+    X, y = curve2
+    with pytest.raises(error, match=match):
+        TorchMLPClassifier(**FAST).fit_splits(
+            X, y, [np.arange(50), np.arange(50, 100)], random_states=states
+        )
+
+
 def test_fit_splits_handles_a_split_that_misses_a_class(curve4):
     X, y = curve4
     splits = [np.arange(len(X)), np.flatnonzero(y != 3)]

@@ -411,7 +411,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         self._set_fitted(fitted, classes, seed, options)
         return self
 
-    def fit_splits(self, X, y, train_indices):
+    def fit_splits(self, X, y, train_indices, random_states=None):
         """Fit one clone of this estimator per split, all trained together.
 
         The trial runner's hook for repeated cross-validation (``docs/interfaces.md``): the
@@ -427,6 +427,13 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
         train_indices : list of 1-D int arrays
             Rows of ``X`` of each split; splits may differ in size.
+        random_states : list of (int, RandomState or None), optional
+            One ``random_state`` per split (the trial runner passes the seed it derived for
+            each split). Split ``k`` then gives the estimator that
+            ``clone(self).set_params(random_state=copy.deepcopy(random_states[k]))`` fits,
+            and that is what it returns (its ``random_state`` is ``random_states[k]``; a
+            ``RandomState`` passed here is copied, not advanced). ``None`` (the default):
+            every split uses ``self.random_state``, as a clone would.
 
         Returns
         -------
@@ -450,14 +457,19 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
             clone(self), X, y, dtype=np.float64, reset=True
         )  # validated on a throw-away clone: fit_splits does not change self
         splits = _check_train_indices(train_indices, len(y_checked))
-        fitted = [clone(self) for _ in splits]
+        if random_states is None:
+            states = [self.random_state] * len(splits)
+            fitted = [clone(self) for _ in splits]
+        else:
+            states = _check_random_states(random_states, len(splits))
+            fitted = [clone(self).set_params(random_state=state) for state in states]
         encoded = []
         for k, (est, idx) in enumerate(zip(fitted, splits, strict=True)):
             validate_data(est, X, reset=True, skip_check_array=True)
             y_split = y_checked[idx]
             check_classification_targets(y_split)
             encoded.append(_encode(y_split, split=k))
-        seeds = [draw_seed(copy.deepcopy(self.random_state)) for _ in splits]
+        seeds = [draw_seed(copy.deepcopy(state)) for state in states]
         # splits with the same classes share one stacked run (same outputs, same encoding)
         groups = {}
         for k, (classes, _) in enumerate(encoded):
@@ -577,6 +589,33 @@ def _check_train_indices(train_indices, n_samples):
                 f"min {idx.min()}, max {idx.max()}"
             )
     return [idx.astype(np.int64) for idx in splits]
+
+
+def _check_random_states(random_states, n_splits):
+    """``random_states`` as a list of ``n_splits`` valid ``random_state`` values."""
+    if isinstance(random_states, (str, bytes, np.random.RandomState)) or not hasattr(
+        random_states, "__len__"
+    ):
+        raise TypeError(
+            "random_states must be a list with one random_state (None, an int or a "
+            f"RandomState) per split, got {type(random_states).__name__}"
+        )
+    states = list(random_states)
+    if len(states) != n_splits:
+        raise ValueError(
+            f"random_states has {len(states)} entries for {n_splits} splits; give one per split"
+        )
+    for k, state in enumerate(states):
+        if isinstance(state, (bool, np.bool_)):
+            raise TypeError(f"random_states[{k}] must be None, an int or a RandomState, got bool")
+        try:
+            check_random_state(state)
+        except ValueError:
+            raise ValueError(
+                f"random_states[{k}] must be None, an int in [0, 2**32) or a RandomState, "
+                f"got {state!r}"
+            ) from None
+    return states
 
 
 def _train_group(est, options, X, codes, classes, splits, seeds):
