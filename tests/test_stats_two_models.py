@@ -2,7 +2,9 @@
 
 References: the corrected t-test of scikit-learn's example "Statistical comparison of models
 using grid search" (re-derived in tests/_stats_data.py), SciPy's ttest_rel, mlxtend's
-paired_ttest_5x2cv and combined_ftest_5x2cv on mlxtend's own splits, and closed forms.
+paired_ttest_5x2cv and combined_ftest_5x2cv on mlxtend's own splits, Nadeau and Bengio's
+conservative Z re-derived below as plain loops (the research reference of issue 11,
+/work/scratch/issue11/tests_ref.py), and closed forms.
 """
 
 import math
@@ -25,6 +27,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from clfcompare.stats import (
     combined_ftest_5x2cv,
+    conservative_z,
     corrected_ttest,
     paired_ttest,
     paired_ttest_5x2cv,
@@ -313,3 +316,140 @@ def test_corrected_ttest_bad_arguments(kwargs, match):
     a, b = cv_scores(0, n_splits=5)
     with pytest.raises(ValueError, match=match):
         corrected_ttest(a, b, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# conservative Z (Nadeau and Bengio 2003, section 5)
+# --------------------------------------------------------------------------------------------
+def reference_conservative_z(d_main, d_half):
+    """The formula as plain loops: mu_hat = mean(d_main); for each partition m the mean over
+    the inner folds of each half, sigma2 = sum_m (mu_m^0 - mu_m^1)^2 / (2 M), Z = mu / sigma,
+    two-sided p = erfc(|Z| / sqrt(2)) (no SciPy)."""
+    mu = sum(d_main) / len(d_main)
+    total = 0.0
+    for partition in d_half:
+        means = [sum(fold_values) / len(fold_values) for fold_values in partition]
+        total += (means[0] - means[1]) ** 2
+    sigma = math.sqrt(total / (2 * len(d_half)))
+    z = mu / sigma
+    return z, math.erfc(abs(z) / math.sqrt(2)), sigma, mu
+
+
+def _halves(seed, m=10, folds=5, j=100, shift=0.01):
+    rng = np.random.default_rng(seed)
+    a, b = cv_scores(seed, n_splits=j, shift=shift)
+    half_b = rng.normal(0.78, 0.03, (m, 2, folds))
+    half_a = half_b + shift + rng.normal(0, 0.02, (m, 2, folds))
+    return a, b, half_a, half_b
+
+
+def test_conservative_z_closed_form_small_arrays():
+    # d = (0.02, 0.04): mu = 0.03; partition 0 halves mean 0.03 and 0.01 (gap 0.02),
+    # partition 1 halves 0.00 and 0.04 (gap -0.04): sigma2 = (0.02^2 + 0.04^2) / 4 = 5e-4
+    a = np.array([0.82, 0.84])
+    b = np.array([0.80, 0.80])
+    half_b = np.full((2, 2, 2), 0.5)
+    half_a = half_b + np.array([[[0.02, 0.04], [0.0, 0.02]], [[0.0, 0.0], [0.03, 0.05]]])
+    res = conservative_z(a, b, half_a, half_b)
+    sigma = math.sqrt(5e-4)
+    z = 0.03 / sigma
+    assert res.test == "conservative_z" and res.df is None and res.n == 2
+    assert_allclose([res.mean_difference, res.std_error, res.statistic], [0.03, sigma, z])
+    assert_allclose(res.pvalue, math.erfc(z / math.sqrt(2)), rtol=1e-12)
+    q = 1.959963984540054  # z_{0.975}
+    assert_allclose([res.ci_low, res.ci_high], [0.03 - q * sigma, 0.03 + q * sigma])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize(("m", "folds"), [(10, 5), (3, 2), (1, 1), (5, 3)])
+def test_conservative_z_matches_the_loop_reference(seed, m, folds):
+    a, b, half_a, half_b = _halves(seed, m, folds)
+    z, p, sigma, mu = reference_conservative_z(list(a - b), (half_a - half_b).tolist())
+    res = conservative_z(a, b, half_a, half_b)
+    assert_allclose([res.statistic, res.pvalue, res.std_error], [z, p, sigma], rtol=RTOL)
+    assert_allclose(res.mean_difference, mu, rtol=RTOL)
+    # the (M, 2) form: half scores already averaged over the inner folds
+    averaged = conservative_z(a, b, half_a.mean(axis=2), half_b.mean(axis=2))
+    assert_allclose(averaged.statistic, res.statistic, rtol=RTOL)
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_conservative_z_alternatives_and_symmetry(seed):
+    a, b, half_a, half_b = _halves(seed, shift=0.004)
+    two = conservative_z(a, b, half_a, half_b)
+    greater = conservative_z(a, b, half_a, half_b, alternative="greater")
+    less = conservative_z(a, b, half_a, half_b, alternative="less")
+    z = two.statistic
+    assert_allclose(greater.pvalue, 0.5 * math.erfc(z / math.sqrt(2)), rtol=1e-12)
+    assert_allclose(less.pvalue, 1 - greater.pvalue, rtol=1e-12)
+    assert_allclose(two.pvalue, 2 * min(greater.pvalue, less.pvalue), rtol=1e-12)
+    swapped = conservative_z(b, a, half_b, half_a)
+    assert_allclose([swapped.statistic, swapped.pvalue], [-z, two.pvalue], rtol=1e-12)
+    # one-sided intervals: one bound infinite, the other at z_{level} standard errors
+    q = sps.norm.ppf(0.95)
+    assert greater.ci_high == math.inf and less.ci_low == -math.inf
+    assert_allclose(greater.ci_low, two.mean_difference - q * two.std_error, rtol=1e-12)
+    assert_allclose(less.ci_high, two.mean_difference + q * two.std_error, rtol=1e-12)
+
+
+@pytest.mark.parametrize("confidence_level", [0.9, 0.95, 0.99])
+def test_conservative_z_ci_inverts_the_test(confidence_level):
+    # the interval holds exactly the shifts delta not rejected at 1 - confidence_level:
+    # at its bounds the test of (a - delta) vs b has p = 1 - confidence_level
+    a, b, half_a, half_b = _halves(3)
+    res = conservative_z(a, b, half_a, half_b, confidence_level=confidence_level)
+    assert res.ci_low < res.mean_difference < res.ci_high
+    for bound in (res.ci_low, res.ci_high):
+        shifted = conservative_z(a - bound, b, half_a - bound, half_b)
+        assert_allclose(shifted.pvalue, 1 - confidence_level, rtol=1e-8)
+
+
+def test_conservative_z_degenerate_variance():
+    a = np.array([0.8, 0.7, 0.9, 0.85])
+    halves = np.array([[[0.8, 0.7], [0.75, 0.75]], [[0.6, 0.9], [0.7, 0.8]]])
+    same = conservative_z(a, a, halves, halves)
+    assert (same.statistic, same.pvalue, same.std_error) == (0.0, 1.0, 0.0)
+    assert (same.ci_low, same.ci_high) == (0.0, 0.0)
+    # a constant difference of 0.1 everywhere (up to rounding: 0.9 - 0.8 != 0.8 - 0.7 in binary)
+    high = np.array([0.9, 0.8, 0.7, 0.6])
+    high_half = np.array([[[0.9, 0.8], [0.7, 0.6]], [[0.5, 0.4], [0.3, 0.2]]])
+    for sign in (1, -1):
+        res = conservative_z(high, high - 0.1, sign * high_half, sign * (high_half - 0.1))
+        assert res.std_error == 0.0
+        assert res.statistic == math.inf and res.pvalue == 0.0
+    # one partition's halves agree, the other's do not: a finite statistic
+    mixed = high_half.copy()
+    mixed[1, 0] += 0.02
+    res = conservative_z(high, high - 0.1, mixed, high_half - 0.1)
+    assert_allclose(res.std_error, math.sqrt(0.02**2 / 4), rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((np.ones((4, 3)), np.ones((4, 3))), {}, ValueError, r"shaped \(M, 2, F\)"),
+        ((np.ones(4), np.ones(4)), {}, ValueError, r"half_scores_a must be shaped"),
+        ((np.ones((4, 2, 3, 1)), np.ones((4, 2, 3, 1))), {}, ValueError, "got shape"),
+        ((np.ones((0, 2)), np.ones((0, 2))), {}, ValueError, "half_scores_a must be shaped"),
+        ((np.ones((4, 2)), np.ones((4, 3))), {}, ValueError, "half_scores_b must be shaped"),
+        ((np.ones((4, 2)), np.ones((3, 2))), {}, ValueError, "same shape"),
+        ((np.full((4, 2), np.nan), np.ones((4, 2))), {}, ValueError, "half_scores_a .*finite"),
+        ((None, np.ones((4, 2))), {}, TypeError, "half_scores_a must be an array of numbers"),
+        ((np.ones((4, 2)), "x"), {}, TypeError, "half_scores_b must be an array of numbers"),
+        ((np.ones((4, 2)), np.ones((4, 2))), {"alternative": "bigger"}, ValueError, "alternative"),
+        ((np.ones((4, 2)),) * 2, {"confidence_level": 1.0}, ValueError, "confidence_level"),
+    ],
+)
+def test_conservative_z_bad_half_scores(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        conservative_z([0.8, 0.9], [0.7, 0.8], *args, **kwargs)
+
+
+def test_conservative_z_bad_main_scores():
+    half = np.ones((3, 2))
+    with pytest.raises(ValueError, match="same shape"):
+        conservative_z([0.8, 0.9], [0.7], half, half)
+    with pytest.raises(ValueError, match="at least 1"):
+        conservative_z([], [], half, half)
+    with pytest.raises(ValueError, match="1-dimensional"):
+        conservative_z(np.ones((2, 2)), np.ones((2, 2)), half, half)

@@ -67,6 +67,7 @@ from clfcompare.stats.several_models import (
 )
 from clfcompare.stats.two_models import (
     combined_ftest_5x2cv,
+    conservative_z,
     corrected_ttest,
     paired_ttest,
     paired_ttest_5x2cv,
@@ -84,6 +85,7 @@ __all__ = [
     "bayesian_correlated_ttest",
     "combined_ftest_5x2cv",
     "compare",
+    "conservative_z",
     "corrected_ttest",
     "equivalence_threshold",
     "friedman_nemenyi",

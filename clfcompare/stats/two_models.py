@@ -7,6 +7,10 @@ applies depends on how the splits were made:
   (Nadeau and Bengio), which inflates the variance for the overlap between training sets;
 - five repetitions of 2-fold CV: :func:`paired_ttest_5x2cv` (Dietterich) and
   :func:`combined_ftest_5x2cv` (Alpaydın), with :func:`run_5x2cv` to produce the scores;
+- repeated k-fold cross-validation plus ``M`` random half/half partitions of the rows with a
+  CV inside each half (``clfcompare.trials.RepeatedKFoldWithHalves``): :func:`conservative_z`
+  (Nadeau and Bengio), whose variance comes from independent halves and so also holds for
+  unstable learners (trees, 1-NN, neural networks), where :func:`corrected_ttest` is liberal;
 - independent pairs (not CV folds): :func:`paired_ttest`, anti-conservative on CV folds.
 
 The Bayesian counterpart of :func:`corrected_ttest` is in :mod:`clfcompare.stats.bayesian`;
@@ -24,9 +28,11 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 from sklearn.utils import check_consistent_length
 
-from clfcompare._checks import check_bool, check_level
+from clfcompare._checks import check_bool, check_finite, check_level
 from clfcompare.stats._common import (
+    as_float_array,
     check_alternative,
+    input_eps,
     mean_and_std,
     mean_size,
     paired_differences,
@@ -38,6 +44,7 @@ from clfcompare.stats._results import TestResult
 
 __all__ = [
     "combined_ftest_5x2cv",
+    "conservative_z",
     "corrected_ttest",
     "paired_ttest",
     "paired_ttest_5x2cv",
@@ -197,6 +204,156 @@ def paired_ttest(scores_a, scores_b, *, alternative="two-sided", confidence_leve
         test="paired_ttest",
         alternative=alternative,
         confidence_level=confidence_level,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Nadeau and Bengio's conservative Z (main CV + independent halves)
+# --------------------------------------------------------------------------------------------
+_HALF_SHAPES = "(M, 2, F) (partition, half, inner fold) or (M, 2) (averaged over the folds)"
+
+
+def _half_gaps(half_scores_a, half_scores_b):
+    """``mu_m^0 - mu_m^1`` per partition (M,) from validated half scores; gaps within
+    rounding (package notes) are exactly 0."""
+    arrays = []
+    for name, values in (("half_scores_a", half_scores_a), ("half_scores_b", half_scores_b)):
+        arr = as_float_array(values, name)
+        if arr.ndim not in (2, 3) or arr.shape[1] != 2 or 0 in arr.shape:
+            raise ValueError(f"{name} must be shaped {_HALF_SHAPES}, got shape {arr.shape}")
+        check_finite(arr, name)
+        arrays.append(arr)
+    a, b = arrays
+    if a.shape != b.shape:
+        raise ValueError(
+            "half_scores_a and half_scores_b must have the same shape (paired scores on the "
+            f"same half splits), got {a.shape} and {b.shape}"
+        )
+    eps = max(input_eps(half_scores_a), input_eps(half_scores_b))
+    tol = 16 * eps * max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+    d = a - b
+    d[np.abs(d) <= tol] = 0.0
+    mu = d.mean(axis=2) if d.ndim == 3 else d
+    gap = mu[:, 0] - mu[:, 1]
+    gap[np.abs(gap) <= tol] = 0.0
+    return gap
+
+
+def _normal_pvalue(z, alternative):
+    if alternative == "two-sided":
+        return float(min(1.0, 2.0 * sps.norm.sf(abs(z))))
+    if alternative == "greater":
+        return float(sps.norm.sf(z))
+    return float(sps.norm.cdf(z))
+
+
+def conservative_z(
+    scores_a,
+    scores_b,
+    half_scores_a,
+    half_scores_b,
+    *,
+    alternative="two-sided",
+    confidence_level=0.95,
+):
+    r"""Nadeau and Bengio's conservative Z test: repeated CV plus independent half/half splits.
+
+        The numerator is the mean difference over the main (repeated k-fold) CV, as for
+        :func:`corrected_ttest`. The variance is not estimated from those correlated splits but
+        from ``M`` random partitions of the rows into two disjoint halves: the CV estimate of the
+        difference inside one half and inside the other are two independent realisations (at half
+        the data), so their spread measures the variance that training-set variability adds, which
+        the corrected t-test's factor ``n_test / n_train`` cannot see for unstable learners (fully
+        grown trees, 1-NN, neural networks; measured in :mod:`clfcompare.calibration`). It
+        estimates the variance at ``n / 2`` rows, roughly twice the variance at ``n``, so the test
+        is conservative (hence the name): it holds its level for stable and unstable learners
+        alike and pays for it in power.
+
+        Parameters
+        ----------
+        scores_a, scores_b : array-like of shape (J,)
+            Scores of models A and B on the J splits of the main CV (higher is better).
+        half_scores_a, half_scores_b : array-like of shape (M, 2, F) or (M, 2)
+            Scores on the half splits: ``[m, h, f]`` is inner fold ``f`` of the CV inside half
+            ``h`` of partition ``m`` (``clfcompare.trials.RepeatedKFoldWithHalves`` makes these
+            splits; ``TrialResults.score_table(metric, role="half")`` holds the scores), or
+            ``[m, h]`` already averaged over the inner folds.
+        alternative : {"two-sided", "greater", "less"}, default="two-sided"
+            ``"greater"``: A is better than B (mean difference > 0).
+        confidence_level : float, default=0.95
+            Level of the confidence interval of the mean difference.
+
+        Returns
+        -------
+        TestResult
+            ``test="conservative_z"``; ``statistic`` is Z, referred to N(0, 1) (``df`` is None);
+            ``std_error`` is :math:`\hat\sigma`; ``n = J``.
+
+        Notes
+        -----
+        With main-CV differences :math:`d_j = a_j - b_j` and, for partition :math:`m` and half
+        :math:`h`, :math:`\mu_m^h` the mean over the inner folds of the differences:
+
+        .. math::
+
+            \hat\mu = rac1J \sum_{j=1}^J d_j, \qquad
+            \hat\sigma^2 = rac{1}{2M} \sum_{m=1}^M \left(\mu_m^0 - \mu_m^1
+    ight)^2, \qquad
+            Z = rac{\hat\mu}{\hat\sigma} \sim \mathcal N(0, 1),
+
+        two-sided p-value :math:`2\,(1 - \Phi(|Z|))`, interval
+        :math:`\hat\mu \pm z_{1-lpha/2}\,\hat\sigma`. :math:`\hat\sigma^2` is unbiased for the
+        variance of a CV estimate at ``n / 2`` rows (the halves are independent data sets), which
+        exceeds that at ``n`` rows. With :math:`\hat\sigma = 0` the statistic is 0 (when
+        :math:`\hat\mu = 0`; two-sided p = 1) or :math:`\pm\infty`, see the notes of
+        :mod:`clfcompare.stats`. Nadeau and Bengio train on :math:`n_1 - n/2` rows inside each
+        half, so that the inner test sets have the main CV's size: for a 10-fold main CV that is a
+        5-fold CV inside each half (``RepeatedKFoldWithHalves``' default). ``M = 10`` partitions
+        held the level in every setting measured (``analyses/calibration.py``).
+
+        References
+        ----------
+        .. [1] C. Nadeau and Y. Bengio, "Inference for the generalization error", Machine
+           Learning 52, 239-281 (2003), section 5 (the conservative Z).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from clfcompare.stats import conservative_z
+        >>> a = [0.84, 0.86, 0.83, 0.85, 0.87, 0.84]
+        >>> b = [0.80, 0.83, 0.82, 0.81, 0.84, 0.82]
+        >>> half_a = np.array([[0.82, 0.80], [0.81, 0.83], [0.80, 0.82]])
+        >>> half_b = np.array([[0.79, 0.79], [0.80, 0.80], [0.79, 0.78]])
+        >>> res = conservative_z(a, b, half_a, half_b)
+        >>> round(res.statistic, 3), round(res.pvalue, 4), round(res.std_error, 4)
+        (1.683, 0.0923, 0.0168)
+    """
+    check_alternative(alternative)
+    confidence_level = check_level(confidence_level)
+    d, _ = paired_differences(scores_a, scores_b, min_n=1)
+    gap = _half_gaps(half_scores_a, half_scores_b)
+    mean = float(np.mean(d))
+    scale = power_of_two_scale(gap)
+    std_error = scale * math.sqrt(float(np.sum((gap / scale) ** 2)) / (2.0 * gap.size))
+    statistic = ratio(mean, std_error)
+    if alternative == "two-sided":
+        half = sps.norm.ppf(0.5 + confidence_level / 2) * std_error
+        ci_low, ci_high = mean - half, mean + half
+    elif alternative == "greater":
+        ci_low, ci_high = mean - sps.norm.ppf(confidence_level) * std_error, math.inf
+    else:
+        ci_low, ci_high = -math.inf, mean + sps.norm.ppf(confidence_level) * std_error
+    return TestResult(
+        test="conservative_z",
+        statistic=statistic,
+        pvalue=_normal_pvalue(statistic, alternative),
+        mean_difference=mean,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        alternative=alternative,
+        confidence_level=confidence_level,
+        std_error=std_error,
+        n=d.size,
     )
 
 
