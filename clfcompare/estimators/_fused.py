@@ -36,6 +36,7 @@ trains on the engine's path. Triton is imported only when a kernel is built (nev
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 
@@ -257,7 +258,9 @@ def train_fused(X, y, train_indices, *, n_outputs, seeds, options, validation_in
     S, B = plan.n_steps_max, plan.step_rows
     strides = (S * B * n_models if shuffle else 0, B, S * B, 0, B)
 
-    with torch.no_grad(), full_float32_matmul():
+    # launches go to the current CUDA device: make it the one the tensors live on
+    on_card = torch.cuda.device(dev) if dev.type == "cuda" else contextlib.nullcontext()
+    with on_card, torch.no_grad(), full_float32_matmul(), torch.autocast(dev.type, enabled=False):
         X_t = torch.from_numpy(X32).to(dev)
         targets = torch.as_tensor(
             make_targets(
