@@ -32,6 +32,13 @@ the L2 penalty; step losses; early stopping (the engine's own bookkeeping, one l
 epoch). :func:`fused_supported` says whether a configuration is covered; anything else
 trains on the engine's path. Triton is imported only when a kernel is built (never by
 ``import clfcompare``), so machines without it never need it.
+
+Measured (H200, 2026-12-04, ``analyses/gpu_fused_check.sh``): 0.025 / 0.022 s per network at
+M = 100 / 1000 (engine 0.065 / 0.021), i.e. no faster than the engine for large M. Nsight
+Compute on one launch: 255 registers per thread, so one program (8 warps) per multiprocessor
+(12.5 % occupancy), SM busy 23 %, about 6 % of the FP32 FMA peak (most of it on padding:
+16 rows for batches of 5, 64/128 columns for 50/100 units), L2 hit rate 99 % and DRAM
+traffic negligible: latency-bound, not memory-bound.
 """
 
 from __future__ import annotations
