@@ -1,9 +1,13 @@
 """Tests of clfcompare.stats.several_models: compare() over a TrialResults, and its verdict.
 
 References: direct calls of the single tests on the same scores, statsmodels' multipletests,
-SciPy's wilcoxon, and the verdict rule written out.
+SciPy's wilcoxon, and the verdict rule written out. Results with Nadeau and Bengio's half/half
+partitions are a stand-in with the attributes of docs/interfaces.md's issue-11 contract
+(``design``, ``score_table(metric, role=...)``, ``split_roles()``) and a real run of
+``RepeatedKFoldWithHalves``.
 """
 
+import itertools
 import math
 from types import SimpleNamespace
 
@@ -21,6 +25,7 @@ from statsmodels.stats.multitest import multipletests
 from clfcompare.stats import (
     bayesian_correlated_ttest,
     compare,
+    conservative_z,
     corrected_ttest,
     equivalence_threshold,
     paired_ttest,
@@ -82,7 +87,10 @@ def test_compare_all_pairs_matches_direct_calls(three_model_results):
         "prob_b_better",
         "significant",
         "verdict",
+        "test",
     ]
+    # results without half/half partitions: "auto" is the corrected t-test, as before
+    assert (table.test == "corrected_ttest").all() and table.attrs["test"] == "corrected_ttest"
     assert list(zip(table.model_a, table.model_b, strict=True)) == [
         ("good", "base"),
         ("good", "twin"),
@@ -273,6 +281,142 @@ def test_compare_bad_results(three_model_results):
     one_split = _fake_results({"A": [0.8], "B": [0.7]})
     with pytest.raises(ValueError, match="at least 2 paired scores"):
         compare(one_split)
+
+
+# --------------------------------------------------------------------------------------------
+# test="auto": the conservative Z when the results have half/half partitions
+# --------------------------------------------------------------------------------------------
+class _HalvesResults:
+    """Stand-in for a TrialResults of ``RepeatedKFoldWithHalves`` (the issue-11 contract):
+    ``scores`` holds the main splits ``0 .. J-1`` and then the half splits; ``design``,
+    ``score_table(metric, role)`` and ``split_roles()`` as the trials layer gives them."""
+
+    def __init__(self, main, half, *, n_train=240, n_test=30, half_train=120, half_test=30):
+        self.models = tuple(main)
+        first = next(iter(main.values()))
+        n_main = len(first)
+        n_partitions, _, inner = np.shape(next(iter(half.values())))
+        self.design = {
+            "kind": "halves",
+            "n_main": n_main,
+            "n_splits": 10,
+            "n_repeats": n_main // 10,
+            "n_partitions": n_partitions,
+            "inner_splits": inner,
+        }
+        roles = [dict(split=j, role="main", repeat=j // 10, fold=j % 10, partition=-1, half=-1)
+                 for j in range(n_main)]  # fmt: skip
+        keys = list(itertools.product(range(n_partitions), range(2), range(inner)))
+        roles += [dict(split=n_main + i, role="half", repeat=-1, fold=f, partition=m, half=h)
+                  for i, (m, h, f) in enumerate(keys)]  # fmt: skip
+        self._roles = pd.DataFrame(roles)
+        rows = []
+        for model in self.models:
+            for r in self._roles.itertuples():
+                main_row = r.role == "main"
+                where = r.split if main_row else (r.partition, r.half, r.fold)
+                value = (main if main_row else half)[model][where]
+                rows.append(dict(
+                    model=model, split=r.split, repeat=r.repeat, fold=r.fold,
+                    n_train=n_train if main_row else half_train,
+                    n_test=n_test if main_row else half_test, fit_time=0.01, accuracy=value,
+                ))  # fmt: skip
+        self.scores = pd.DataFrame(rows)
+
+    def split_roles(self):
+        return self._roles.copy()
+
+    def score_table(self, metric="accuracy", role="main"):
+        rows = self.scores.merge(self._roles[["split", "role", "partition", "half"]], on="split")
+        rows = rows[rows["role"] == role]
+        index = "split" if role == "main" else ["partition", "half", "fold"]
+        table = rows.pivot_table(index=index, columns="model", values=metric, aggfunc="first")
+        table = table[list(self.models)]
+        # the half rows in a scrambled order: compare() must order them itself
+        return table if role == "main" else table.sample(frac=1.0, random_state=0)
+
+
+def _halves_scores(seed=0, n_main=100, n_partitions=10, inner=5):
+    rng = np.random.default_rng(seed)
+    common = rng.normal(0.8, 0.02, n_main)
+    half_common = rng.normal(0.78, 0.03, (n_partitions, 2, inner))
+    main = {
+        "a": common + 0.01 + rng.normal(0, 0.01, n_main),
+        "b": common + rng.normal(0, 0.01, n_main),
+        "c": common - 0.002 + rng.normal(0, 0.01, n_main),
+    }
+    shifts = {"a": 0.01, "b": 0.0, "c": -0.002}
+    noise = {m: rng.normal(0, 0.015, half_common.shape) for m in shifts}
+    half = {m: half_common + d + noise[m] for m, d in shifts.items()}
+    return main, half
+
+
+def test_compare_auto_uses_conservative_z_with_halves():
+    main, half = _halves_scores()
+    results = _HalvesResults(main, half)
+    table = compare(results)
+    assert (table.test == "conservative_z").all() and table.attrs["test"] == "conservative_z"
+    assert list(table.columns)[-1] == "test"
+    for row in table.itertuples():
+        a, b = row.model_a, row.model_b
+        ref = conservative_z(main[a], main[b], half[a], half[b])
+        assert_allclose(
+            [row.mean_difference, row.ci_low, row.ci_high, row.statistic, row.pvalue],
+            [ref.mean_difference, ref.ci_low, ref.ci_high, ref.statistic, ref.pvalue],
+            rtol=1e-12,
+        )
+        assert math.isnan(row.df)
+        # the posterior is the main CV's, with the main splits' sizes (not the halves')
+        bayes = bayesian_correlated_ttest(main[a], main[b], 240, 30, rope=0.01)
+        assert_allclose(row.prob_equivalent, bayes.prob_equivalent, rtol=1e-12)
+    assert_allclose(
+        table.pvalue_adjusted, multipletests(table.pvalue, method="holm")[1], rtol=1e-12
+    )
+    # the same call with the test named
+    pd.testing.assert_frame_equal(compare(results, test="conservative_z"), table)
+
+
+def test_compare_named_tests_use_the_main_splits_only():
+    main, half = _halves_scores(1)
+    results = _HalvesResults(main, half)
+    table = compare(results, test="corrected_ttest", correction="none", baseline="b")
+    assert (table.test == "corrected_ttest").all()
+    ref = corrected_ttest(main["a"], main["b"], 240, 30)
+    row = table.iloc[0]
+    assert (row.model_a, row.model_b) == ("a", "b")
+    assert_allclose([row.statistic, row.pvalue, row.df], [ref.statistic, ref.pvalue, 99])
+    wil = compare(results, test="wilcoxon", correction="none").iloc[0]
+    assert_allclose(wil.pvalue, wilcoxon_test(main["a"], main["b"]).pvalue, rtol=1e-12)
+
+
+def test_compare_conservative_z_without_halves_says_how_to_get_them(three_model_results):
+    results, _ = three_model_results
+    with pytest.raises(ValueError, match=r"clfcompare\.trials\.RepeatedKFoldWithHalves"):
+        compare(results, test="conservative_z")
+    # a design that is not one with halves is ordinary CV
+    results.design = None
+    assert (compare(results).test == "corrected_ttest").all()
+    results.design = {"kind": "kfold"}
+    assert (compare(results).test == "corrected_ttest").all()
+    with pytest.raises(ValueError, match="needs Nadeau and Bengio's half/half partitions"):
+        compare(results, test="conservative_z")
+
+
+def test_compare_halves_bad_results():
+    main, half = _halves_scores(2, n_partitions=3, inner=2)
+    results = _HalvesResults(main, half)
+    nan = results.scores.copy()
+    nan.loc[(nan.model == "c") & (nan.split == 101), "accuracy"] = np.nan
+    results.scores = nan
+    with pytest.raises(ValueError, match="model 'c' has no 'accuracy' score .* half split"):
+        compare(results)
+    results = _HalvesResults(main, half)
+    results.design = dict(results.design, n_partitions=4)
+    with pytest.raises(ValueError, match="12 half-split scores, expected .* = 16"):
+        compare(results)
+    results.design = {"kind": "halves"}
+    with pytest.raises(ValueError, match="must give n_partitions and inner_splits"):
+        compare(results)
 
 
 # --------------------------------------------------------------------------------------------

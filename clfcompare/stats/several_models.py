@@ -1,7 +1,9 @@
 """Several models on one data set: :func:`compare` tests every pair of a trial run.
 
 For each pair (or each model against a baseline) :func:`compare` runs a frequentist test on
-the models' scores over the same splits (:func:`~clfcompare.stats.corrected_ttest` by default),
+the models' scores over the same splits (by default Nadeau and Bengio's
+:func:`~clfcompare.stats.conservative_z` when the trials were run with half/half partitions,
+``clfcompare.trials.RepeatedKFoldWithHalves``, else :func:`~clfcompare.stats.corrected_ttest`),
 adjusts the p-values over the whole table (:func:`~clfcompare.stats.adjust_pvalues`, Holm by
 default) and adds the Bayesian posterior of :func:`~clfcompare.stats.bayesian_correlated_ttest`.
 :func:`verdict` words each row; it is the one rule for "better", "practically equivalent" and
@@ -17,6 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -26,12 +29,12 @@ from clfcompare.stats._common import paired_differences
 from clfcompare.stats.across_datasets import _signed_rank_ranks, wilcoxon_test
 from clfcompare.stats.bayesian import bayesian_correlated_ttest
 from clfcompare.stats.corrections import CORRECTIONS, adjust_pvalues
-from clfcompare.stats.two_models import corrected_ttest, paired_ttest
+from clfcompare.stats.two_models import conservative_z, corrected_ttest, paired_ttest
 
 __all__ = ["COMPARE_COLUMNS", "compare", "equivalence_threshold", "verdict"]
 
 
-_COMPARE_TESTS = ("corrected_ttest", "paired_ttest", "wilcoxon")
+_COMPARE_TESTS = ("auto", "conservative_z", "corrected_ttest", "paired_ttest", "wilcoxon")
 #: The columns of :func:`compare`'s table, in order.
 COMPARE_COLUMNS = (
     "model_a",
@@ -48,11 +51,15 @@ COMPARE_COLUMNS = (
     "prob_b_better",
     "significant",
     "verdict",
+    "test",
 )
 
 
-def _split_table(results, metric):
-    """Pivot ``results.scores``: (split x model score table, n_train, n_test per split)."""
+def _split_table(results, metric, splits=None):
+    """Pivot ``results.scores``: (split x model score table, n_train, n_test per split).
+
+    ``splits``: the split ids to keep (the main CV of a design with halves), None for all.
+    """
     scores = getattr(results, "scores", None)
     models = getattr(results, "models", None)
     if not isinstance(scores, pd.DataFrame) or models is None:
@@ -78,6 +85,8 @@ def _split_table(results, metric):
     if absent:
         raise ValueError(f"results.scores has no rows for model(s) {absent} listed in .models")
     rows = scores[scores["model"].isin(models)]
+    if splits is not None:
+        rows = rows[rows["split"].isin(splits)]
     if rows.duplicated(["model", "split"]).any():
         raise ValueError("results.scores has more than one row for some (model, split) pair")
     table = rows.pivot(index="split", columns="model", values=metric)
@@ -100,6 +109,45 @@ def _split_table(results, metric):
         sizes[("n_train", "min")].to_numpy(float),
         sizes[("n_test", "min")].to_numpy(float),
     )
+
+
+def _halves_design(results):
+    """``results.design`` when it describes the half/half partitions of
+    ``RepeatedKFoldWithHalves`` (``kind == "halves"``), else None (ordinary CV)."""
+    design = getattr(results, "design", None)
+    if isinstance(design, Mapping) and design.get("kind") == "halves":
+        return design
+    return None
+
+
+def _half_scores(results, metric, design, models):
+    """Half-split scores per model, shaped (M, 2, F) (partition, half, inner fold)."""
+    table = results.score_table(metric, role="half")
+    try:
+        n_partitions = int(design["n_partitions"])
+        inner = int(design["inner_splits"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(
+            "results.design must give n_partitions and inner_splits (ints) for a design with "
+            f"halves, got {dict(design)!r}"
+        ) from exc
+    expected = n_partitions * 2 * inner
+    if len(table) != expected:
+        raise ValueError(
+            f"results have {len(table)} half-split scores, expected n_partitions * 2 * "
+            f"inner_splits = {expected}; every model must be scored on every half split"
+        )
+    table = table.sort_index()
+    out = {}
+    for m in models:
+        values = table[m].to_numpy()
+        if np.isnan(np.asarray(values, dtype=float)).any():
+            raise ValueError(
+                f"model {m!r} has no {metric!r} score (missing or NaN) on some half split; "
+                "every model must be scored on every split"
+            )
+        out[m] = values.reshape(n_partitions, 2, inner)
+    return out
 
 
 def _signed_rank_direction(scores_a, scores_b):
@@ -200,7 +248,7 @@ def compare(
     results,
     *,
     metric="accuracy",
-    test="corrected_ttest",
+    test="auto",
     correction="holm",
     baseline=None,
     rope=0.01,
@@ -212,12 +260,23 @@ def compare(
     ----------
     results : TrialResults
         Output of ``run_trials``; uses ``results.scores`` (columns ``model``, ``split``,
-        ``n_train``, ``n_test`` and ``metric``) and ``results.models``.
+        ``n_train``, ``n_test`` and ``metric``), ``results.models`` and, when present,
+        ``results.design``: with half/half partitions (``design["kind"] == "halves"``, from
+        ``cv=clfcompare.trials.RepeatedKFoldWithHalves(...)``) every test and the Bayesian
+        posterior use the main CV's splits only (``results.score_table(metric)``), and the
+        conservative Z also ``results.score_table(metric, role="half")``.
     metric : str, default="accuracy"
         Score column to compare (higher is better).
-    test : {"corrected_ttest", "paired_ttest", "wilcoxon"}, default="corrected_ttest"
-        Frequentist test per pair: :func:`corrected_ttest` (for repeated CV),
-        :func:`paired_ttest` or :func:`wilcoxon_test` (both anti-conservative on CV folds).
+    test : {"auto", "conservative_z", "corrected_ttest", "paired_ttest", "wilcoxon"}, \
+default="auto"
+        Frequentist test per pair. ``"auto"``: :func:`~clfcompare.stats.conservative_z` when
+        ``results.design`` has halves, else :func:`corrected_ttest`. The conservative Z holds
+        its level for stable and unstable learners (trees, 1-NN, neural networks); the
+        corrected t-test is valid for stable learners only (it rejected a true null about
+        13% of the time at alpha = 0.05 for fully grown trees and 1-NN,
+        ``analyses/calibration.py``) but has more power for them. ``"conservative_z"`` on
+        results without halves is a ValueError. :func:`paired_ttest` and
+        :func:`wilcoxon_test` are anti-conservative on CV folds.
     correction : {"holm", "bonferroni", "none"}, default="holm"
         Multiple-comparison adjustment of the p-values over all comparisons in the table,
         by :func:`~clfcompare.stats.adjust_pvalues` (the numbers of statsmodels'
@@ -243,7 +302,16 @@ def compare(
         names is the side the test found: the sign of t, or for ``test="wilcoxon"`` the larger
         of :math:`T^+` and :math:`T^-`, which can disagree with the sign of
         ``mean_difference`` (many small losses and one large win). The Bayesian
-        probabilities are never adjusted (they are posterior statements per pair).
+        probabilities are never adjusted (they are posterior statements per pair). The last
+        column, ``test``, names the test that made each row (``"conservative_z"``,
+        ``"corrected_ttest"``, ...), so ``"auto"`` is never ambiguous; it is also in
+        ``attrs["test"]``.
+
+    Raises
+    ------
+    ValueError
+        ``test="conservative_z"`` on results without half/half partitions (the message says
+        how to get them), unknown names, missing or unpaired scores.
 
     Examples
     --------
@@ -262,7 +330,19 @@ def compare(
     test = check_choice(test, "test", _COMPARE_TESTS)
     correction = check_choice(correction, "correction", CORRECTIONS)
     alpha = check_level(alpha, "alpha")
-    table, n_train, n_test = _split_table(results, metric)
+    design = _halves_design(results)
+    if test == "auto":
+        test = "conservative_z" if design is not None else "corrected_ttest"
+    if test == "conservative_z" and design is None:
+        raise ValueError(
+            "test='conservative_z' needs Nadeau and Bengio's half/half partitions besides the "
+            "main CV, and these results have none (results.design is not a design with "
+            "halves); run the trials with cv=clfcompare.trials.RepeatedKFoldWithHalves(...) "
+            "(the main repeated k-fold CV plus M random half/half partitions), or choose "
+            "test='corrected_ttest' (valid for stable learners only)"
+        )
+    main_splits = None if design is None else results.score_table(metric).index
+    table, n_train, n_test = _split_table(results, metric, main_splits)
     models = list(table.columns)
     if baseline is None:
         pairs = list(itertools.combinations(models, 2))
@@ -271,12 +351,17 @@ def compare(
             raise ValueError(f"baseline {baseline!r} is not one of the models {models}")
         pairs = [(m, baseline) for m in models if m != baseline]
 
+    halves = None
+    if test == "conservative_z":
+        halves = _half_scores(results, metric, design, list(table.columns))
     records = []
     for name_a, name_b in pairs:
         # the column's own dtype: float32 scores get float32's rounding tolerance
         a = table[name_a].to_numpy()
         b = table[name_b].to_numpy()
-        if test == "corrected_ttest":
+        if test == "conservative_z":
+            res = conservative_z(a, b, halves[name_a], halves[name_b])
+        elif test == "corrected_ttest":
             res = corrected_ttest(a, b, n_train, n_test)
         elif test == "paired_ttest":
             res = paired_ttest(a, b)
@@ -306,6 +391,7 @@ def compare(
     adjusted = adjust_pvalues(pvalues, correction)
     out["pvalue_adjusted"] = adjusted
     out["significant"] = adjusted < alpha
+    out["test"] = test
     out["verdict"] = [
         verdict(r.model_a, r.model_b, r.direction, r.pvalue_adjusted, r.prob_equivalent, alpha)
         for r in out.itertuples(index=False)
