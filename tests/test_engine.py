@@ -613,16 +613,16 @@ def test_bad_alpha(curve4, alpha, error, match):
 # ----------------------------------------------------------------------------------------------
 def test_options_are_the_estimators_parameters_without_defaults_of_their_own():
     # one place holds the defaults: TorchMLPClassifier.__init__. Every option but cuda_graph
-    # (an engine switch the estimator does not expose) is a parameter of the estimator, and
-    # has no default in EngineOptions that could drift from the estimator's.
+    # and fused (engine switches the estimator does not expose) is a parameter of the
+    # estimator, and has no default in EngineOptions that could drift from the estimator's.
     fields = {f.name: f for f in dataclasses.fields(EngineOptions)}
     params = TorchMLPClassifier().get_params()
-    assert set(fields) - {"cuda_graph"} <= set(params)
+    assert set(fields) - {"cuda_graph", "fused"} <= set(params)
     with_default = {n for n, f in fields.items() if f.default is not dataclasses.MISSING}
-    assert with_default == {"cuda_graph"}
+    assert with_default == {"cuda_graph", "fused"}
     est = TorchMLPClassifier(device="cpu")
     options = est.engine_options()
-    for name in set(fields) - {"cuda_graph", "learning_rate", "device"}:
+    for name in set(fields) - {"cuda_graph", "fused", "learning_rate", "device"}:
         assert getattr(options, name) == params[name], name
     assert options.learning_rate == 0.005 and options.device == torch.device("cpu")
     assert TorchMLPClassifier(loss="mse").engine_options().learning_rate == 0.001
@@ -723,7 +723,7 @@ def test_gpu_graph_replay_equals_eager_and_cpu(curve4, loss, alpha):
     X, y = curve4
     splits = _unequal_splits(len(X), SIZES)
     kw = dict(layer_sizes=ARCH, loss=loss, seeds=[1, 2, 3, 4], batch_size=5, max_epochs=3,
-              alpha=alpha)  # fmt: skip
+              alpha=alpha, fused=False)  # fmt: skip
     graph = _train(X, y, splits, device="cuda", cuda_graph=True, **kw)
     eager = _train(X, y, splits, device="cuda", cuda_graph=False, **kw)
     cpu = _train(X, y, splits, device="cpu", **kw)
@@ -736,11 +736,46 @@ def test_gpu_graph_replay_equals_eager_and_cpu(curve4, loss, alpha):
         assert_allclose(g.loss_curve, c.loss_curve, rtol=1e-5)
 
 
+def test_fused_switch_is_checked_and_inert_on_the_cpu(curve4):
+    # the fused Triton path is for CUDA only: on the CPU fused=True trains exactly as False
+    X, y = curve4
+    splits = _unequal_splits(len(X), SIZES)[:2]
+    kw = dict(layer_sizes=(2, 8, 4), seeds=[1, 2], batch_size=5, max_epochs=2)
+    on = _train(X, y, splits, fused=True, **kw)
+    off = _train(X, y, splits, fused=False, **kw)
+    for a, b in zip(on, off, strict=True):
+        assert_array_equal(_flat(a), _flat(b))
+    with pytest.raises(TypeError, match="fused must be True or False"):
+        EngineOptions(hidden_layer_sizes=(3,), **BASE, fused="no")
+
+
+@pytest.mark.gpu
+def test_gpu_engine_selects_the_fused_path_and_the_switch_turns_it_off(curve4, monkeypatch):
+    from clfcompare.estimators import _fused
+
+    if not _fused.triton_available():
+        pytest.skip("triton is not importable")
+    X, y = curve4
+    calls = []
+    real = _fused.train_fused
+    monkeypatch.setattr(_fused, "train_fused", lambda *a, **k: calls.append(1) or real(*a, **k))
+    kw = dict(layer_sizes=ARCH, seeds=[1, 2], batch_size=5, max_epochs=2, device="cuda")
+    splits = _unequal_splits(len(X), SIZES)[:2]
+    fused = _train(X, y, splits, **kw)
+    assert calls == [1]
+    eager = _train(X, y, splits, fused=False, **kw)
+    monkeypatch.setenv("CLFCOMPARE_FUSED", "0")
+    _train(X, y, splits, **kw)
+    assert calls == [1]  # neither fused=False nor CLFCOMPARE_FUSED=0 went fused
+    for f, e in zip(fused, eager, strict=True):
+        _assert_params_close(f, e, rel=1e-3)  # rounding only (see test_fused.py)
+
+
 @pytest.mark.gpu
 def test_gpu_together_equals_alone(curve4):
     X, y = curve4
     splits = _unequal_splits(len(X), SIZES)
-    kw = dict(layer_sizes=ARCH, batch_size=5, max_epochs=3, device="cuda")
+    kw = dict(layer_sizes=ARCH, batch_size=5, max_epochs=3, device="cuda", fused=False)
     together = _train(X, y, splits, seeds=[1, 2, 3, 4], **kw)
     for m, idx in enumerate(splits):
         alone = _train(X[idx], y[idx], [np.arange(len(idx))], seeds=[m + 1], **kw)[0]
@@ -767,7 +802,7 @@ def test_gpu_early_stopping_and_step_losses_graph_equals_eager(curve4):
     perm = [rng.permutation(len(X)) for _ in range(2)]
     kw = dict(layer_sizes=(2, 16, 4), seeds=[0, 1], batch_size=20, max_epochs=200,
               learning_rate=0.02, n_iter_no_change=2, tol=0.0, record_step_loss=True,
-              device="cuda")  # fmt: skip
+              device="cuda", fused=False)  # fmt: skip
     train, val = [p[:200] for p in perm], [p[200:] for p in perm]
     graph = _train(X, y, train, validation_indices=val, cuda_graph=True, **kw)
     eager = _train(X, y, train, validation_indices=val, cuda_graph=False, **kw)

@@ -78,6 +78,7 @@ import contextlib
 import dataclasses
 import math
 import numbers
+import os
 import re
 import warnings
 
@@ -896,6 +897,14 @@ class EngineOptions:
         torch intra-op threads during training (restored afterwards); ``None``: unchanged.
     cuda_graph : bool, default=True
         On CUDA, replay each epoch as a captured CUDA graph.
+    fused : bool, default=True
+        On CUDA, train with the fused Triton kernel of :mod:`clfcompare.estimators._fused`
+        (forward, backward and Adam of every network in one launch) where it applies (Triton
+        importable, three hidden ReLU layers of at most 128 units); elsewhere, and with
+        ``fused=False`` or the environment variable ``CLFCOMPARE_FUSED=0``, the batched eager
+        path. Both train the same networks; they differ by float32 rounding only (measured on
+        an H200: 3.5e-5 median norm-wise difference after 5 epochs, growing with training as
+        any change of rounding does).
     """
 
     hidden_layer_sizes: tuple
@@ -917,6 +926,7 @@ class EngineOptions:
     device: torch.device
     n_threads: int | None
     cuda_graph: bool = True
+    fused: bool = True
 
     def __post_init__(self):
         def put(name, value):
@@ -948,6 +958,7 @@ class EngineOptions:
         put("tol", check_real(self.tol, "tol", low=0.0))
         put("record_step_loss", check_bool(self.record_step_loss, "record_step_loss"))
         put("cuda_graph", check_bool(self.cuda_graph, "cuda_graph"))
+        put("fused", check_bool(self.fused, "fused"))
         put("device", resolve_device(self.device))
 
 
@@ -1169,6 +1180,14 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
         raise ValueError("train_indices is empty: nothing to train")
     if len(seeds) != n_models:
         raise ValueError(f"need one seed per model: {n_models} splits, {len(seeds)} seeds")
+    if o.fused and dev.type == "cuda" and os.environ.get("CLFCOMPARE_FUSED", "1") != "0":
+        from clfcompare.estimators._fused import fused_supported, train_fused
+
+        if fused_supported(layer_sizes, activation, dev):
+            return train_fused(
+                X, y, train_indices, n_outputs=n_outputs, seeds=seeds, options=options,
+                validation_indices=validation_indices,
+            )  # fmt: skip
     layout, n_params = parameter_layout(layer_sizes)
     per_block = max(1, _CPU_BLOCK_BYTES // (16 * n_params))  # params, grads, m, v: float32
     if dev.type == "cpu" and n_models > per_block:
