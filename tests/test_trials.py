@@ -27,6 +27,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import get_scorer
 from sklearn.model_selection import (
     GroupKFold,
     RepeatedStratifiedKFold,
@@ -60,9 +61,21 @@ FIT_SPLITS_CALLS = []  # lengths of train_indices passed to ManySplitTree.fit_sp
 class ManySplitTree(DecisionTreeClassifier):
     """A decision tree that advertises the many-split hook of docs/interfaces.md."""
 
-    def fit_splits(self, X, y, train_indices):
+    def fit_splits(self, X, y, train_indices, random_states=None):
         FIT_SPLITS_CALLS.append(len(train_indices))
-        return [DecisionTreeClassifier(**self.get_params()).fit(X[i], y[i]) for i in train_indices]
+        if random_states is None:
+            random_states = [self.random_state] * len(train_indices)
+        return [
+            DecisionTreeClassifier(**{**self.get_params(), "random_state": rs}).fit(X[i], y[i])
+            for i, rs in zip(train_indices, random_states, strict=True)
+        ]
+
+
+def _seed(random_state, split, replica=0):
+    """The seed run_trials gives a model with an int random_state on a split (its documented
+    formula, computed here independently of clfcompare)."""
+    seq = np.random.SeedSequence(random_state, spawn_key=(split, replica))
+    return int(seq.generate_state(1, np.uint32)[0]) >> 1
 
 
 class FailOnMarker(DecisionTreeClassifier):
@@ -130,12 +143,17 @@ def test_scores_match_sklearn_cross_validate(data):
     assert list(res.scores.columns) == [
         "model", "split", "repeat", "fold", "n_train", "n_test", "fit_time", *scoring
     ]  # fmt: skip
-    for name, est in models.items():
-        ref = cross_validate(est, X, y, cv=cv, scoring=scoring)  # reference: sklearn
+    ref = cross_validate(models["logreg"], X, y, cv=cv, scoring=scoring)  # reference: sklearn
+    for metric in scoring:
+        assert_allclose(
+            res.score_table(metric)["logreg"], ref[f"test_{metric}"], rtol=0, atol=1e-12
+        )
+    # the tree's int random_state: split s is fitted with the seed derived for s
+    for s, (train, test) in enumerate(cv.split(X, y)):
+        tree = clone(models["tree"]).set_params(random_state=_seed(0, s)).fit(X[train], y[train])
         for metric in scoring:
-            assert_allclose(
-                res.score_table(metric)[name], ref[f"test_{metric}"], rtol=0, atol=1e-12
-            )
+            want = get_scorer(metric)(tree, X[test], y[test])
+            assert_allclose(res.score_table(metric)["tree"][s], want, rtol=0, atol=1e-12)
     # repeat/fold per docs/interfaces.md: s // 3, s % 3
     assert_array_equal(res.scores["repeat"], np.tile(np.arange(6) // 3, 2))
     assert_array_equal(res.scores["fold"], np.tile(np.arange(6) % 3, 2))
@@ -241,8 +259,10 @@ def test_loss_curves_from_estimator_and_pipeline_last_step(data):
     lc = res.loss_curves
     assert set(lc["model"]) == {"mlp", "pipe"}  # the tree has no loss_curve_
     for name in ("mlp", "pipe"):
+        key = "random_state" if name == "mlp" else "mlpclassifier__random_state"
         for s, (train, _) in enumerate(cv.split(X, y)):
-            fitted = clone(models[name]).fit(X[train], y[train])
+            seeded = clone(models[name]).set_params(**{key: _seed(0, s)})
+            fitted = seeded.fit(X[train], y[train])
             ref = fitted.loss_curve_ if name == "mlp" else fitted[-1].loss_curve_
             got = lc[(lc["model"] == name) & (lc["split"] == s)]
             assert_array_equal(got["epoch"], np.arange(1, len(ref) + 1))

@@ -4,7 +4,9 @@ Public names: :func:`run_trials`, :class:`TrialResults`, :func:`load_results`,
 :func:`count_finished` (the finished trials in a store, read cheaply), and
 :class:`SetupMismatch` (a store's refusal of another set-up, whose
 :meth:`~SetupMismatch.grouped_differences` lists them as its message does) with its
-:class:`SetupDifference`.
+:class:`SetupDifference`; :class:`RepeatedKFoldWithHalves` (repeated K-fold CV plus the
+half partitions of Nadeau & Bengio's conservative Z) and :func:`derive_seed` (the seed a
+model with an integer ``random_state`` gets on each split).
 
 A *trial* is one model fitted on one training split and scored on its test split. Every model
 sees the same materialised splits (a paired design, which the significance tests in
@@ -16,8 +18,10 @@ This package imports numpy, scikit-learn, joblib, tqdm and :mod:`clfcompare._che
 nothing of the estimators or of the analysis layer (``tests/test_layers.py``).
 """
 
+from clfcompare.trials._designs import RepeatedKFoldWithHalves
 from clfcompare.trials._results import TrialResults
 from clfcompare.trials._runner import load_results, run_trials
+from clfcompare.trials._seeds import derive_seed
 from clfcompare.trials._store import SetupDifference, SetupMismatch, count_finished
 
 __all__ = [
@@ -27,4 +31,6 @@ __all__ = [
     "count_finished",
     "SetupMismatch",
     "SetupDifference",
+    "RepeatedKFoldWithHalves",
+    "derive_seed",
 ]

@@ -12,6 +12,8 @@ from clfcompare.trials._store import TrialStore, as_label_array
 _SCORE_COLUMNS = ("model", "split", "repeat", "fold", "n_train", "n_test", "fit_time")
 _PRED_COLUMNS = ("model", "split", "sample", "y_true", "y_pred")
 _LOSS_COLUMNS = ("model", "split", "epoch", "loss")
+_ROLES = ("main", "half", "all")
+_DESIGN_KINDS = ("halves", "cv")
 
 
 @dataclass
@@ -108,20 +110,47 @@ class TrialResults:
     scoring : tuple of str
         Names of the score columns.
     n_splits : int
-        Number of cross-validation splits of the run.
+        Number of trials per model: the cross-validation splits of the run, times
+        ``n_seeds`` in a split x seed design.
+    design : dict or None
+        ``None`` for ordinary CV. :class:`RepeatedKFoldWithHalves`: ``{"kind": "halves",
+        "n_main": J, "n_splits": K, "n_repeats": R, "n_partitions": M, "inner_splits": F}``;
+        a run with ``n_seeds``: ``"n_seeds"`` and ``"seed_design"`` added (to
+        ``{"kind": "cv", "n_main": J}`` for ordinary CV, ``J`` its number of splits). Test
+        ``design.get("kind") == "halves"`` for the half-partition design. Persisted in the
+        store (None for a store written before designs were recorded).
+    seeding : dict or None
+        How the models' seeds were derived (``scheme``, ``seeds``, ``n_seeds``,
+        ``seed_design``, see :func:`run_trials`); None for a store written before seeds
+        were derived per split (every split fitted with the model's own ``random_state``).
 
     Notes
     -----
     For ``RepeatedStratifiedKFold``/``RepeatedKFold`` with ``k`` folds per repeat, split
     :math:`s` is repeat :math:`\\lfloor s / k \\rfloor`, fold :math:`s \\bmod k`; other
-    splitters have repeat 0 and fold :math:`s`.
+    splitters have repeat 0 and fold :math:`s`. :class:`RepeatedKFoldWithHalves` numbers
+    its half splits as further repeats (see there). In a design with ``n_seeds`` seeds per
+    split, trial ``t`` is data split ``t // n_seeds``, seed ``t % n_seeds``, with the repeat
+    and fold of its data split. :meth:`split_roles` tells every trial's place in the design;
+    :meth:`score_table` and :meth:`summary` read the main splits only by default.
 
     A ``TrialResults`` loaded from an interrupted store may lack trials: :attr:`is_complete`
     says so, :meth:`missing_trials` lists them, and :meth:`score_table` refuses to pair
     incomplete results.
     """
 
-    def __init__(self, scores, predictions, loss_curves, *, models, scoring, n_splits):
+    def __init__(
+        self,
+        scores,
+        predictions,
+        loss_curves,
+        *,
+        models,
+        scoring,
+        n_splits,
+        design=None,
+        seeding=None,
+    ):
         models = tuple(models)
         scoring = tuple(scoring)
         for name, frame, cols in (
@@ -143,6 +172,8 @@ class TrialResults:
         self.models = models
         self.scoring = scoring
         self.n_splits = int(n_splits)
+        self.design = _check_design(design, self.n_splits)
+        self.seeding = None if seeding is None else dict(seeding)
 
     @classmethod
     def from_store(cls, path):
@@ -180,28 +211,167 @@ class TrialResults:
         """True when every model has a result on every split."""
         return len(self.scores) == len(self.models) * self.n_splits
 
-    def score_table(self, metric="accuracy"):
-        """Scores as a table: index ``split``, one column per model (in model order).
+    @property
+    def n_seeds(self):
+        """Seeds per split (1 unless the run had ``n_seeds``)."""
+        return 1 if self.design is None else int(self.design.get("n_seeds") or 1)
+
+    def split_roles(self):
+        """Every trial's place in the design: one row per split (trial number).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``split`` (the ``split`` of :attr:`scores`), ``role`` (``"main"`` for the
+            repeated K-fold CV, ``"half"`` for the inner CV of a half partition),
+            ``repeat``, ``fold``, ``partition`` and ``half`` (-1 for main splits); with
+            ``n_seeds`` also ``data_split`` (the splitter's split) and ``seed`` (the replica,
+            ``0 .. n_seeds - 1``). A half split's ``fold`` is its inner fold, its ``repeat``
+            ``R + 2 * partition + half``. For ordinary CV ``repeat`` and ``fold`` are read from
+            the stored trials (-1 for a split of which none is stored).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.dummy import DummyClassifier
+        >>> from clfcompare.trials import RepeatedKFoldWithHalves, run_trials
+        >>> X, y = np.zeros((40, 1)), np.repeat([0, 1], 20)
+        >>> cv = RepeatedKFoldWithHalves(n_splits=2, n_repeats=1, n_partitions=1,
+        ...                              random_state=0)
+        >>> res = run_trials({"d": DummyClassifier()}, X, y, cv=cv, progress=False)
+        >>> res.split_roles()
+           split  role  repeat  fold  partition  half
+        0      0  main       0     0         -1    -1
+        1      1  main       0     1         -1    -1
+        2      2  half       1     0          0     0
+        3      3  half       1     1          0     0
+        4      4  half       2     0          0     1
+        5      5  half       2     1          0     1
+        """
+        n_rep = self.n_seeds
+        unit = np.arange(self.n_splits, dtype=np.int64)
+        data = unit // n_rep
+        design = self.design
+        if design is not None and design["kind"] == "halves":
+            n_main, k = design["n_main"], design["n_splits"]
+            n_inner = design["inner_splits"]
+            main = data < n_main
+            h = np.where(main, 0, data - n_main)
+            partition = np.where(main, -1, h // (2 * n_inner))
+            half = np.where(main, -1, (h // n_inner) % 2)
+            repeat = np.where(main, data // k, design["n_repeats"] + 2 * partition + half)
+            fold = np.where(main, data % k, h % n_inner)
+        else:
+            main = np.ones(len(unit), dtype=bool)
+            partition = half = np.full(len(unit), -1, dtype=np.int64)
+            labels = self.scores.groupby("split")[["repeat", "fold"]].first()
+            repeat = labels["repeat"].reindex(unit, fill_value=-1).to_numpy()
+            fold = labels["fold"].reindex(unit, fill_value=-1).to_numpy()
+        frame = pd.DataFrame(
+            {
+                "split": unit,
+                "role": np.where(main, "main", "half").astype(object),
+                "repeat": np.asarray(repeat, dtype=np.int64),
+                "fold": np.asarray(fold, dtype=np.int64),
+                "partition": np.asarray(partition, dtype=np.int64),
+                "half": np.asarray(half, dtype=np.int64),
+            }
+        )
+        frame["role"] = frame["role"].astype(str)
+        if design is not None and "n_seeds" in design:
+            frame["data_split"] = data
+            frame["seed"] = unit % n_rep
+        return frame
+
+    def _table(self, column, role, by_seed):
+        """``column`` of :attr:`scores` as (rows of ``role``) x model, see :meth:`score_table`."""
+        role = _check_role(role)
+        if not isinstance(by_seed, bool):
+            raise TypeError(f"by_seed must be a bool, got {type(by_seed).__name__}")
+        roles = self.split_roles()
+        seeded = "seed" in roles.columns
+        table = self.scores.pivot(index="split", columns="model", values=column)
+        table = table.reindex(columns=list(self.models))
+        table.columns = pd.Index(list(self.models), name="model")
+        if role == "all":
+            return table
+        roles = roles[roles["role"] == role].set_index("split")
+        table = table.loc[roles.index]
+        if role == "main":
+            keys = ["data_split"] if seeded else []
+            names = ["split"]
+        else:
+            keys = ["partition", "half", "fold"]
+            names = keys
+        if seeded and by_seed:
+            keys, names = [*keys, "seed"], [*names, "seed"]
+        if keys:
+            table.index = pd.MultiIndex.from_frame(roles[keys], names=names)
+        if seeded and not by_seed:
+            table = table.groupby(level=list(range(len(names))), sort=False).mean()
+            table.columns = pd.Index(list(self.models), name="model")
+        if len(names) == 1:
+            table.index = pd.Index(table.index.get_level_values(0), name=names[0])
+        return table
+
+    def score_table(self, metric="accuracy", role="main", *, by_seed=False):
+        """Scores as a table: one row per split of ``role``, one column per model.
 
         Parameters
         ----------
         metric : str, default="accuracy"
             One of :attr:`scoring`, or ``"fit_time"``.
+        role : {"main", "half", "all"}, default="main"
+            ``"main"``: the repeated K-fold CV splits, index ``split`` (for ordinary CV every
+            split: the whole table). ``"half"``: the inner-CV splits of the half partitions
+            of :class:`RepeatedKFoldWithHalves`, index ``(partition, half, fold)``.
+            ``"all"``: every trial, index ``split`` (the trial numbers of :attr:`scores`).
+        by_seed : bool, default=False
+            In a design with ``n_seeds``: ``False`` averages each model's scores over the
+            seeds of a split (``split`` is then the data split, ``0 .. J - 1`` for main);
+            ``True`` keeps them, adding an index level ``seed``. Ignored otherwise.
 
         Returns
         -------
         pandas.DataFrame
-            Shape ``(n_splits, n_models)``; the paired design the significance tests need.
+            For ``role="main"`` shape ``(J, n_models)``: the paired design the significance
+            tests need.
 
         Raises
         ------
         ValueError
-            If ``metric`` is not a score column, or some trials are missing.
+            If ``metric`` or ``role`` is unknown, or some trials are missing.
         """
         if metric not in self.scoring and metric != "fit_time":
             raise ValueError(
                 f"metric must be one of {self.scoring + ('fit_time',)}, got {metric!r}"
             )
+        self._check_complete()
+        return self._table(metric, role, by_seed)
+
+    def split_sizes(self, role="main", *, by_seed=False):
+        """``n_train`` and ``n_test`` of every split, on the index of :meth:`score_table`.
+
+        Parameters
+        ----------
+        role : {"main", "half", "all"}, default="main"
+        by_seed : bool, default=False
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``n_train``, ``n_test`` (int), aligned with
+            ``score_table(metric, role, by_seed=by_seed)``.
+        """
+        self._check_complete()
+        first = self.models[0]
+        cols = {}
+        for column in ("n_train", "n_test"):
+            table = self._table(column, role, by_seed)
+            cols[column] = table[first].round().astype(np.int64)
+        return pd.DataFrame(cols)
+
+    def _check_complete(self):
         if not self.is_complete:
             missing = self.missing_trials()
             raise ValueError(
@@ -210,13 +380,12 @@ class TrialResults:
                 f"{list(zip(missing['model'], missing['split'], strict=True))[:5]}); "
                 "resume the run with the same store to complete them"
             )
-        table = self.scores.pivot(index="split", columns="model", values=metric)
-        table = table.loc[:, list(self.models)]
-        table.columns = pd.Index(list(self.models), name="model")
-        return table
 
     def summary(self):
         """Mean, standard deviation (ddof=1), min and max of each metric per model.
+
+        Over the trials of the main splits (every trial for ordinary CV; in a design with
+        ``n_seeds``, every seed of every main split).
 
         Returns
         -------
@@ -225,8 +394,11 @@ class TrialResults:
             (the scoring names, then ``fit_time``).
         """
         rows = []
+        roles = self.split_roles()
+        main = set(roles.loc[roles["role"] == "main", "split"].tolist())
+        scores = self.scores[self.scores["split"].isin(main)]
         for model in self.models:
-            sub = self.scores[self.scores["model"] == model]
+            sub = scores[scores["model"] == model]
             for metric in (*self.scoring, "fit_time"):
                 v = sub[metric].to_numpy(dtype=float)
                 n = len(v)
@@ -287,4 +459,38 @@ def results_from_store(store, models):
                 )
             )
     frames = build_frames(trials, models, scoring, y_dtype)
-    return TrialResults(*frames, models=models, scoring=scoring, n_splits=meta["n_splits"])
+    return TrialResults(
+        *frames,
+        models=models,
+        scoring=scoring,
+        n_splits=meta["n_splits"],
+        design=meta.get("design"),
+        seeding=meta.get("seeding"),
+    )
+
+
+def _check_role(role):
+    if role not in _ROLES:
+        raise ValueError(f"role must be one of {_ROLES}, got {role!r}")
+    return role
+
+
+def _check_design(design, n_splits):
+    """A copy of ``design`` after checking it is None or a dict consistent with ``n_splits``."""
+    if design is None:
+        return None
+    if not isinstance(design, dict) or design.get("kind") not in _DESIGN_KINDS:
+        raise ValueError(
+            f"design must be None or a dict with kind in {_DESIGN_KINDS}, got {design!r}"
+        )
+    design = dict(design)
+    n_seeds = design.get("n_seeds") or 1
+    n_data = design["n_main"]
+    if design["kind"] == "halves":
+        n_data += 2 * design["n_partitions"] * design["inner_splits"]
+    if n_data * n_seeds != n_splits:
+        raise ValueError(
+            f"design {design} describes {n_data * n_seeds} trials per model, "
+            f"n_splits is {n_splits}"
+        )
+    return design

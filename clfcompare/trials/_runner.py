@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import sys
 import time
 import traceback
@@ -21,8 +22,16 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_consistent_length, indexable
 from tqdm import tqdm
 
-from clfcompare._checks import check_int
+from clfcompare._checks import check_choice, check_int
+from clfcompare.trials._designs import RepeatedKFoldWithHalves
 from clfcompare.trials._results import Trial, TrialResults, build_frames, results_from_store
+from clfcompare.trials._seeds import (
+    SCHEME,
+    SEED_DESIGNS,
+    SEED_SHARING,
+    seeded_params,
+    split_seeds,
+)
 from clfcompare.trials._store import (
     TrialStore,
     as_label_array,
@@ -160,10 +169,53 @@ def _materialise_splits(cv, X, y, n_samples, groups=None):
 def repeat_fold(cv, n_splits):
     """Repeat and fold number of every split (see :class:`TrialResults`)."""
     s = np.arange(n_splits)
+    if isinstance(cv, RepeatedKFoldWithHalves):
+        repeats, folds = cv.repeat_fold()
+        if len(repeats) != n_splits:
+            raise ValueError(
+                f"{cv!r} produced {n_splits} splits, expected get_n_splits() = {len(repeats)}"
+            )
+        return repeats, folds
     if isinstance(cv, (RepeatedKFold, RepeatedStratifiedKFold)):
         per = cv.get_n_splits() // cv.n_repeats
         return s // per, s % per
     return np.zeros(n_splits, dtype=int), s
+
+
+def _check_seeded(name, estimator):
+    """The integer ``random_state`` parameters of ``models[name]`` (ValueError if < 0)."""
+    keys = seeded_params(estimator)
+    for key, value in keys.items():
+        if value < 0:
+            raise ValueError(
+                f"models[{name!r}] has {key}={value}: an integer random_state must be >= 0 "
+                "(run_trials derives the seed of every split from it)"
+            )
+    return keys
+
+
+def _takes_seeds(estimator):
+    """True when ``estimator.fit_splits`` accepts ``random_states=`` (docs/interfaces.md)."""
+    try:
+        params = inspect.signature(estimator.fit_splits).parameters
+    except (TypeError, ValueError):
+        return False
+    return "random_states" in params or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    )
+
+
+def _design(cv, n_data_splits, n_seeds, seed_design):
+    """:attr:`TrialResults.design` of a run (None for plain CV with one seed per split)."""
+    if isinstance(cv, RepeatedKFoldWithHalves):
+        design = cv.design()
+    elif n_seeds is None:
+        return None
+    else:
+        design = {"kind": "cv", "n_main": n_data_splits}
+    if n_seeds is not None:
+        design.update(n_seeds=n_seeds, seed_design=seed_design)
+    return design
 
 
 # --------------------------------------------------------------------------- workers
@@ -252,10 +304,13 @@ class _Failure:
         raise self.exc
 
 
-def _run_split(model, estimator, X, y, s, train, test, scoring):
-    """Clone, fit on one training split, predict and score its test split."""
+def _run_split(model, estimator, X, y, s, train, test, scoring, seeds=None):
+    """Clone (with the split's derived ``seeds`` set), fit on one training split, predict and
+    score its test split."""
     try:
         est = clone(estimator)
+        if seeds:
+            est.set_params(**seeds)
         t0 = time.perf_counter()
         est.fit(_safe_indexing(X, train), y[train])
         fit_time = time.perf_counter() - t0
@@ -264,16 +319,22 @@ def _run_split(model, estimator, X, y, s, train, test, scoring):
         return [_Failure(exc, model, f"fitting/scoring split {s}")]
 
 
-def _run_fit_splits(model, estimator, X, y, chunk, scoring):
+def _run_fit_splits(model, estimator, X, y, chunk, scoring, random_states=None):
     """Fit one model on many splits with its ``fit_splits`` hook, then score each split.
 
+    ``random_states``: the derived seed of each split of ``chunk``, passed on as
+    ``fit_splits(..., random_states=...)``; None calls the hook without it.
     Returns the scored trials in split order, ending with a :class:`_Failure` at the first
     split that fails (the splits scored before it are kept).
     """
     try:
         est = clone(estimator)
         t0 = time.perf_counter()
-        fitted = list(est.fit_splits(X, y, [train for _, train, _ in chunk]))
+        trains = [train for _, train, _ in chunk]
+        if random_states is None:
+            fitted = list(est.fit_splits(X, y, trains))
+        else:
+            fitted = list(est.fit_splits(X, y, trains, random_states=random_states))
         per_split = (time.perf_counter() - t0) / len(chunk)
         if len(fitted) != len(chunk):
             raise ValueError(
@@ -328,6 +389,9 @@ def run_trials(
     store=None,
     random_state=None,
     progress=True,
+    n_seeds=None,
+    seeds="common",
+    seed_design="nested",
 ):
     """Fit and score every model on the same cross-validation splits (a paired design).
 
@@ -345,6 +409,8 @@ def run_trials(
         shuffled with ``random_state`` when that is given. Any sklearn splitter (its
         ``split(X, y)`` is called once) or an iterable of index pairs. The splits are
         materialised once, so every model sees exactly the same ones.
+        :class:`RepeatedKFoldWithHalves` adds half-partition splits to a repeated K-fold CV;
+        the run records it as :attr:`TrialResults.design`.
     groups : array-like of shape (n_samples,), default=None
         Group labels passed to ``cv.split(X, y, groups)``, for group splitters such as
         :class:`~sklearn.model_selection.GroupKFold` (as in
@@ -362,11 +428,31 @@ def run_trials(
         process only). A second run with the same store skips the finished trials. A store
         made for another set-up is refused (see Notes).
     random_state : int, RandomState or None, default=None
-        Seeds the default (``None`` or int) ``cv`` only; estimators keep their own
-        ``random_state``. Pass an int with a ``store`` so a resumed run gets the same splits.
+        Seeds the default (``None`` or int) ``cv`` only; the estimators' seeds come from
+        their own ``random_state`` (see Notes). Pass an int with a ``store`` so a resumed run
+        gets the same splits.
     progress : bool, default=True
         Show a tqdm bar on stderr, only when stderr is a terminal and the run lasts more
         than half a second.
+    n_seeds : int or None, default=None
+        Fit every model ``n_seeds`` times on every split, each time with another derived
+        seed (a split x seed design, for :func:`clfcompare.stats.variance_components`).
+        The trials are numbered split-major: trial ``t`` is data split ``t // n_seeds``,
+        seed replica ``t % n_seeds`` (:meth:`TrialResults.split_roles` has ``data_split``
+        and ``seed`` columns, :meth:`TrialResults.score_table` averages over the seeds
+        unless asked not to). ``None``: one fit per split (``n_seeds=1`` gives the same
+        seeds, with the ``seed`` column).
+    seeds : {"common", "per_model"}, default="common"
+        ``"common"``: the seed of a model on a split is derived from its ``random_state``
+        and the split only, so models given the same ``random_state`` start every split from
+        the same random numbers (common random numbers: the MSE and the cross-entropy
+        network of a split start from the same initial weights, and their difference is
+        not blurred by two independent initialisations). ``"per_model"``: the model's name
+        enters the derivation too, so every model draws its own seeds.
+    seed_design : {"nested", "crossed"}, default="nested"
+        With ``n_seeds``: ``"nested"`` gives every (split, replica) its own seed;
+        ``"crossed"`` gives replica ``k`` the same seed on every split (the seed is then a
+        factor crossed with the split). ``"crossed"`` needs ``n_seeds``.
 
     Returns
     -------
@@ -376,6 +462,17 @@ def run_trials(
 
     Notes
     -----
+    **Seeds.** A model whose ``get_params(deep=True)`` holds an integer ``random_state`` (or
+    ``<step>__random_state``: a pipeline step, an inner estimator) is fitted on split ``s``,
+    seed replica ``k``, as ``clone(model).set_params(random_state=derive_seed(
+    random_state, s, k))`` (:func:`derive_seed`; ``crossed`` and the model's name as
+    ``seeds``/``seed_design`` say), so that the variance initialisation adds is sampled
+    across splits, not frozen at one draw. The seeds depend on nothing else: a resumed run,
+    another ``n_jobs`` or backend gives the same ones. A model with ``random_state=None``
+    or a ``RandomState`` instance is fitted as it is. A many-split hook receives the seeds as
+    ``fit_splits(X, y, train_indices, random_states=...)``; a hook that does not take
+    ``random_states`` is bypassed for seeded models (each split is then fitted alone).
+
     Trial :math:`(m, s)` fits ``clone(models[m])`` on ``X[train_s]`` and scores it on
     ``X[test_s]``; ``fit_time`` is the wall time of ``fit``. Estimators with a many-split
     hook (``callable(est.fit_splits)``, see ``docs/interfaces.md``) are fitted on all their
@@ -406,6 +503,15 @@ def run_trials(
     is not set up anew automatically, since another process may still be running its first
     trial under the stored set-up and would then commit that trial under the new one.
 
+    The store records the design (:attr:`TrialResults.design`) and the seeding (scheme,
+    ``seeds``, ``n_seeds``, ``seed_design``), and refuses a run that differs in either. A
+    store written before seeds were derived per split (no seeding in its set-up) fitted
+    every split with the model's own ``random_state``: it is read and resumed as before as
+    long as no trial of a model with an integer ``random_state`` remains to be run (a
+    complete store, or only unseeded models pending); otherwise the run is refused
+    (``SetupDifference`` kind ``"seeding"``), since it would mix the two seedings in one
+    model's trials.
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification
@@ -427,6 +533,14 @@ def run_trials(
     scoring = _check_scoring(scoring)
     n_jobs = _check_n_jobs(n_jobs)
     _check_random_state(random_state)
+    n_seeds = check_int(n_seeds, "n_seeds", low=1, allow_none=True)
+    seeds = check_choice(seeds, "seeds", SEED_SHARING)
+    seed_design = check_choice(seed_design, "seed_design", SEED_DESIGNS)
+    if seed_design == "crossed" and n_seeds is None:
+        raise ValueError(
+            "seed_design='crossed' needs n_seeds (the number of seeds every split is crossed with)"
+        )
+    seed_keys = {name: _check_seeded(name, models[name]) for name in names}
     X, y, groups = indexable(X, y, groups)
     check_consistent_length(X, y, groups)
     y = np.asarray(y)
@@ -434,8 +548,22 @@ def run_trials(
         raise ValueError(f"y must be 1-D class labels, got shape {y.shape}")
     n_samples = len(y)
     cv = _make_cv(cv, random_state)
-    splits = _materialise_splits(cv, X, y, n_samples, groups)
-    repeats, folds = repeat_fold(cv, len(splits))
+    data_splits = _materialise_splits(cv, X, y, n_samples, groups)
+    data_repeats, data_folds = repeat_fold(cv, len(data_splits))
+    n_rep = 1 if n_seeds is None else n_seeds
+    splits = [pair for pair in data_splits for _ in range(n_rep)]
+    repeats, folds = np.repeat(data_repeats, n_rep), np.repeat(data_folds, n_rep)
+    design = _design(cv, len(data_splits), n_seeds, seed_design)
+    seeding = {"scheme": SCHEME, "seeds": seeds, "n_seeds": n_seeds, "seed_design": seed_design}
+
+    def unit_seeds(name, t):  # the derived seeds of model `name` on trial unit t
+        return split_seeds(
+            seed_keys[name],
+            t // n_rep,
+            t % n_rep,
+            model=name if seeds == "per_model" else None,
+            crossed=seed_design == "crossed",
+        )
 
     finished = set()
     db = None
@@ -451,13 +579,15 @@ def run_trials(
             "cv": type(cv).__name__,
             "n_splits": len(splits),
             "scoring": list(scoring),
+            "design": design,
+            "seeding": seeding,
         }
         fingerprints = [(name, *model_fingerprint(models[name])) for name in names]
         db = TrialStore(store)
     try:
         if db is not None:
             if not (db.is_new and db.initialise(setup, fingerprints)):
-                db.check_setup(setup, fingerprints)
+                db.check_setup(setup, fingerprints, seeded=[n for n in names if seed_keys[n]])
                 finished = db.finished()
 
         fast, tasks, n_pending = [], [], 0
@@ -466,13 +596,19 @@ def run_trials(
             n_pending += len(pending)
             if not pending:
                 continue
-            est = models[name]
-            if callable(getattr(est, "fit_splits", None)):
+            est, keys = models[name], seed_keys[name]
+            hook = callable(getattr(est, "fit_splits", None))
+            if hook and (not keys or (set(keys) == {"random_state"} and _takes_seeds(est))):
                 chunk = [(s, *splits[s]) for s in pending]
-                fast.append(joblib.delayed(_run_fit_splits)(name, est, X, y, chunk, scoring))
+                states = [unit_seeds(name, s)["random_state"] for s in pending] if keys else None
+                fast.append(
+                    joblib.delayed(_run_fit_splits)(name, est, X, y, chunk, scoring, states)
+                )
             else:
                 tasks.extend(
-                    joblib.delayed(_run_split)(name, est, X, y, s, *splits[s], scoring)
+                    joblib.delayed(_run_split)(
+                        name, est, X, y, s, *splits[s], scoring, unit_seeds(name, s)
+                    )
                     for s in pending
                 )
 
@@ -506,7 +642,14 @@ def run_trials(
             with db.snapshot():
                 return results_from_store(db, names)
         frames = build_frames(trials, names, scoring, y.dtype)
-        return TrialResults(*frames, models=names, scoring=scoring, n_splits=len(splits))
+        return TrialResults(
+            *frames,
+            models=names,
+            scoring=scoring,
+            n_splits=len(splits),
+            design=design,
+            seeding=seeding,
+        )
     finally:
         if db is not None:
             db.close()

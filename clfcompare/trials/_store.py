@@ -4,7 +4,9 @@ Layout (every value is plain data: INTEGER, REAL, TEXT; nothing is pickled)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)          JSON values: format, version, data and
                                                     split fingerprints (indices, repeat/fold
-                                                    numbers), cv class, scoring, label dtype
+                                                    numbers), cv class, scoring, label dtype,
+                                                    design and seeding (absent in stores
+                                                    written before issue 11)
     models(name TEXT PRIMARY KEY, position INTEGER, cls TEXT, params TEXT)
                                                     params: JSON {name: rendered value}
     trials(model, split, repeat, fold, n_train, n_test, fit_time, scores, n_epochs)
@@ -335,9 +337,13 @@ class SetupDifference(NamedTuple):
         ``(digest, dtype)``), ``"n_samples"``, ``"splits"`` (the split indices differ; the
         values are the numbers of splits), ``"split-numbering"`` (the same splits numbered
         by another kind of cv; the values are cv class names, ``stored`` None when the store
-        did not record it), ``"scoring"`` (tuples of scorer names), ``"model-class"`` or
-        ``"model-param"`` (``name`` is the parameter; the values are rendered with
-        :func:`render_param`, None where the parameter is absent).
+        did not record it), ``"scoring"`` (tuples of scorer names), ``"design"`` (the
+        :attr:`TrialResults.design` dicts, None for plain CV), ``"seeding"`` (the seeding
+        dicts: scheme, seeds, n_seeds, seed_design; ``stored`` None for a store written when
+        every split was fitted with the model's own ``random_state``, refused only when a
+        trial of a model with an integer ``random_state`` would be added to it),
+        ``"model-class"`` or ``"model-param"`` (``name`` is the parameter; the values are
+        rendered with :func:`render_param`, None where the parameter is absent).
     name : str
         The setting that differs.
     stored, now : object
@@ -379,6 +385,16 @@ class SetupDifference(NamedTuple):
             )
         if self.kind == "scoring":
             return f"scoring: stored {stored}, now {now}"
+        if self.kind == "design":
+            return f"the resampling design differs (stored {stored}, now {now})"
+        if self.kind == "seeding":
+            if stored is None:
+                return (
+                    "the store was written when every split was fitted with the model's own "
+                    "integer random_state; this run derives a seed per split "
+                    f"({now}), and resuming would mix the two in one model's trials"
+                )
+            return f"the seeding differs (stored {stored}, now {now})"
         if self.kind == "model-class":
             return f"model {self.model!r}: class stored {stored}, now {now}"
         raise ValueError(f"unknown kind of set-up difference {self.kind!r}")
@@ -658,14 +674,18 @@ class TrialStore:
             ],
         )
 
-    def check_setup(self, setup, models):
+    def check_setup(self, setup, models, *, seeded=()):
         """Compare a set-up with the stored one; add unknown models; raise if they differ.
+
+        ``seeded``: the model names whose trials get derived per-split seeds (an integer
+        ``random_state``). A store written before the seeding was recorded is refused only
+        when one of them still has a trial to run (see :func:`run_trials` Notes).
 
         Raises
         ------
         SetupMismatch
-            Naming every difference: data, labels, splits, scoring, and for each model
-            already stored its class and the parameters whose values differ.
+            Naming every difference: data, labels, splits, scoring, design, seeding, and for
+            each model already stored its class and the parameters whose values differ.
         """
         diffs = []
         meta = self.meta
@@ -699,6 +719,21 @@ class TrialStore:
                     "scoring", "scoring", tuple(meta["scoring"]), tuple(setup["scoring"])
                 )
             )
+        if meta.get("design") != setup.get("design"):
+            # a store written before designs were recorded held plain CV: None
+            diffs.append(
+                SetupDifference("design", "design", meta.get("design"), setup.get("design"))
+            )
+        if "seeding" in meta:
+            if meta["seeding"] != setup.get("seeding"):
+                diffs.append(
+                    SetupDifference("seeding", "seeding", meta["seeding"], setup.get("seeding"))
+                )
+        elif seeded:
+            done = self.finished()
+            n_splits = setup["n_splits"]
+            if any((name, s) not in done for name in seeded for s in range(n_splits)):
+                diffs.append(SetupDifference("seeding", "seeding", None, setup.get("seeding")))
         stored = {name: (cls, params) for name, cls, params in self.models()}
         new = []
         for name, cls, params in models:
