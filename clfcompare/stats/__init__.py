@@ -58,12 +58,19 @@ from clfcompare.stats.across_datasets import (
 )
 from clfcompare.stats.bayesian import bayesian_correlated_ttest
 from clfcompare.stats.corrections import CORRECTIONS, adjust_pvalues
+from clfcompare.stats.equivalence import EquivalenceResult, equivalence_test
+from clfcompare.stats.planning import PLAN_COLUMNS, RepeatsPlan, cv_power, plan_repeats
 from clfcompare.stats.predictions import mcnemar
 from clfcompare.stats.several_models import (
     COMPARE_COLUMNS,
     compare,
     equivalence_threshold,
     verdict,
+)
+from clfcompare.stats.simultaneous import (
+    SIMULTANEOUS_COLUMNS,
+    SimultaneousResult,
+    simultaneous_comparisons,
 )
 from clfcompare.stats.two_models import (
     combined_ftest_5x2cv,
@@ -95,4 +102,14 @@ __all__ = [
     "run_5x2cv",
     "verdict",
     "wilcoxon_test",
+    # issue 11: simultaneous inference, equivalence, planning
+    "EquivalenceResult",
+    "PLAN_COLUMNS",
+    "RepeatsPlan",
+    "SIMULTANEOUS_COLUMNS",
+    "SimultaneousResult",
+    "cv_power",
+    "equivalence_test",
+    "plan_repeats",
+    "simultaneous_comparisons",
 ]

@@ -1,7 +1,9 @@
 """Two classifiers' per-sample predictions on one test set: :func:`mcnemar`.
 
 Use it when each model was trained once and evaluated on the same held-out samples (no
-resampling): the test compares the samples only one of the two models got right.
+resampling): the test compares the samples only one of the two models got right. Predictions
+pooled over repeated cross-validation count each row several times and are refused when the
+row ids are given (``samples``); the tests of :mod:`clfcompare.stats.two_models` are for them.
 """
 
 from __future__ import annotations
@@ -60,7 +62,41 @@ def _label_kind(arr, name):
     return kinds.pop() if kinds else "numeric"
 
 
-def mcnemar(y_true, pred_a, pred_b, *, exact=True, correction=True, confidence_level=0.95):
+def _check_samples(samples, n):
+    """Refuse row ids that repeat: McNemar counts each test row once."""
+    ids = np.asarray(samples)
+    if ids.ndim != 1 or ids.size != n:
+        raise ValueError(
+            f"samples must be a 1-D array of row ids, one per prediction ({n}), got shape "
+            f"{ids.shape}"
+        )
+    if ids.dtype.kind in "fc" and not np.all(np.isfinite(ids)):
+        raise ValueError("samples contains NaN or inf row ids")
+    values, counts = np.unique(ids, return_counts=True)
+    repeated = counts > 1
+    if repeated.any():
+        n_rep = int(repeated.sum())
+        shown = ", ".join(repr(v) for v in values[repeated][:5].tolist())
+        raise ValueError(
+            f"samples: {n_rep} row id(s) occur more than once (e.g. {shown}, up to "
+            f"{int(counts.max())} times): these predictions are pooled over repeated "
+            "cross-validation or overlapping splits. McNemar's test needs each test row once, "
+            "from one held-out split (its discordant counts must be independent rows); on "
+            "repeated CV use the per-split scores with corrected_ttest or conservative_z "
+            "(clfcompare.stats.compare does this), not mcnemar"
+        )
+
+
+def mcnemar(
+    y_true,
+    pred_a,
+    pred_b,
+    *,
+    exact=True,
+    correction=True,
+    confidence_level=0.95,
+    samples=None,
+):
     r"""McNemar's test on the per-sample predictions of two classifiers on one test set.
 
     Parameters
@@ -76,6 +112,11 @@ def mcnemar(y_true, pred_a, pred_b, *, exact=True, correction=True, confidence_l
         Edwards' continuity correction for the chi-squared version.
     confidence_level : float, default=0.95
         Level of the Wald interval of ``accuracy_a - accuracy_b``.
+    samples : array-like of shape (n_samples,), optional
+        Row ids of the predictions (e.g. the ``sample`` column of ``TrialResults.predictions``).
+        If a row occurs more than once -- predictions pooled over repeated cross-validation,
+        every row counted once per repeat -- a ``ValueError`` says why McNemar does not apply:
+        its counts must come from independent rows of one held-out split.
 
     Returns
     -------
@@ -131,6 +172,8 @@ def mcnemar(y_true, pred_a, pred_b, *, exact=True, correction=True, confidence_l
         )
     if y_true.size == 0:
         raise ValueError("mcnemar needs at least one sample, got 0")
+    if samples is not None:
+        _check_samples(samples, y_true.size)
     kind_true = _label_kind(y_true, "y_true")
     for name, pred in (("pred_a", pred_a), ("pred_b", pred_b)):
         kind = _label_kind(pred, name)
