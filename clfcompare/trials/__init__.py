@@ -5,8 +5,10 @@ Public names: :func:`run_trials`, :class:`TrialResults`, :func:`load_results`,
 :class:`SetupMismatch` (a store's refusal of another set-up, whose
 :meth:`~SetupMismatch.grouped_differences` lists them as its message does) with its
 :class:`SetupDifference`; :class:`RepeatedKFoldWithHalves` (repeated K-fold CV plus the
-half partitions of Nadeau & Bengio's conservative Z) and :func:`derive_seed` (the seed a
-model with an integer ``random_state`` gets on each split).
+half partitions of Nadeau & Bengio's conservative Z), :func:`derive_seed` (the seed a
+model with an integer ``random_state`` gets on each split), and :func:`variance_components`
+/ :func:`anova_components` (how the score variance of a split x seed design divides into
+data split and initialisation).
 
 A *trial* is one model fitted on one training split and scored on its test split. Every model
 sees the same materialised splits (a paired design, which the significance tests in
@@ -23,6 +25,7 @@ from clfcompare.trials._results import TrialResults
 from clfcompare.trials._runner import load_results, run_trials
 from clfcompare.trials._seeds import derive_seed
 from clfcompare.trials._store import SetupDifference, SetupMismatch, count_finished
+from clfcompare.trials._variance import VARIANCE_COLUMNS, anova_components, variance_components
 
 __all__ = [
     "run_trials",
@@ -33,4 +36,7 @@ __all__ = [
     "SetupDifference",
     "RepeatedKFoldWithHalves",
     "derive_seed",
+    "variance_components",
+    "anova_components",
+    "VARIANCE_COLUMNS",
 ]
