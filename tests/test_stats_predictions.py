@@ -144,3 +144,59 @@ def test_mcnemar_flags_must_be_bool(kwargs):
     # exact="False" is truthy: it silently ran the exact test
     with pytest.raises(TypeError, match="must be True or False"):
         mcnemar([0, 1, 1], [0, 1, 0], [0, 0, 1], **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# misuse refused: predictions pooled over repeated CV (issue 11, item 7)
+# --------------------------------------------------------------------------------------------
+def test_mcnemar_refuses_rows_counted_several_times():
+    y, pa, pb = make_predictions(0, n=60)
+    rows = np.arange(60)
+    # three repeats of CV pooled: every row predicted three times
+    pooled = [np.tile(v, 3) for v in (y, pa, pb)]
+    with pytest.raises(ValueError, match="occur more than once") as info:
+        mcnemar(*pooled, samples=np.tile(rows, 3))
+    text = str(info.value)
+    assert "each test row once" in text and "corrected_ttest" in text
+    assert "up to 3 times" in text
+    # the same predictions without row ids are not checked (and give a too-small p-value)
+    assert mcnemar(*pooled).n == 180
+    # one held-out split, each row once (in any order, any id type): accepted, same numbers
+    once = mcnemar(y, pa, pb, samples=rows[::-1])
+    assert once == mcnemar(y, pa, pb)
+    assert mcnemar(y, pa, pb, samples=[f"r{i}" for i in rows]) == once
+    # a single repeated id is enough
+    ids = rows.copy()
+    ids[5] = ids[7]
+    with pytest.raises(ValueError, match=r"1 row id\(s\) occur more than once \(e.g. 7"):
+        mcnemar(y, pa, pb, samples=ids)
+
+
+def test_mcnemar_samples_must_match_the_predictions():
+    y, pa, pb = make_predictions(1, n=30)
+    with pytest.raises(ValueError, match=r"one per prediction \(30\)"):
+        mcnemar(y, pa, pb, samples=np.arange(29))
+    with pytest.raises(ValueError, match="one per prediction"):
+        mcnemar(y, pa, pb, samples=np.arange(30).reshape(15, 2))
+    with pytest.raises(ValueError, match="NaN or inf row ids"):
+        mcnemar(y, pa, pb, samples=np.r_[np.arange(29.0), np.nan])
+
+
+def test_mcnemar_refuses_pooled_trial_predictions():
+    # the predictions a repeated-CV run stores: each sample once per repeat
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import RepeatedStratifiedKFold
+    from sklearn.naive_bayes import GaussianNB
+
+    from clfcompare.trials import run_trials
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(40, 2))
+    y = (x[:, 0] > 0).astype(int)
+    cv = RepeatedStratifiedKFold(n_splits=2, n_repeats=2, random_state=0)
+    res = run_trials({"a": LogisticRegression(), "b": GaussianNB()}, x, y, cv=cv, progress=False)
+    p = res.predictions
+    pa = p[p["model"] == "a"].sort_values(["split", "sample"])
+    pb = p[p["model"] == "b"].sort_values(["split", "sample"])
+    with pytest.raises(ValueError, match="pooled over repeated"):
+        mcnemar(pa["y_true"], pa["y_pred"], pb["y_pred"], samples=pa["sample"])

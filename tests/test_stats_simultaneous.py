@@ -286,6 +286,34 @@ def test_results_object_reads_sizes_and_halves():
     pd.testing.assert_frame_equal(corrected.table, ref_c.table)
 
 
+def test_trial_results_with_halves_agree_with_compare():
+    # a real run of the issue-11 design: the per-pair statistics and raw p-values are those of
+    # compare(test="auto") (the conservative Z), and the corrected variant those of its
+    # corrected t; sizes come from split_sizes()
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from clfcompare.stats import compare
+    from clfcompare.trials import RepeatedKFoldWithHalves, run_trials
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 3))
+    y = (x[:, 0] + rng.normal(0, 1, 120) > 0).astype(int)
+    cv = RepeatedKFoldWithHalves(n_splits=4, n_repeats=3, n_partitions=5, random_state=0)
+    models = {"lr": LogisticRegression(), "nb": GaussianNB(), "knn": KNeighborsClassifier(1)}
+    results = run_trials(models, x, y, cv=cv, progress=False)
+    for variance, test in (("auto", "auto"), ("corrected", "corrected_ttest")):
+        res = simultaneous_comparisons(results, variance=variance)
+        ref = compare(results, test=test, correction="none")
+        assert res.variance == ("conservative" if test == "auto" else "corrected")
+        assert list(ref["test"].unique()) == ["conservative_z" if test == "auto" else test]
+        assert_allclose(res.table["statistic"], ref["statistic"], rtol=1e-10)
+        assert_allclose(res.table["pvalue"], ref["pvalue"], rtol=1e-10)
+        assert_allclose(res.table["mean_difference"], ref["mean_difference"], rtol=1e-10)
+        assert res.n_splits == 12
+
+
 def test_identical_and_constantly_shifted_models():
     rng = np.random.default_rng(6)
     base = _nb_scores(rng, 20, 2, 0.25)

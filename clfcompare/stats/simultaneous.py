@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -122,29 +123,33 @@ class SimultaneousResult:
 # inputs
 # --------------------------------------------------------------------------------------------
 def _from_results(results, metric):
-    """(main score table, n_train, n_test, half scores (M, 2, F, k) or None) of a results
-    object (``score_table``, ``scores`` and ``design`` as in the issue-11 contract)."""
+    """(main score table, n_train, n_test, half scores (M, 2, F, k) or None) of a
+    ``TrialResults`` (``score_table``, ``split_sizes`` or ``scores``, and ``design``)."""
+    table = results.score_table(metric)  # the main splits (all splits for ordinary CV)
+    if hasattr(results, "split_sizes"):
+        sizes = results.split_sizes().reindex(table.index)
+    else:
+        rows = results.scores[results.scores["split"].isin(table.index)]
+        sizes = rows.groupby("split")[["n_train", "n_test"]].first().reindex(table.index)
     design = getattr(results, "design", None)
-    halves = isinstance(design, dict) and design.get("kind") == "halves"
-    try:
-        table = results.score_table(metric, role="main") if halves else None
-    except TypeError:
-        table = None
-    if table is None:
-        table = results.score_table(metric)
-    scores = results.scores
-    rows = scores[scores["split"].isin(table.index)]
-    sizes = rows.groupby("split")[["n_train", "n_test"]].first().reindex(table.index)
-    n_train = sizes["n_train"].to_numpy(float)
-    n_test = sizes["n_test"].to_numpy(float)
     half = None
-    if halves:
-        half_table = results.score_table(metric, role="half")
-        m = int(design["n_partitions"])
-        f = int(design["inner_splits"])
-        half_table = half_table.sort_index()
-        half = half_table[list(table.columns)].to_numpy(float).reshape(m, 2, f, table.shape[1])
-    return table, n_train, n_test, half
+    if isinstance(design, Mapping) and design.get("kind") == "halves":
+        half_table = results.score_table(metric, role="half").sort_index()
+        try:
+            m, f = int(design["n_partitions"]), int(design["inner_splits"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(
+                "results.design must give n_partitions and inner_splits (ints) for a design "
+                f"with halves, got {dict(design)!r}"
+            ) from exc
+        if len(half_table) != m * 2 * f:
+            raise ValueError(
+                f"results have {len(half_table)} half-split scores, expected n_partitions * 2 "
+                f"* inner_splits = {m * 2 * f}"
+            )
+        values = half_table[list(table.columns)].to_numpy(float)
+        half = values.reshape(m, 2, f, table.shape[1])
+    return table, sizes["n_train"].to_numpy(float), sizes["n_test"].to_numpy(float), half
 
 
 def _as_table(scores, models):
@@ -383,7 +388,7 @@ def simultaneous_comparisons(
     n_draws = check_int(n_draws, "n_draws", low=1000)
     if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
         raise TypeError(f"random_state must be an int, got {type(random_state).__name__}")
-    if hasattr(score_table, "score_table") and hasattr(score_table, "scores"):
+    if hasattr(score_table, "score_table"):
         table, res_train, res_test, res_half = _from_results(score_table, metric)
         n_train = res_train if n_train is None else n_train
         n_test = res_test if n_test is None else n_test
