@@ -19,17 +19,25 @@ package (:mod:`clfcompare.stats.several_models` reads the ranks for a verdict's 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import special as sps_special
 from scipy import stats as sps
 
-from clfcompare._checks import check_finite, check_level
+from clfcompare._checks import check_bool, check_choice, check_finite, check_level
 from clfcompare.stats._common import as_float_array, check_alternative, paired_differences
 from clfcompare.stats._results import FriedmanResult, TestResult
 
-__all__ = ["WILCOXON_EXACT_MAX_N", "friedman_nemenyi", "wilcoxon_test"]
+__all__ = [
+    "SIGN_TEST_TIES",
+    "WILCOXON_EXACT_MAX_N",
+    "SignTestResult",
+    "friedman_nemenyi",
+    "sign_test",
+    "wilcoxon_test",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,6 +260,114 @@ def wilcoxon_test(scores_a, scores_b, *, alternative="two-sided"):
 
 
 # --------------------------------------------------------------------------------------------
+# Sign test
+# --------------------------------------------------------------------------------------------
+#: The ``ties`` values of :func:`sign_test`.
+SIGN_TEST_TIES = ("split", "drop")
+
+
+@dataclass(frozen=True)
+class SignTestResult(TestResult):
+    """Result of :func:`sign_test`: a :class:`TestResult` with the counts of the rows.
+
+    Attributes
+    ----------
+    wins, ties, losses : int
+        Rows (data sets) on which model A scored higher than, the same as (within rounding),
+        or lower than model B.
+
+    The inherited ``statistic`` is the number of wins the binomial test counts (wins plus half
+    the ties with ``ties="split"``) and ``n`` the number of trials it counts.
+    """
+
+    wins: int = 0
+    ties: int = 0
+    losses: int = 0
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("wins", "ties", "losses"):
+            object.__setattr__(self, name, int(getattr(self, name)))
+
+    def __str__(self):
+        return (
+            f"{super().__str__()}; wins/ties/losses of A = {self.wins}/{self.ties}/{self.losses}"
+        )
+
+
+def sign_test(scores_a, scores_b, *, ties="split", alternative="two-sided"):
+    r"""Sign test: count the data sets each model wins, exact binomial p-value.
+
+    Parameters
+    ----------
+    scores_a, scores_b : array-like of shape (N,)
+        Scores of models A and B on the same N data sets (higher is better).
+    ties : {"split", "drop"}, default="split"
+        ``"split"`` (Demšar 2006, section 3.1.2): tied data sets support the null hypothesis,
+        so they are split evenly between the two models, and one is ignored if their number is
+        odd. ``"drop"``: ties are discarded (the textbook sign test).
+    alternative : {"two-sided", "greater", "less"}, default="two-sided"
+        ``"greater"``: A wins more often than B.
+
+    Returns
+    -------
+    SignTestResult
+        ``statistic`` the wins counted for A (wins plus ``ties // 2`` when split), ``n`` the
+        number of trials of the binomial test, ``pvalue`` the exact binomial p-value of
+        ``statistic`` out of ``n`` at probability 1/2, ``mean_difference`` the mean of
+        ``scores_a - scores_b``, and ``wins``, ``ties``, ``losses``.
+
+    Notes
+    -----
+    Differences within rounding of zero (package notes) are ties, so ``0.9 - 0.8`` and
+    ``0.8 - 0.7`` give no spurious win. Under :math:`H_0` the number of wins is
+    :math:`\mathrm{Binomial}(n, 1/2)`; the p-value is that of SciPy's ``binomtest`` (two-sided:
+    the sum of the probabilities no larger than that of the observed count). With no trials
+    left (every row a tie, ``ties="drop"``, or a single tie) the p-value is 1.
+
+    The sign test uses only the direction of each difference, so it is weaker than
+    :func:`wilcoxon_test`, but it makes no assumption about the differences being
+    commensurable across data sets (Demšar 2006).
+
+    References
+    ----------
+    .. [1] J. Demšar, "Statistical comparisons of classifiers over multiple data sets", JMLR 7,
+       1-30 (2006), section 3.1.2.
+    .. [2] W. J. Conover, "Practical Nonparametric Statistics", 3rd ed., Wiley (1999), 3.4.
+
+    Examples
+    --------
+    >>> from clfcompare.stats import sign_test
+    >>> a = [0.81, 0.84, 0.80, 0.86, 0.83, 0.85, 0.82, 0.84]
+    >>> b = [0.80, 0.82, 0.81, 0.83, 0.80, 0.83, 0.78, 0.84]
+    >>> res = sign_test(a, b)
+    >>> res.wins, res.ties, res.losses, res.statistic, res.n
+    (6, 1, 1, 6.0, 7)
+    >>> round(res.pvalue, 4)
+    0.125
+    """
+    check_choice(ties, "ties", SIGN_TEST_TIES)
+    check_alternative(alternative)
+    d, _ = paired_differences(scores_a, scores_b, min_n=1)
+    wins, losses = int(np.sum(d > 0)), int(np.sum(d < 0))
+    n_ties = d.size - wins - losses
+    half = n_ties // 2 if ties == "split" else 0
+    k, n = wins + half, wins + losses + 2 * half
+    pvalue = 1.0 if n == 0 else float(sps.binomtest(k, n, 0.5, alternative=alternative).pvalue)
+    return SignTestResult(
+        test="sign_test",
+        statistic=k,
+        pvalue=min(1.0, pvalue),
+        mean_difference=float(np.mean(d)),
+        alternative=alternative,
+        n=n,
+        wins=wins,
+        ties=n_ties,
+        losses=losses,
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Friedman + Nemenyi
 # --------------------------------------------------------------------------------------------
 def _nemenyi_q(alpha, k):
@@ -259,16 +375,25 @@ def _nemenyi_q(alpha, k):
     return float(sps.studentized_range.ppf(1.0 - alpha, k, np.inf) / math.sqrt(2.0))
 
 
-def friedman_nemenyi(score_table, *, alpha=0.05):
+def friedman_nemenyi(score_table, *, alpha=0.05, higher_is_better=True, tie_correction=True):
     r"""Friedman test over k models and the Nemenyi post-hoc comparison of all pairs.
 
     Parameters
     ----------
     score_table : DataFrame or array-like of shape (N, k)
-        Rows are blocks (data sets, or splits), columns are models; higher scores are better.
-        DataFrame column labels name the models, otherwise models are numbered 0..k-1.
+        Rows are blocks (data sets, or splits), columns are models; higher scores are better
+        unless ``higher_is_better=False``. DataFrame column labels name the models, otherwise
+        models are numbered 0..k-1.
     alpha : float, default=0.05
         Significance level of the Nemenyi critical difference.
+    higher_is_better : bool, default=True
+        Rank 1 goes to the highest score (accuracy) or, if False, to the lowest (an error or a
+        loss).
+    tie_correction : bool, default=True
+        Divide :math:`\chi^2_F` by the tie correction :math:`C` (SciPy's
+        ``friedmanchisquare``, R's ``friedman.test``). Demšar (2006) and García and Herrera
+        (2008) report the uncorrected statistic computed from the average ranks
+        (``tie_correction=False`` reproduces their numbers).
 
     Returns
     -------
@@ -324,6 +449,8 @@ def friedman_nemenyi(score_table, *, alpha=0.05):
     1.353
     """
     alpha = check_level(alpha, "alpha")
+    higher_is_better = check_bool(higher_is_better, "higher_is_better")
+    tie_correction = check_bool(tie_correction, "tie_correction")
     if isinstance(score_table, pd.DataFrame):
         labels = list(score_table.columns)
         values = score_table.to_numpy()
@@ -347,7 +474,7 @@ def friedman_nemenyi(score_table, *, alpha=0.05):
     if len(set(labels)) != k:
         raise ValueError(f"score_table has duplicate model (column) labels: {labels}")
 
-    ranks = sps.rankdata(-table, axis=1, method="average")
+    ranks = sps.rankdata(-table if higher_is_better else table, axis=1, method="average")
     avg = ranks.mean(axis=0)
     tie_sum = 0.0
     for row in ranks:
@@ -355,6 +482,8 @@ def friedman_nemenyi(score_table, *, alpha=0.05):
         tie_sum += float(np.sum(counts**3 - counts))
     tie_factor = 1.0 - tie_sum / (n_blocks * k * (k * k - 1))
     raw = 12.0 * n_blocks / (k * (k + 1)) * (np.sum(avg**2) - k * (k + 1) ** 2 / 4.0)
+    if not tie_correction:
+        tie_factor = 1.0 if tie_factor > 1e-12 else tie_factor
     if tie_factor <= 1e-12:  # every row a complete tie
         chi2 = 0.0
     else:
