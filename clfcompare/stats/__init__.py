@@ -53,13 +53,30 @@ they are never NaN.
 from clfcompare.stats._results import BayesianResult, FriedmanResult, TestResult
 from clfcompare.stats.across_datasets import (
     WILCOXON_EXACT_MAX_N,
+    SignTestResult,
     friedman_nemenyi,
+    sign_test,
     wilcoxon_test,
 )
-from clfcompare.stats.bayesian import bayesian_correlated_ttest
+from clfcompare.stats.bayesian import (
+    SampledBayesianResult,
+    bayesian_correlated_ttest,
+    bayesian_signed_rank,
+)
 from clfcompare.stats.corrections import CORRECTIONS, adjust_pvalues
+from clfcompare.stats.effect_sizes import EffectSize, akinshin_gamma, cliffs_delta, cohens_d
 from clfcompare.stats.equivalence import EquivalenceResult, equivalence_test
+from clfcompare.stats.hierarchical import bayesian_hierarchical
+from clfcompare.stats.inputs import as_score_table, from_cv_results, published_table
 from clfcompare.stats.planning import PLAN_COLUMNS, RepeatsPlan, cv_power, plan_repeats
+from clfcompare.stats.posthoc import (
+    COMPARE_DATASETS_COLUMNS,
+    COMPARE_DATASETS_TESTS,
+    cliques,
+    compare_datasets,
+    rank_z_test,
+    wilcoxon_holm,
+)
 from clfcompare.stats.predictions import mcnemar
 from clfcompare.stats.several_models import (
     COMPARE_COLUMNS,
@@ -112,4 +129,23 @@ __all__ = [
     "equivalence_test",
     "plan_repeats",
     "simultaneous_comparisons",
+    # issue 12: across data sets
+    "COMPARE_DATASETS_COLUMNS",
+    "COMPARE_DATASETS_TESTS",
+    "EffectSize",
+    "SampledBayesianResult",
+    "SignTestResult",
+    "akinshin_gamma",
+    "as_score_table",
+    "bayesian_hierarchical",
+    "bayesian_signed_rank",
+    "cliffs_delta",
+    "cliques",
+    "cohens_d",
+    "compare_datasets",
+    "from_cv_results",
+    "published_table",
+    "rank_z_test",
+    "sign_test",
+    "wilcoxon_holm",
 ]
