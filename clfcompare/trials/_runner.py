@@ -436,7 +436,7 @@ def run_trials(
         than half a second.
     n_seeds : int or None, default=None
         Fit every model ``n_seeds`` times on every split, each time with another derived
-        seed (a split x seed design, for :func:`clfcompare.stats.variance_components`).
+        seed (a split x seed design, for :func:`variance_components`).
         The trials are numbered split-major: trial ``t`` is data split ``t // n_seeds``,
         seed replica ``t % n_seeds`` (:meth:`TrialResults.split_roles` has ``data_split``
         and ``seed`` columns, :meth:`TrialResults.score_table` averages over the seeds
