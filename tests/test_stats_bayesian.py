@@ -1,7 +1,7 @@
-"""Tests of clfcompare.stats.bayesian: the Bayesian correlated t-test.
+"""Tests of clfcompare.stats.bayesian: the Bayesian correlated t-test and signed-rank test.
 
-References: baycomp (two_on_single, CorrelatedTTest) and the posterior of scikit-learn's
-example "Statistical comparison of models using grid search".
+References: baycomp (two_on_single, CorrelatedTTest, SignedRankTest) and the posterior of
+scikit-learn's example "Statistical comparison of models using grid search".
 """
 
 import baycomp
@@ -13,6 +13,7 @@ from scipy import stats as sps
 
 from clfcompare.stats import (
     bayesian_correlated_ttest,
+    bayesian_signed_rank,
     corrected_ttest,
 )
 
@@ -75,3 +76,80 @@ def test_bayesian_bad_rope(rope):
     a, b = cv_scores(0, n_splits=5)
     with pytest.raises(ValueError, match="rope must be"):
         bayesian_correlated_ttest(a, b, 80, 20, rope=rope)
+
+
+# --------------------------------------------------------------------------------------------
+# Bayesian signed-rank test (issue 12) vs baycomp's SignedRankTest
+# --------------------------------------------------------------------------------------------
+def _dataset_scores(seed, n, shift):
+    """Per-data-set mean scores of two models: data sets differ in level, A shifted."""
+    rng = np.random.default_rng(seed)
+    level = rng.uniform(0.6, 0.95, n)
+    return level + shift + rng.normal(0, 0.015, n), level + rng.normal(0, 0.015, n)
+
+
+# (n data sets, shift, rope): a clear win, a contested case, a tie-ish case, no rope
+_SR_CASES = [(20, 0.02, 0.01), (12, 0.006, 0.01), (30, 0.0, 0.01), (15, 0.004, 0.0)]
+
+
+@pytest.mark.parametrize(("n", "shift", "rope"), _SR_CASES)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_signed_rank_matches_baycomp(n, shift, rope, seed):
+    a, b = _dataset_scores(seed, n, shift)
+    ours = bayesian_signed_rank(a, b, rope=rope, random_state=seed, n_samples=50000)
+    sample = baycomp.SignedRankTest.sample(a, b, rope, nsamples=50000, random_state=seed)
+    # baycomp's first argument is A: p_left = P(A better), its columns (left, rope, right)
+    winners = np.bincount(np.argmax(sample, axis=1), minlength=3) / len(sample)
+    ref_better, ref_rope, ref_worse = winners
+    # two independent Monte Carlo estimates of a probability from 50,000 draws each: the
+    # difference has sd <= sqrt(2 * 0.25 / 50000) = 0.0032; 0.015 is 4.7 sd
+    assert_allclose(ours.prob_better, ref_better, atol=0.015)
+    assert_allclose(ours.prob_equivalent, ref_rope, atol=0.015)
+    assert_allclose(ours.prob_worse, ref_worse, atol=0.015)
+    # the expected triple too (columns reordered to worse, rope, better)
+    assert_allclose(ours.expected_probabilities, sample.mean(axis=0)[[2, 1, 0]], atol=0.01)
+    assert_allclose(ours.prob_worse + ours.prob_equivalent + ours.prob_better, 1.0)
+    assert ours.n == n and ours.n_samples == 50000 and ours.posterior.shape == (50000, 3)
+
+
+def test_signed_rank_posterior_rows_are_probabilities_and_mean_is_consistent():
+    a, b = _dataset_scores(3, 25, 0.01)
+    res = bayesian_signed_rank(a, b, rope=0.005, random_state=0, n_samples=20000)
+    assert np.all(res.posterior >= 0) and np.all(res.posterior <= 1)
+    assert_allclose(res.posterior.sum(axis=1), 1.0, atol=1e-12)
+    # Dirichlet-process mean: E[sum w_i z_i] = sum(d) / (N + prior), prior mass at 0
+    d = a - b
+    assert_allclose(res.mean_difference, d.sum() / (d.size + 0.5), rtol=0.01)
+    low, high = res.credible_interval(0.9)
+    assert low < res.mean_difference < high
+    assert "bayesian_signed_rank" in str(res)
+
+
+def test_signed_rank_is_seeded_and_antisymmetric():
+    a, b = _dataset_scores(4, 15, 0.005)
+    one = bayesian_signed_rank(a, b, random_state=7, n_samples=5000)
+    two = bayesian_signed_rank(a, b, random_state=7, n_samples=5000)
+    assert np.array_equal(one.posterior, two.posterior)
+    swapped = bayesian_signed_rank(b, a, random_state=7, n_samples=5000)
+    # the same Dirichlet draws with z -> -z exchange the two tails exactly
+    assert_allclose(swapped.posterior[:, [2, 1, 0]], one.posterior, atol=1e-12)
+
+
+def test_signed_rank_identical_models_are_equivalent():
+    a = np.linspace(0.7, 0.9, 12)
+    res = bayesian_signed_rank(a, a.copy(), rope=0.01, random_state=0, n_samples=2000)
+    assert res.prob_equivalent == 1.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"rope": -0.1}, ValueError),
+        ({"prior": 0}, ValueError),
+        ({"n_samples": 0}, ValueError),
+        ({"n_samples": 2.5}, TypeError),
+    ],
+)
+def test_signed_rank_bad_arguments(kwargs, error):
+    with pytest.raises(error):
+        bayesian_signed_rank([0.8, 0.9, 0.7], [0.7, 0.8, 0.75], **kwargs)
