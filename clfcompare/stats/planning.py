@@ -253,8 +253,16 @@ def plan_repeats(
     :math:`2(\sigma_u^2 + \sigma_v^2 + \sigma_e^2/K)`, twice the variance of one K-fold CV
     (a CV estimate's variance taken to scale as 1/n; the issue-11 research measured 1.9-2.1
     for the ratio of the half variance to the 10 x 10 mean's); ``half_variance_source`` says
-    which. The powers are :func:`cv_power`'s closed forms. The pilot's components are
-    estimates: with few pilot repeats, read the table as a rough guide.
+    which. The powers are :func:`cv_power`'s closed forms.
+
+    More repeats shrink only the main mean's variance :math:`V`; the conservative Z's
+    denominator, :math:`\tau^2` from the half partitions, does not shrink (``n_partitions``
+    and the data size set it), so its power levels off at
+    :math:`P(|N(\delta, \sigma_u^2)| > z_{1-\alpha/2}\,\tau\sqrt{\chi^2_M/M})` and, for an
+    effect below :math:`z_{1-\alpha/2}\tau`, can even fall as repeats are added (less noise
+    in the mean to push it over the threshold). The corrected t's power rises with repeats.
+    The pilot's components are estimates: with few pilot repeats, read the table as a rough
+    guide.
 
     Examples
     --------
