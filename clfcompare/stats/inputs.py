@@ -247,7 +247,10 @@ def as_score_table(data, *, model=None, block=None, score=None, metric=None):
     if hasattr(data, "cv_results_"):
         return from_cv_results(data, metric=metric)
     if isinstance(data, Mapping):
-        if any(_SPLIT_KEY.match(str(key)) for key in data):
+        keys = [str(key) for key in data]
+        if "params" in keys or any(
+            _SPLIT_KEY.match(key) or key.startswith("mean_test_") for key in keys
+        ):
             return from_cv_results(data, metric=metric)
         try:
             frame = pd.DataFrame(dict(data))
