@@ -1,0 +1,131 @@
+"""The benchmark report: markdown + PNGs, one self-contained HTML file, LaTeX tables; escaping."""
+
+import base64
+import re
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from clfcompare.benchmark import analyse_benchmark
+from clfcompare.benchmark.report import (
+    escape_html,
+    escape_latex,
+    escape_markdown,
+    latex_table,
+    write_benchmark_report,
+)
+
+EVIL = "<script>alert(1)</script>|*x*_$&%#{}~^\\"
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def table(names=("A", "B", "C")):
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0.6, 0.9, size=8)
+    data = {n: base + 0.03 * (len(names) - i) + rng.normal(0, 0.01, 8) for i, n in enumerate(names)}
+    return pd.DataFrame(data, index=pd.Index([f"set {i}" for i in range(8)], name="dataset"))
+
+
+def test_report_files_and_numbers(tmp_path):
+    t = table()
+    comp = analyse_benchmark(t, rope=0.01)
+    paths = write_benchmark_report(comp, tmp_path, title="My benchmark", timings={"trials": 2.5})
+    assert set(paths) == {"md", "html", "tex"}
+    md = paths["md"].read_text()
+    # the Friedman statistic the report prints is scipy's
+    chi2 = sps.friedmanchisquare(*(t[c] for c in t.columns)).statistic
+    assert f"chi2_F = {chi2:.3f}" in md
+    # every mean score is printed, 3 decimals, with the average ranks row
+    for name, row in t.iterrows():
+        assert f"| {name} | " + " | ".join(f"{v:.3f}" for v in row) + " |" in md
+    ranks = comp.average_ranks.reindex(t.columns)
+    assert "| average rank | " + " | ".join(f"{r:.3f}" for r in ranks) + " |" in md
+    for png in ("cd_diagram.png", "pvalues.png", "win_tie_loss.png", "posteriors.png"):
+        assert f"]({png})" in md
+        assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| trials | 2.5 s |" in md
+
+
+def test_html_is_self_contained(tmp_path):
+    comp = analyse_benchmark(table(), rope=0.01)
+    html = write_benchmark_report(comp, tmp_path, formats="html")["html"].read_text()
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(images) == 4
+    assert all(base64.b64decode(i)[:4] == b"\x89PNG" for i in images)
+    # nothing is fetched from elsewhere
+    assert not re.search(r'(src|href)="(?!data:)', html)
+    assert not list(tmp_path.glob("*.png"))  # HTML only: no PNG files
+
+
+def test_latex_tables(tmp_path):
+    t = table()
+    comp = analyse_benchmark(t, rope=None)
+    tex = write_benchmark_report(comp, tmp_path, formats=["tex"])["tex"].read_text()
+    assert tex.count("\\begin{tabular}") == 3
+    # the best of every row is bold
+    first = t.iloc[0]
+    assert f"\\textbf{{{first.max():.3f}}}" in tex
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_user_strings_are_escaped_in_every_format(tmp_path):
+    comp = analyse_benchmark(table(("A", EVIL, "C")), rope=0.01)
+    info = pd.DataFrame(
+        {"n_samples": [10] * 8, "description": [EVIL] * 8},
+        index=pd.Index([f"set {i}" for i in range(8)], name="dataset"),
+    )
+    paths = write_benchmark_report(
+        comp, tmp_path, title=EVIL, info=info, notes=[EVIL],
+        models_description={EVIL: EVIL}, machine_info={"cpu": EVIL},
+    )  # fmt: skip
+    md = paths["md"].read_text()
+    html = paths["html"].read_text()
+    tex = paths["tex"].read_text()
+    assert "<script>" not in md and "<script>" not in html
+    assert "&lt;script&gt;" in html and "&lt;script&gt;" in md
+    assert f"# {escape_markdown(EVIL)}" in md
+    # every markdown table row keeps its number of cells: no unescaped | slipped in
+    for block in re.findall(r"((?:^\|.*\|$\n?)+)", md, flags=re.M):
+        rows = block.strip().splitlines()
+        cells = [len(re.split(r"(?<!\\)\|", r)) for r in rows]
+        assert len(set(cells)) == 1, rows[:3]
+    assert "\\textless{}script\\textgreater{}" in tex
+    assert "<script>" not in tex and "$" not in tex.replace("\\$", "")
+
+
+def test_escape_functions():
+    assert escape_latex("a_b & 50% $x$ #1 {y} ~ ^ \\ <|>") == (
+        "a\\_b \\& 50\\% \\$x\\$ \\#1 \\{y\\} \\textasciitilde{} \\textasciicircum{} "
+        "\\textbackslash{} \\textless{}\\textbar{}\\textgreater{}"
+    )
+    assert escape_html('<a href="x">&') == "&lt;a href=&quot;x&quot;&gt;&amp;"
+    assert escape_markdown("*a* [b](c) `d` # e\nf") == "\\*a\\* \\[b\\](c) \\`d\\` \\# e f"
+    assert escape_markdown("a|b", table=True) == "a|b"
+    assert escape_markdown("a|b") == "a\\|b"
+
+
+def test_latex_table_bold_min_and_refusals():
+    frame = pd.DataFrame({"m": ["r"], "x": [0.2], "y": [0.1]})
+    out = latex_table(frame, bold_best="min", caption="c_1", label="tab:x y")
+    assert "r & 0.200 & \\textbf{0.100} \\\\" in out
+    assert "\\caption{c\\_1}" in out and "\\label{tab:xy}" in out
+    with pytest.raises(TypeError, match="DataFrame"):
+        latex_table([[1]])
+
+
+def test_report_refuses_bad_input(tmp_path):
+    comp = analyse_benchmark(table(), rope=None)
+    with pytest.raises(TypeError, match="BenchmarkComparison"):
+        write_benchmark_report(table(), tmp_path)
+    with pytest.raises(ValueError, match="formats"):
+        write_benchmark_report(comp, tmp_path, formats=["pdf"])
+    with pytest.raises(ValueError, match=r"timings\['x'\]"):
+        write_benchmark_report(comp, tmp_path, timings={"x": -1})
