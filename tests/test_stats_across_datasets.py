@@ -1,8 +1,10 @@
-"""Tests of clfcompare.stats.across_datasets: the Wilcoxon signed-rank test and Friedman/Nemenyi.
+"""Tests of clfcompare.stats.across_datasets and .posthoc: Wilcoxon, sign test, Friedman/Nemenyi,
+rank z-tests (Holm, Bonferroni-Dunn), Wilcoxon-Holm, cliques and compare_datasets.
 
 References: SciPy (wilcoxon with its exact, permutation and asymptotic methods,
 friedmanchisquare), the grouped-binomial closed form of the signed-rank null with ties
-(Lehmann 1975), enumeration by hand, and Demšar (2006, Table 5 and section 3.2.2).
+(Lehmann 1975), enumeration by hand, Demšar (2006, Table 5 and section 3.2.2), scipy's
+binomtest, scikit-posthocs (posthoc_siegel_friedman, posthoc_wilcoxon) and statsmodels.
 """
 
 import itertools
@@ -16,7 +18,16 @@ from numpy.testing import assert_allclose
 from scipy import stats as sps
 
 from clfcompare.stats import (
+    COMPARE_DATASETS_COLUMNS,
+    cliffs_delta,
+    cliques,
+    cohens_d,
+    compare_datasets,
     friedman_nemenyi,
+    published_table,
+    rank_z_test,
+    sign_test,
+    wilcoxon_holm,
     wilcoxon_test,
 )
 from clfcompare.stats.across_datasets import (
@@ -25,6 +36,7 @@ from clfcompare.stats.across_datasets import (
     _signed_rank_null_counts,
     _signed_rank_ranks,
 )
+from clfcompare.stats.posthoc import bonferroni_dunn_critical_difference
 
 # --------------------------------------------------------------------------------------------
 # Wilcoxon vs scipy, closed forms and enumeration
@@ -342,3 +354,217 @@ def test_friedman_degenerate_tables():
 def test_friedman_bad_input(table, match):
     with pytest.raises(ValueError, match=match):
         friedman_nemenyi(table)
+
+
+# --------------------------------------------------------------------------------------------
+# Friedman's new options (issue 12)
+# --------------------------------------------------------------------------------------------
+def test_friedman_lower_is_better_is_the_mirror():
+    table = score_table(2, n_blocks=10, k=4)
+    high = friedman_nemenyi(table)
+    low = friedman_nemenyi(-table, higher_is_better=False)
+    assert_allclose(low.average_ranks, high.average_ranks, rtol=0)
+    assert_allclose(low.statistic, high.statistic, rtol=0)
+    flipped = friedman_nemenyi(table, higher_is_better=False)
+    assert_allclose(flipped.average_ranks, 5 - high.average_ranks, rtol=1e-12)
+
+
+def test_friedman_tie_correction_off_is_the_rank_formula():
+    table = score_table(3, n_blocks=12, k=4, decimals=2)  # ties
+    res = friedman_nemenyi(table, tie_correction=False)
+    r = res.average_ranks.to_numpy()
+    n, k = table.shape
+    # Demšar (2006), eq. for chi2_F from the average ranks, no correction
+    assert_allclose(res.statistic, 12 * n / (k * (k + 1)) * (np.sum(r**2) - k * (k + 1) ** 2 / 4))
+    corrected = friedman_nemenyi(table)
+    chi2 = sps.friedmanchisquare(*[table[c] for c in table.columns]).statistic
+    assert_allclose(corrected.statistic, chi2, rtol=RTOL)
+    assert corrected.statistic > res.statistic  # ties present: the correction raises it
+
+
+# --------------------------------------------------------------------------------------------
+# sign test vs scipy.stats.binomtest and Demšar's tie rule
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("alternative", _ALTS)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sign_test_matches_binomtest(alternative, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 5, 17) / 8.0
+    b = rng.integers(0, 5, 17) / 8.0
+    wins, losses = int(np.sum(a > b)), int(np.sum(a < b))
+    ties = 17 - wins - losses
+    res = sign_test(a, b, alternative=alternative)
+    assert (res.wins, res.ties, res.losses) == (wins, ties, losses)
+    k, n = wins + ties // 2, wins + losses + 2 * (ties // 2)
+    assert (res.statistic, res.n) == (k, n)
+    assert_allclose(res.pvalue, sps.binomtest(k, n, alternative=alternative).pvalue, rtol=RTOL)
+    drop = sign_test(a, b, ties="drop", alternative=alternative)
+    ref = sps.binomtest(wins, wins + losses, alternative=alternative).pvalue
+    assert_allclose(drop.pvalue, ref, rtol=RTOL)
+
+
+def test_sign_test_demsar_example_counts():
+    # Demšar (2006), Table 6: C4.5+m against C4.5 -- 10 wins, 2 ties (lung cancer, mushroom),
+    # 2 losses; split ties: 11 wins of 14
+    table = published_table("demsar_2006")
+    res = sign_test(table["C4.5+m"], table["C4.5"])
+    assert (res.wins, res.ties, res.losses) == (10, 2, 2)
+    assert (res.statistic, res.n) == (11, 14)
+    assert_allclose(res.pvalue, sps.binomtest(11, 14).pvalue, rtol=RTOL)
+
+
+def test_sign_test_rounding_ties_and_degenerate():
+    # 0.9 - 0.8 and 0.8 - 0.7 differ in floating point; with a = b + that, no spurious win
+    a = np.array([0.9, 0.8, 0.6])
+    b = np.array([0.8, 0.7, 0.5]) + 0.1
+    res = sign_test(a, b)
+    assert res.ties == 3 and res.pvalue == 1.0
+    one = sign_test([0.5], [0.5], ties="split")
+    assert one.n == 0 and one.pvalue == 1.0
+    with pytest.raises(ValueError, match="ties"):
+        sign_test(a, b, ties="half")
+
+
+# --------------------------------------------------------------------------------------------
+# post-hoc tests: rank z-tests, Wilcoxon-Holm, cliques, compare_datasets
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("correction", ["holm", "bonferroni"])
+def test_rank_z_test_matches_scikit_posthocs(correction):
+    sp = pytest.importorskip("scikit_posthocs")
+    table = score_table(6, n_blocks=15, k=5)
+    out = rank_z_test(table, correction=correction)
+    ref = sp.posthoc_siegel_friedman(table.to_numpy(), p_adjust=correction)
+    cols = list(table.columns)
+    pairs = zip(out.model_a, out.model_b, strict=True)
+    got = [ref.iloc[cols.index(a), cols.index(b)] for a, b in pairs]
+    assert_allclose(out["pvalue_adjusted"], got, rtol=1e-10)
+
+
+def test_rank_z_test_against_a_control_by_hand():
+    table = score_table(7, n_blocks=14, k=4)
+    out = rank_z_test(table, control="m3", correction="bonferroni")
+    ranks = friedman_nemenyi(table).average_ranks
+    se = math.sqrt(4 * 5 / (6 * 14))
+    z = [(ranks["m3"] - ranks[m]) / se for m in ["m0", "m1", "m2"]]
+    assert list(out["model_a"]) == ["m0", "m1", "m2"] and set(out["model_b"]) == {"m3"}
+    assert_allclose(out["z"], z, rtol=1e-12)
+    assert_allclose(out["pvalue_adjusted"], np.minimum(1, 3 * 2 * sps.norm.sf(np.abs(z))))
+
+
+def test_wilcoxon_holm_matches_scikit_posthocs():
+    sp = pytest.importorskip("scikit_posthocs")
+    table = score_table(8, n_blocks=20, k=4)  # continuous: no ties, scipy's exact method
+    out = wilcoxon_holm(table)
+    ref = sp.posthoc_wilcoxon(
+        table.melt(var_name="g", value_name="v"), val_col="v", group_col="g", p_adjust="holm"
+    )
+    got = [ref.loc[a, b] for a, b in zip(out.model_a, out.model_b, strict=True)]
+    assert_allclose(out["pvalue_adjusted"], got, rtol=1e-10)
+    # the direction is that of the signed ranks: m0 (best by construction) against the rest
+    assert (out.loc[out.model_a == "m0", "direction"] == 1).all()
+
+
+def _diff_frame(names, pairs):
+    diff = pd.DataFrame(False, index=names, columns=names)
+    for a, b in pairs:
+        diff.loc[a, b] = diff.loc[b, a] = True
+    return diff
+
+
+def test_cliques_contiguous_and_maximal():
+    ranks = pd.Series({"a": 1.0, "b": 1.5, "c": 2.5, "d": 3.0, "e": 4.0})
+    names = list(ranks.index)
+    none = _diff_frame(names, [])
+    assert cliques(none, ranks) == [tuple(names)]
+    # a differs from d and e; b from e: runs a-c, b-d, d-e? c-e: c and e not different
+    diff = _diff_frame(names, [("a", "d"), ("a", "e"), ("b", "e")])
+    assert cliques(diff, ranks) == [("a", "b", "c"), ("b", "c", "d"), ("c", "d", "e")]
+    # every pair different: singletons
+    every = _diff_frame(names, list(itertools.combinations(names, 2)))
+    assert cliques(every, ranks) == [(n,) for n in names]
+
+
+def test_cliques_noncontiguous_bron_kerbosch():
+    ranks = pd.Series({"a": 1.0, "b": 2.0, "c": 3.0})
+    diff = _diff_frame(list(ranks.index), [("a", "b"), ("b", "c")])  # a ~ c, b alone
+    assert cliques(diff, ranks) == [("a",), ("b",), ("c",)]
+    assert cliques(diff, ranks, contiguous=False) == [("a", "c"), ("b",)]
+
+
+@pytest.mark.parametrize("test", ["friedman_nemenyi", "holm", "bonferroni_dunn", "wilcoxon_holm"])
+def test_compare_datasets_columns_and_cliques_follow_the_test(test):
+    table = score_table(9, n_blocks=25, k=4)
+    out = compare_datasets(table, test=test, effect_sizes=False)
+    assert tuple(out.columns) == COMPARE_DATASETS_COLUMNS
+    assert len(out) == 6
+    assert (out["significant"] == (out["pvalue_adjusted"] < 0.05)).all()
+    # the cliques are those of the significance the test found
+    names = list(table.columns)
+    diff = _diff_frame(names, [(r.model_a, r.model_b) for r in out.itertuples() if r.significant])
+    ranks = pd.Series(out.attrs["average_ranks"])
+    assert out.attrs["cliques"] == cliques(diff, ranks)
+    assert list(ranks.index) == sorted(names, key=lambda m: ranks[m])
+    if test == "friedman_nemenyi":
+        res = friedman_nemenyi(table)
+        assert_allclose(out.attrs["critical_difference"], res.critical_difference)
+        for r in out.itertuples():
+            assert_allclose(r.pvalue_adjusted, res.pairwise_pvalues.loc[r.model_a, r.model_b])
+    assert_allclose(out.attrs["friedman"]["statistic"], friedman_nemenyi(table).statistic)
+
+
+def test_compare_datasets_effect_sizes_wins_and_verdicts():
+    table = score_table(10, n_blocks=20, k=3)
+    out = compare_datasets(table, rope=0.01)
+    row = out.iloc[0]
+    a, b = table[row.model_a], table[row.model_b]
+    assert_allclose(row.mean_difference, np.mean(a - b))
+    d = cohens_d(a, b, confidence_level=0.95)
+    assert_allclose(
+        [row.cohens_dz, row.cohens_dz_low, row.cohens_dz_high], [d.estimate, d.ci_low, d.ci_high]
+    )
+    assert_allclose(row.cliffs_delta, cliffs_delta(a, b).estimate)
+    assert row.wins == int(np.sum(a > b)) and row.losses == int(np.sum(a < b))
+    assert_allclose(row.prob_a_better + row.prob_equivalent + row.prob_b_better, 1.0)
+    for r in out.itertuples():
+        if r.significant:
+            winner = r.model_a if r.average_rank_a < r.average_rank_b else r.model_b
+            assert r.verdict.startswith(f"{winner} better than")
+        else:
+            assert "better than" not in r.verdict
+
+
+def test_compare_datasets_lower_is_better_and_control():
+    table = score_table(11, n_blocks=20, k=4)
+    errors = 1 - table
+    high = compare_datasets(table, control="m3", test="holm", effect_sizes=False)
+    low = compare_datasets(
+        errors, control="m3", test="holm", higher_is_better=False, effect_sizes=False
+    )
+    assert_allclose(low["pvalue_adjusted"], high["pvalue_adjusted"], rtol=1e-12)
+    assert list(low["verdict"]) == list(high["verdict"])
+    assert (low["wins"] == high["wins"]).all()
+    assert set(high["model_b"]) == {"m3"} and len(high) == 3
+    members = [
+        m
+        for m in table.columns
+        if m == "m3" or not high.set_index("model_a")["significant"].get(m, False)
+    ]
+    assert set(high.attrs["cliques"][0]) == set(members)
+    bd = compare_datasets(table, control="m3", test="bonferroni_dunn", effect_sizes=False)
+    assert_allclose(
+        bd.attrs["critical_difference"], bonferroni_dunn_critical_difference(0.05, 4, 20)
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"test": "nemenyi"}, ValueError, "test must be one of"),
+        ({"control": "zz"}, ValueError, "control 'zz'"),
+        ({"alpha": 1.5}, ValueError, "alpha"),
+        ({"higher_is_better": "yes"}, TypeError, "higher_is_better"),
+    ],
+)
+def test_compare_datasets_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        compare_datasets(score_table(0, n_blocks=6, k=3), **kwargs)
