@@ -52,6 +52,7 @@ they are never NaN.
 
 from clfcompare.stats._results import BayesianResult, FriedmanResult, TestResult
 from clfcompare.stats.across_datasets import (
+    SIGN_TEST_TIES,
     WILCOXON_EXACT_MAX_N,
     SignTestResult,
     friedman_nemenyi,
@@ -64,14 +65,28 @@ from clfcompare.stats.bayesian import (
     bayesian_signed_rank,
 )
 from clfcompare.stats.corrections import CORRECTIONS, adjust_pvalues
-from clfcompare.stats.effect_sizes import EffectSize, akinshin_gamma, cliffs_delta, cohens_d
+from clfcompare.stats.effect_sizes import (
+    MAD_CONSISTENCY,
+    EffectSize,
+    akinshin_gamma,
+    cliffs_delta,
+    cohens_d,
+    harrell_davis_quantile,
+)
 from clfcompare.stats.equivalence import EquivalenceResult, equivalence_test
 from clfcompare.stats.hierarchical import bayesian_hierarchical
-from clfcompare.stats.inputs import as_score_table, from_cv_results, published_table
+from clfcompare.stats.inputs import (
+    BLOCK_COLUMNS,
+    PUBLISHED_TABLES,
+    as_score_table,
+    from_cv_results,
+    published_table,
+)
 from clfcompare.stats.planning import PLAN_COLUMNS, RepeatsPlan, cv_power, plan_repeats
 from clfcompare.stats.posthoc import (
     COMPARE_DATASETS_COLUMNS,
     COMPARE_DATASETS_TESTS,
+    bonferroni_dunn_critical_difference,
     cliques,
     compare_datasets,
     rank_z_test,
@@ -130,6 +145,12 @@ __all__ = [
     "plan_repeats",
     "simultaneous_comparisons",
     # issue 12: across data sets
+    "BLOCK_COLUMNS",
+    "MAD_CONSISTENCY",
+    "PUBLISHED_TABLES",
+    "SIGN_TEST_TIES",
+    "bonferroni_dunn_critical_difference",
+    "harrell_davis_quantile",
     "COMPARE_DATASETS_COLUMNS",
     "COMPARE_DATASETS_TESTS",
     "EffectSize",
