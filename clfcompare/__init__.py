@@ -7,6 +7,9 @@ Analysis
     Comparison (every number of a comparison, computed once); write_report; and the modules
     ``stats`` (significance tests), ``analysis``, ``plots`` (figures), ``report`` (markdown
     report), ``calibration`` (how often the tests err)
+Benchmarks across data sets
+    run_benchmark, BenchmarkResults, and the module ``benchmark`` (data set suites, the tests
+    across data sets, CD diagrams, the benchmark report)
 Study
     run_study, build_models (data -> models -> trials -> analysis -> figures -> report), the
     module ``study``
@@ -30,6 +33,9 @@ _LAZY = {
     "TrialResults": "clfcompare.trials",
     "load_results": "clfcompare.trials",
     "run_trials": "clfcompare.trials",
+    "run_benchmark": "clfcompare.benchmark",
+    "BenchmarkResults": "clfcompare.benchmark",
+    "benchmark": "clfcompare.benchmark",
     "compare": "clfcompare.stats",
     "analyse": "clfcompare.analysis",
     "Comparison": "clfcompare.analysis",

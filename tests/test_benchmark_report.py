@@ -30,7 +30,9 @@ def _close():
 def table(names=("A", "B", "C")):
     rng = np.random.default_rng(1)
     base = rng.uniform(0.6, 0.9, size=8)
-    data = {n: base + 0.03 * (len(names) - i) + rng.normal(0, 0.01, 8) for i, n in enumerate(names)}
+    data = {
+        n: base + 0.03 * (len(names) - i) + rng.normal(0, 0.01, 8) for i, n in enumerate(names)
+    }
     return pd.DataFrame(data, index=pd.Index([f"set {i}" for i in range(8)], name="dataset"))
 
 
