@@ -11,11 +11,20 @@ Where each design lives
 :mod:`~clfcompare.stats.two_models`
     Two models on one data set, scored on the same resampling splits. Repeated k-fold
     cross-validation (the default of ``run_trials``): :func:`corrected_ttest` (Nadeau and
-    Bengio), which inflates the variance for the overlap between training sets. Five
+    Bengio), which inflates the variance for the overlap between training sets and holds its
+    level for stable learners only; :func:`conservative_z` (Nadeau and Bengio's conservative
+    Z, the default of :func:`compare` when the trials include half/half partitions of the data,
+    ``clfcompare.trials.RepeatedKFoldWithHalves``), which holds it for unstable learners too
+    (the calibration in the README measures both). Five
     repetitions of 2-fold CV: :func:`paired_ttest_5x2cv` (Dietterich) and
     :func:`combined_ftest_5x2cv` (Alpaydın), with :func:`run_5x2cv` to produce the scores.
     :func:`paired_ttest` treats the folds as independent, which they are not, and rejects a
     true null hypothesis too often on CV folds.
+:mod:`~clfcompare.stats.equivalence`
+    The same design, asking "practically the same?": :func:`equivalence_test` (TOST with the
+    corrected or the conservative variance and a margin, the counterpart of the Bayesian ROPE).
+:mod:`~clfcompare.stats.planning`
+    How many repeats: :func:`plan_repeats` / :func:`cv_power` from a pilot study's scores.
 :mod:`~clfcompare.stats.bayesian`
     The same design, answered with posterior probabilities (worse / practically equivalent /
     better): :func:`bayesian_correlated_ttest` (Benavoli et al.).
@@ -23,15 +32,29 @@ Where each design lives
     Two models trained once, evaluated on one test set, per-sample predictions:
     :func:`mcnemar`.
 :mod:`~clfcompare.stats.across_datasets`
-    Rank tests whose rows must be independent, e.g. one score per data set (Demšar 2006):
-    :func:`wilcoxon_test` for two models (also a paired test for independent pairs; like
-    :func:`paired_ttest` anti-conservative on CV folds) and :func:`friedman_nemenyi` for more
-    than two.
+    Tests whose rows must be independent, e.g. one score per data set (Demšar 2006):
+    :func:`wilcoxon_test` and :func:`sign_test` for two models (like :func:`paired_ttest`
+    anti-conservative on CV folds) and :func:`friedman_nemenyi` for more than two.
+:mod:`~clfcompare.stats.posthoc`
+    Several models across data sets: :func:`compare_datasets` (Friedman with Nemenyi, Holm or
+    Bonferroni–Dunn against a control, Wilcoxon–Holm), :func:`cliques` from the test run.
+:mod:`~clfcompare.stats.hierarchical`
+    :func:`bayesian_hierarchical`: Benavoli et al.'s hierarchical model over data sets x folds
+    (Gibbs sampling in numpy; no Stan). :func:`bayesian_signed_rank` is in ``bayesian``.
+:mod:`~clfcompare.stats.effect_sizes`
+    :func:`cohens_d`, :func:`cliffs_delta`, :func:`akinshin_gamma`, with intervals.
+:mod:`~clfcompare.stats.inputs`
+    Score tables made elsewhere (wide or long DataFrames, ``cv_results_``): :func:`as_score_table`.
 :mod:`~clfcompare.stats.several_models`
     Several models on one data set: :func:`compare` tests every pair (or every model against
     a baseline) of a :class:`~clfcompare.trials.TrialResults`, adjusts the p-values and words
     a :func:`verdict` per pair (practically equivalent when ``P(rope) >= 1 - alpha``,
     :func:`equivalence_threshold`).
+:mod:`~clfcompare.stats.simultaneous`
+    Several models on one data set, simultaneously: :func:`simultaneous_comparisons` (max-|t|
+    over all pairs or against a baseline on the corrected or conservative covariance, with
+    simultaneous intervals). Rank tests over the splits of ONE data set are not offered here:
+    the splits are not independent (Friedman + Nemenyi rejected 91-96 % under an exact null).
 :mod:`~clfcompare.stats.corrections`
     Multiple-comparison adjustment of p-values: :func:`adjust_pvalues` (Holm, Bonferroni).
 
