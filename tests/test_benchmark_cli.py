@@ -104,3 +104,20 @@ def test_benchmark_models():
     assert list(models) == list(BENCHMARK_MODELS)
     assert models["mlp_ce"].max_epochs == 3
     assert [s for s, _ in models["svc"].steps] == ["scale", "svc"]
+
+
+def test_analysis_script_runs_and_resumes(tmp_path, capsys):
+    from _scripts import load_script  # tests/ is on sys.path
+
+    script = load_script("benchmark")
+    assert script.parse_args([]).settings == script.REDUCED
+    assert script.parse_args(["--full"]).settings == {"repeats": 10, "folds": 5, "epochs": 499}
+    argv = ["--quick", "--suite", "small", "--models", "gaussian_shared", "svc",
+            "--out", str(tmp_path), "--no-progress"]  # fmt: skip
+    assert script.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "wall time" in out and "resumed" not in out
+    md = (tmp_path / "report.md").read_text()
+    assert "2 x 3-fold CV, 5 MLP epochs (reduced from 10 x 5-fold CV" in md
+    assert script.main(argv) == 0
+    assert "60 trials resumed" in capsys.readouterr().out  # 5 data sets x 2 models x 6 splits
