@@ -7,9 +7,20 @@ With no arguments: the 4-class curve data (``clfcompare.datasets.load_curve(4)``
 repeated stratified cross-validation, and five models on the same 50 splits: the Gaussian
 generative model with a shared and with separate covariances, logistic regression by gradient
 descent, and the lecture's MLP (2-50-100-50-K, ReLU, Adam, mini-batches of 5, N(0, 0.02)
-initialisation) trained with the square loss and with the cross-entropy. Everything goes to
-``results/hw4/``: the trial store ``hw4.sqlite`` (a second run resumes from it), the figures
-(data, loss curves, decision regions, box plot, critical-difference diagram) and
+initialisation) trained with the square loss and with the cross-entropy. Beside the main CV,
+10 random half/half partitions of the rows with a 2-fold CV inside each half (40 more splits
+per model) give the variance of Nadeau and Bengio's conservative Z, the default test, which
+holds its level for unstable learners such as these networks (the corrected t-test, shown
+beside it, is valid for stable learners only). Every split's networks start from their own
+initial weights, derived from ``--seed`` (the MSE and the CE network of a split share them);
+``--seeds S`` trains every split with S seeds and splits the score variance into data split
+and initialisation.
+
+The question of the homework, MSE vs CE, is the pre-specified contrast: tested on its own,
+unadjusted, with its equivalence test (TOST, margin 0.01) beside the Bayesian ROPE; the other
+pairs are exploratory (Holm-adjusted, and simultaneous intervals over all pairs). Everything
+goes to ``results/hw4/``: the trial store ``hw4.sqlite`` (a second run resumes from it), the
+figures (data, loss curves, decision regions, box plot, simultaneous intervals) and
 ``report.md`` (``--quick`` writes to ``results/hw4_quick/`` unless ``--out`` is given). The
 summary table and the wall time are printed. The data's Bayes-optimal
 accuracy, (K + 1) / (2K) = 0.625 for 4 classes, is stated in the report and drawn in the box
@@ -19,6 +30,7 @@ Usage::
 
     python analyses/hw4.py                   # the default study
     python analyses/hw4.py --quick           # smoke run: 2 x 3 folds, 5 epochs, results/hw4_quick
+    python analyses/hw4.py --seeds 3         # every split with 3 seeds: split vs initialisation
     python analyses/hw4.py --classes 2 --out results/hw4_2class
     python analyses/hw4.py --device cuda --epochs 499
 """
@@ -83,6 +95,7 @@ def make_parser():
         out_help="output folder for hw4.sqlite, the figures and report.md (default: "
         "results/hw4; with --quick results/hw4_quick, so that a smoke run never meets the "
         "full study's store)",
+        contrast_default="mlp_mse mlp_ce, the homework's question (when both are run)",
     )
 
 
@@ -109,6 +122,7 @@ def main(argv=None):
             title=f"HW4: MSE vs cross-entropy on the {args.classes}-class curve data",
             data_description=data_text,
             curve_classes=args.classes,  # the Bayes-optimal references, the true curve
+            contrast="auto",  # MSE vs CE (unless --contrast gives another pair)
         )
 
     return execute("hw4.py", run, t_start=t_start)

@@ -3,15 +3,28 @@
 autorank's pattern: ``autorank()`` computes a ``RankResult`` that ``plot_stats`` and
 ``create_report`` only read. Here :func:`analyse` turns a :class:`~clfcompare.trials.TrialResults`
 into a frozen :class:`Comparison` (the summary table, the pairwise table of
-:func:`clfcompare.stats.compare`, the Friedman/Nemenyi ranking, the stalled trials, the answer's
-pair and its test without the stalled splits); :func:`clfcompare.report.write_report` and the
-figures read it and run no test of their own.
+:func:`clfcompare.stats.compare` with its default test and, beside it, the corrected t-test's,
+the simultaneous intervals of :func:`clfcompare.stats.simultaneous_comparisons`, the
+pre-specified contrast with its equivalence test, the split of the score variance into data
+split and initialisation, the stalled trials, the answer's pair and its test without the
+stalled splits); :func:`clfcompare.report.write_report` and the figures read it and run no test
+of their own.
 
-One verdict, one threshold: a pair is significantly different when its Holm-adjusted p-value is
-below ``alpha``, and a Bayesian outcome is called when its posterior probability reaches
-:func:`clfcompare.stats.equivalence_threshold` of ``alpha`` (``1 - alpha``), the rule of the
-``verdict`` column of :func:`clfcompare.stats.compare`; :attr:`Comparison.posterior_level`
-holds it for the report's prose.
+One data set, several models: no rank test. Friedman and Nemenyi need independent rows (data
+sets); over the splits of one data set they reject a true null most of the time (issue 11), so
+a single-data-set comparison answers with the calibrated pairwise tests and the max-|t|
+simultaneous intervals over the corrected covariance of the pairwise differences.
+
+The study's own question first: a pre-specified ``contrast`` (e.g. MSE vs CE) is tested on its
+own, unadjusted, at ``alpha``; every other pair is exploratory and judged by p-values adjusted
+over all pairs of the table (Holm) and by the simultaneous intervals. Without a contrast the
+answer (the best model against the runner-up, a pair chosen from the data) is exploratory too.
+
+One verdict, one threshold: an exploratory pair is significantly different when its
+Holm-adjusted p-value is below ``alpha``, and a Bayesian outcome is called when its posterior
+probability reaches :func:`clfcompare.stats.equivalence_threshold` of ``alpha`` (``1 - alpha``),
+the rule of the ``verdict`` column of :func:`clfcompare.stats.compare`;
+:attr:`Comparison.posterior_level` holds it for the report's prose.
 
 The statistical tests are imported when :func:`analyse` runs, so that importing this module (and
 the report, which reads its result) loads no test code.
@@ -35,6 +48,8 @@ __all__ = [
     "analyse",
     "check_references",
     "find_contrast",
+    "has_halves",
+    "main_scores",
     "pair_row",
     "stalled_trials",
     "summary_table",
@@ -80,14 +95,47 @@ def _check_results(results):
         raise TypeError(f"results.scores must be a DataFrame, got {type(scores).__name__}")
     if scores.shape[0] == 0:
         raise ValueError("results hold no finished trials")
-    return scores
+    return main_scores(results)
+
+
+def has_halves(results):
+    """Whether ``results`` were run with Nadeau and Bengio's half/half partitions
+    (``results.design["kind"] == "halves"``, from
+    :class:`clfcompare.trials.RepeatedKFoldWithHalves`)."""
+    design = getattr(results, "design", None)
+    return isinstance(design, Mapping) and design.get("kind") == "halves"
+
+
+def main_scores(results):
+    """``results.scores`` restricted to the main cross-validation's splits.
+
+    A design with half/half partitions also holds the splits inside each half (they feed the
+    conservative Z's variance, not the estimate of the scores): the tables, the figures and
+    the prose read the main splits only, those of ``results.score_table(metric)``. Ordinary
+    CV: ``results.scores`` itself.
+    """
+    scores = results.scores
+    if not has_halves(results):
+        return scores
+    roles = results.split_roles()
+    main = roles.loc[roles["role"] == "main", "split"]
+    return scores[scores["split"].isin(set(main))]
+
+
+def n_data_splits(results):
+    """The main CV's data splits (a split fitted with several seeds counts once)."""
+    design = getattr(results, "design", None)
+    if isinstance(design, Mapping) and (design.get("n_seeds") or 1) > 1:
+        roles = results.split_roles()
+        return int(roles.loc[roles["role"] == "main", "data_split"].nunique())
+    return int(main_scores(results)["split"].nunique())
 
 
 # --------------------------------------------------------------------------- tables
 
 
 def summary_table(results, metric="accuracy"):
-    """Mean, standard deviation and range of a score per model over all trials.
+    """Mean, standard deviation and range of a score per model over the main CV's trials.
 
     For model :math:`m` with per-trial scores :math:`s_1, \\dots, s_J`,
 
@@ -177,6 +225,7 @@ def stalled_trials(results, *, rel_tol=0.01, metric="accuracy"):
     -------
     DataFrame
         Columns ``model, split, first_loss, last_loss`` and ``metric``; empty when none.
+        Trials of the main CV only (:func:`main_scores`).
     """
     rel_tol = check_real(rel_tol, "rel_tol", low=0, high=1, high_open=True)
     cols = ["model", "split", "first_loss", "last_loss", metric]
@@ -188,7 +237,9 @@ def stalled_trials(results, *, rel_tol=0.01, metric="accuracy"):
     ends = pd.DataFrame({"first_loss": g.first(), "last_loss": g.last(), "n": g.size()})
     ends = ends[(ends["n"] >= 2) & (ends["last_loss"] >= (1 - rel_tol) * ends["first_loss"])]
     ends = ends.reset_index()
-    scores = results.scores[["model", "split", metric]] if metric in results.scores else None
+    main = main_scores(results)
+    ends = ends[ends["split"].isin(set(main["split"]))]
+    scores = main[["model", "split", metric]] if metric in main else None
     if scores is not None:
         ends = ends.merge(scores, on=["model", "split"], how="left")
     else:
@@ -284,7 +335,7 @@ class StalledSensitivity:
     pvalue : float
         Corrected repeated-CV t-test over the splits left (unadjusted; NaN when fewer than 2).
     pvalue_all : float
-        The same test over all splits (unadjusted), from the pairwise table.
+        The same test over all splits (unadjusted), from the corrected t-test's table.
     prob_equivalent : float
         Bayesian correlated t-test's P(practically equivalent) over the splits left.
     same_conclusion : bool
@@ -294,7 +345,8 @@ class StalledSensitivity:
     -----
     An approximation: the corrected t-test's :math:`n_{test}/n_{train}` term assumes complete
     repeats of cross-validation, and these splits are dropped for their outcome; a sensitivity
-    check, not a test.
+    check, not a test. It uses the corrected t-test also when the study's default test is the
+    conservative Z (dropping main splits leaves the half-partition variance as it was).
     """
 
     model_a: str
@@ -331,26 +383,57 @@ class Comparison:
         (:func:`clfcompare.stats.equivalence_threshold`, ``1 - alpha``): the table's verdict
         and the report's prose apply this one number.
     rope : float
-        Half-width of the region of practical equivalence of the Bayesian test.
+        Half-width of the region of practical equivalence of the Bayesian test, and the
+        margin of the equivalence test (TOST).
     models : tuple of str
         The models, in ``results.models`` order.
     summary : DataFrame
-        :func:`summary_table` of ``metric``.
+        :func:`summary_table` of ``metric`` (main CV splits).
     other_summaries : dict
         ``{score: summary_table}`` of every other score of the results.
     pairwise : DataFrame or None
-        :func:`clfcompare.stats.compare` over all pairs (Holm); None for one model.
-    friedman : FriedmanResult or None
-        :func:`clfcompare.stats.friedman_nemenyi` of the score table; None below 3 models.
+        :func:`clfcompare.stats.compare` over all pairs with its default test
+        (``test="auto"``: the conservative Z when the design has half/half partitions, else
+        the corrected t-test), Holm-adjusted; None for one model.
+    test : str or None
+        The test of ``pairwise`` (``"conservative_z"`` or ``"corrected_ttest"``).
+    pairwise_corrected : DataFrame or None
+        The same table with the corrected t-test (``test="corrected_ttest"``) when the
+        default test is another one (None otherwise: ``pairwise`` is the corrected t-test's).
+        Valid for stable learners only, more powerful for them.
+    simultaneous : SimultaneousResult or None
+        :func:`clfcompare.stats.simultaneous_comparisons` at confidence ``1 - alpha`` (all
+        pairs, or every model against ``baseline``), with the default test's variance; None
+        below 3 models.
+    baseline : str or None
+        The baseline of the simultaneous intervals (None: all pairs).
     stalled : DataFrame
         :func:`stalled_trials`.
     contrast : tuple of str or None
-        The pair the study asks about.
+        The pre-specified pair the study asks about: tested on its own, unadjusted.
     answer_pair : tuple of str or None
         The pair the answer is about: the contrast, else the best model and the runner-up
         (None for one model).
     answer_row : dict or None
-        :func:`pair_row` of ``answer_pair``.
+        :func:`pair_row` of ``answer_pair`` in ``pairwise``.
+    answer_row_corrected : dict or None
+        :func:`pair_row` of ``answer_pair`` in ``pairwise_corrected`` (None when that is).
+    answer_verdict : str or None
+        :func:`clfcompare.stats.verdict` of ``answer_row`` with the p-value that decides it
+        (:meth:`answer_pvalue`: for the pre-specified contrast the unadjusted one, worded
+        ``p=`` instead of ``p_adj=``).
+    equivalence : EquivalenceResult or None
+        :func:`clfcompare.stats.equivalence_test` (TOST) of ``answer_pair`` with margin
+        ``rope`` at level ``alpha``, with the default test's variance (None for one model or a
+        zero ``rope``).
+    equivalence_corrected : EquivalenceResult or None
+        The same TOST with the corrected variance, when the default variance is another one.
+    variance_components : DataFrame or None
+        How the score variance splits into data split and initialisation per model (a
+        crossed split x seed design only, else None); see :func:`analyse`.
+    stable : frozenset of str or None
+        The models known to be stable learners (the corrected t-test holds its level for a
+        pair of them); None: not known.
     sensitivity : StalledSensitivity or None
         The answer pair without its stalled splits (None when none stalled).
     references : dict
@@ -368,25 +451,58 @@ class Comparison:
     summary: pd.DataFrame
     other_summaries: dict = field(default_factory=dict)
     pairwise: pd.DataFrame | None = None
-    friedman: object = None
+    test: str | None = None
+    pairwise_corrected: pd.DataFrame | None = None
+    simultaneous: object = None
+    baseline: str | None = None
     stalled: pd.DataFrame | None = None
     contrast: tuple | None = None
     answer_pair: tuple | None = None
     answer_row: dict | None = None
+    answer_row_corrected: dict | None = None
+    answer_verdict: str | None = None
+    equivalence: object = None
+    equivalence_corrected: object = None
+    variance_components: pd.DataFrame | None = None
+    stable: frozenset | None = None
     sensitivity: StalledSensitivity | None = None
     references: dict = field(default_factory=dict)
     loss_references: dict = field(default_factory=dict)
 
     def is_significant(self, row):
-        """Whether a pairwise row's adjusted p-value is below ``alpha``."""
+        """Whether a pairwise row's adjusted p-value is below ``alpha`` (an exploratory pair)."""
         return float(row["pvalue_adjusted"]) < self.alpha
 
+    @property
+    def answer_adjusted(self):
+        """Whether the answer's pair is judged by its adjusted p-value: True unless it is the
+        pre-specified contrast (tested on its own, unadjusted)."""
+        return self.contrast is None
+
+    def answer_pvalue(self, row=None):
+        """The p-value that decides the answer's pair: unadjusted for the pre-specified
+        contrast, Holm-adjusted for a pair chosen from the data (``row``: default
+        ``answer_row``)."""
+        row = self.answer_row if row is None else row
+        return float(row["pvalue_adjusted" if self.answer_adjusted else "pvalue"])
+
+    def answer_significant(self, row=None):
+        """Whether :meth:`answer_pvalue` is below ``alpha``."""
+        return self.answer_pvalue(row) < self.alpha
+
+    @property
+    def has_halves(self):
+        """Whether the trials have Nadeau and Bengio's half/half partitions."""
+        return has_halves(self.results)
+
     def n_splits(self, model=None):
-        """Paired splits of ``model`` (default: of all trials)."""
-        scores = self.results.scores
-        if model is not None:
-            scores = scores[scores["model"] == model]
-        return int(scores["split"].nunique())
+        """Paired main-CV splits of ``model`` (default: of all trials); a data split fitted
+        with several seeds counts once."""
+        if model is None:
+            return n_data_splits(self.results)
+        scores = main_scores(self.results)
+        n = int(scores.loc[scores["model"] == model, "split"].nunique())
+        return n // int((getattr(self.results, "design", None) or {}).get("n_seeds") or 1)
 
     def row(self, model_a, model_b):
         """:func:`pair_row` of this comparison's pairwise table."""
@@ -394,8 +510,15 @@ class Comparison:
             raise ValueError("a comparison of one model has no pairs")
         return pair_row(self.pairwise, model_a, model_b)
 
+    def pair_is_stable(self, model_a, model_b):
+        """True when both models are known stable learners, False when one is known not to
+        be, None when not known."""
+        if self.stable is None:
+            return None
+        return model_a in self.stable and model_b in self.stable
 
-def _check_contrast(contrast, models):
+
+def _check_contrast(contrast, models, name="contrast"):
     if contrast is None:
         return None
     if (
@@ -403,18 +526,156 @@ def _check_contrast(contrast, models):
         or isinstance(contrast, str)
         or len(contrast) != 2
         or any(m not in models for m in contrast)
+        or contrast[0] == contrast[1]
     ):
-        raise ValueError(f"contrast must be two of the models {models}, got {contrast!r}")
+        raise ValueError(f"{name} must be two different models of {models}, got {contrast!r}")
     return tuple(contrast)
 
 
+def _check_stable(stable, models):
+    if stable is None:
+        return None
+    if isinstance(stable, str) or not isinstance(stable, Sequence | set | frozenset):
+        raise TypeError(f"stable must be a collection of model names, got {stable!r}")
+    unknown = [m for m in stable if m not in models]
+    if unknown:
+        raise ValueError(f"stable names model(s) {unknown} that are not among {models}")
+    return frozenset(str(m) for m in stable)
+
+
+def _half_scores(results, metric, model):
+    """``model``'s half-partition scores shaped ``(M, 2, F)`` (partition, half, inner fold)."""
+    design = results.design
+    table = results.score_table(metric, role="half").sort_index()
+    m, f = int(design["n_partitions"]), int(design["inner_splits"])
+    return table[model].to_numpy(dtype=float).reshape(m, 2, f)
+
+
+def _pair_arrays(results, metric, pair):
+    """Main-CV scores of the two models and the splits' sizes (in split order)."""
+    table = results.score_table(metric)
+    sizes = _sizes(results, table.index)
+    return (
+        table[pair[0]].to_numpy(dtype=float),
+        table[pair[1]].to_numpy(dtype=float),
+        sizes["n_train"].to_numpy(),
+        sizes["n_test"].to_numpy(),
+    )
+
+
+def _equivalence(results, metric, pair, rope, alpha, conservative):
+    """TOST of ``pair`` with margin ``rope`` (None when ``rope`` is 0)."""
+    from clfcompare.stats import equivalence_test
+
+    if rope <= 0:
+        return None
+    a, b, n_train, n_test = _pair_arrays(results, metric, pair)
+    halves = {}
+    if conservative:
+        halves = dict(
+            half_scores_a=_half_scores(results, metric, pair[0]),
+            half_scores_b=_half_scores(results, metric, pair[1]),
+        )
+    return equivalence_test(
+        a, b, n_train, n_test, margin=rope, confidence_level=1 - alpha, **halves
+    )
+
+
+def _sizes(results, index):
+    """``n_train``/``n_test`` of the main splits on the index of ``score_table``."""
+    if callable(getattr(results, "split_sizes", None)):
+        return results.split_sizes().loc[index]
+    return main_scores(results).groupby("split")[["n_train", "n_test"]].first().loc[index]
+
+
+def _data_splits(results, trials):
+    """The data splits (index of ``score_table``) of the trial numbers ``trials``."""
+    design = getattr(results, "design", None)
+    if isinstance(design, Mapping) and (design.get("n_seeds") or 1) > 1:
+        roles = results.split_roles().set_index("split")
+        return sorted({int(roles.loc[t, "data_split"]) for t in trials})
+    return sorted({int(t) for t in trials})
+
+
+def _n_seeds(results):
+    design = getattr(results, "design", None)
+    return int(design.get("n_seeds") or 1) if isinstance(design, Mapping) else 1
+
+
+class _SeedAveraged:
+    """``results`` of a split x seed design as the tests read them: every data split's
+    scores averaged over its seeds (``score_table``'s default), one row per (model, data
+    split) in ``scores``, and the design without its seeds. ``compare`` pivots
+    ``results.scores`` by trial number, which would take every (split, seed) trial for a
+    split of its own."""
+
+    def __init__(self, results):
+        self._results = results
+        self.models = tuple(results.models)
+        self.scoring = tuple(results.scoring)
+        design = {
+            k: v for k, v in dict(results.design).items() if k not in ("n_seeds", "seed_design")
+        }
+        self.design = design if design.get("kind") == "halves" else None
+        tables = {s: results.score_table(s) for s in self.scoring}
+        sizes = results.split_sizes()
+        first = tables[self.scoring[0]]
+        rows = [
+            {
+                "model": m,
+                "split": int(split),
+                "n_train": int(sizes.loc[split, "n_train"]),
+                "n_test": int(sizes.loc[split, "n_test"]),
+                **{s: float(tables[s].loc[split, m]) for s in self.scoring},
+            }
+            for m in self.models
+            for split in first.index
+        ]
+        self.scores = pd.DataFrame(rows)
+
+    def score_table(self, metric="accuracy", role="main"):
+        return self._results.score_table(metric, role=role)
+
+    def split_sizes(self, role="main"):
+        return self._results.split_sizes(role)
+
+
+def _variance_components(results, metric):
+    """Per model, the variance of ``metric`` due to the data split and to the seed (a design
+    with several seeds per split, else None): the variances of
+    :func:`clfcompare.trials.variance_components` side by side, with the shares."""
+    design = getattr(results, "design", None)
+    if not isinstance(design, Mapping) or (design.get("n_seeds") or 1) < 2:
+        return None
+    from clfcompare.trials import variance_components
+
+    long = variance_components(results, metric)
+    wide = long.pivot(index="model", columns="component", values="variance")
+    wide = wide.reindex([m for m in results.models if m in wide.index])
+    out = pd.DataFrame(index=wide.index)
+    out["split"] = wide["split"]
+    out["seed"] = wide["seed"]
+    if "residual" in wide.columns:
+        out["residual"] = wide["residual"]
+    total = out.sum(axis=1)
+    out["total"] = total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["split_share"] = np.where(total > 0, out["split"] / total, np.nan)
+        out["seed_share"] = np.where(total > 0, 1 - out["split"] / total, np.nan)
+    out.index.name = "model"
+    out.attrs["seed_design"] = design.get("seed_design", "nested")
+    out.attrs["n_seeds"] = int(design["n_seeds"])
+    return out
+
+
 def _without_stalled(results, pair, row, stalled, metric, alpha, rope):
-    """:class:`StalledSensitivity` of ``pair`` (None when neither model stalled)."""
+    """:class:`StalledSensitivity` of ``pair`` (None when neither model stalled); ``row`` is
+    the pair's row of the corrected t-test's table."""
     from clfcompare.stats import bayesian_correlated_ttest, corrected_ttest
 
     model_a, model_b = pair
     rows = stalled[stalled["model"].isin([model_a, model_b])]
-    drop = tuple(sorted({int(s) for s in rows["split"]}))
+    drop = tuple(_data_splits(results, rows["split"]))
     if not drop:
         return None
     table = results.score_table(metric)
@@ -429,7 +690,7 @@ def _without_stalled(results, pair, row, stalled, metric, alpha, rope):
     )
     if len(keep) < 2:
         return StalledSensitivity(**common)
-    sizes = results.scores.groupby("split")[["n_train", "n_test"]].first().loc[keep.index]
+    sizes = _sizes(results, keep.index)
     a, b = keep[model_a].to_numpy(dtype=float), keep[model_b].to_numpy(dtype=float)
     n_train, n_test = sizes["n_train"].to_numpy(), sizes["n_test"].to_numpy()
     t = corrected_ttest(a, b, n_train, n_test)
@@ -451,6 +712,8 @@ def analyse(
     alpha=0.05,
     rope=0.01,
     contrast=None,
+    baseline=None,
+    stable=None,
     references=None,
     loss_references=None,
     rel_tol=0.01,
@@ -465,12 +728,21 @@ def analyse(
         scorer).
     alpha : float in (0, 1), default=0.05
         Significance level; a Bayesian outcome is called at posterior probability
-        ``1 - alpha``.
+        ``1 - alpha``; the simultaneous intervals have coverage ``1 - alpha``.
     rope : float >= 0, default=0.01
-        Region of practical equivalence of the Bayesian correlated t-test.
+        Region of practical equivalence of the Bayesian correlated t-test, and the margin of
+        the equivalence test (TOST) of the answer's pair (none when 0).
     contrast : (str, str) or None, default=None
-        The pair the study asks "is A different from B?" about; None: the answer is about the
-        best model and the runner-up, and there is no contrast section.
+        The pre-specified pair the study asks "is A different from B?" about, tested on its
+        own (unadjusted); None: the answer is about the best model and the runner-up (a pair
+        chosen from the data, judged by its adjusted p-value), and there is no contrast
+        section.
+    baseline : str or None, default=None
+        The simultaneous intervals compare every model with this one (Dunnett-style) instead
+        of all pairs (Tukey-style).
+    stable : collection of str, optional
+        The models known to be stable learners (e.g. a Gaussian generative model, a convex
+        fit): the report then says for each pair whether the corrected t-test holds.
     references : mapping, optional
         ``{label: value}`` of ``metric`` to judge the models against (e.g. the Bayes-optimal
         accuracy of the data).
@@ -482,6 +754,16 @@ def analyse(
     Returns
     -------
     Comparison
+
+    Notes
+    -----
+    The tests: :func:`clfcompare.stats.compare` with ``test="auto"`` (Nadeau and Bengio's
+    conservative Z when the trials have half/half partitions,
+    :class:`clfcompare.trials.RepeatedKFoldWithHalves`; it holds its level for unstable
+    learners too) and, beside it, the corrected repeated-CV t-test (valid for stable learners
+    only); :func:`clfcompare.stats.simultaneous_comparisons` for 3 or more models;
+    :func:`clfcompare.stats.equivalence_test` for the answer's pair. No rank test: Friedman
+    and Nemenyi need independent rows, and the splits of one data set are not.
 
     Examples
     --------
@@ -495,10 +777,15 @@ def analyse(
     >>> res = run_trials({"nb": GaussianNB(), "dummy": DummyClassifier()}, X, y, cv=5,
     ...                  progress=False)
     >>> comp = analyse(res)
-    >>> comp.answer_pair, comp.is_significant(comp.answer_row)
+    >>> comp.answer_pair, comp.answer_significant()
     (('nb', 'dummy'), True)
     """
-    from clfcompare.stats import compare, equivalence_threshold, friedman_nemenyi
+    from clfcompare.stats import (
+        compare,
+        equivalence_threshold,
+        simultaneous_comparisons,
+        verdict,
+    )
 
     scores = _check_results(results)
     if metric not in scores.columns:
@@ -509,6 +796,9 @@ def analyse(
     rope = check_real(rope, "rope", low=0)
     models = tuple(str(m) for m in results.models)
     contrast = _check_contrast(contrast, list(models))
+    if baseline is not None and baseline not in models:
+        raise ValueError(f"baseline must be one of the models {list(models)}, got {baseline!r}")
+    stable = _check_stable(stable, list(models))
     references = check_references(references)
     loss_references = check_references(loss_references, "loss_references")
 
@@ -519,18 +809,45 @@ def analyse(
         if s != metric and s in scores.columns
     }
     stalled = stalled_trials(results, rel_tol=rel_tol, metric=metric)
-    pairwise = friedman = pair = row = sensitivity = None
+    pairwise = corrected = simultaneous = test = None
+    pair = row = row_corrected = sensitivity = equivalence = equivalence_corrected = None
+    answer_verdict = None
+    # the tests read one score per model and data split (seeds averaged)
+    tested = _SeedAveraged(results) if _n_seeds(results) > 1 else results
     if len(summary) >= 2:
-        pairwise = compare(results, metric=metric, rope=rope, alpha=alpha)
+        pairwise = compare(tested, metric=metric, rope=rope, alpha=alpha, test="auto")
+        test = str(pairwise["test"].iloc[0])
+        if test != "corrected_ttest":
+            corrected = compare(
+                tested, metric=metric, rope=rope, alpha=alpha, test="corrected_ttest"
+            )
         if contrast is not None:
             pair = contrast
         else:
             ranked = summary["mean"].sort_values(ascending=False)
             pair = (ranked.index[0], ranked.index[1])
         row = pair_row(pairwise, *pair)
-        sensitivity = _without_stalled(results, pair, row, stalled, metric, alpha, rope)
+        p_decides = float(row["pvalue"] if contrast is not None else row["pvalue_adjusted"])
+        answer_verdict = verdict(
+            pair[0], pair[1], float(row["statistic"]), p_decides, row["prob_equivalent"], alpha
+        )
+        if contrast is not None:
+            answer_verdict = answer_verdict.replace("p_adj=", "p=")
+        if corrected is not None:
+            row_corrected = pair_row(corrected, *pair)
+        sensitivity = _without_stalled(
+            results, pair, row_corrected or row, stalled, metric, alpha, rope
+        )
+        halves = test == "conservative_z"
+        equivalence = _equivalence(results, metric, pair, rope, alpha, conservative=halves)
+        if halves:
+            equivalence_corrected = _equivalence(
+                results, metric, pair, rope, alpha, conservative=False
+            )
     if len(summary) >= 3:
-        friedman = friedman_nemenyi(results.score_table(metric), alpha=alpha)
+        simultaneous = simultaneous_comparisons(
+            results, metric=metric, baseline=baseline, confidence_level=1 - alpha
+        )
     return Comparison(
         results=results,
         metric=metric,
@@ -541,11 +858,20 @@ def analyse(
         summary=summary,
         other_summaries=others,
         pairwise=pairwise,
-        friedman=friedman,
+        test=test,
+        pairwise_corrected=corrected,
+        simultaneous=simultaneous,
+        baseline=baseline,
         stalled=stalled,
         contrast=contrast,
         answer_pair=pair,
         answer_row=row,
+        answer_row_corrected=row_corrected,
+        answer_verdict=answer_verdict,
+        equivalence=equivalence,
+        equivalence_corrected=equivalence_corrected,
+        variance_components=_variance_components(results, metric),
+        stable=stable,
         sensitivity=sensitivity,
         references=references,
         loss_references=loss_references,

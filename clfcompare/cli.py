@@ -111,8 +111,9 @@ def _store_refusal(err, store):
         what, lost = "holds trials run with other settings", ""
     return (
         f"the store {store} {what} ({'; '.join(diffs)}); mixing them would break the paired "
-        "design. Rerun with the settings it was made with (the same data, --seed, --repeats, "
-        "--folds, --epochs or --quick, --device; other --models are added to it), give a new "
+        "design. Rerun with the settings it was made with (the same data, --seed, --seeds, "
+        "--repeats, --folds, --epochs or --quick, --device; other --models are added to it), "
+        "give a new "
         f"--out, or delete {store} to start afresh{lost}"
     )
 
@@ -220,11 +221,18 @@ def _listing(items, key_width, width=79):
     )
 
 
-def add_study_arguments(parser, *, out_default=None, out_help):
+def add_study_arguments(
+    parser,
+    *,
+    out_default=None,
+    out_help,
+    contrast_default="none: the report leads with the best model against the runner-up",
+):
     """The options a study shares between ``clfcompare`` and ``analyses/hw4.py``.
 
-    ``--models --repeats --folds --epochs --device --out --n-jobs --seed --quick
-    --no-progress``; :func:`study_from_args` runs a study from them.
+    ``--models --repeats --folds --epochs --device --out --n-jobs --seed --seeds --contrast
+    --baseline --quick --no-progress``; :func:`study_from_args` runs a study from them.
+    ``contrast_default`` words what happens without ``--contrast`` in the help.
     """
     parser.add_argument(
         "--models",
@@ -260,7 +268,35 @@ def add_study_arguments(parser, *, out_default=None, out_help):
         help="parallel worker processes for the trials, -1 for one per core (default: 1)",
     )
     parser.add_argument(
-        "--seed", type=_seed, default=0, help="seeds the splits and the models (default: 0)"
+        "--seed",
+        type=_seed,
+        default=0,
+        help="seeds the splits and the models; every split's models get their own seed "
+        "derived from it (default: 0)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=_positive_int,
+        default=1,
+        metavar="S",
+        help="fit every split with S seeds, seed k the same on every split (a crossed split x "
+        "seed design); the report then splits the score variance into data split and "
+        "initialisation (default: 1)",
+    )
+    parser.add_argument(
+        "--contrast",
+        nargs=2,
+        metavar=("A", "B"),
+        default=None,
+        help="the pre-specified question: is model A different from model B? Tested on its "
+        "own (unadjusted); the other pairs are exploratory (adjusted). Default: "
+        + contrast_default,
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="MODEL",
+        default=None,
+        help="simultaneous intervals of every model against MODEL instead of all pairs",
     )
     parser.add_argument(
         "--quick",
@@ -302,6 +338,18 @@ def study_from_args(args, X, y, *, out_dir, notes=None, **study_kwargs):
         )
     if n_folds < 2:
         raise InputError(f"--folds must be at least 2, got {n_folds}")
+    chosen = check_model_names(args.models)
+    if args.contrast is not None:
+        a, b = args.contrast
+        unknown = [m for m in (a, b) if m not in chosen]
+        if unknown or a == b:
+            why = f"{unknown} not among --models {chosen}" if unknown else "the same model twice"
+            raise InputError(f"--contrast needs two different models of --models: {why}")
+        study_kwargs["contrast"] = (a, b)
+    if args.baseline is not None:
+        if args.baseline not in chosen:
+            raise InputError(f"--baseline {args.baseline!r} is not among --models {chosen}")
+        study_kwargs["baseline"] = args.baseline
     models = build_models(args.models, epochs=epochs, device=args.device, random_state=args.seed)
     return run_study(
         X,
@@ -312,6 +360,7 @@ def study_from_args(args, X, y, *, out_dir, notes=None, **study_kwargs):
         n_folds=n_folds,
         n_jobs=args.n_jobs,
         random_state=args.seed,
+        n_seeds=args.seeds,
         device=args.device,
         progress=not args.no_progress,
         notes=notes,
@@ -398,8 +447,10 @@ def make_parser(prog="clfcompare"):
             "trained and tested on the same repeated stratified cross-validation splits, the "
             "scores go into a resumable SQLite store, and a markdown report (report.md, with "
             "PNG figures beside it) gives mean ± sd accuracy per model, pairwise significance "
-            "tests (corrected t-test, Holm-adjusted, and Bayesian probabilities) and a "
-            "critical-difference diagram."
+            "tests (Nadeau and Bengio's conservative Z, which holds for unstable learners such "
+            "as networks, beside the corrected t-test, valid for stable ones; Holm-adjusted "
+            "for the exploratory pairs, unadjusted for a pre-specified --contrast; Bayesian "
+            "probabilities and an equivalence test) and simultaneous intervals of all pairs."
         ),
         epilog=(
             f"built-in data sets:\n{_listing(BUILTIN_DATASETS, 14)}\n\n"
@@ -408,7 +459,8 @@ def make_parser(prog="clfcompare"):
             "  clfcompare iris\n"
             "  clfcompare mydata.csv --target label --models gaussian_shared mlp_ce\n"
             "  clfcompare curve4 --repeats 10 --folds 5 --out results/curve4\n"
-            "  clfcompare curve2 --quick            # smoke run in seconds\n\n"
+            "  clfcompare curve2 --quick            # smoke run in seconds\n"
+            "  clfcompare benchmark --help          # many data sets (see also: scores)\n\n"
             "Running the same command again resumes from the store in --out.\n"
             "The MLPs train on the features as given (the curve data are already scaled to\n"
             "[0, 1]); if your columns have very different ranges, standardise them first.\n"
@@ -460,6 +512,11 @@ def main(argv=None):
     Exit codes: 0 success, 2 bad input (one line on stderr, no traceback), 130 interrupted.
     """
     t_start = time.perf_counter()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("benchmark", "scores"):  # subcommands; a file so named: ./scores
+        from clfcompare.benchmark.cli import main as subcommand
+
+        return subcommand(argv)
     parser = make_parser()
     args = parser.parse_args(argv)
     import matplotlib
@@ -489,6 +546,7 @@ def main(argv=None):
             title=f"Classifier comparison on {name}",
             data_description=data_desc,
             curve_classes=curve_classes,
+            contrast=None,  # no question is pre-specified unless --contrast gives one
         )
 
     return execute(parser.prog, run, t_start=t_start)

@@ -1,22 +1,25 @@
-"""Figures for a classifier comparison: data, loss curves, decision regions, scores, CD diagram.
+"""Figures for a classifier comparison: data, loss curves, decision regions, scores, intervals.
 
 Every function draws with matplotlib and returns what it drew on; none calls ``plt.show()``.
 
 * Single-panel figures (:func:`plot_curve_data`, :func:`plot_scores_box`,
-  :func:`plot_critical_difference`) take ``ax=None`` and return the :class:`~matplotlib.axes.Axes`
-  (a new figure is created when ``ax`` is None; reach it with ``ax.figure``).
+  :func:`plot_simultaneous_intervals`, :func:`plot_critical_difference`) take ``ax=None`` and
+  return the :class:`~matplotlib.axes.Axes` (a new figure is created when ``ax`` is None; reach
+  it with ``ax.figure``).
 * Multi-panel figures (:func:`plot_loss_curves`, :func:`plot_decision_regions`) return the
   :class:`~matplotlib.figure.Figure` they create, one panel per model, or the Axes they were given.
 
 Colours are consistent across figures: :func:`model_colors` gives each model the same colour in
-every figure of a study (the box plot, the loss curves, the CD diagram), and :func:`class_colors`
-gives the classes the seed's green and red, extended for more classes.
+every figure of a study (the box plot, the loss curves), and :func:`class_colors` gives the
+classes the seed's green and red, extended for more classes.
 
-The figures read results and comparisons and never run a test: the CD diagram draws a Friedman
-result computed by :func:`clfcompare.analysis.analyse` (or
-:func:`clfcompare.stats.friedman_nemenyi`).
+The figures read results and comparisons and never run a test: the simultaneous intervals draw
+the :class:`~clfcompare.stats.SimultaneousResult` that :func:`clfcompare.analysis.analyse`
+computed (several models on one data set). The critical-difference diagram draws a Friedman
+result; it belongs to comparisons across data sets (a rank test needs independent rows, and
+the splits of one data set are not), so a single-data-set study does not draw it.
 
-Why one module of about 950 lines: it is the one place of the study's figures, which share the
+Why one module of about 1000 lines: it is the one place of the study's figures, which share the
 palette (:func:`model_colors`, :func:`class_colors`), the input checks of results and score tables
 and the axes conventions above; each figure is one function of 50-150 lines (most of it
 matplotlib layout: the loss curves' runs of different lengths and log axis, the decision
@@ -36,7 +39,7 @@ from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 from sklearn.utils.validation import check_is_fitted
 
 from clfcompare._checks import check_int, check_names
-from clfcompare.analysis import check_references
+from clfcompare.analysis import check_references, has_halves, main_scores
 from clfcompare.datasets import true_curve
 
 __all__ = [
@@ -46,8 +49,9 @@ __all__ = [
     "plot_loss_curves",
     "plot_decision_regions",
     "plot_scores_box",
-    "plot_critical_difference",
-    "cd_cliques",
+    "plot_simultaneous_intervals",
+    "plot_critical_difference",  # noqa: F822 (clfcompare.benchmark.plots, see __getattr__)
+    "cd_cliques",  # noqa: F822
 ]
 
 # The seed colours class 0 green and class 1 red; further classes get other distinct colours.
@@ -312,7 +316,9 @@ def plot_loss_curves(
     ----------
     results : TrialResults or DataFrame
         Anything with a ``loss_curves`` DataFrame (columns ``model, split, epoch, loss``), or
-        that DataFrame itself.
+        that DataFrame itself. Trials run with half/half partitions
+        (``results.design["kind"] == "halves"``) draw the main CV's splits only
+        (:func:`clfcompare.analysis.main_scores`).
     models : sequence of str, default=None
         Models to draw; default all models that have loss curves, in ``results.models`` order.
     ax : matplotlib Axes, default=None
@@ -341,6 +347,8 @@ def plot_loss_curves(
     """
     _check_ax(ax)
     df = _frame(results, "loss_curves", ("model", "split", "epoch", "loss"))
+    if not isinstance(results, pd.DataFrame) and has_halves(results) and not df.empty:
+        df = df[df["split"].isin(set(main_scores(results)["split"]))]
     if df.empty:
         raise ValueError("results have no loss curves (no iterative model was run)")
     models = _model_order(results, df, models)
@@ -782,176 +790,108 @@ def plot_scores_box(
     return ax
 
 
-# --------------------------------------------------------------------------- CD diagram
+# ------------------------------------------------------------------------- simultaneous intervals
+
+_SIMULTANEOUS_NEEDED = (
+    "model_a",
+    "model_b",
+    "mean_difference",
+    "ci_low",
+    "ci_high",
+    "pvalue_adjusted",
+)
 
 
-def cd_cliques(average_ranks, critical_difference):
-    """Maximal groups of models whose average ranks differ by at most the critical difference.
+def plot_simultaneous_intervals(result, ax=None, *, alpha=None):
+    """Simultaneous intervals of several models on one data set: one line per comparison.
 
-    Following Demšar (2006): after sorting by rank, every run of models whose first and last
-    ranks differ by no more than CD is "not significantly different"; runs contained in another
-    run are dropped, as are single models.
-
-    Parameters
-    ----------
-    average_ranks : mapping or Series ``{model: average rank}``
-    critical_difference : float
-        The Nemenyi critical difference, :math:`q_\\alpha \\sqrt{k(k+1)/(6N)}`.
-
-    Returns
-    -------
-    cliques : list of list of str
-        Each clique in rank order; cliques in order of their best member.
-
-    References
-    ----------
-    J. Demšar, "Statistical comparisons of classifiers over multiple data sets", JMLR 7, 2006.
-
-    Examples
-    --------
-    >>> from clfcompare.plots import cd_cliques
-    >>> cd_cliques({"a": 1.0, "b": 1.5, "c": 3.5}, 1.0)
-    [['a', 'b']]
-    """
-    ranks = pd.Series(dict(average_ranks), dtype=float).sort_values(kind="stable")
-    cd = float(critical_difference)
-    if not np.isfinite(cd) or cd < 0:
-        raise ValueError(f"critical_difference must be a finite number >= 0, got {cd}")
-    if ranks.isna().any():
-        raise ValueError("average ranks contain NaN")
-    names, r = list(ranks.index), ranks.to_numpy()
-    spans = []
-    for i in range(len(r)):
-        j = int(np.searchsorted(r, r[i] + cd * (1 + 1e-12), side="right")) - 1
-        if j > i and not any(a <= i and j <= b for a, b in spans):
-            spans.append((i, j))
-    return [names[a : b + 1] for a, b in spans]
-
-
-def _ranks_and_cd(result):
-    """Average ranks, CD, the number of trials and the p-value of a Friedman result."""
-    if isinstance(result, pd.DataFrame) or callable(getattr(result, "score_table", None)):
-        raise TypeError(
-            "plot_critical_difference draws a Friedman result; run the test first: "
-            "clfcompare.stats.friedman_nemenyi(results.score_table(metric)), or read "
-            "clfcompare.analysis.analyse(results).friedman"
-        )
-    ranks = getattr(result, "average_ranks", None)
-    cd = getattr(result, "critical_difference", None)
-    if ranks is None or cd is None:
-        raise TypeError(
-            "expected a FriedmanResult (with average_ranks and critical_difference), got "
-            f"{type(result).__name__}"
-        )
-    ranks = pd.Series(dict(ranks) if not isinstance(ranks, pd.Series) else ranks, dtype=float)
-    ranks.index = [str(i) for i in ranks.index]
-    if len(ranks) < 2:
-        raise ValueError(f"a CD diagram needs at least 2 models, got {len(ranks)}")
-    n = getattr(result, "n_blocks", None) or getattr(result, "n_splits", None)
-    pvalue = getattr(result, "pvalue", None)
-    return ranks, float(cd), n, pvalue
-
-
-def plot_critical_difference(result, *, ax=None, colors=None):
-    """Critical-difference diagram of average ranks (Friedman test, Nemenyi post-hoc).
-
-    The axis shows each model's average rank over the trials (1 = best); the bar at the top
-    is the critical difference
-
-    .. math:: CD = q_\\alpha \\sqrt{\\frac{k (k + 1)}{6 N}}
-
-    for k models and N trials, and thick horizontal lines join groups of models whose ranks
-    differ by less than CD (not significantly different by Nemenyi's test).
+    Draws a :class:`~clfcompare.stats.SimultaneousResult` (from
+    :func:`clfcompare.stats.simultaneous_comparisons`, e.g. ``Comparison.simultaneous``):
+    each comparison's simultaneous interval of ``A - B`` with its mean difference, a dashed
+    line at no difference; a comparison whose adjusted p-value is below ``alpha`` (an
+    interval that excludes 0) is red with a filled marker. It computes nothing. This is the
+    single-data-set figure of several models; the critical-difference diagram belongs to
+    comparisons across data sets (its rank test needs independent rows).
 
     Parameters
     ----------
-    result : FriedmanResult
-        The output of :func:`clfcompare.stats.friedman_nemenyi` (its ``average_ranks``,
-        ``critical_difference``, optionally ``n_blocks`` and ``pvalue``), e.g. the
-        ``friedman`` of :func:`clfcompare.analysis.analyse`. The figure runs no test.
-    ax : matplotlib Axes, default=None
-    colors : dict, default=None
-        Model colours (default :func:`model_colors` over the models in rank input order).
+    result : SimultaneousResult
+    ax : matplotlib Axes, optional
+        Axes to draw on (a new figure when None).
+    alpha : float, optional
+        Adjusted p-value below which a comparison is drawn as significant; default
+        ``1 - result.confidence_level``.
 
     Returns
     -------
-    ax : matplotlib Axes
-
-    References
-    ----------
-    J. Demšar, "Statistical comparisons of classifiers over multiple data sets", JMLR 7, 2006.
+    matplotlib.axes.Axes
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> from clfcompare.plots import plot_critical_difference
-    >>> res = SimpleNamespace(average_ranks={"a": 1.2, "b": 1.9, "c": 2.9},
-    ...                       critical_difference=0.8)
-    >>> ax = plot_critical_difference(res)
-    >>> len(ax.lines) > 0
-    True
+    >>> import numpy as np
+    >>> from clfcompare.plots import plot_simultaneous_intervals
+    >>> from clfcompare.stats import simultaneous_comparisons
+    >>> table = 0.8 + np.random.default_rng(0).normal(0, 0.02, (20, 3)) + [0.0, 0.0, 0.05]
+    >>> res = simultaneous_comparisons(table, 80, 20, models=["a", "b", "c"], n_draws=20_000)
+    >>> ax = plot_simultaneous_intervals(res)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['b − c', 'a − c', 'a − b']
     """
     _check_ax(ax)
-    ranks, cd, n, pvalue = _ranks_and_cd(result)
-    order = ranks.sort_values(kind="stable")
-    k = len(order)
-    if colors is None:
-        colors = model_colors(list(ranks.index))
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 1.6 + 0.32 * k), layout="constrained")
-
-    lo, hi = 1, k
-    n_left = (k + 1) // 2
-    y_axis = 0.0
-    # rank axis with ticks (rank 1 = best on the left); with many models only some ranks
-    # are numbered (1, 3, 5, ... or 1, 5, 10, ...: at most about 20), so they stay apart
-    ax.plot([lo, hi], [y_axis, y_axis], color="black", lw=1.2)
-    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 10**9) if k / s <= 20)
-    for t in range(lo, hi + 1):
-        ax.plot([t, t], [y_axis, y_axis + 0.12], color="black", lw=1.0)
-        if (t - 1) % step == 0 if step <= 2 else (t == lo or t % step == 0):
-            ax.text(t, y_axis + 0.18, str(t), ha="center", va="bottom", fontsize=9)
-    # CD bar
-    ax.plot([lo, lo + cd], [0.75, 0.75], color="black", lw=2.0)
-    for x in (lo, lo + cd):
-        ax.plot([x, x], [0.68, 0.82], color="black", lw=1.0)
-    ax.text(lo + cd / 2, 0.86, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=9)
-
-    # model labels: best half to the left, the rest to the right
-    for i, (m, r) in enumerate(order.items()):
-        left = i < n_left
-        depth = -(0.45 + 0.32 * (i if left else k - 1 - i))
-        x_text = lo - 0.35 if left else hi + 0.35
-        col = colors.get(m, "black")
-        ax.plot([r, r, x_text], [y_axis, depth, depth], color=col, lw=1.4)
-        ax.plot([r], [y_axis], marker="o", color=col, ms=5)
-        ax.text(
-            x_text + (-0.05 if left else 0.05),
-            depth,
-            f"{m} ({r:.2f})",
-            ha="right" if left else "left",
-            va="center",
-            fontsize=9,
-            color=col,
+    table = getattr(result, "table", None)
+    level = getattr(result, "confidence_level", None)
+    if (
+        not isinstance(table, pd.DataFrame)
+        or level is None
+        or any(c not in table.columns for c in _SIMULTANEOUS_NEEDED)
+    ):
+        raise TypeError(
+            "result must be a SimultaneousResult (a .table with columns "
+            f"{list(_SIMULTANEOUS_NEEDED)} and a .confidence_level), got "
+            f"{type(result).__name__}"
         )
-    # cliques: thick bars just below the axis
-    for j, clique in enumerate(cd_cliques(order, cd)):
-        r0, r1 = order[clique[0]], order[clique[-1]]
-        yy = -0.18 - 0.1 * j
-        ax.plot([r0 - 0.03, r1 + 0.03], [yy, yy], color="black", lw=4, solid_capstyle="round")
-
-    depth_max = 0.45 + 0.32 * max(n_left - 1, k - 1 - n_left)
-    ax.set_xlim(lo - 0.35 - 0.25 * k, hi + 0.35 + 0.25 * k)
-    ax.set_ylim(-(depth_max + 0.3), 1.15)
-    ax.set_axis_off()
-    sub = []
-    if n:
-        sub.append(f"N = {n} trials")
-    if pvalue is not None:
-        sub.append(f"Friedman p = {float(pvalue):.2g}")
-    ax.set_title(
-        "Average rank (1 = best); bars join models not significantly different"
-        + (f"\n({', '.join(sub)})" if sub else ""),
-        fontsize=10,
-    )
+    alpha = 1.0 - float(level) if alpha is None else float(alpha)
+    n = len(table)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.45 * n + 1.7), layout="constrained")
+    ys = list(range(n))[::-1]  # first comparison at the top
+    means = table["mean_difference"].to_numpy(float)
+    low = table["ci_low"].to_numpy(float)
+    high = table["ci_high"].to_numpy(float)
+    significant = table["pvalue_adjusted"].to_numpy(float) < alpha
+    for y, m, lo, hi, sig in zip(ys, means, low, high, significant, strict=True):
+        color = "tab:red" if sig else "tab:blue"
+        ax.plot([lo, hi], [y, y], color=color, lw=2, solid_capstyle="butt")
+        ax.plot([m], [y], "o", color=color, mfc=color if sig else "white", ms=6)
+    ax.axvline(0.0, color="0.4", lw=1, ls="--")
+    ax.set_yticks(ys)
+    pairs = zip(table["model_a"], table["model_b"], strict=True)
+    ax.set_yticklabels([f"{a} − {b}" for a, b in pairs])
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlabel("mean difference (A − B)")
+    head = f"simultaneous {100 * float(level):g}% intervals"
+    if getattr(result, "family", None) == "baseline":
+        head += f" vs {getattr(result, 'baseline', 'baseline')}"
+    parts = []
+    variance = getattr(result, "variance", None)
+    if variance:
+        parts.append(f"{variance} variance")
+    crit = getattr(result, "critical_value", None)
+    if crit is not None:
+        parts.append(f"critical value {float(crit):.3g}")
+    ax.set_title(head + (f"\n({', '.join(parts)})" if parts else ""), fontsize=10)
     return ax
+
+
+# --------------------------------------------------------------------------- CD diagram
+#: Moved to :mod:`clfcompare.benchmark.plots` (the figures across data sets); importable from
+#: here as before, loaded on first use.
+_MOVED = {"cd_cliques", "plot_critical_difference"}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        from clfcompare.benchmark import plots as benchmark_plots
+
+        return getattr(benchmark_plots, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,8 +4,11 @@ The one orchestration that the ``clfcompare`` command and the ``analyses/`` scri
 scikit-learn's ``cross_val_score`` is a thin layer over ``cross_validate``):
 
 * :func:`build_models` — the five models of the lecture, unfitted (:data:`MODEL_NAMES`);
-* :func:`run_study` — repeated stratified cross-validation of them on ``X, y`` into a resumable
-  trial store (:func:`clfcompare.trials.run_trials`), every number computed once
+* :func:`run_study` — repeated stratified cross-validation of them on ``X, y`` (by default
+  with Nadeau and Bengio's half/half partitions beside it, for the conservative Z test that
+  holds its level for unstable learners such as the networks, and with every split's models
+  seeded afresh from their ``random_state``) into a resumable trial store
+  (:func:`clfcompare.trials.run_trials`), every number computed once
   (:func:`clfcompare.analysis.analyse`), the figures, and ``report.md``
   (:func:`clfcompare.report.write_report`); returns a :class:`Study`.
 
@@ -43,6 +46,9 @@ __all__ = [
     "InputError",
     "MODEL_NAMES",
     "MODEL_DESCRIPTIONS",
+    "N_PARTITIONS",
+    "SEEDINGS",
+    "STABLE_MODELS",
     "SEED_HIDDEN",
     "SEED_BATCH_SIZE",
     "SEED_EPOCHS",
@@ -70,6 +76,22 @@ MODEL_DESCRIPTIONS = {
     "mlp_mse": "MLP 50-100-50 ReLU trained with the square loss (Design 1 of the lecture)",
     "mlp_ce": "MLP 50-100-50 ReLU trained with the cross-entropy loss (Design 2)",
 }
+
+#: The models of :data:`MODEL_NAMES` that are stable learners (a small change of the training
+#: rows moves the fit little, and nothing is random): the corrected t-test holds its level for
+#: a pair of them. The networks are not (their fit depends on the initial weights and the
+#: order of the mini-batches).
+STABLE_MODELS = ("gaussian_shared", "gaussian_separate", "logistic_gd")
+
+#: Half/half partitions of the rows beside the main CV (Nadeau and Bengio's conservative Z).
+N_PARTITIONS = 10
+
+#: How the models' integer ``random_state`` seeds the splits: ``"common"`` (each split its own
+#: seed derived from the model's ``random_state``; the models of a split share it),
+#: ``"per_model"`` (each model its own seeds too) or ``"fixed"`` (every split fitted with the
+#: model's own ``random_state``, as before issue 11: the initialisation's variance is never
+#: sampled; for reproducing old results).
+SEEDINGS = ("common", "per_model", "fixed")
 
 #: The lecture's network: hidden layers, mini-batch size, epochs (``range(1, 500)``).
 SEED_HIDDEN = (50, 100, 50)
@@ -339,9 +361,10 @@ def _prepare_out_dir(out_dir):
     return out_dir
 
 
-def _run_trials(models, X, y, cv, *, n_jobs, store, progress, total):
+def _run_trials(models, X, y, cv, *, n_jobs, store, progress, total, seeding=None):
     """run_trials with its warnings collected; a store error is an InputError, Ctrl-C a
-    :class:`StudyInterrupted`; a refusal and a model's failure propagate."""
+    :class:`StudyInterrupted`; a refusal and a model's failure propagate. ``seeding``: the
+    ``seeds``/``n_seeds``/``seed_design`` arguments of run_trials."""
     from clfcompare.trials import SetupMismatch, run_trials
 
     with warnings.catch_warnings(record=True) as caught:
@@ -350,7 +373,14 @@ def _run_trials(models, X, y, cv, *, n_jobs, store, progress, total):
         warnings.simplefilter("always")
         try:
             results = run_trials(
-                models, X, y, cv=cv, n_jobs=n_jobs, store=store, progress=progress
+                models,
+                X,
+                y,
+                cv=cv,
+                n_jobs=n_jobs,
+                store=store,
+                progress=progress,
+                **(seeding or {}),
             )
         except ValueError as err:
             # TODO(issue10): an unreadable or foreign store is told by its message only; a
@@ -364,14 +394,38 @@ def _run_trials(models, X, y, cv, *, n_jobs, store, progress, total):
                 raise InputError(str(err)) from err
             raise
         except KeyboardInterrupt:
-            n_stored = _count_finished(store, models, cv.get_n_splits())
+            n_stored = _count_finished(store, models, total // max(1, len(models)))
             raise StudyInterrupted(store, n_stored, total) from None
     return results, summarise_warnings(caught)
 
 
+def _split0_models(models, seeds, crossed):
+    """``models`` seeded as the trials seeded them on split 0 (seed replica 0)."""
+    if seeds == "fixed":
+        return models
+    from sklearn.base import clone
+
+    from clfcompare.trials import derive_seed
+
+    out = {}
+    for name, est in models.items():
+        params = est.get_params(deep=True)
+        derived = {
+            k: derive_seed(
+                int(v), 0, model=str(name) if seeds == "per_model" else None, crossed=crossed
+            )
+            for k, v in params.items()
+            if (k == "random_state" or k.endswith("__random_state"))
+            and isinstance(v, int | np.integer)
+            and not isinstance(v, bool | np.bool_)
+        }
+        out[name] = clone(est).set_params(**derived) if derived else est
+    return out
+
+
 def _figures(X, y, models, cv, show_curve, say):
     """The data figure and the decision regions of every model refitted on split 0
-    (2 features only): ``{caption: Figure}``."""
+    (2 features only; ``models`` seeded as on split 0): ``{caption: Figure}``."""
     from sklearn.base import clone
 
     from clfcompare import plots
@@ -391,6 +445,60 @@ def _figures(X, y, models, cv, show_curve, say):
     return extra
 
 
+def _fixed_seeds(models):
+    """``models`` with every integer ``random_state`` parameter replaced by a
+    ``numpy.random.RandomState`` of that seed (``seeds="fixed"``).
+
+    :func:`clfcompare.trials.run_trials` derives a seed per split from an integer
+    ``random_state``; a ``RandomState`` it leaves as it is, and every split's clone starts
+    from a copy of it in its initial state: the first draw, and so the seed of every split, is
+    the one the integer gives (scikit-learn's ``check_random_state(seed)`` is
+    ``RandomState(seed)``). This reproduces the trials of the code before seeds were derived
+    per split.
+    """
+    from sklearn.base import clone
+
+    out = {}
+    for name, est in models.items():
+        params = est.get_params(deep=True)
+        fixed = {
+            k: np.random.RandomState(int(v))
+            for k, v in params.items()
+            if (k == "random_state" or k.endswith("__random_state"))
+            and isinstance(v, int | np.integer)
+            and not isinstance(v, bool | np.bool_)
+        }
+        out[name] = clone(est).set_params(**fixed) if fixed else est
+    return out
+
+
+def _check_halves_data(y, inner_splits):
+    """Refuse data whose half partitions cannot hold a stratified inner CV."""
+    classes, counts = np.unique(np.asarray(y), return_counts=True)
+    need = 2 * inner_splits
+    small = [(c, n) for c, n in zip(classes.tolist(), counts.tolist(), strict=True) if n < need]
+    if small:
+        problem = (
+            f"class(es) {[c for c, _ in small[:5]]} have fewer rows "
+            f"([{', '.join(str(n) for _, n in small[:5])}]) than the {need} that the half/half "
+            f"partitions need (a {inner_splits}-fold CV inside each half)"
+        )
+        err = InputError(f"{problem}; use halves=False (the corrected t-test only)")
+        err.problem, err.parameter = problem, "halves"
+        raise err
+
+
+def _design_words(n_repeats, n_folds, halves, n_partitions, inner_splits, n_seeds):
+    words = f"{n_repeats} x {n_folds}-fold repeated stratified CV"
+    if halves:
+        words += (
+            f" + {n_partitions} half/half partitions x 2 halves x {inner_splits}-fold inner CV"
+        )
+    if n_seeds > 1:
+        words += f", each split x {n_seeds} seeds"
+    return words
+
+
 def run_study(
     X,
     y,
@@ -402,11 +510,17 @@ def run_study(
     n_folds=5,
     n_jobs=None,
     random_state=0,
+    halves=True,
+    n_partitions=N_PARTITIONS,
+    seeds="common",
+    n_seeds=1,
     title="Classifier comparison",
     data_description=None,
     curve_classes=None,
     references=None,
     contrast="auto",
+    baseline=None,
+    stable="auto",
     device=None,
     progress=True,
     log=_stderr,
@@ -415,12 +529,13 @@ def run_study(
     """Run a repeated-CV comparison into a resumable store and write figures and a report.
 
     Steps: the data are checked (:func:`clfcompare.datasets.check_study_data`, once);
-    ``run_trials`` with ``RepeatedStratifiedKFold(n_folds, n_repeats, random_state)`` and the
-    store ``out_dir/store_name`` (a second run resumes: finished trials are not redone);
-    :func:`clfcompare.analysis.analyse`; the figures (data and decision regions when there are
-    2 features, the box plot, the CD diagram, the loss curves); ``report.md`` by
-    :func:`clfcompare.report.write_report`. The figures it draws are closed when it returns or
-    fails; the caller's stay open.
+    ``run_trials`` with ``RepeatedKFoldWithHalves(n_folds, n_repeats, n_partitions,
+    random_state)`` (``halves=False``: ``RepeatedStratifiedKFold(n_folds, n_repeats,
+    random_state)``) and the store ``out_dir/store_name`` (a second run resumes: finished
+    trials are not redone); :func:`clfcompare.analysis.analyse`; the figures (data and decision
+    regions when there are 2 features, the box plot, the simultaneous intervals, the loss
+    curves); ``report.md`` by :func:`clfcompare.report.write_report`. The figures it draws are
+    closed when it returns or fails; the caller's stay open.
 
     Parameters
     ----------
@@ -436,6 +551,24 @@ def run_study(
         joblib workers for the trials.
     random_state : int, default=0
         Seeds the splits.
+    halves : bool, default=True
+        Run Nadeau and Bengio's ``n_partitions`` random half/half partitions of the rows (with
+        an inner ``max(2, n_folds // 2)``-fold CV in each half) beside the main CV, so that
+        the tests default to the conservative Z, which holds its level for unstable learners
+        (the networks) too; the report shows the corrected t-test beside it. ``False``: the
+        main CV only, and the corrected t-test (valid for stable learners only).
+    n_partitions : int >= 1, default=10
+    seeds : {"common", "per_model", "fixed"}, default="common"
+        How a model's integer ``random_state`` seeds its splits (:data:`SEEDINGS`): every split
+        its own derived seed, shared by the models of the split (``"common"``: the MSE and the
+        CE network of a split start from the same initial weights) or not (``"per_model"``);
+        ``"fixed"``: every split from the model's own ``random_state``, as before issue 11
+        (``halves=False, seeds="fixed"`` reproduces the trials of that code exactly).
+    n_seeds : int >= 1, default=1
+        Seeds per split: with ``n_seeds >= 2`` every split is fitted ``n_seeds`` times, seed
+        ``k`` the same on every split (a crossed split x seed design), and the report shows
+        how the score variance splits into data split and initialisation; the tests average
+        each split over its seeds.
     title : str
     data_description : str
     curve_classes : int >= 2, optional
@@ -446,9 +579,16 @@ def run_study(
     references : mapping, optional
         Further ``{label: accuracy}`` to judge the models against.
     contrast : "auto", (str, str) or None, default="auto"
-        The pair the report asks "is A different from B?" about; "auto": the models named
-        with ``mse`` and ``ce`` when there is one of each (the lecture's question,
-        :func:`clfcompare.analysis.find_contrast`), else none.
+        The pre-specified pair the report asks "is A different from B?" about, tested on its
+        own (unadjusted); "auto": the models named with ``mse`` and ``ce`` when there is one
+        of each (the lecture's question, :func:`clfcompare.analysis.find_contrast`), else
+        none; None: the answer is about the best model and the runner-up (exploratory).
+    baseline : str, optional
+        The simultaneous intervals compare every model with it instead of all pairs.
+    stable : "auto", collection of str or None, default="auto"
+        The models known to be stable learners (the report says for which pairs the
+        corrected t-test holds); "auto": those of :data:`STABLE_MODELS` when every model is
+        one of :data:`MODEL_NAMES`, else not known.
     device : str, default=None
         Reported in the machine section.
     progress : bool, default=True
@@ -477,15 +617,29 @@ def run_study(
     from sklearn.model_selection import RepeatedStratifiedKFold
 
     from clfcompare import report
+    from clfcompare._checks import check_bool, check_choice
     from clfcompare.analysis import analyse, find_contrast
     from clfcompare.datasets import check_study_data, curve_loss_reference, curve_reference
+    from clfcompare.trials import RepeatedKFoldWithHalves
 
     say = log if (log is not None and progress) else (lambda *a, **k: None)
     n_repeats = check_int(n_repeats, "n_repeats", low=1)
     n_folds = check_int(n_folds, "n_folds", low=2)
+    halves = check_bool(halves, "halves")
+    n_partitions = check_int(n_partitions, "n_partitions", low=1)
+    seeds = check_choice(seeds, "seeds", SEEDINGS)
+    n_seeds = check_int(n_seeds, "n_seeds", low=1)
+    if seeds == "fixed" and n_seeds > 1:
+        raise InputError(
+            f"seeds='fixed' fits every split with the model's own random_state, so n_seeds "
+            f"must be 1, got {n_seeds}"
+        )
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
     check_study_data(X, y, n_folds)
+    inner_splits = max(2, n_folds // 2)
+    if halves:
+        _check_halves_data(y, inner_splits)
     references = dict(references or {})
     loss_references, reference_notes = {}, {}
     if curve_classes is not None:
@@ -494,12 +648,37 @@ def run_study(
         reference_notes = {label: sentence for label in loss_references}
     if contrast == "auto":
         contrast = find_contrast(list(models), ("mse", "ce"))
+    if stable == "auto":
+        stable = (
+            [m for m in models if m in STABLE_MODELS]
+            if all(m in MODEL_NAMES for m in models)
+            else None
+        )
     out_dir = _prepare_out_dir(out_dir)
     store = out_dir / store_name
     timings = {}
     t_start = time.perf_counter()
 
-    n_splits = n_repeats * n_folds
+    if halves:
+        cv = RepeatedKFoldWithHalves(
+            n_splits=n_folds,
+            n_repeats=n_repeats,
+            n_partitions=n_partitions,
+            random_state=random_state,
+        )
+        cv_text = (
+            f"RepeatedKFoldWithHalves(n_splits={n_folds}, n_repeats={n_repeats}, "
+            f"n_partitions={n_partitions}, random_state={random_state})"
+        )
+    else:
+        cv = RepeatedStratifiedKFold(
+            n_splits=n_folds, n_repeats=n_repeats, random_state=random_state
+        )
+        cv_text = (
+            f"RepeatedStratifiedKFold(n_splits={n_folds}, n_repeats={n_repeats}, "
+            f"random_state={random_state})"
+        )
+    n_splits = cv.get_n_splits() * n_seeds
     total = n_splits * len(models)
     n_done = _count_finished(store, models, n_splits)
     if n_done:  # run_trials checks next that the store was made with these settings
@@ -507,20 +686,41 @@ def run_study(
             f"found {n_done} of {total} trials already stored in {store}; they are reused if "
             "the store was made with these settings"
         )
+    words = _design_words(n_repeats, n_folds, halves, n_partitions, inner_splits, n_seeds)
     say(
         f"running {len(models)} model{'s' if len(models) > 1 else ''} x {n_splits} splits "
-        f"({n_repeats} x {n_folds}-fold repeated stratified CV) on {X.shape[0]} rows -> {store}"
+        f"({words}) on {X.shape[0]} rows -> {store}"
     )
-    cv = RepeatedStratifiedKFold(n_splits=n_folds, n_repeats=n_repeats, random_state=random_state)
+    fitted_models = _fixed_seeds(models) if seeds == "fixed" else models
+    seeding = {} if seeds == "fixed" else {"seeds": seeds}
+    if n_seeds > 1:
+        seeding.update(n_seeds=n_seeds, seed_design="crossed")
     t0 = time.perf_counter()
     results, warned = _run_trials(
-        models, X, y, cv, n_jobs=n_jobs, store=store, progress=progress, total=total
+        fitted_models,
+        X,
+        y,
+        cv,
+        n_jobs=n_jobs,
+        store=store,
+        progress=progress,
+        total=total,
+        seeding=seeding,
     )
     for note in warned:
         say(f"warning: {note}")
+    seed_text = {
+        "common": "every split's models get a seed derived from their random_state and the "
+        "split (`clfcompare.trials.derive_seed`), the models of a split the same one",
+        "per_model": "every split's models get seeds derived from their random_state, the "
+        "split and the model's name",
+        "fixed": "every split is fitted with the model's own random_state (the design before "
+        "issue 11: the initialisation's variance is not sampled)",
+    }[seeds]
+    if n_seeds > 1:
+        seed_text += f"; {n_seeds} seeds per split, crossed with the splits"
     notes = [str(n) for n in ([notes] if isinstance(notes, str) else (notes or []))] + [
-        f"Splits: `RepeatedStratifiedKFold(n_splits={n_folds}, n_repeats={n_repeats}, "
-        f"random_state={random_state})`; store `{store.name}`."
+        f"Splits: `{cv_text}`; store `{store.name}`. Seeds: {seed_text}."
     ]
     if n_done:
         notes.append(
@@ -533,12 +733,18 @@ def run_study(
     say(f"trials done in {timings['trials']:.1f} s{resumed}")
 
     comparison = analyse(
-        results, contrast=contrast, references=references, loss_references=loss_references
+        results,
+        contrast=contrast,
+        baseline=baseline,
+        stable=stable,
+        references=references,
+        loss_references=loss_references,
     )
     own_figures = set(plt.get_fignums())  # the caller's: left open
     try:
         t0 = time.perf_counter()
-        extra = _figures(X, y, models, cv, curve_classes is not None, say)
+        split0 = _split0_models(models, seeds, crossed=n_seeds > 1)
+        extra = _figures(X, y, split0, cv, curve_classes is not None, say)
         timings["decision-region refits and data figure"] = time.perf_counter() - t0
 
         timings["total before the report"] = time.perf_counter() - t_start

@@ -69,3 +69,30 @@ def _with_score(res, name, values):
         scoring=(*res.scoring, name),
         n_splits=res.n_splits,
     )
+
+
+def run_small(*, halves=True, n_seeds=None, seed_design="crossed", n_partitions=4):
+    """Real trials of three fast models (a stable Gaussian naive Bayes, two unstable trees) on
+    a small synthetic data set: 3 x 4-fold repeated stratified CV, with ``n_partitions``
+    half/half partitions beside it unless ``halves=False``."""
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import RepeatedStratifiedKFold
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.tree import DecisionTreeClassifier
+
+    from clfcompare.trials import RepeatedKFoldWithHalves, run_trials
+
+    X, y = make_classification(n_samples=160, n_informative=3, random_state=0)
+    models = {
+        "nb": GaussianNB(),
+        "tree": DecisionTreeClassifier(max_features=1, random_state=0),
+        "stump": DecisionTreeClassifier(max_depth=2, max_features=1, random_state=0),
+    }
+    if halves:
+        cv = RepeatedKFoldWithHalves(
+            n_splits=4, n_repeats=3, n_partitions=n_partitions, random_state=0
+        )
+    else:
+        cv = RepeatedStratifiedKFold(n_splits=4, n_repeats=3, random_state=0)
+    kwargs = {} if n_seeds is None else {"n_seeds": n_seeds, "seed_design": seed_design}
+    return run_trials(models, X, y, cv=cv, progress=False, **kwargs)

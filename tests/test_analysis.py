@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from _report_data import _with_flat_curve, make_results  # tests/ is on sys.path
+from _report_data import _with_flat_curve, make_results, run_small  # tests/ is on sys.path
 from numpy.testing import assert_allclose
 
 from clfcompare import report
@@ -18,7 +18,12 @@ from clfcompare.analysis import (
     stalled_trials,
     summary_table,
 )
-from clfcompare.stats import compare, friedman_nemenyi
+from clfcompare.stats import (
+    compare,
+    equivalence_test,
+    simultaneous_comparisons,
+    verdict,
+)
 
 # --------------------------------------------------------------------------- tables
 
@@ -117,24 +122,147 @@ def test_analyse_computes_every_number_once():
     with pytest.raises(dataclasses.FrozenInstanceError):
         comp.alpha = 0.1
     pd.testing.assert_frame_equal(comp.summary, summary_table(res))
+    # ordinary CV: the default test is the corrected t-test, and there is no second table
     pd.testing.assert_frame_equal(comp.pairwise, compare(res))
-    fr = friedman_nemenyi(res.score_table(), alpha=0.05)
-    assert_allclose(comp.friedman.statistic, fr.statistic, rtol=1e-12)
-    assert_allclose(comp.friedman.critical_difference, fr.critical_difference, rtol=1e-12)
+    assert comp.test == "corrected_ttest" and comp.pairwise_corrected is None
+    assert not hasattr(comp, "friedman")  # no rank test over the splits of one data set
+    sim = simultaneous_comparisons(res, confidence_level=0.95)
+    pd.testing.assert_frame_equal(comp.simultaneous.table, sim.table)
+    assert comp.simultaneous.family == "all_pairs" and comp.simultaneous.variance == "corrected"
     assert comp.answer_pair == ("mlp_mse", "mlp_ce")
     assert comp.answer_row == pair_row(compare(res), "mlp_mse", "mlp_ce")
     assert list(comp.other_summaries) == ["balanced_accuracy"]
     assert comp.references == {"ceiling": 0.625}
     assert comp.sensitivity is None and comp.stalled.empty
+    assert comp.variance_components is None and comp.stable is None
+
+
+def test_the_contrasts_tost_is_equivalence_test_of_its_scores():
+    res = make_results()
+    comp = analyse(res, contrast=("mlp_mse", "mlp_ce"), rope=0.02, alpha=0.1)
+    table = res.score_table()
+    # every split of make_results has 256 training and 64 test rows
+    ref = equivalence_test(
+        table["mlp_mse"], table["mlp_ce"], 256, 64, margin=0.02, confidence_level=0.9
+    )
+    assert comp.equivalence == ref
+    assert comp.equivalence_corrected is None  # the default variance is the corrected one
+    assert analyse(res, rope=0).equivalence is None  # no margin, no TOST
+
+
+def test_the_contrast_is_unadjusted_and_the_rest_adjusted():
+    # a pair with p < 0.05 <= p_adj: significant as the pre-specified contrast, not as a pair
+    # picked from the data (best vs runner-up)
+    res = make_results({"a": 0.0, "b": 0.0, "c": 0.012}, seed=9, with_curves=False)
+    row = pair_row(compare(res), "c", "a")
+    assert row["pvalue"] < 0.05 <= row["pvalue_adjusted"]
+    pre = analyse(res, contrast=("c", "a"))
+    assert pre.answer_pvalue() == row["pvalue"] and pre.answer_significant()
+    assert not pre.answer_adjusted
+    assert pre.answer_verdict == verdict(
+        "c", "a", row["statistic"], row["pvalue"], row["prob_equivalent"], 0.05
+    ).replace("p_adj=", "p=")
+    assert pre.answer_verdict.startswith("c better than a (p=")
+    picked = analyse(res)  # no contrast: the same pair, as best vs runner-up
+    assert picked.answer_adjusted and picked.answer_pair == ("c", "a")
+    assert picked.answer_pvalue() == row["pvalue_adjusted"]
+    assert not picked.answer_significant()
+    assert picked.answer_verdict == row["verdict"]
+    assert picked.answer_verdict.startswith("no significant difference")
 
 
 def test_analyse_without_contrast_answers_best_vs_runner_up():
     comp = analyse(make_results({"a": 0.0, "b": 0.05, "c": 0.1}, with_curves=False))
     assert comp.contrast is None and comp.answer_pair == ("c", "b")
     one = analyse(make_results({"a": 0.0}, with_curves=False))
-    assert one.pairwise is None and one.friedman is None and one.answer_pair is None
+    assert one.pairwise is None and one.simultaneous is None and one.answer_pair is None
     two = analyse(make_results({"a": 0.0, "b": 0.02}, with_curves=False))
-    assert two.friedman is None and len(two.pairwise) == 1
+    assert two.simultaneous is None and len(two.pairwise) == 1
+
+
+def test_simultaneous_intervals_against_a_baseline():
+    res = make_results()
+    comp = analyse(res, baseline="gauss")
+    ref = simultaneous_comparisons(res, baseline="gauss", confidence_level=0.95)
+    pd.testing.assert_frame_equal(comp.simultaneous.table, ref.table)
+    assert comp.simultaneous.family == "baseline" and comp.baseline == "gauss"
+    assert list(comp.simultaneous.table["model_b"]) == ["gauss", "gauss"]
+    with pytest.raises(ValueError, match="baseline must be one of"):
+        analyse(res, baseline="nope")
+
+
+@pytest.fixture(scope="module")
+def halves_results():
+    return run_small()
+
+
+def test_analyse_with_halves_defaults_to_the_conservative_z(halves_results):
+    res = halves_results
+    comp = analyse(res, contrast=("nb", "tree"), stable=["nb"])
+    assert comp.has_halves and comp.test == "conservative_z"
+    pd.testing.assert_frame_equal(comp.pairwise, compare(res))
+    assert set(comp.pairwise["test"]) == {"conservative_z"}
+    pd.testing.assert_frame_equal(comp.pairwise_corrected, compare(res, test="corrected_ttest"))
+    assert comp.answer_row_corrected == pair_row(comp.pairwise_corrected, "nb", "tree")
+    # the tables read the 12 main splits only, not the 2 x 4 x 2 = 16 half splits
+    assert comp.summary["n_trials"].tolist() == [12, 12, 12]
+    assert comp.n_splits() == 12 and comp.n_splits("nb") == 12
+    assert comp.simultaneous.variance == "conservative"
+    assert comp.stable == frozenset({"nb"})
+    assert comp.pair_is_stable("nb", "tree") is False
+
+
+def test_tost_with_halves_uses_the_half_partition_variance(halves_results):
+    res = halves_results
+    comp = analyse(res, contrast=("nb", "tree"))
+    # independent reference: the half scores taken from the raw scores and split_roles
+    roles = res.split_roles()
+    roles = roles[["split", "role", "partition", "half", "fold"]].rename(columns={"fold": "f"})
+    scores = res.scores.merge(roles, on="split")
+    main = scores[scores.role == "main"].pivot(index="split", columns="model", values="accuracy")
+    half = scores[scores.role == "half"].sort_values(["partition", "half", "f"])
+
+    def halves_of(model):
+        return half.loc[half.model == model, "accuracy"].to_numpy().reshape(4, 2, 2)
+
+    ref = equivalence_test(
+        main["nb"],
+        main["tree"],
+        margin=0.01,
+        confidence_level=0.95,
+        half_scores_a=halves_of("nb"),
+        half_scores_b=halves_of("tree"),
+    )
+    assert comp.equivalence == ref and comp.equivalence.variance == "conservative"
+    sizes = scores[scores.role == "main"].groupby("split")[["n_train", "n_test"]].first()
+    corrected = equivalence_test(
+        main["nb"], main["tree"], sizes["n_train"], sizes["n_test"], margin=0.01
+    )
+    assert comp.equivalence_corrected == corrected
+
+
+def test_variance_components_of_a_crossed_seed_design():
+    from clfcompare.trials import variance_components
+
+    res = run_small(halves=False, n_seeds=3)
+    comp = analyse(res)
+    vc = comp.variance_components
+    assert list(vc.index) == ["nb", "tree", "stump"]
+    long = variance_components(res)
+    for model in vc.index:
+        rows = long[long.model == model].set_index("component")["variance"]
+        assert_allclose(
+            vc.loc[model, ["split", "seed", "residual"]],
+            rows[["split", "seed", "residual"]],
+            rtol=1e-12,
+        )
+    total = vc[["split", "seed", "residual"]].sum(axis=1)
+    assert_allclose(vc["total"], total, rtol=1e-12)
+    tree = vc.loc["tree"]
+    assert_allclose(tree["split_share"] + tree["seed_share"], 1.0, rtol=1e-12)
+    # naive Bayes draws no random numbers: its seeds change nothing
+    assert vc.loc["nb", "seed"] == 0 and vc.loc["nb", "residual"] == 0
+    assert comp.n_splits() == 12 and comp.summary["n_trials"].tolist() == [36, 36, 36]
 
 
 def test_analyse_without_stalled_splits_matches_a_hand_computation():
@@ -183,8 +311,11 @@ def test_one_threshold_for_the_table_and_the_prose(seed, rope, alpha, called):
     "kwargs, err, match",
     [
         ({"metric": "f1"}, ValueError, "metric 'f1'"),
-        ({"contrast": ("gauss", "nope")}, ValueError, "contrast must be two of"),
-        ({"contrast": "gauss"}, ValueError, "contrast must be two of"),
+        ({"contrast": ("gauss", "nope")}, ValueError, "contrast must be two different models"),
+        ({"contrast": "gauss"}, ValueError, "contrast must be two different models"),
+        ({"contrast": ("gauss", "gauss")}, ValueError, "contrast must be two different models"),
+        ({"stable": "gauss"}, TypeError, "stable must be a collection"),
+        ({"stable": ["nope"]}, ValueError, r"stable names model\(s\) \['nope'\]"),
         ({"alpha": 1.5}, ValueError, "alpha"),
         ({"alpha": "x"}, TypeError, r"alpha .*got str 'x'"),
         ({"alpha": None}, TypeError, "alpha .*NoneType"),
@@ -214,3 +345,23 @@ def test_check_references():
     assert check_references({1: np.float32(0.5)}) == {"1": 0.5}
     with pytest.raises(TypeError, match="loss_references must be a mapping"):
         check_references([1], "loss_references")
+
+
+@pytest.mark.parametrize("halves", [False, True])
+def test_the_tests_average_every_split_over_its_seeds(halves):
+    from clfcompare.stats import corrected_ttest
+
+    res = run_small(halves=halves, n_seeds=2, n_partitions=2)
+    comp = analyse(res, contrast=("nb", "tree"))
+    # reference: the seeds of each main data split averaged by hand from the raw trials
+    roles = res.split_roles()
+    main = res.scores.merge(roles[["split", "role", "data_split"]], on="split")
+    main = main[main.role == "main"]
+    avg = main.groupby(["data_split", "model"])["accuracy"].mean().unstack("model")
+    sizes = main.groupby("data_split")[["n_train", "n_test"]].first()
+    assert len(avg) == 12
+    row = pair_row(comp.pairwise_corrected if halves else comp.pairwise, "nb", "tree")
+    ref = corrected_ttest(avg["nb"], avg["tree"], sizes["n_train"], sizes["n_test"])
+    assert_allclose(row["mean_difference"], (avg["nb"] - avg["tree"]).mean(), rtol=1e-12)
+    assert_allclose([row["statistic"], row["pvalue"]], [ref.statistic, ref.pvalue], rtol=1e-10)
+    assert comp.test == ("conservative_z" if halves else "corrected_ttest")

@@ -57,17 +57,20 @@ def test_cli_csv_end_to_end(tmp_path, csv_file, capsys):
     for name in ("gaussian_shared", "gaussian_separate", "logistic_gd"):
         assert name in stdout
     assert "report:" in stdout and "wall time:" in stdout
-    for f in ("study.sqlite", "report.md", "scores_box.png", "critical_difference.png"):
+    for f in ("study.sqlite", "report.md", "scores_box.png", "simultaneous_intervals.png"):
         assert (out / f).is_file(), f
     # two features: the data and the decision regions are drawn too
     assert (out / "decision_regions_split_0.png").is_file()
     res = load_results(out / "study.sqlite")
     assert res.models == ("gaussian_shared", "gaussian_separate", "logistic_gd")
-    assert len(res.scores) == 3 * 2 * 3
+    # 2 x 3 main splits and 10 half/half partitions x 2 halves x 2 inner folds per model
+    assert len(res.scores) == 3 * (2 * 3 + 40)
+    assert res.score_table().shape == (6, 3)
     assert set(res.predictions["y_true"]) == {"a", "b", "c"}
-    # the printed means are the store's
+    # the printed means are the store's, over the main splits
     for name in res.models:
-        mean = res.scores.loc[res.scores.model == name, "accuracy"].mean()
+        main = res.scores[res.scores.split < 6]  # the main CV's splits come first
+        mean = main.loc[main.model == name, "accuracy"].mean()
         line = next(ln for ln in stdout.splitlines() if ln.startswith(name + " "))
         assert_allclose(float(line.split()[1]), mean, atol=5e-4)
     text = (out / "report.md").read_text(encoding="utf-8")
@@ -80,18 +83,21 @@ def test_cli_builtin_resumes_from_the_store(tmp_path, capsys):
     assert cli.main(argv) == 0
     first = capsys.readouterr()
     assert "resuming" not in first.err
-    assert "running 2 models x 6 splits" in first.err  # --quick: 2 repeats x 3 folds
+    # --quick: 2 repeats x 3 folds + 10 half/half partitions x 2 halves x 2 inner folds
+    assert "running 2 models x 46 splits" in first.err
     assert cli.main(argv) == 0
     second = capsys.readouterr()
-    assert "12 of 12 trials already stored" in second.err
-    assert "(12 of 12 read from the store" in second.err  # said once the store was accepted
+    assert "92 of 92 trials already stored" in second.err
+    assert "(92 of 92 read from the store" in second.err  # said once the store was accepted
     assert first.out.splitlines()[:3] == second.out.splitlines()[:3]  # same summary table
     # 4 features: no 2-D figures
     assert not (out / "decision_regions_split_0.png").exists()
     text = (out / "report.md").read_text(encoding="utf-8")
     assert "Classifier comparison on iris" in text
-    assert "RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)" in text
-    assert "12 of 12 trials were read from the store" in text
+    assert "RepeatedKFoldWithHalves(n_splits=3, n_repeats=2, n_partitions=10, random_state=0)" in (
+        text
+    )
+    assert "92 of 92 trials were read from the store" in text
 
 
 def test_resume_counts_only_the_models_of_this_run(tmp_path, capsys):
@@ -101,9 +107,9 @@ def test_resume_counts_only_the_models_of_this_run(tmp_path, capsys):
     capsys.readouterr()
     assert cli.main([*base, "gaussian_shared"]) == 0  # one of the two stored models
     captured = capsys.readouterr()
-    assert "6 of 6 trials already stored" in captured.err
-    assert "(6 of 6 read from the store" in captured.err
-    assert "running 1 model x 6 splits" in captured.err
+    assert "46 of 46 trials already stored" in captured.err
+    assert "(46 of 46 read from the store" in captured.err
+    assert "running 1 model x 46 splits" in captured.err
     assert "6 trials resumed from the store" in captured.out
 
 
@@ -317,7 +323,7 @@ def test_format_summary_aligns_columns():
 
 def test_fit_warnings_reach_the_report(tmp_path, capsys):
     # separable classes: the unpenalised logistic MLE does not exist, so gradient descent
-    # stops on max_iter with a ConvergenceWarning in every split
+    # stops on max_iter with a ConvergenceWarning in every split (6 main, 40 half splits)
     X = np.r_[np.linspace(0, 1, 12), np.linspace(2, 3, 12)]
     frame = pd.DataFrame({"x": X, "z": np.sin(X), "y": [0] * 12 + [1] * 12})
     path = tmp_path / "sep.csv"
@@ -326,10 +332,10 @@ def test_fit_warnings_reach_the_report(tmp_path, capsys):
     argv = [str(path), "--target", "y", "--quick", "--models", "logistic_gd", "--out", str(out)]
     assert cli.main(argv) == 0
     err = capsys.readouterr().err
-    assert "warning: ConvergenceWarning (6 times during the trials)" in err
+    assert "warning: ConvergenceWarning (46 times during the trials)" in err
     text = (out / "report.md").read_text(encoding="utf-8")
     assert "## Notes and warnings" in text
-    assert "ConvergenceWarning (6 times during the trials)" in text
+    assert "ConvergenceWarning (46 times during the trials)" in text
 
 
 # --------------------------------------------------------------------------- review fixes
@@ -438,13 +444,13 @@ def test_interrupted_run_says_so_and_resumes(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     store = tmp_path / "a" / "study.sqlite"
     assert err[-1] == (
-        f"clfcompare: interrupted; 3 of 6 trials are in the store {store}; run the same "
+        f"clfcompare: interrupted; 3 of 46 trials are in the store {store}; run the same "
         "command again to resume"
     )
     assert not [ln for ln in err if "Traceback" in ln]
     monkeypatch.setattr(GaussianGenerativeClassifier, "fit", real_fit)
     assert cli.main(argv) == 0
-    assert "3 of 6 trials already stored" in capsys.readouterr().err
+    assert "3 of 46 trials already stored" in capsys.readouterr().err
     assert cli.main([*argv[:-1], str(tmp_path / "b")]) == 0  # never interrupted
     resumed = load_results(tmp_path / "a" / "study.sqlite").scores["accuracy"].to_numpy()
     straight = load_results(tmp_path / "b" / "study.sqlite").scores["accuracy"].to_numpy()
@@ -454,12 +460,13 @@ def test_interrupted_run_says_so_and_resumes(tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize(
     "change, differences",
     [
-        # the store holds 1 repeat x 2 folds = 2 splits of each model
-        (["--folds", "3"], ["stored 2 splits, now 3"]),
+        # the store holds 1 repeat x 2 folds = 2 main splits of each model, and 10 half/half
+        # partitions x 2 halves x 2 inner folds = 40 half splits
+        (["--folds", "3"], ["stored 42 splits, now 43"]),
         # the seed moves the splits and the logistic regression's own random_state
         (
             ["--seed", "1"],
-            ["splits differ (both 2 splits: another --seed", "random_state = --seed (stored 0, "],
+            ["splits differ (both 42 splits: another --seed", "random_state = --seed (stored 0, "],
         ),
     ],
 )
@@ -488,7 +495,7 @@ def test_store_of_other_settings_is_refused_in_cli_words(tmp_path, capsys, chang
         assert layer_words not in line
     # the store is untouched: the first run's settings still resume it
     assert cli.main(base) == 0
-    assert "(4 of 4 read from the store" in capsys.readouterr().err
+    assert "(84 of 84 read from the store" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -593,3 +600,60 @@ def test_help_names_the_csv_separators(capsys):
         cli.main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "comma-, semicolon- or tab-separated" in text
+
+
+# --------------------------------------------------------------------------- issue 11
+
+
+def test_study_options_of_issue_11_parse():
+    parser = cli.make_parser()
+    args = parser.parse_args(["iris"])
+    assert (args.seeds, args.contrast, args.baseline) == (1, None, None)
+    args = parser.parse_args(
+        ["iris", "--seeds", "3", "--contrast", "mlp_mse", "mlp_ce", "--baseline", "logistic_gd"]
+    )
+    assert (args.seeds, args.contrast, args.baseline) == (3, ["mlp_mse", "mlp_ce"], "logistic_gd")
+    text = parser.format_help()
+    for words in ("--contrast A B", "--baseline MODEL", "--seeds S", "best model against"):
+        assert words in " ".join(text.split()), words
+    assert "critical-difference" not in text
+    with pytest.raises(SystemExit) as info:
+        parser.parse_args(["iris", "--seeds", "0"])
+    assert info.value.code == 2
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--contrast", "gaussian_shared", "mlp_ce"], "--contrast needs two different models"),
+        (["--contrast", "gaussian_shared", "gaussian_shared"], "the same model twice"),
+        (["--baseline", "mlp_ce"], "--baseline 'mlp_ce' is not among --models"),
+    ],
+)
+def test_study_options_of_issue_11_refuse_bad_values(tmp_path, capsys, extra, message):
+    argv = ["iris", "--quick", "--out", str(tmp_path / "o"), *FAST, *extra]
+    assert cli.main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "o" / "study.sqlite").exists()  # refused before any trial
+
+
+def test_cli_contrast_seeds_and_no_pre_specified_question(tmp_path, csv_file, capsys):
+    path, _ = csv_file
+    base = [str(path), "--target", "label", "--repeats", "2", "--folds", "3"]
+    models = ["--models", "gaussian_shared", "gaussian_separate"]
+    # without --contrast a CSV run leads with the best model against the runner-up
+    assert cli.main([*base, *models, "--out", str(tmp_path / "a")]) == 0
+    text = (tmp_path / "a" / "report.md").read_text(encoding="utf-8")
+    assert "the best model is **" in text and "a pair chosen from the data" in text
+    assert "different from" not in text
+    # --contrast B A: the question, tested unadjusted; --seeds 2: a crossed split x seed design
+    argv = [*base, *models, "--contrast", "gaussian_separate", "gaussian_shared", "--seeds", "2"]
+    assert cli.main([*argv, "--out", str(tmp_path / "b")]) == 0
+    err = capsys.readouterr().err
+    assert "running 2 models x 92 splits" in err and "each split x 2 seeds" in err
+    text = (tmp_path / "b" / "report.md").read_text(encoding="utf-8")
+    assert "## Is gaussian_separate different from gaussian_shared here?" in text
+    assert "(the pre-specified contrast, tested on its own: unadjusted)" in text
+    assert "## Data split vs initialisation" in text
+    res = load_results(tmp_path / "b" / "study.sqlite")
+    assert res.design["n_seeds"] == 2 and res.design["seed_design"] == "crossed"

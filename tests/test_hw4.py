@@ -29,14 +29,15 @@ def test_hw4_quick_runs_end_to_end(quick_run):
     for name in ("gaussian_shared", "gaussian_separate", "logistic_gd", "mlp_mse", "mlp_ce"):
         assert name in proc.stdout
     assert "wall time:" in proc.stdout
-    assert "running 5 models x 6 splits" in proc.stderr  # progress lines
+    # progress lines: 2 x 3 main splits + 10 half/half partitions x 2 halves x 2 inner folds
+    assert "running 5 models x 46 splits" in proc.stderr
     for f in (
         "hw4.sqlite",
         "report.md",
         "the_data.png",
         "decision_regions_split_0.png",
         "scores_box.png",
-        "critical_difference.png",
+        "simultaneous_intervals.png",
         "loss_curves.png",
     ):
         assert (out / f).is_file(), f
@@ -46,6 +47,15 @@ def test_hw4_quick_runs_end_to_end(quick_run):
     )
     assert "## Is mlp_mse different from mlp_ce here?" in text
     assert "## Pairwise comparisons" in text
+    # issue 11: no rank test or CD diagram for one data set; the default test holds for
+    # unstable learners; the question is the pre-specified contrast, with its TOST
+    for word in ("Friedman", "Nemenyi", "critical-difference diagram (", "average rank"):
+        assert word not in text, word
+    assert not (out / "critical_difference.png").exists()
+    assert "the conservative Z test (Nadeau–Bengio, half/half partitions), two-sided" in text
+    assert "**mlp_mse vs mlp_ce** (the pre-specified question of this study" in text
+    assert "Equivalence test (TOST, two one-sided tests with margin ±0.01, the ROPE;" in text
+    assert "## Several models at once" in text
 
 
 def test_hw4_store_holds_every_trial_and_the_mlp_loss_curves(quick_run):
@@ -54,7 +64,10 @@ def test_hw4_store_holds_every_trial_and_the_mlp_loss_curves(quick_run):
     _, out = quick_run
     res = load_results(out / "hw4.sqlite")
     assert res.is_complete
-    assert len(res.scores) == 5 * 6
+    assert len(res.scores) == 5 * 46 and res.score_table().shape == (6, 5)
+    assert res.design["kind"] == "halves" and res.design["n_partitions"] == 10
+    # every split's networks get their own seed, derived from --seed (common to MSE and CE)
+    assert res.seeding["seeds"] == "common" and res.seeding["scheme"] == "derived-v1"
     lc = res.loss_curves
     for m in ("mlp_mse", "mlp_ce"):
         epochs = lc.loc[lc.model == m].groupby("split")["epoch"].max()
@@ -67,8 +80,8 @@ def test_hw4_rerun_resumes(quick_run, capsys):
     hw4 = load_script("hw4")
     assert hw4.main(["--quick", "--out", str(out)]) == 0
     captured = capsys.readouterr()
-    assert "30 of 30 trials already stored" in captured.err
-    assert "30 trials resumed from the store" in captured.out
+    assert "230 of 230 trials already stored" in captured.err
+    assert "230 trials resumed from the store" in captured.out
 
 
 def test_hw4_quick_has_its_own_default_folder(tmp_path, monkeypatch, capsys):

@@ -663,3 +663,71 @@ def test_plot_curve_data_legend_hides_no_point(k):
     inside = (pts[:, 0] >= box.x0) & (pts[:, 0] <= box.x1)
     inside &= (pts[:, 1] >= box.y0) & (pts[:, 1] <= box.y1)
     assert not inside.any(), X[inside]
+
+
+# --------------------------------------------------------------------------- issue 11
+
+
+def _simultaneous(baseline=None):
+    from clfcompare.stats import simultaneous_comparisons
+
+    rng = np.random.default_rng(9)
+    table = 0.8 + rng.normal(0, 0.02, (30, 3)) + np.array([0.0, 0.0, 0.08])
+    return simultaneous_comparisons(
+        table, 80, 20, models=["a", "b", "c"], baseline=baseline, n_draws=20_000
+    )
+
+
+def test_plot_simultaneous_intervals_draws_each_interval():
+    res = _simultaneous()
+    fig, ax = plt.subplots()
+    assert plots.plot_simultaneous_intervals(res, ax=ax) is ax
+    labels = dict(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True))
+    assert labels == {2: "a − b", 1: "a − c", 0: "b − c"}  # first comparison on top
+    segments = [
+        line.get_xdata()
+        for line in ax.get_lines()
+        if len(line.get_xdata()) == 2 and line.get_xdata()[0] != line.get_xdata()[1]
+    ]
+    assert_allclose(sorted(s[0] for s in segments), sorted(res.table["ci_low"]), rtol=1e-12)
+    assert_allclose(sorted(s[1] for s in segments), sorted(res.table["ci_high"]), rtol=1e-12)
+    # an interval that excludes 0 is red with a filled marker, one that covers it blue
+    excludes = (res.table["ci_low"] > 0) | (res.table["ci_high"] < 0)
+    assert excludes.any() and not excludes.all()  # the set-up: c is better by 0.08
+    markers = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 1]
+    assert len(markers) == 3
+    for line, y in zip(markers, [2, 1, 0], strict=True):
+        row = res.table.iloc[2 - y]
+        red = bool(row["ci_low"] > 0 or row["ci_high"] < 0)
+        assert to_hex(line.get_color()) == to_hex("tab:red" if red else "tab:blue")
+    assert ax.get_title().startswith("simultaneous 95% intervals\n(")
+    assert f"critical value {res.critical_value:.3g}" in ax.get_title()
+    plt.close(fig)
+
+
+def test_plot_simultaneous_intervals_against_a_baseline_and_validates():
+    ax = plots.plot_simultaneous_intervals(_simultaneous(baseline="a"))
+    assert ax.get_title().startswith("simultaneous 95% intervals vs a")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["b − a", "c − a"]
+    plt.close(ax.figure)
+    with pytest.raises(TypeError, match="SimultaneousResult"):
+        plots.plot_simultaneous_intervals(_simultaneous().table)
+    with pytest.raises(TypeError, match="Axes"):
+        plots.plot_simultaneous_intervals(_simultaneous(), ax="not axes")
+
+
+def test_plot_loss_curves_draws_the_main_splits_of_a_design_with_halves():
+    # the half-partition splits train on a quarter of the rows: their curves are not the
+    # study's (they only feed the conservative Z's variance)
+    res = make_results(models=("mlp_ce",), n_splits=4)
+    curves = res.loss_curves.copy()
+    half = curves.assign(split=curves["split"] + 4, loss=curves["loss"] * 100)
+    res.loss_curves = pd.concat([curves, half], ignore_index=True)
+    roles = pd.DataFrame({"split": range(8), "role": ["main"] * 4 + ["half"] * 4})
+    res.design = {"kind": "halves", "n_main": 4}
+    res.split_roles = lambda: roles
+    fig = plots.plot_loss_curves(res)
+    median = next(ln for ln in fig.axes[0].get_lines() if len(ln.get_xdata()) > 1)
+    expected = curves.groupby("epoch")["loss"].median().to_numpy()
+    assert_allclose(median.get_ydata()[: len(expected)], expected, rtol=1e-12)
+    plt.close(fig)

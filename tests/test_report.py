@@ -6,12 +6,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from _report_data import _with_flat_curve, _with_score, make_results  # tests/ on sys.path
+from _report_data import (  # tests/ on sys.path
+    _with_flat_curve,
+    _with_score,
+    make_results,
+    run_small,
+)
 
 from clfcompare import report
 from clfcompare.analysis import analyse, find_contrast
 from clfcompare.datasets import curve_loss_reference
-from clfcompare.stats import compare, friedman_nemenyi
+from clfcompare.stats import compare, simultaneous_comparisons
 
 
 def write(
@@ -83,10 +88,16 @@ def test_contrast_paragraph_says_yes_for_a_clear_difference():
     row = report.pair_row(compare(res), "mlp_mse", "mlp_ce")
     assert row["pvalue_adjusted"] < 0.05  # the set-up: CE is 0.05 better on every split
     text = report.contrast_paragraph(analyse(res), "mlp_mse", "mlp_ce")
+    # not the pre-specified contrast: judged by its adjusted p-value
+    assert f"exploratory, Holm-adjusted over the 3 pairs: p = {row['pvalue_adjusted']:.3g}" in text
+    text = report.contrast_paragraph(
+        analyse(res, contrast=("mlp_mse", "mlp_ce")), "mlp_mse", "mlp_ce"
+    )
     assert "**Yes.**" in text
     assert "mlp_ce is more accurate than mlp_mse" in text
     assert f"{row['mean_difference']:+.3f}" in text
-    assert f"p = {row['pvalue_adjusted']:.3g}" in text
+    # the pre-specified contrast: its unadjusted p-value decides
+    assert f"p = {row['pvalue']:.3g} (the pre-specified contrast, tested on its own" in text
     assert f"P(mlp_ce better) = {row['prob_b_better']:.3f}" in text
 
 
@@ -140,7 +151,7 @@ def written(tmp_path_factory):
 def test_report_files(written):
     _, out, path, _ = written
     assert path == out / "report.md"
-    for name in ("scores_box", "critical_difference", "loss_curves", "the_curve_data"):
+    for name in ("scores_box", "simultaneous_intervals", "loss_curves", "the_curve_data"):
         png = out / f"{name}.png"
         assert png.is_file()
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -155,7 +166,7 @@ def test_report_sections(written):
         "## Design",
         "## Test accuracy per model",
         "## Pairwise comparisons",
-        "## Ranking of all models",
+        "## Several models at once",
         "## Is mlp_mse different from mlp_ce here?",
         "## Figures",
         "## Machine",
@@ -165,8 +176,11 @@ def test_report_sections(written):
         assert heading in text
     assert "4-class curve data" in text
     assert "20 train/test splits (4 repeat(s) × 5 fold(s))" in text
-    for png in ("scores_box.png", "critical_difference.png", "loss_curves.png"):
+    for png in ("scores_box.png", "simultaneous_intervals.png", "loss_curves.png"):
         assert f"]({png})" in text
+    # one data set: no rank test, no critical-difference diagram (issue 11)
+    for word in ("Friedman", "Nemenyi", "critical_difference.png", "average rank"):
+        assert word not in text
 
 
 def test_report_summary_table_numbers(written):
@@ -221,19 +235,36 @@ def test_report_pairwise_table_is_compares(written):
     for (_, got), (_, ref) in zip(table.iterrows(), expected.iterrows(), strict=True):
         assert (got["A"], got["B"]) == (ref.model_a, ref.model_b)
         assert got["mean A − B"] == f"{ref.mean_difference:+.3f}"
+        assert got["t"] == f"{ref.statistic:.2f}"
         assert got["p"] == f"{ref.pvalue:.3g}"
         assert got["p (Holm)"] == f"{ref.pvalue_adjusted:.3g}"
         assert got["P(A better)"] == f"{ref.prob_a_better:.3f}"
         assert got["P(B better)"] == f"{ref.prob_b_better:.3f}"
-        assert got["verdict"] == ref.verdict
+        contrast = (ref.model_a, ref.model_b) == ("mlp_mse", "mlp_ce")
+        assert got["role"] == ("pre-specified" if contrast else "exploratory")
+        if contrast:  # judged by its unadjusted p-value
+            assert got["verdict"] == ref.verdict.replace(
+                f"p_adj={ref.pvalue_adjusted:.3g}", f"p={ref.pvalue:.3g}"
+            )
+            assert got["significant at 0.05"] == ("yes" if ref.pvalue < 0.05 else "no")
+        else:
+            assert got["verdict"] == ref.verdict
+            assert got["significant at 0.05"] == ("yes" if ref.significant else "no")
+    assert "Which test holds: Under an exact null at α = 0.05 the corrected t-test" in text
 
 
-def test_report_friedman_numbers(written):
+def test_report_simultaneous_intervals(written):
     res, _, _, text = written
-    fr = friedman_nemenyi(res.score_table())
-    assert f"CD = {fr.critical_difference:.3f}" in text
-    ranks = next(t for t in md_tables(text) if "average rank (1 = best)" in t.columns)
-    assert list(ranks["model"]) == list(fr.average_ranks.sort_values().index)
+    sim = simultaneous_comparisons(res, confidence_level=0.95)
+    section = text.split("## Several models at once", 1)[1].split("\n## ", 1)[0]
+    assert f"critical value {sim.critical_value:.3f}" in section
+    assert "all 3 pairs (Tukey-style)" in section
+    table = next(t for t in md_tables(section) if "simultaneous 95% interval" in t.columns)
+    for (_, got), (_, ref) in zip(table.iterrows(), sim.table.iterrows(), strict=True):
+        assert (got["A"], got["B"]) == (ref.model_a, ref.model_b)
+        assert got["simultaneous 95% interval"] == f"{ref.ci_low:+.3f} to {ref.ci_high:+.3f}"
+        assert got["p (max-\\|t\\|)"] == f"{ref.pvalue_adjusted:.3g}"  # "|" escaped
+        assert got["excludes 0"] == ("yes" if ref.ci_low > 0 or ref.ci_high < 0 else "no")
 
 
 def test_report_machine_and_timings(written):
@@ -258,9 +289,9 @@ def test_report_two_models_without_curves(tmp_path):
     path = write(res, tmp_path, contrast=("b", "a"))
     text = path.read_text(encoding="utf-8")
     assert "## Pairwise comparisons" in text
-    assert "## Ranking of all models" not in text  # Friedman needs 3+ models
+    assert "## Several models at once" not in text  # one pair: its test is the answer
     assert "## Is b different from a here?" in text
-    assert not (tmp_path / "critical_difference.png").exists()
+    assert not (tmp_path / "simultaneous_intervals.png").exists()
     assert not (tmp_path / "loss_curves.png").exists()
     assert (tmp_path / "scores_box.png").exists()
 
@@ -428,8 +459,13 @@ def test_report_answers_the_question_first(written):
     row = report.pair_row(compare(res), "mlp_mse", "mlp_ce")
     for m in ("mlp_mse", "mlp_ce"):
         assert f"**{m}** {summary.loc[m, 'mean']:.3f} ± {summary.loc[m, 'sd']:.3f}" in answer
-    assert f"p = {row['pvalue']:.3g}" in answer
-    assert f"Holm-adjusted over the 3 pairs: p = {row['pvalue_adjusted']:.3g}" in answer
+    # the pre-specified contrast: unadjusted, the others exploratory
+    assert (
+        f"t = {row['statistic']:.2f}, p = {row['pvalue']:.3g} (the pre-specified contrast, "
+        "tested on its own: unadjusted)"
+    ) in answer
+    assert "Holm-adjusted over the 3 pairs: p =" not in answer
+    assert "The other 2 pairs are exploratory: judged by p-values adjusted" in answer
     assert f"P(mlp_mse better) = {row['prob_a_better']:.3f}" in answer
     assert f"P(practically equivalent) = {row['prob_equivalent']:.3f}" in answer
     assert "mlp_ce is more accurate than mlp_mse" in answer  # the set-up: CE 0.05 better
@@ -446,7 +482,10 @@ def test_report_answer_without_a_contrast_names_the_best_and_runner_up(tmp_path)
     answer = _section(text, "## In short")
     row = report.pair_row(compare(res), "c", "b")
     assert "best model is **c**" in answer and "runner-up **b**" in answer
-    assert f"Holm-adjusted over the 3 pairs: p = {row['pvalue_adjusted']:.3g}" in answer
+    assert f"exploratory, Holm-adjusted over the 3 pairs: p = {row['pvalue_adjusted']:.3g}" in (
+        answer
+    )
+    assert "a pair chosen from the data, so exploratory" in answer
     # one model: nothing to compare, no section
     one = make_results({"a": 0.0}, with_curves=False)
     text = write(one, tmp_path, standard_figures=False).read_text("utf-8")
@@ -541,3 +580,87 @@ def test_report_never_imports_stats():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------- issue 11
+
+
+@pytest.fixture(scope="module")
+def halves_report(tmp_path_factory):
+    res = run_small()
+    out = tmp_path_factory.mktemp("halves")
+    comp = analyse(res, contrast=("nb", "tree"), stable=["nb"])
+    path = report.write_report(comp, out, standard_figures=False)
+    return res, comp, path.read_text(encoding="utf-8")
+
+
+def test_report_shows_the_default_test_and_the_corrected_t(halves_report):
+    res, comp, text = halves_report
+    z = compare(res)
+    t = compare(res, test="corrected_ttest")
+    pairwise = _section(text, "## Pairwise comparisons")
+    assert "the conservative Z test (Nadeau–Bengio, half/half partitions), two-sided" in pairwise
+    tables = md_tables(pairwise)
+    main, corrected = tables[0], tables[1]
+    assert list(main["Z"]) == [f"{v:.2f}" for v in z["statistic"]]
+    assert list(main["p"]) == [f"{v:.3g}" for v in z["pvalue"]]
+    assert list(corrected["t"]) == [f"{v:.2f}" for v in t["statistic"]]
+    assert list(corrected["p"]) == [f"{v:.3g}" for v in t["pvalue"]]
+    assert list(corrected["p (Holm)"]) == [f"{v:.3g}" for v in t["pvalue_adjusted"]]
+    # which test holds for which learner, with the calibration's numbers
+    assert "rejected 0.039 of the time for a stable learner" in pairwise
+    assert "but 0.126 for unstable ones" in pairwise
+    assert "the conservative Z rejected 0.022 and 0.015" in pairwise
+    assert "Stable learners here: nb; not stable: tree, stump." in pairwise
+    answer = _section(text, "## In short")
+    row_t = report.pair_row(t, "nb", "tree")
+    assert f"t = {row_t['statistic']:.2f}, p = {row_t['pvalue']:.3g} (unadjusted)" in answer
+    assert "tree is not a stable learner" in answer and "the conservative Z decides" in answer
+    design = _section(text, "## Design")
+    assert "12 train/test splits (3 repeat(s) × 4 fold(s))" in design
+    assert "4 random half/half partitions of the rows with a 2-fold CV inside each half" in design
+    assert "(16 more splits per model; 40 training and 40 test rows each)" in design
+
+
+def test_report_states_the_tost_beside_the_rope(halves_report):
+    _, comp, text = halves_report
+    eq, ec = comp.equivalence, comp.equivalence_corrected
+    answer = _section(text, "## In short")
+    assert (
+        "Equivalence test (TOST, two one-sided tests with margin ±0.01, the ROPE; conservative "
+        f"variance): p = {eq.pvalue:.3g}; the 90% CI of nb − tree, {eq.ci_low:+.3f} to "
+        f"{eq.ci_high:+.3f}, {'lies inside' if eq.equivalent else 'does not lie inside'} ±0.01"
+    ) in answer
+    assert f"With the corrected variance (stable learners only): p = {ec.pvalue:.3g}" in answer
+    assert "Bayesian correlated t-test (region of practical equivalence, ROPE, ±0.01)" in answer
+
+
+def test_report_tost_says_equivalent_when_it_is(tmp_path):
+    # two models within 0.001 of each other on every split: TOST shows equivalence at 0.02
+    res = make_results({"a": 0.0, "b": 0.001}, with_curves=False)
+    comp = analyse(res, contrast=("a", "b"), rope=0.02)
+    assert comp.equivalence.equivalent
+    text = report.write_report(comp, tmp_path, standard_figures=False).read_text("utf-8")
+    assert "lies inside ±0.02: equivalent within ±0.02 at α = 0.05." in text
+
+
+def test_report_splits_the_variance_into_data_split_and_initialisation(tmp_path):
+    res = run_small(halves=False, n_seeds=3)
+    comp = analyse(res, contrast=("tree", "stump"))
+    vc = comp.variance_components
+    text = report.write_report(comp, tmp_path, standard_figures=False).read_text("utf-8")
+    section = _section(text, "## Data split vs initialisation")
+    assert "the same 3 seeds (a crossed split × seed design" in section
+    table = md_tables(section)[0].set_index("model")
+    for m in ("nb", "tree", "stump"):
+        assert table.loc[m, "sd from the data split"] == f"{np.sqrt(vc.loc[m, 'split']):.4f}"
+        assert table.loc[m, "sd from the seed"] == f"{np.sqrt(vc.loc[m, 'seed']):.4f}"
+        assert table.loc[m, "sd split × seed"] == f"{np.sqrt(vc.loc[m, 'residual']):.4f}"
+    share = vc.loc["tree", "split_share"]
+    answer = _section(text, "## In short")
+    assert f"tree {100 * share:.0f}% data split, {100 * (1 - share):.0f}% initialisation" in (
+        answer
+    )
+    # one seed per split: no such section
+    plain = report.write_report(analyse(make_results()), tmp_path / "b", standard_figures=False)
+    assert "## Data split vs initialisation" not in plain.read_text("utf-8")

@@ -1,14 +1,19 @@
-"""Tests for clfcompare.study: the study reproduces the goldens of the code before the redesign
-(issue 10), resumes a store written by it, and words its errors in parameter names.
+"""Tests for clfcompare.study: with the options of the old design (``halves=False,
+seeds="fixed"``) the study reproduces the goldens of the code before the redesigns (issues 10 and
+11), it resumes a store written by that code, its new defaults (half/half partitions for the
+conservative Z, seeds derived per split, a split x seed design on request) do what they say,
+and it words its errors in parameter names.
 
 The goldens in ``tests/data`` (see its README) were written by the pre-redesign code: the
 summary and pairwise tables of ``analyses/hw4.py --quick`` and ``clfcompare iris --quick``,
-their reports up to the machine section, and a small hw4 store. Tolerance of the tables:
-``rtol=1e-9`` on floats (they were written with 17 significant digits; the slack is for another
-platform's last bits in the p-values), exact on counts, names, flags and verdicts. An accuracy
-is a count over about 107 test rows, so one changed prediction moves a mean by > 1e-3.
+their reports, and a small hw4 store. Tolerance of the tables: ``rtol=1e-9`` on floats (they
+were written with 17 significant digits; the slack is for another platform's last bits in the
+p-values), exact on counts, names, flags and verdicts. An accuracy is a count over about 107
+test rows, so one changed prediction moves a mean by > 1e-3. Of the reports, the parts that
+issue 11 did not change must still match (see :func:`report_parts`).
 """
 
+import functools
 import shutil
 import warnings
 from pathlib import Path
@@ -23,7 +28,7 @@ from clfcompare import cli, study
 from clfcompare.analysis import summary_table
 from clfcompare.datasets import curve_reference, load_builtin, load_curve
 from clfcompare.stats import compare
-from clfcompare.trials import SetupMismatch, count_finished, load_results
+from clfcompare.trials import SetupMismatch, count_finished, derive_seed, load_results
 
 DATA = Path(__file__).resolve().parent / "data"
 SUMMARY_COLUMNS = ["mean", "sd", "min", "median", "max", "n_trials"]
@@ -39,7 +44,10 @@ def assert_tables_match_golden(results, stem):
 
     golden_p = pd.read_csv(DATA / f"{stem}_pairwise.csv")
     pairwise = compare(results)
-    assert list(pairwise.columns) == list(golden_p.columns)
+    # issue 11 added one column, the test that made each row: without half/half partitions
+    # compare(test="auto") is the corrected t-test of the goldens
+    assert list(pairwise.columns) == [*golden_p.columns, "test"]
+    assert set(pairwise["test"]) == {"corrected_ttest"}
     for col in ("model_a", "model_b", "significant", "verdict", "df"):
         assert pairwise[col].tolist() == golden_p[col].tolist(), col
     numeric = [c for c in golden_p.columns if golden_p[c].dtype == float]
@@ -48,20 +56,84 @@ def assert_tables_match_golden(results, stem):
     )
 
 
-def report_head(text):
-    """A report up to its machine section, without the time stamp and the fit times (facts
-    of the run, not of the code)."""
-    text = text.split("## Machine")[0]
-    lines, in_scores = [], False
+def _sections(text):
+    """``{heading: body}`` of a report's ``## `` sections."""
+    out, head = {}, None
     for line in text.splitlines():
-        if line.startswith("_Generated "):
-            continue
         if line.startswith("## "):
-            in_scores = line.startswith("## Test ") and line.endswith(" per model")
-        if in_scores and line.startswith("| "):
-            line = line.rsplit("|", 2)[0] + "| (fit time) |"
-        lines.append(line)
-    return "\n".join(lines)
+            head = line
+            out[head] = []
+        elif head is not None:
+            out[head].append(line)
+    return {h: "\n".join(body).strip() for h, body in out.items()}
+
+
+def _pairwise_rows(body):
+    """The first table of the pairwise section as a DataFrame of strings."""
+    lines = [ln for ln in body.splitlines() if ln.startswith("|")]
+    cells = [[c.strip() for c in ln.strip().strip("|").split(" | ")] for ln in lines]
+    return pd.DataFrame(cells[2:], columns=cells[0])
+
+
+def report_parts(text):
+    """What the old and the new report must share, without the facts of the run.
+
+    The title; the Data, Models and settings, Design and Test-accuracy sections (the fit
+    times, facts of the run, blanked); and the pairwise table's numbers: every column of the
+    old table for every pair, except that the pre-specified contrast's row (issue 11: tested
+    unadjusted) is compared without its verdict and significance. Issue 11 changed the rest:
+    the answer (the contrast unadjusted, the corrected t-test's validity, the TOST), the
+    rank-test section (removed: no Friedman/Nemenyi over the splits of one data set; the
+    simultaneous intervals instead), the contrast's paragraph, the figures (no CD diagram) and
+    the notes (the seeding).
+    """
+    sections = _sections(text)
+    parts = {"title": text.splitlines()[0]}
+    for head in ("## Data", "## Models and settings", "## Design"):
+        parts[head] = sections[head]
+    scores = next(h for h in sections if h.startswith("## Test ") and h.endswith(" per model"))
+    parts[scores] = "\n".join(
+        ln.rsplit("|", 2)[0] + "| (fit time) |" if ln.startswith("| ") else ln
+        for ln in sections[scores].splitlines()
+    )
+    table = _pairwise_rows(sections["## Pairwise comparisons"])
+    old = [
+        "A",
+        "B",
+        "mean A − B",
+        "95% CI",
+        "t",
+        "p",
+        "p (Holm)",
+        "P(A better)",
+        "P(equivalent)",
+        "P(B better)",
+    ]
+    parts["pairwise numbers"] = table[old].to_dict("records")
+    exploratory = table["role"] != "pre-specified" if "role" in table else slice(None)
+    judged = table.loc[exploratory, ["A", "B", "significant at 0.05", "verdict"]]
+    parts["exploratory verdicts"] = judged.to_dict("records")
+    return parts
+
+
+def assert_report_matches_golden(text, stem, *, contrast=None):
+    golden = (DATA / f"{stem}_report.md").read_text(encoding="utf-8")
+    new, old = report_parts(text), report_parts(golden)
+    if contrast is not None:  # the old report judged the contrast like any other pair
+        old["exploratory verdicts"] = [
+            r for r in old["exploratory verdicts"] if (r["A"], r["B"]) != contrast
+        ]
+    assert new == old
+
+
+#: The design of the code before issue 11, for the goldens.
+OLD_DESIGN = {"halves": False, "seeds": "fixed"}
+
+
+@pytest.fixture
+def old_design(monkeypatch):
+    """The command line and hw4.py run the study with the old design's options."""
+    monkeypatch.setattr(cli, "run_study", functools.partial(study.run_study, **OLD_DESIGN))
 
 
 # --------------------------------------------------------------------------- goldens
@@ -71,7 +143,9 @@ def report_head(text):
 def hw4_quick(tmp_path_factory):
     out = tmp_path_factory.mktemp("hw4_quick")
     hw4 = load_script("hw4")
-    assert hw4.main(["--quick", "--no-progress", "--out", str(out)]) == 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli, "run_study", functools.partial(study.run_study, **OLD_DESIGN))
+        assert hw4.main(["--quick", "--no-progress", "--out", str(out)]) == 0
     return out
 
 
@@ -81,28 +155,82 @@ def test_hw4_quick_reproduces_the_golden_tables(hw4_quick):
 
 def test_hw4_quick_reproduces_the_golden_report(hw4_quick):
     text = (hw4_quick / "report.md").read_text(encoding="utf-8")
-    golden = (DATA / "hw4_quick_report.md").read_text(encoding="utf-8")
-    assert report_head(text) == report_head(golden)
+    assert_report_matches_golden(text, "hw4_quick", contrast=("mlp_mse", "mlp_ce"))
 
 
-def test_cli_iris_quick_reproduces_the_goldens(tmp_path, capsys):
+def test_cli_iris_quick_reproduces_the_goldens(tmp_path, capsys, old_design):
     out = tmp_path / "iris"
     assert cli.main(["iris", "--quick", "--no-progress", "--out", str(out)]) == 0
     assert_tables_match_golden(load_results(out / "study.sqlite"), "iris_quick")
     text = (out / "report.md").read_text(encoding="utf-8")
-    golden = (DATA / "iris_quick_report.md").read_text(encoding="utf-8")
-    assert report_head(text) == report_head(golden)
+    assert_report_matches_golden(text, "iris_quick")  # the command pre-specifies no pair now
 
 
-def test_report_head_normalisation_can_fail():
+def test_report_parts_can_fail():
     golden = (DATA / "hw4_quick_report.md").read_text(encoding="utf-8")
-    assert report_head(golden.replace("0.616 ± 0.030", "0.617 ± 0.030")) != report_head(golden)
+    parts = report_parts(golden)
+    for old, new in [
+        ("0.616 ± 0.030", "0.617 ± 0.030"),  # the summary table
+        ("| 1.94 | 0.11 | 0.661 |", "| 1.94 | 0.11 | 0.662 |"),  # a Holm p-value
+        ("no significant difference (p_adj=0.661)", "no significant difference (p_adj=0.6)"),
+        ("213–214 training", "213 training"),  # the design
+    ]:
+        assert golden.count(old) == 1, old
+        assert report_parts(golden.replace(old, new)) != parts, old
+    # the time stamp and the fit times are facts of the run, not of the code
+    assert report_parts(golden.replace("| 1.2 |", "| 9.9 |")) == parts
+
+
+def test_the_old_design_is_the_old_code(tmp_path):
+    # seeds="fixed": every split fitted with the model's own random_state, as before issue 11;
+    # reference: sklearn fits on the same splits with random_state=0
+    from sklearn.base import clone
+    from sklearn.model_selection import RepeatedStratifiedKFold
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y, _ = load_builtin("iris")
+    tree = DecisionTreeClassifier(max_features=1, random_state=0)
+    res = study.run_study(
+        X,
+        y,
+        models={"tree": tree},
+        out_dir=tmp_path,
+        n_repeats=2,
+        n_folds=3,
+        progress=False,
+        **OLD_DESIGN,
+    ).results
+    assert res.design is None  # plain repeated stratified CV
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
+    ref = [clone(tree).fit(X[tr], y[tr]).score(X[te], y[te]) for tr, te in cv.split(X, y)]
+    assert_allclose(res.score_table()["tree"], ref, rtol=0, atol=0)
+    # the new default derives a seed per split: another draw of max_features on some split
+    new = study.run_study(
+        X,
+        y,
+        models={"tree": tree},
+        out_dir=tmp_path / "new",
+        n_repeats=2,
+        n_folds=3,
+        halves=False,
+        progress=False,
+    ).results
+    derived = [
+        clone(tree)
+        .set_params(random_state=derive_seed(0, s))
+        .fit(X[tr], y[tr])
+        .score(X[te], y[te])
+        for s, (tr, te) in enumerate(cv.split(X, y))
+    ]
+    assert_allclose(new.score_table()["tree"], derived, rtol=0, atol=0)
+    assert not np.array_equal(derived, ref)
 
 
 def test_a_store_of_the_old_code_resumes_without_refitting(tmp_path):
     # the store was written by the pre-redesign code (hw4 --quick with three models): the new
-    # study reads every trial back (no trial is refitted: the stored fit times come back
-    # unchanged, which a refit would not reproduce) and its tables are the golden ones
+    # study, with the old design's splits (halves=False), reads every trial back (no trial is
+    # refitted: the stored fit times come back unchanged, which a refit would not reproduce)
+    # and its tables are the golden ones
     store = tmp_path / "hw4.sqlite"
     shutil.copy(DATA / "store_hw4_quick.sqlite", store)
     n_stored = count_finished(store)
@@ -118,6 +246,7 @@ def test_a_store_of_the_old_code_resumes_without_refitting(tmp_path):
         store_name="hw4.sqlite",
         n_repeats=2,
         n_folds=3,
+        halves=False,
         curve_classes=4,
         progress=False,
     )
@@ -181,8 +310,9 @@ def test_found_count_only_counts_a_store_of_the_same_splits(tmp_path):
         n_folds=3,
         progress=False,
     )
-    assert count_finished(store, models, n_splits=3) == 3
-    assert count_finished(store, models, n_splits=2) == 0  # other splits: nothing to reuse
+    # 1 x 3 main splits + 10 half/half partitions x 2 halves x 2 inner folds
+    assert count_finished(store, models, n_splits=43) == 43
+    assert count_finished(store, models, n_splits=3) == 0  # other splits: nothing to reuse
 
 
 def test_errors_are_worded_in_parameter_names(tmp_path):
@@ -241,7 +371,7 @@ def test_ctrl_c_is_a_study_interrupted_with_the_count(tmp_path, monkeypatch):
             progress=False,
         )
     err = info.value
-    assert (err.n_finished, err.n_total) == (2, 4)
+    assert (err.n_finished, err.n_total) == (2, 2 * 2 + 40)  # main + half splits
     assert err.store == tmp_path / "study.sqlite"
     assert isinstance(err, KeyboardInterrupt)
 
@@ -316,3 +446,115 @@ def test_run_study_closes_only_its_own_figures(tmp_path, monkeypatch):
         study.run_study(X, y, out_dir=tmp_path / "broken", **kwargs)
     assert plt.get_fignums() == [mine.number]
     plt.close(mine)
+
+
+# --------------------------------------------------------------------------- issue 11 defaults
+
+
+def _fast_models():
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.tree import DecisionTreeClassifier
+
+    return {
+        "nb": GaussianNB(),
+        "tree": DecisionTreeClassifier(max_features=1, random_state=0),
+        "stump": DecisionTreeClassifier(max_depth=1, random_state=0),
+    }
+
+
+def test_the_default_study_tests_with_the_conservative_z(tmp_path):
+    X, y, _ = load_builtin("iris")
+    res = study.run_study(
+        X, y, models=_fast_models(), out_dir=tmp_path, n_repeats=2, n_folds=3, progress=False
+    )
+    results, comp = res.results, res.comparison
+    assert results.design["kind"] == "halves" and results.design["n_partitions"] == 10
+    assert results.design["inner_splits"] == 2 and results.design["n_main"] == 6
+    assert results.seeding["seeds"] == "common"
+    assert comp.test == "conservative_z"
+    pd.testing.assert_frame_equal(comp.pairwise, compare(results))
+    assert comp.pairwise_corrected is not None and comp.simultaneous.variance == "conservative"
+    assert comp.contrast is None and comp.stable is None  # not the study's named models
+    text = res.report_path.read_text(encoding="utf-8")
+    assert "RepeatedKFoldWithHalves(n_splits=3, n_repeats=2, n_partitions=10, random_state=0)" in (
+        text
+    )
+    assert "## Several models at once" in text and "Friedman" not in text
+    assert (tmp_path / "simultaneous_intervals.png").is_file()
+    assert not (tmp_path / "critical_difference.png").exists()
+
+
+def test_study_passes_contrast_baseline_and_stable(tmp_path):
+    X, y, _ = load_builtin("curve2")
+    models = study.build_models(["gaussian_shared", "logistic_gd", "mlp_ce"], epochs=2)
+    res = study.run_study(
+        X,
+        y,
+        models=models,
+        out_dir=tmp_path,
+        n_repeats=1,
+        n_folds=2,
+        n_partitions=2,
+        halves=True,
+        contrast=("mlp_ce", "logistic_gd"),
+        baseline="gaussian_shared",
+        progress=False,
+    )
+    comp = res.comparison
+    assert comp.contrast == ("mlp_ce", "logistic_gd") and comp.baseline == "gaussian_shared"
+    assert comp.simultaneous.family == "baseline"
+    assert comp.stable == frozenset({"gaussian_shared", "logistic_gd"})  # "auto"
+    text = res.report_path.read_text(encoding="utf-8")
+    assert "mlp_ce is not a stable learner" in text
+
+
+def test_a_crossed_split_by_seed_design(tmp_path):
+    X, y, _ = load_builtin("iris")
+    res = study.run_study(
+        X,
+        y,
+        models=_fast_models(),
+        out_dir=tmp_path,
+        n_repeats=2,
+        n_folds=3,
+        halves=False,
+        n_seeds=3,
+        progress=False,
+    )
+    results = res.results
+    assert results.design["n_seeds"] == 3 and results.design["seed_design"] == "crossed"
+    vc = res.comparison.variance_components
+    assert list(vc.index) == ["nb", "tree", "stump"]
+    assert vc.loc["nb", "seed"] == 0  # no randomness in naive Bayes
+    text = res.report_path.read_text(encoding="utf-8")
+    assert "## Data split vs initialisation" in text
+    assert "3 seeds per split, crossed with the splits" in text
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        ({"seeds": "fixed", "n_seeds": 2}, study.InputError, "seeds='fixed' .* n_seeds must be 1"),
+        ({"seeds": "random"}, ValueError, "seeds"),
+        ({"halves": "yes"}, TypeError, "halves"),
+        ({"n_seeds": 0}, ValueError, "n_seeds must be >= 1"),
+        ({"n_partitions": 0}, ValueError, "n_partitions must be >= 1"),
+    ],
+)
+def test_issue_11_parameters_are_checked(tmp_path, kwargs, err, match):
+    X, y, _ = load_builtin("iris")
+    with pytest.raises(err, match=match):
+        study.run_study(X, y, models=_fast_models(), out_dir=tmp_path, progress=False, **kwargs)
+
+
+def test_halves_need_enough_rows_per_class(tmp_path):
+    # 3 rows of class 2: 3-fold CV splits it, the halves' 2-fold inner CV cannot (4 needed)
+    X = np.random.default_rng(0).normal(size=(23, 2))
+    y = np.array([0] * 10 + [1] * 10 + [2] * 3)
+    models = {"nb": _fast_models()["nb"]}
+    with pytest.raises(study.InputError, match=r"than the 4 that the half/half") as info:
+        study.run_study(X, y, models=models, out_dir=tmp_path, n_folds=3, progress=False)
+    assert info.value.parameter == "halves" and str(info.value).endswith(
+        "use halves=False (the corrected t-test only)"
+    )
+    study.run_study(X, y, models=models, out_dir=tmp_path, n_folds=3, halves=False, progress=False)

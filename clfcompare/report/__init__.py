@@ -2,11 +2,17 @@
 
 :func:`write_report` turns a :class:`~clfcompare.analysis.Comparison` (what
 :func:`clfcompare.analysis.analyse` computed) into ``report.md``: first the answer in short (the
-contrast, or the best model against the runner-up, with its tests), the data, the models and
-their settings, mean ± sd of every score per model, the pairwise significance table (Nadeau–Bengio
-corrected t-test, Holm-adjusted, with the Bayesian correlated t-test's probabilities), the
-Friedman/Nemenyi ranking, a plain-words answer to "are these two models different here?" (the
-comparison's contrast), the figures, the machine, the library versions and the timings.
+pre-specified contrast, tested unadjusted, or the best model against the runner-up; its default
+test, the corrected t-test beside it and which of the two holds for these learners, the Bayesian
+probabilities, the equivalence test with the ROPE as margin, the split of the score variance
+into data split and initialisation), the data, the models and their settings, the design, mean
+± sd of every score per model, the pairwise significance table (the default test: Nadeau and
+Bengio's conservative Z with half/half partitions, else the corrected t-test; the exploratory
+pairs Holm-adjusted; the Bayesian correlated t-test's probabilities) with the corrected
+t-test's table beside it, the simultaneous intervals of several models, the variance
+components of a split x seed design, a plain-words answer to "are these two models different
+here?" (the comparison's contrast), the figures, the machine, the library versions and the
+timings. No rank test over the splits of one data set.
 
 The report reads the comparison and runs no test (it never imports :mod:`clfcompare.stats`).
 Its parts: :mod:`~clfcompare.report.sections` (one small function per section, in order),
@@ -88,8 +94,8 @@ def write_report(
         Extra figures ``{caption: matplotlib Figure}`` (e.g. the data, the decision regions),
         saved as PNG and embedded after the standard ones. They are closed after saving.
     standard_figures : bool, default=True
-        Draw the box plot (with the comparison's references), the CD diagram (3+ models) and
-        the loss curves (if any).
+        Draw the box plot (with the comparison's references), the simultaneous intervals (3+
+        models) and the loss curves (if any).
     notes : sequence of str, optional
         Markdown paragraphs for a "Notes and warnings" section (e.g. the warnings the fits
         raised).

@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from clfcompare.analysis import main_scores, pair_row
+
 __all__ = ["contrast_paragraph"]
 
 
@@ -44,36 +46,144 @@ def not_equal_sentence(r, model_a, model_b, rope):
     )
 
 
+#: Type I error at alpha = 0.05 under an exact null (the same learner on two exchangeable
+#: features, n = 300, 10 x 10 CV, R = 1000 per cell; ``analyses/calibration.py``, README "Which
+#: test to use when"): the corrected t-test for a stable learner (nearest class mean) and an
+#: unstable one (fully grown tree / 1-NN), the conservative Z for both.
+CALIBRATION = {
+    "corrected_ttest": {"stable": 0.039, "unstable": 0.126},
+    "conservative_z": {"stable": 0.022, "unstable": 0.015},
+}
+
+#: The tests' names in the report.
+TEST_NAMES = {
+    "conservative_z": "conservative Z test (Nadeau–Bengio, half/half partitions)",
+    "corrected_ttest": "corrected repeated-CV t-test (Nadeau–Bengio)",
+}
+#: The statistic's symbol per test.
+STAT_SYMBOL = {"conservative_z": "Z", "corrected_ttest": "t"}
+
+WHICH_TEST = 'README, "Which test to use when"'
+
+
+def test_name(test):
+    """The report's name of a test of :func:`clfcompare.stats.compare`."""
+    return TEST_NAMES.get(test, str(test))
+
+
+def calibration_sentence():
+    """What the calibration measured, in one sentence (the numbers of :data:`CALIBRATION`)."""
+    t, z = CALIBRATION["corrected_ttest"], CALIBRATION["conservative_z"]
+    return (
+        f"Under an exact null at α = 0.05 the corrected t-test rejected {t['stable']:.3f} of "
+        f"the time for a stable learner (nearest class mean) but {t['unstable']:.3f} for "
+        f"unstable ones (a fully grown tree, 1-NN); the conservative Z rejected {z['stable']:.3f} "
+        f"and {z['unstable']:.3f} ({WHICH_TEST}). The corrected t-test is valid for stable "
+        "learners only, where it has more power; the conservative Z holds for both."
+    )
+
+
+def validity_sentence(comparison, model_a, model_b):
+    """Which of the two tests holds for this pair, in words ("" for one test and unknown
+    stability)."""
+    stable = comparison.pair_is_stable(model_a, model_b)
+    t = CALIBRATION["corrected_ttest"]
+    if comparison.pairwise_corrected is None:  # the corrected t-test is the study's test
+        if stable is True:
+            return (
+                f"{model_a} and {model_b} are stable learners, for which the corrected t-test "
+                "holds its level."
+            )
+        caution = ""
+        if stable is False:
+            unstable = [m for m in (model_a, model_b) if m not in comparison.stable]
+            caution = (
+                f"{' and '.join(unstable)} "
+                f"{'is not a stable learner' if len(unstable) == 1 else 'are not stable learners'}"
+                ", so read this p-value with caution: "
+            )
+        text = (
+            f"{caution}the corrected t-test is valid for stable learners only (Type I error "
+            f"{t['stable']:.3f} at α = 0.05 for a nearest-mean classifier, {t['unstable']:.3f} "
+            f"for a fully grown tree or 1-NN; {WHICH_TEST}). Trials with half/half partitions "
+            "(`RepeatedKFoldWithHalves`) give the conservative Z, which holds for both."
+        )
+        return text[0].upper() + text[1:]
+    if stable is True:
+        return (
+            f"Both are stable learners: the corrected t-test holds its level for them and has "
+            f"more power, so its p-value may be read as well ({WHICH_TEST})."
+        )
+    if stable is False:
+        unstable = [m for m in (model_a, model_b) if m not in comparison.stable]
+        verb, fit = (
+            ("is not a stable learner", "its fit moves")
+            if len(unstable) == 1
+            else ("are not stable learners", "their fits move")
+        )
+        return (
+            f"{' and '.join(unstable)} {verb} ({fit} with the training data and, for a "
+            "network, the initial weights): the corrected t-test is not valid for this pair "
+            f"(it rejected a true null {t['unstable']:.3f} of the time at α = 0.05 for "
+            f"unstable learners, {WHICH_TEST}); the conservative Z decides."
+        )
+    return (
+        "The conservative Z holds its level for stable and unstable learners; the corrected "
+        f"t-test only for stable ones ({WHICH_TEST})."
+    )
+
+
 class PairFacts(NamedTuple):
     """What both answers quote of a pair_row ``model_a − model_b``."""
 
     diff: float  # mean difference a − b
     ci: str  # " (95% CI lo to hi)", or "" when the CI is not finite
-    p: float  # corrected t-test, unadjusted
+    stat: str  # "Z = 1.23" or "t = 1.23"
+    p: float  # the default test, unadjusted
     p_adj: float  # Holm-adjusted over the pairs of the table
-    adj: str  # how p_adj was adjusted, in words
-    significant: bool  # p_adj < alpha
+    p_decides: float  # p for the pre-specified contrast, else p_adj
+    adj: str  # how p_decides was reached, in words
+    significant: bool  # p_decides < alpha
+    test: str  # the default test's name
     better: str  # "A is more accurate than B" (the better by the mean), worded for the metric
     probs: tuple[float, float, float]  # Bayesian P(a better), P(equivalent), P(b better)
     probs_text: str  # "P(a better) = …, P(practically equivalent) = …, P(b better) = …"
+
+
+def _is_contrast(comparison, model_a, model_b):
+    return comparison.contrast is not None and set(comparison.contrast) == {model_a, model_b}
 
 
 def pair_facts(comparison, r, model_a, model_b):
     """The numbers and phrases of a pair_row ``r`` that the contrast and the answer quote."""
     diff = float(r["mean_difference"])
     lo, hi = float(r.get("ci_low", np.nan)), float(r.get("ci_high", np.nan))
-    ci = f" (95% CI {lo:+.3f} to {hi:+.3f})" if np.isfinite(lo) and np.isfinite(hi) else ""
+    level = f"{100 * (1 - comparison.alpha):g}%"
+    ci = f" ({level} CI {lo:+.3f} to {hi:+.3f})" if np.isfinite(lo) and np.isfinite(hi) else ""
     p, p_adj = float(r["pvalue"]), float(r["pvalue_adjusted"])
     better, worse = (model_a, model_b) if diff > 0 else (model_b, model_a)
     probs = tuple(float(r[k]) for k in ("prob_a_better", "prob_equivalent", "prob_b_better"))
     n_pairs = len(comparison.pairwise)
+    test = str(r.get("test", comparison.test or "corrected_ttest"))
+    if _is_contrast(comparison, model_a, model_b):
+        p_decides, adj = p, "the pre-specified contrast, tested on its own: unadjusted"
+    else:
+        p_decides = p_adj
+        adj = (
+            f"exploratory, Holm-adjusted over the {n_pairs} pairs"
+            if n_pairs > 1
+            else "one comparison"
+        )
     return PairFacts(
         diff=diff,
         ci=ci,
+        stat=f"{STAT_SYMBOL.get(test, 'statistic')} = {float(r['statistic']):.2f}",
         p=p,
         p_adj=p_adj,
-        adj=f"Holm-adjusted over the {n_pairs} pairs" if n_pairs > 1 else "one comparison",
-        significant=comparison.is_significant(r),
+        p_decides=p_decides,
+        adj=adj,
+        significant=p_decides < comparison.alpha,
+        test=test_name(test),
         better=better_words(better, worse, comparison.metric),
         probs=probs,
         probs_text=(
@@ -83,17 +193,72 @@ def pair_facts(comparison, r, model_a, model_b):
     )
 
 
+def _p_words(f):
+    """ "p = 0.01 (the pre-specified contrast…)" or "p = 0.01 (exploratory…: p = 0.03)"."""
+    if f.p_decides == f.p and f.adj.startswith("the pre-specified"):
+        return f"p = {f.p:.3g} ({f.adj})"
+    return f"p = {f.p:.3g}; {f.adj}: p = {f.p_adj:.3g}"
+
+
+def corrected_sentence(comparison, model_a, model_b):
+    """The corrected t-test's result for the pair beside the default test ("" when the
+    corrected t-test is the default)."""
+    if comparison.pairwise_corrected is None:
+        return ""
+    r = pair_row(comparison.pairwise_corrected, model_a, model_b)
+    p, p_adj = float(r["pvalue"]), float(r["pvalue_adjusted"])
+    which = p if _is_contrast(comparison, model_a, model_b) else p_adj
+    adj = "unadjusted" if which == p else f"Holm-adjusted: p = {p_adj:.3g}"
+    verdict = "significant" if which < comparison.alpha else "not significant"
+    return (
+        f"The corrected repeated-CV t-test gives t = {float(r['statistic']):.2f}, p = {p:.3g} "
+        f"({adj}), {verdict} at α = {comparison.alpha}. "
+        + validity_sentence(comparison, model_a, model_b)
+    )
+
+
+def equivalence_sentence(comparison):
+    """The answer pair's TOST beside the Bayesian ROPE ("" when there is none)."""
+    eq = comparison.equivalence
+    if eq is None:
+        return ""
+    a, b = comparison.answer_pair
+    alpha, rope = comparison.alpha, comparison.rope
+    level = f"{100 * (1 - 2 * alpha):g}%"
+    where = "lies inside" if eq.equivalent else "does not lie inside"
+    words = (
+        f"equivalent within ±{rope} at α = {alpha}"
+        if eq.equivalent
+        else f"equivalence within ±{rope} not shown at α = {alpha}"
+    )
+    text = (
+        f"Equivalence test (TOST, two one-sided tests with margin ±{rope}, the ROPE; "
+        f"{eq.variance} variance): p = {eq.pvalue:.3g}; the {level} CI of {a} − {b}, "
+        f"{eq.ci_low:+.3f} to {eq.ci_high:+.3f}, {where} ±{rope}: {words}."
+    )
+    if comparison.equivalence_corrected is not None:
+        ec = comparison.equivalence_corrected
+        text += (
+            f" With the corrected variance (stable learners only): p = {ec.pvalue:.3g}, "
+            f"{'equivalent' if ec.equivalent else 'not shown'}."
+        )
+    return text
+
+
 def contrast_paragraph(comparison, model_a, model_b):
     """A plain-words answer to "is ``model_a`` different from ``model_b`` here?".
 
-    Reads the pair's row of the comparison's :func:`clfcompare.stats.compare` table: the
-    Nadeau–Bengio corrected repeated-CV t-test (the variance of the per-split differences
-    :math:`d_j` inflated for the overlap of training sets,
-    :math:`\\hat\\sigma^2 (1/J + n_{test}/n_{train})`), its p-value adjusted over all pairs of
-    the table (Holm), and the Bayesian correlated t-test with a region of practical equivalence
-    :math:`|\\Delta| \\le` ``rope``. The verdict is worded for the comparison's metric ("more
-    accurate" for accuracy, "the lower log_loss" for ``neg_log_loss``, "a higher f1_macro"
-    otherwise).
+    Reads the pair's row of the comparison's :func:`clfcompare.stats.compare` table: its
+    default test (Nadeau and Bengio's conservative Z when the trials have half/half
+    partitions, else the corrected repeated-CV t-test, whose variance of the per-split
+    differences :math:`d_j` is inflated for the overlap of training sets,
+    :math:`\\hat\\sigma^2 (1/J + n_{test}/n_{train})`), its p-value (unadjusted for the
+    comparison's pre-specified contrast, else adjusted over all pairs of the table, Holm), the
+    corrected t-test beside it with which of the two holds for these learners, the Bayesian
+    correlated t-test with a region of practical equivalence :math:`|\\Delta| \\le` ``rope``
+    and, for the answer's pair, the equivalence test (TOST) with that margin. The verdict is
+    worded for the comparison's metric ("more accurate" for accuracy, "the lower log_loss" for
+    ``neg_log_loss``, "a higher f1_macro" otherwise).
 
     Parameters
     ----------
@@ -115,7 +280,7 @@ def contrast_paragraph(comparison, model_a, model_b):
     """
     metric, alpha, rope = comparison.metric, comparison.alpha, comparison.rope
     r = comparison.row(model_a, model_b)
-    scores = comparison.results.scores
+    scores = main_scores(comparison.results)
     mean_a = float(scores.loc[scores["model"] == model_a, metric].mean())
     mean_b = float(scores.loc[scores["model"] == model_b, metric].mean())
     n_splits = comparison.n_splits(model_a)
@@ -124,15 +289,15 @@ def contrast_paragraph(comparison, model_a, model_b):
         f"Over {n_splits} paired splits, **{model_a}** has mean {metric} {mean_a:.3f} and "
         f"**{model_b}** {mean_b:.3f}: a difference of {f.diff:+.3f}{f.ci} ({model_a} − {model_b})."
     )
-    tests = f"t = {r['statistic']:.2f}, p = {f.p:.3g}; {f.adj}: p = {f.p_adj:.3g}"
+    tests = f"{f.stat}, {_p_words(f)}"
     if f.significant:
         verdict = (
-            f"**Yes.** The corrected t-test finds the difference significant "
+            f"**Yes.** The {f.test} finds the difference significant "
             f"({tests} < α = {alpha}): {f.better} on this data."
         )
     else:
         verdict = (
-            f"**No significant difference.** The corrected t-test does not reject equal "
+            f"**No significant difference.** The {f.test} does not reject equal "
             f"expected {metric} ({tests} ≥ α = {alpha}): the gap is within what the "
             f"split-to-split variation of repeated cross-validation produces."
         )
@@ -152,8 +317,18 @@ def contrast_paragraph(comparison, model_a, model_b):
             f"No outcome reaches posterior probability {level:g}; the most probable is that "
             f"{best[1]} ({best[0]:.3f})."
         )
-    parts = [first, verdict, probs, bayes_words]
-    if f.p_adj >= alpha:
+    parts = [first, verdict]
+    corrected = corrected_sentence(comparison, model_a, model_b)
+    if corrected:
+        parts.append(corrected)
+    elif comparison.stable is not None:
+        parts.append(validity_sentence(comparison, model_a, model_b))
+    parts += [probs, bayes_words]
+    if comparison.answer_pair is not None and set(comparison.answer_pair) == {model_a, model_b}:
+        eq = equivalence_sentence(comparison)
+        if eq:
+            parts.append(eq)
+    if not f.significant:
         parts.append(not_equal_sentence(r, model_a, model_b, rope))
     return " ".join(parts)
 
@@ -168,12 +343,22 @@ def pair_test_sentences(comparison, r, model_a, model_b):
         else f"not significant at α = {alpha}"
     )
     out = [
-        f"Difference {model_a} − {model_b} = {f.diff:+.3f}{f.ci}; corrected t-test "
-        f"p = {f.p:.3g} ({f.adj}: p = {f.p_adj:.3g}), {verdict}.",
-        f"Bayesian correlated t-test (region of practical equivalence, ROPE, ±{rope}): "
-        f"{f.probs_text}.",
+        f"Difference {model_a} − {model_b} = {f.diff:+.3f}{f.ci}; {f.test}: {f.stat}, "
+        f"{_p_words(f)}, {verdict}.",
     ]
-    if f.p_adj >= alpha:
+    corrected = corrected_sentence(comparison, model_a, model_b)
+    if corrected:
+        out.append(corrected)
+    elif comparison.stable is not None:
+        out.append(validity_sentence(comparison, model_a, model_b))
+    out.append(
+        f"Bayesian correlated t-test (region of practical equivalence, ROPE, ±{rope}): "
+        f"{f.probs_text}."
+    )
+    eq = equivalence_sentence(comparison)
+    if eq:
+        out.append(eq)
+    if not f.significant:
         out.append(not_equal_sentence(r, model_a, model_b, rope))
     return out
 
@@ -201,6 +386,30 @@ def sensitivity_sentence(comparison):
     )
 
 
+def variance_sentence(comparison):
+    """How the score variance splits into data split and initialisation ("" when the design
+    does not cross splits with seeds)."""
+    vc = comparison.variance_components
+    if vc is None or len(vc) == 0:
+        return ""
+    pair = comparison.answer_pair or tuple(vc.index[:2])
+    parts = []
+    for m in pair:
+        if m in vc.index:
+            row = vc.loc[m]
+            parts.append(
+                f"{m} {100 * float(row['split_share']):.0f}% data split, "
+                f"{100 * float(row['seed_share']):.0f}% initialisation"
+            )
+    if not parts:
+        return ""
+    return (
+        "Score variance over the crossed split × seed design: "
+        + "; ".join(parts)
+        + " (see [Data split vs initialisation](#data-split-vs-initialisation))."
+    )
+
+
 def answer_sentences(comparison):
     """The bullet points of "In short": the question answered from this run."""
     summary, metric = comparison.summary, comparison.metric
@@ -213,25 +422,43 @@ def answer_sentences(comparison):
 
     pair = comparison.answer_pair
     a, b = pair
+    n_pairs = len(comparison.pairwise)
     if comparison.contrast is not None:
         ranked = summary["mean"].sort_values(ascending=False)
         best = ranked.index[0]
         lead = (
-            f"**{a} vs {b}** (the question of this study), mean ± sd test {metric} over "
-            f"{n_splits} paired splits: **{a}** {ms(a)}, **{b}** {ms(b)}."
+            f"**{a} vs {b}** (the pre-specified question of this study, tested on its own: "
+            f"unadjusted), mean ± sd test {metric} over {n_splits} paired splits: **{a}** "
+            f"{ms(a)}, **{b}** {ms(b)}."
         )
         others = [
             f"The best model is **{best}** ({ranked[best]:.3f}): "
             + ", ".join(f"{m} {summary.loc[m, 'mean'] - ranked[best]:+.3f}" for m in pair)
             + " from it."
         ]
+        if n_pairs > 1:
+            others.append(
+                f"The other {n_pairs - 1} pair{'s are' if n_pairs > 2 else ' is'} exploratory: "
+                "judged by p-values adjusted over all pairs (Holm, "
+                "[Pairwise comparisons](#pairwise-comparisons))"
+                + (
+                    " and by the simultaneous intervals "
+                    "([Several models at once](#several-models-at-once))."
+                    if comparison.simultaneous is not None
+                    else "."
+                )
+            )
     else:
         lead = (
             f"Mean ± sd test {metric} over {n_splits} paired splits: the best model is "
-            f"**{a}** ({ms(a)}), runner-up **{b}** ({ms(b)})."
+            f"**{a}** ({ms(a)}), runner-up **{b}** ({ms(b)}); a pair chosen from the data, so "
+            "exploratory: judged by its adjusted p-value."
         )
         others = []
     parts = [lead, *pair_test_sentences(comparison, comparison.answer_row, a, b), *others]
+    variance = variance_sentence(comparison)
+    if variance:
+        parts.append(variance)
     for label, value in comparison.references.items():
         parts.append(
             f"Against the {label} {value:.3f}: "
@@ -245,8 +472,8 @@ def answer_sentences(comparison):
 
 
 def design_sentence(results):
-    """The splits of the trials in one sentence."""
-    scores = results.scores
+    """The splits of the trials in one sentence (two with half/half partitions)."""
+    scores = main_scores(results)
     n_splits = int(scores["split"].nunique())
     repeats = int(scores["repeat"].nunique()) if "repeat" in scores else 1
     folds = int(scores["fold"].nunique()) if "fold" in scores else n_splits
@@ -255,17 +482,30 @@ def design_sentence(results):
         lo, hi = int(s.min()), int(s.max())
         return str(lo) if lo == hi else f"{lo}–{hi}"
 
-    return (
+    text = (
         f"{n_splits} train/test splits ({repeats} repeat(s) × {folds} fold(s)), every model on "
         f"the same splits (a paired design); {rng(scores['n_train'])} training and "
         f"{rng(scores['n_test'])} test rows per split."
     )
+    design = getattr(results, "design", None)
+    if isinstance(design, dict) and design.get("kind") == "halves":
+        half = results.scores[~results.scores["split"].isin(set(scores["split"]))]
+        m, f = int(design["n_partitions"]), int(design["inner_splits"])
+        text += (
+            f" Besides them, for the variance of Nadeau and Bengio's conservative Z: {m} random "
+            f"half/half partitions of the rows with a {f}-fold CV inside each half "
+            f"({2 * m * f} more splits per model"
+        )
+        if len(half):
+            text += f"; {rng(half['n_train'])} training and {rng(half['n_test'])} test rows each"
+        text += "). Every table and figure reads the main splits; the halves feed the tests."
+    return text
 
 
 def stalled_sentence(comparison, models):
     """One sentence naming the trials of ``models`` whose training never moved (or "")."""
     stalled, metric = comparison.stalled, comparison.metric
-    n_total = comparison.results.scores.groupby("model")["split"].nunique()
+    n_total = main_scores(comparison.results).groupby("model")["split"].nunique()
     parts = []
     for m in models:
         rows = stalled[stalled["model"] == m]
@@ -289,7 +529,7 @@ def stalled_notes(comparison):
     """One note per model with stalled trials, for "Notes and warnings"."""
     stalled, metric = comparison.stalled, comparison.metric
     notes = []
-    n_total = comparison.results.scores.groupby("model")["split"].nunique()
+    n_total = main_scores(comparison.results).groupby("model")["split"].nunique()
     for model, rows in stalled.groupby("model", sort=False):
         scores_txt = ", ".join(f"{v:.3f}" for v in rows[metric])
         notes.append(

@@ -16,11 +16,14 @@ import pandas as pd
 from clfcompare.report.machine import describe_machine, library_versions
 from clfcompare.report.markdown import describe, kv_table, markdown_table, one_line, slug
 from clfcompare.report.prose import (
+    STAT_SYMBOL,
     answer_sentences,
+    calibration_sentence,
     contrast_paragraph,
     design_sentence,
     stalled_notes,
     stalled_sentence,
+    test_name,
 )
 
 
@@ -93,29 +96,68 @@ def scores(comparison, page):
     return lines
 
 
-def _readable_pairwise(pairwise, alpha):
-    """A compare() table with short, formatted columns for the report."""
+def _p3(v):
+    return f"{v:.3g}" if np.isfinite(v) else "–"
 
-    def p3(v):
-        return f"{v:.3g}" if np.isfinite(v) else "–"
 
+def _ci(lo, hi):
+    return f"{lo:+.3f} to {hi:+.3f}" if np.isfinite(lo) and np.isfinite(hi) else "–"
+
+
+def _readable_pairwise(comparison):
+    """The compare() table with short, formatted columns for the report; with a pre-specified
+    contrast, a ``role`` column, and the contrast's row judged by its unadjusted p-value."""
+    table, alpha = comparison.pairwise, comparison.alpha
+    symbol = STAT_SYMBOL.get(comparison.test, "statistic")
+    level = f"{100 * (1 - alpha):g}%"
+    is_contrast = [
+        comparison.contrast is not None and {a, b} == set(comparison.contrast)
+        for a, b in zip(table["model_a"], table["model_b"], strict=True)
+    ]
+    out = {
+        "A": table["model_a"],
+        "B": table["model_b"],
+    }
+    if comparison.contrast is not None:
+        out["role"] = ["pre-specified" if c else "exploratory" for c in is_contrast]
+    significant = table["significant"].astype(bool).tolist()
+    verdicts = table["verdict"].tolist()
+    for i, c in enumerate(is_contrast):
+        if c:
+            significant[i] = comparison.answer_significant(comparison.answer_row)
+            verdicts[i] = comparison.answer_verdict
+    out.update(
+        {
+            "mean A − B": [f"{v:+.3f}" for v in table["mean_difference"]],
+            f"{level} CI": [
+                _ci(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
+            ],
+            symbol: [f"{v:.2f}" for v in table["statistic"]],
+            "p": [_p3(v) for v in table["pvalue"]],
+            "p (Holm)": [_p3(v) for v in table["pvalue_adjusted"]],
+            f"significant at {alpha}": significant,
+            "P(A better)": [f"{v:.3f}" for v in table["prob_a_better"]],
+            "P(equivalent)": [f"{v:.3f}" for v in table["prob_equivalent"]],
+            "P(B better)": [f"{v:.3f}" for v in table["prob_b_better"]],
+            "verdict": verdicts,
+        }
+    )
+    return pd.DataFrame(out)
+
+
+def _readable_corrected(comparison):
+    """The corrected t-test's columns of its compare() table."""
+    table = comparison.pairwise_corrected
     return pd.DataFrame(
         {
-            "A": pairwise["model_a"],
-            "B": pairwise["model_b"],
-            "mean A − B": [f"{v:+.3f}" for v in pairwise["mean_difference"]],
-            "95% CI": [
-                f"{lo:+.3f} to {hi:+.3f}" if np.isfinite(lo) and np.isfinite(hi) else "–"
-                for lo, hi in zip(pairwise["ci_low"], pairwise["ci_high"], strict=True)
+            "A": table["model_a"],
+            "B": table["model_b"],
+            "t": [f"{v:.2f}" for v in table["statistic"]],
+            "p": [_p3(v) for v in table["pvalue"]],
+            "p (Holm)": [_p3(v) for v in table["pvalue_adjusted"]],
+            f"{100 * (1 - comparison.alpha):g}% CI": [
+                _ci(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
             ],
-            "t": [f"{v:.2f}" for v in pairwise["statistic"]],
-            "p": [p3(v) for v in pairwise["pvalue"]],
-            "p (Holm)": [p3(v) for v in pairwise["pvalue_adjusted"]],
-            f"significant at {alpha}": pairwise["significant"].astype(bool),
-            "P(A better)": [f"{v:.3f}" for v in pairwise["prob_a_better"]],
-            "P(equivalent)": [f"{v:.3f}" for v in pairwise["prob_equivalent"]],
-            "P(B better)": [f"{v:.3f}" for v in pairwise["prob_b_better"]],
-            "verdict": pairwise["verdict"],
         }
     )
 
@@ -123,35 +165,146 @@ def _readable_pairwise(pairwise, alpha):
 def pairwise(comparison, page):
     if comparison.pairwise is None:
         return []
-    return [
+    n_pairs = len(comparison.pairwise)
+    if comparison.contrast is not None:
+        a, b = comparison.contrast
+        roles = (
+            f"The pre-specified contrast, {a} vs {b}, is tested on its own: its unadjusted "
+            f"p-value decides (its row's verdict). The other pairs are exploratory: their "
+            f"p-values are adjusted for multiple comparisons over all {n_pairs} pairs with "
+            "Holm's method, and the verdict reads the adjusted one."
+            if n_pairs > 1
+            else f"The pre-specified contrast, {a} vs {b}, is the one comparison (unadjusted)."
+        )
+    else:
+        roles = (
+            "No pair was pre-specified: every pair is exploratory, its p-value adjusted for "
+            f"multiple comparisons over all {n_pairs} pairs with Holm's method."
+        )
+    lines = [
         "## Pairwise comparisons",
         "",
-        "Every pair of models on the same splits: Nadeau–Bengio corrected repeated-CV "
-        "t-test (two-sided), p-values adjusted for multiple comparisons with Holm's method, "
-        f"and the Bayesian correlated t-test's probabilities (ROPE ±{comparison.rope}). "
-        "Differences are first model − second model.",
+        f"Every pair of models on the same splits: the {test_name(comparison.test)}, "
+        f"two-sided, and the Bayesian correlated t-test's probabilities (ROPE "
+        f"±{comparison.rope}). {roles} Differences are first model − second model.",
         "",
-        markdown_table(_readable_pairwise(comparison.pairwise, comparison.alpha), index=False),
+        markdown_table(_readable_pairwise(comparison), index=False),
+        "",
+    ]
+    if comparison.pairwise_corrected is not None:
+        lines += [
+            "The corrected repeated-CV t-test on the same main splits, for comparison "
+            "(Holm-adjusted over the same pairs):",
+            "",
+            markdown_table(_readable_corrected(comparison), index=False),
+            "",
+        ]
+    lines += [f"Which test holds: {calibration_sentence()}"]
+    if comparison.stable is not None:
+        stable = [m for m in comparison.models if m in comparison.stable]
+        unstable = [m for m in comparison.models if m not in comparison.stable]
+        lines[-1] += (
+            f" Stable learners here: {', '.join(stable) or 'none'}; not stable: "
+            f"{', '.join(unstable) or 'none'}."
+        )
+        if comparison.pairwise_corrected is not None:
+            lines[-1] += (
+                " For a pair of stable learners both tables hold (the corrected t has more "
+                "power); for any other pair, read the first."
+            )
+    lines.append("")
+    return lines
+
+
+def simultaneous(comparison, page):
+    sim = comparison.simultaneous
+    if sim is None:
+        return []
+    level = f"{100 * sim.confidence_level:g}%"
+    family = (
+        f"every model against the baseline {sim.baseline} (Dunnett-style)"
+        if sim.family == "baseline"
+        else f"all {len(sim.table)} pairs (Tukey-style)"
+    )
+    variance = (
+        "the half-partition covariance of Nadeau and Bengio's conservative Z (normal reference)"
+        if sim.variance == "conservative"
+        else f"the corrected covariance (Nadeau–Bengio factor, t with {sim.df:g} df)"
+    )
+    t = sim.table
+    shown = pd.DataFrame(
+        {
+            "A": t["model_a"],
+            "B": t["model_b"],
+            "mean A − B": [f"{v:+.3f}" for v in t["mean_difference"]],
+            f"simultaneous {level} interval": [
+                _ci(lo, hi) for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+            ],
+            "p (max-|t|)": [_p3(v) for v in t["pvalue_adjusted"]],
+            "excludes 0": [
+                bool(lo > 0 or hi < 0) for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+            ],
+        }
+    )
+    return [
+        "## Several models at once",
+        "",
+        f"Simultaneous {level} intervals for {family}: the max-|t| procedure over {variance}, "
+        f"critical value {sim.critical_value:.3f} (Monte Carlo error "
+        f"{sim.critical_value_mc_error:.1g}). All intervals cover their true differences "
+        f"together with probability {sim.confidence_level:g}: an interval that excludes 0 is a "
+        f"difference at family-wise error {1 - sim.confidence_level:.2g}. They use the "
+        "covariance of the pairwise differences over the shared splits, and so are tighter "
+        "than Bonferroni's. No rank test is run over the splits: rank tests and their "
+        "critical-difference diagram need independent data sets as rows, and the splits of "
+        "one data set are not (across data sets, see `clfcompare.benchmark`).",
+        "",
+        markdown_table(shown, index=False),
         "",
     ]
 
 
-def ranking(comparison, page):
-    friedman = comparison.friedman
-    if friedman is None:
+def variance(comparison, page):
+    vc = comparison.variance_components
+    if vc is None or len(vc) == 0:
         return []
-    ranks = pd.Series(friedman.average_ranks, dtype=float).sort_values()
+    crossed = "residual" in vc.columns
+    shown = pd.DataFrame(index=vc.index)
+    shown["sd from the data split"] = [f"{np.sqrt(v):.4f}" for v in vc["split"]]
+    shown["sd from the seed"] = [f"{np.sqrt(v):.4f}" for v in vc["seed"]]
+    if crossed:
+        shown["sd split × seed"] = [f"{np.sqrt(v):.4f}" for v in vc["residual"]]
+    shown["share: data split"] = [
+        f"{100 * v:.0f}%" if np.isfinite(v) else "–" for v in vc["split_share"]
+    ]
+    shown["share: initialisation"] = [
+        f"{100 * v:.0f}%" if np.isfinite(v) else "–" for v in vc["seed_share"]
+    ]
+    n_seeds = vc.attrs.get("n_seeds", "several")
+    design = (
+        f"every data split was trained with the same {n_seeds} seeds (a crossed split × seed "
+        "design: seed k is one initialisation, used on every split)"
+        if crossed
+        else f"every data split was trained with {n_seeds} seeds of its own (seeds nested in "
+        "splits)"
+    )
+    interaction = (
+        " and their interaction (how a seed suits a split, which one fit per cell cannot tell "
+        "from noise; counted with the initialisation in the share)"
+        if crossed
+        else ""
+    )
     return [
-        "## Ranking of all models (Friedman test, Nemenyi post-hoc)",
+        "## Data split vs initialisation",
         "",
-        f"Friedman χ² = {friedman.statistic:.2f}, p = {friedman.pvalue:.3g}; Nemenyi "
-        f"critical difference CD = {friedman.critical_difference:.3f} "
-        f"(α = {comparison.alpha}): models whose average ranks differ by less are not "
-        "significantly different. Caution: the rows here are splits of one data set, not "
-        "independent data sets, so these rank tests are anti-conservative (Demšar 2006); the "
-        "corrected t-test above is the calibrated one.",
+        f"Here {design}. The variance of the test {comparison.metric} of each model splits "
+        "into the part the data split adds and the part the seed adds (the initial weights, "
+        f"the order of the mini-batches){interaction}: ANOVA estimates of a random-effects "
+        "model (Bouthillier et al. 2021, `clfcompare.trials.variance_components`). A model "
+        "without randomness has no seed part. The tests above average each split over its "
+        "seeds.",
         "",
-        markdown_table(ranks.rename("average rank (1 = best)").to_frame().rename_axis("model")),
+        markdown_table(shown),
         "",
     ]
 
@@ -192,11 +345,11 @@ def _standard_figures(comparison):
     figs = {}
     ax = plots.plot_scores_box(results, metric=metric, references=comparison.references)
     figs["scores_box"] = (f"Test {metric} per model over all trials", ax.figure)
-    if comparison.friedman is not None:
-        ax = plots.plot_critical_difference(
-            comparison.friedman, colors=plots.model_colors(list(results.models))
-        )
-        figs["critical_difference"] = ("Critical-difference diagram (Friedman/Nemenyi)", ax.figure)
+    sim = comparison.simultaneous
+    if sim is not None:
+        ax = plots.plot_simultaneous_intervals(sim)
+        level = f"{100 * sim.confidence_level:g}%"
+        figs["simultaneous_intervals"] = (f"Simultaneous {level} intervals (max-|t|)", ax.figure)
     curves = getattr(results, "loss_curves", None)
     with_curves = (
         [m for m in comparison.models if m in set(curves["model"])]
@@ -204,7 +357,7 @@ def _standard_figures(comparison):
         else []
     )
     if with_curves:
-        fig = plots.plot_loss_curves(results, models=with_curves)
+        fig = plots.plot_loss_curves(results, models=with_curves)  # main CV splits only
         figs["loss_curves"] = ("Training loss per epoch (median and interquartile band)", fig)
     return figs
 
@@ -278,7 +431,8 @@ SECTIONS = (
     design,
     scores,
     pairwise,
-    ranking,
+    simultaneous,
+    variance,
     contrast,
     figures,
     notes,
