@@ -50,6 +50,7 @@ __all__ = [
     "find_contrast",
     "has_halves",
     "main_scores",
+    "n_data_splits",
     "pair_row",
     "stalled_trials",
     "summary_table",

@@ -651,6 +651,9 @@ def test_report_splits_the_variance_into_data_split_and_initialisation(tmp_path)
     text = report.write_report(comp, tmp_path, standard_figures=False).read_text("utf-8")
     section = _section(text, "## Data split vs initialisation")
     assert "the same 3 seeds (a crossed split × seed design" in section
+    design = _section(text, "## Design")
+    assert design.strip().startswith("12 train/test splits (3 repeat(s) × 4 fold(s))")
+    assert "fitted 3 times with different seeds (seed k the same on every split" in design
     table = md_tables(section)[0].set_index("model")
     for m in ("nb", "tree", "stump"):
         assert table.loc[m, "sd from the data split"] == f"{np.sqrt(vc.loc[m, 'split']):.4f}"

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from clfcompare.analysis import main_scores, pair_row
+from clfcompare.analysis import main_scores, n_data_splits, pair_row
 
 __all__ = ["contrast_paragraph"]
 
@@ -474,7 +474,7 @@ def answer_sentences(comparison):
 def design_sentence(results):
     """The splits of the trials in one sentence (two with half/half partitions)."""
     scores = main_scores(results)
-    n_splits = int(scores["split"].nunique())
+    n_splits = n_data_splits(results)
     repeats = int(scores["repeat"].nunique()) if "repeat" in scores else 1
     folds = int(scores["fold"].nunique()) if "fold" in scores else n_splits
 
@@ -499,6 +499,16 @@ def design_sentence(results):
         if len(half):
             text += f"; {rng(half['n_train'])} training and {rng(half['n_test'])} test rows each"
         text += "). Every table and figure reads the main splits; the halves feed the tests."
+    if isinstance(design, dict) and (design.get("n_seeds") or 1) > 1:
+        how = (
+            "seed k the same on every split (crossed)"
+            if design.get("seed_design") == "crossed"
+            else "each split its own seeds (nested)"
+        )
+        text += (
+            f" Every split was fitted {int(design['n_seeds'])} times with different seeds "
+            f"({how}); the tests average each split over its seeds."
+        )
     return text
 
 
