@@ -269,3 +269,62 @@ def test_openml_frames_are_encoded(monkeypatch):
     assert ds.X.shape == (3, 3)  # x, c_a, c_b; the row with a missing value dropped
     assert list(ds.y) == ["p", "q", "q"]
     assert "toy" in ds.description and "1 rows with missing values dropped" in ds.description
+
+
+def test_a_killed_benchmark_loses_no_finished_trial(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from clfcompare.trials import count_finished
+
+    tests = str(Path(__file__).resolve().parent)
+    store = tmp_path / "bench"
+    code = (
+        f"import sys; sys.path.insert(0, {tests!r})\n"
+        "from _kill_target import SlowCentroid\n"
+        "from sklearn.datasets import make_classification\n"
+        "from clfcompare.benchmark import run_benchmark\n"
+        "data = {f'd{i}': make_classification(n_samples=60, n_features=4, random_state=i)\n"
+        "        for i in range(3)}\n"
+        f"run_benchmark({{'slow': SlowCentroid(delay=0.2)}}, data, cv=4, store={str(store)!r},\n"
+        "              progress=False)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=Path(tests).parent)
+
+    def finished():
+        if not (store / MANIFEST).exists():
+            return 0
+        entries = json.loads((store / MANIFEST).read_text())["datasets"]
+        return sum(count_finished(store / e["file"]) for e in entries)
+
+    try:
+        deadline = time.monotonic() + 120
+        while finished() < 5 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    kept = finished()
+    assert 5 <= kept < 12
+    sys.path.insert(0, tests)
+    try:
+        from _kill_target import SlowCentroid
+    finally:
+        sys.path.remove(tests)
+    from sklearn.datasets import make_classification
+
+    data = {f"d{i}": make_classification(n_samples=60, n_features=4, random_state=i)
+            for i in range(3)}  # fmt: skip
+    reference = run_benchmark({"slow": SlowCentroid(delay=0.0)}, data, cv=4, store=tmp_path / "x",
+                            progress=False)  # fmt: skip
+    again = run_benchmark({"slow": SlowCentroid(delay=0.2)}, data, cv=4, store=store,
+                          progress=False)  # fmt: skip
+    assert again.n_resumed == kept and again.is_complete
+    pd.testing.assert_frame_equal(again.score_table(), reference.score_table())
