@@ -419,6 +419,58 @@ def test_compare_halves_bad_results():
         compare(results)
 
 
+def test_compare_on_real_results_with_halves():
+    # run_trials with RepeatedKFoldWithHalves: the same numbers as direct calls on its tables
+    from sklearn.tree import DecisionTreeClassifier
+
+    from clfcompare.trials import RepeatedKFoldWithHalves, run_trials
+
+    X, y = make_classification(n_samples=120, n_features=5, random_state=1)
+    models = {"lr": LogisticRegression(), "tree": DecisionTreeClassifier(random_state=0)}
+    cv = RepeatedKFoldWithHalves(n_splits=4, n_repeats=2, n_partitions=3, random_state=0)
+    res = run_trials(models, X, y, cv=cv, progress=False)
+    row = compare(res).iloc[0]
+    main = res.score_table()
+    half = res.score_table(role="half").sort_index()
+    assert len(main) == 8 and len(half) == 3 * 2 * 2
+    ref = conservative_z(
+        main["lr"], main["tree"],
+        half["lr"].to_numpy().reshape(3, 2, 2), half["tree"].to_numpy().reshape(3, 2, 2),
+    )  # fmt: skip
+    assert row.test == "conservative_z"
+    assert_allclose([row.statistic, row.pvalue], [ref.statistic, ref.pvalue], rtol=1e-12)
+    # the corrected t on the main splits with their sizes (not the halves')
+    t_row = compare(res, test="corrected_ttest").iloc[0]
+    assert_allclose(t_row.pvalue, corrected_ttest(main["lr"], main["tree"], 90, 30).pvalue)
+
+
+def test_compare_averages_the_seeds_of_a_split():
+    # with n_seeds, each data split's scores are averaged over its seeds (score_table), so the
+    # tests see the J data splits, not J * n_seeds trials
+    from clfcompare.estimators import TorchMLPClassifier
+    from clfcompare.trials import RepeatedKFoldWithHalves, run_trials
+
+    X, y = make_classification(n_samples=80, n_features=4, random_state=1)
+    mlp = dict(max_epochs=3, device="cpu", random_state=0)
+    models = {
+        "a": TorchMLPClassifier(hidden_layer_sizes=(4,), **mlp),
+        "b": TorchMLPClassifier(hidden_layer_sizes=(3,), **mlp),
+    }
+    cv = RepeatedKFoldWithHalves(n_splits=4, n_repeats=2, n_partitions=3, random_state=0)
+    res = run_trials(models, X, y, cv=cv, progress=False, n_seeds=2)
+    assert len(res.scores) == 2 * 2 * (8 + 12)
+    main, half = res.score_table(), res.score_table(role="half").sort_index()
+    ref = conservative_z(
+        main["a"], main["b"],
+        half["a"].to_numpy().reshape(3, 2, 2), half["b"].to_numpy().reshape(3, 2, 2),
+    )  # fmt: skip
+    row = compare(res).iloc[0]
+    assert_allclose([row.mean_difference, row.pvalue], [ref.mean_difference, ref.pvalue])
+    t_row = compare(res, test="corrected_ttest").iloc[0]
+    assert t_row.df == 7  # 8 data splits
+    assert_allclose(t_row.pvalue, corrected_ttest(main["a"], main["b"], 60, 20).pvalue)
+
+
 # --------------------------------------------------------------------------------------------
 # the verdict rule, one public function
 # --------------------------------------------------------------------------------------------

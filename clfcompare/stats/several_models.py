@@ -55,11 +55,8 @@ COMPARE_COLUMNS = (
 )
 
 
-def _split_table(results, metric, splits=None):
-    """Pivot ``results.scores``: (split x model score table, n_train, n_test per split).
-
-    ``splits``: the split ids to keep (the main CV of a design with halves), None for all.
-    """
+def _check_results(results, metric):
+    """``(results.scores, models)`` after checking the results' type, columns and models."""
     scores = getattr(results, "scores", None)
     models = getattr(results, "models", None)
     if not isinstance(scores, pd.DataFrame) or models is None:
@@ -84,6 +81,15 @@ def _split_table(results, metric, splits=None):
     absent = [m for m in models if m not in present]
     if absent:
         raise ValueError(f"results.scores has no rows for model(s) {absent} listed in .models")
+    return scores, models
+
+
+def _split_table(results, metric, splits=None):
+    """Pivot ``results.scores``: (split x model score table, n_train, n_test per split).
+
+    ``splits``: the split ids to keep (the main CV of a design), None for all.
+    """
+    scores, models = _check_results(results, metric)
     rows = scores[scores["model"].isin(models)]
     if splits is not None:
         rows = rows[rows["split"].isin(splits)]
@@ -109,6 +115,31 @@ def _split_table(results, metric, splits=None):
         sizes[("n_train", "min")].to_numpy(float),
         sizes[("n_test", "min")].to_numpy(float),
     )
+
+
+def _design_table(results, metric):
+    """The main CV's (split x model) table and sizes of results with a ``design``.
+
+    ``results.score_table(metric)`` holds the main splits only, each model's scores averaged
+    over the seeds of a split in a design with ``n_seeds``; ``results.split_sizes("main")``
+    (when there is one; else ``results.scores`` on the same split ids) gives the sizes.
+    """
+    _, models = _check_results(results, metric)
+    table = results.score_table(metric)
+    models = list(models)
+    table = table.reindex(columns=models)
+    for m in models:
+        missing = table.index[table[m].isna()]
+        if len(missing):
+            raise ValueError(
+                f"model {m!r} has no {metric!r} score (missing row or NaN) for split(s) "
+                f"{list(missing)}; every model must be scored on every split"
+            )
+    if callable(getattr(results, "split_sizes", None)):
+        sizes = results.split_sizes("main").reindex(table.index)
+        return table, sizes["n_train"].to_numpy(float), sizes["n_test"].to_numpy(float)
+    _, n_train, n_test = _split_table(results, metric, splits=table.index)
+    return table, n_train, n_test
 
 
 def _halves_design(results):
@@ -261,10 +292,12 @@ def compare(
     results : TrialResults
         Output of ``run_trials``; uses ``results.scores`` (columns ``model``, ``split``,
         ``n_train``, ``n_test`` and ``metric``), ``results.models`` and, when present,
-        ``results.design``: with half/half partitions (``design["kind"] == "halves"``, from
-        ``cv=clfcompare.trials.RepeatedKFoldWithHalves(...)``) every test and the Bayesian
-        posterior use the main CV's splits only (``results.score_table(metric)``), and the
-        conservative Z also ``results.score_table(metric, role="half")``.
+        ``results.design``. With a design (half/half partitions, ``design["kind"] ==
+        "halves"``, from ``cv=clfcompare.trials.RepeatedKFoldWithHalves(...)``, or several
+        seeds per split) every test and the Bayesian posterior use the main CV's splits only,
+        each model's scores averaged over a split's seeds (``results.score_table(metric)``,
+        sizes from ``results.split_sizes("main")``), and the conservative Z also
+        ``results.score_table(metric, role="half")``.
     metric : str, default="accuracy"
         Score column to compare (higher is better).
     test : {"auto", "conservative_z", "corrected_ttest", "paired_ttest", "wilcoxon"}, \
@@ -341,8 +374,12 @@ default="auto"
             "(the main repeated k-fold CV plus M random half/half partitions), or choose "
             "test='corrected_ttest' (valid for stable learners only)"
         )
-    main_splits = None if design is None else results.score_table(metric).index
-    table, n_train, n_test = _split_table(results, metric, main_splits)
+    if isinstance(getattr(results, "design", None), Mapping) and callable(
+        getattr(results, "score_table", None)
+    ):
+        table, n_train, n_test = _design_table(results, metric)
+    else:
+        table, n_train, n_test = _split_table(results, metric)
     models = list(table.columns)
     if baseline is None:
         pairs = list(itertools.combinations(models, 2))
