@@ -308,9 +308,18 @@ def expected_failed_checks(estimator):
     # make_classification(n_samples=30, n_features=10), have 2 redundant features that are
     # exact linear combinations of the informative ones: the covariance is singular, and
     # the unregularised model refuses it by design (test_singular_covariance_is_a_clear_error).
-    # The regularised instance runs the check and passes.
-    if estimator.reg_covar == 0:
-        return {"check_array_api_input": "collinear check data: singular covariance"}
+    # The regularised instance runs the check and passes. The sample-weight checks' data
+    # have a feature that is constant within each class (or 30 features for 15 samples):
+    # singular covariances again; the instances with reg_covar, shrinkage or
+    # allow_singular=True run those checks.
+    if estimator.reg_covar == 0 and not estimator.allow_singular and estimator.shrinkage is None:
+        singular = "check data with a within-class constant feature: singular covariance"
+        return {
+            "check_array_api_input": "collinear check data: singular covariance",
+            "check_sample_weights_shape": singular,
+            "check_sample_weights_not_overwritten": singular,
+            "check_sample_weight_equivalence_on_dense_data": "30 features, 15 samples: singular",
+        }
     return {}
 
 
@@ -319,6 +328,10 @@ def expected_failed_checks(estimator):
         GaussianGenerativeClassifier(),
         GaussianGenerativeClassifier(covariance="separate"),
         GaussianGenerativeClassifier(covariance="separate", reg_covar=1e-3),
+        GaussianGenerativeClassifier(allow_singular=True),
+        GaussianGenerativeClassifier(covariance="separate", allow_singular=True),
+        GaussianGenerativeClassifier(shrinkage=0.5),
+        GaussianGenerativeClassifier(shrinkage="auto", allow_singular=True),
     ],
     expected_failed_checks=expected_failed_checks,
 )
@@ -470,3 +483,199 @@ def test_shared_posteriors_do_not_depend_on_the_origin(n_classes, offset):
         return clf.coef_ if n_classes == 2 else clf.coef_[1:] - clf.coef_[0]
 
     assert_allclose(contrasts(moved), contrasts(base), rtol=1e-7)
+
+
+# --- sample weights (issue 13) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"covariance": "separate"},
+        {"shrinkage": "auto"},
+        {"covariance": "separate", "shrinkage": 0.2},
+        {"covariance": "separate", "priors": [0.2, 0.3, 0.5]},
+    ],
+)
+def test_integer_weights_are_repeated_rows_and_zero_weights_dropped_rows(params):
+    # weighted maximum likelihood with frequency weights: the fit of the repeated data
+    X, y = gaussian_problem(21, 3, 3, 30)
+    w = np.random.default_rng(21).integers(0, 4, size=len(y))
+    weighted = GaussianGenerativeClassifier(**params).fit(X, y, sample_weight=w)
+    repeated = GaussianGenerativeClassifier(**params).fit(np.repeat(X, w, 0), np.repeat(y, w))
+    assert_allclose(weighted.means_, repeated.means_, rtol=1e-12)
+    assert_allclose(weighted.priors_, repeated.priors_, rtol=1e-12)
+    assert_allclose(weighted.class_count_, repeated.class_count_, rtol=0)
+    cov = "covariance_" if weighted.covariance == "shared" else "covariances_"
+    assert_allclose(getattr(weighted, cov), getattr(repeated, cov), rtol=1e-10, atol=1e-13)
+    assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-9, atol=1e-13)
+    # weights of one are the unweighted fit
+    ones = GaussianGenerativeClassifier(**params).fit(X, y, sample_weight=np.ones(len(y)))
+    plain = GaussianGenerativeClassifier(**params).fit(X, y)
+    assert_allclose(ones.predict_proba(X), plain.predict_proba(X), rtol=1e-10, atol=1e-14)
+
+
+def test_weighted_estimates_are_the_weighted_formulas():
+    # real-valued weights against numpy's weighted mean and covariance (np.cov, aweights)
+    X, y = gaussian_problem(22, 2, 3, 40)
+    w = np.random.default_rng(22).uniform(0.1, 3.0, size=len(y))
+    clf = GaussianGenerativeClassifier(covariance="separate").fit(X, y, sample_weight=w)
+    for k in range(2):
+        m = y == k
+        assert_allclose(clf.means_[k], np.average(X[m], axis=0, weights=w[m]), rtol=1e-12)
+        ref = np.cov(X[m], rowvar=False, aweights=w[m], bias=True)
+        assert_allclose(clf.covariances_[k], ref, rtol=1e-11)
+    assert_allclose(clf.priors_, [w[y == 0].sum() / w.sum(), w[y == 1].sum() / w.sum()])
+
+
+def test_sample_weight_through_metadata_routing():
+    import sklearn
+    from sklearn.model_selection import cross_validate
+
+    X, y = gaussian_problem(23, 3, 2, 30)
+    w = np.random.default_rng(23).integers(1, 4, size=len(y)).astype(float)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = (
+            GaussianGenerativeClassifier(covariance="separate")
+            .set_fit_request(sample_weight=True)
+            .set_score_request(sample_weight=False)
+        )
+        routed = cross_validate(clf, X, y, cv=cv, params={"sample_weight": w},
+                                return_estimator=True)  # fmt: skip
+    for est, (train, _) in zip(routed["estimator"], cv.split(X, y), strict=True):
+        ref = GaussianGenerativeClassifier(covariance="separate").fit(
+            X[train], y[train], sample_weight=w[train]
+        )
+        assert_allclose(est.means_, ref.means_, rtol=1e-12)
+        unweighted = GaussianGenerativeClassifier(covariance="separate").fit(X[train], y[train])
+        assert not np.allclose(est.means_, unweighted.means_, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("weights", "error", "match"),
+    [
+        (-np.ones(93), ValueError, "Negative values in data passed to `sample_weight`"),
+        (np.ones(92), ValueError, r"sample_weight.shape == \(92,\), expected \(93,\)"),
+        (np.zeros(93), ValueError, "Sample weights must contain at least one non-zero"),
+        (np.r_[np.zeros(30), np.ones(63)], ValueError, r"class\(es\) \[0\] have sample_weight 0"),
+        (np.r_[np.nan, np.ones(92)], ValueError, "NaN"),
+    ],
+)
+def test_bad_sample_weight(weights, error, match):
+    X, y = gaussian_problem(24, 3, 2, 30)  # 30, 31 and 32 samples of classes 0, 1, 2
+    order = np.argsort(y, kind="stable")
+    with pytest.raises(error, match=match):
+        GaussianGenerativeClassifier().fit(X[order], y[order], sample_weight=weights)
+
+
+# --- shrinkage and the pseudo-inverse (issue 13) ----------------------------------------------
+
+
+def test_ledoit_wolf_shrinkage_matches_sklearn_and_weights_are_repeats():
+    from sklearn.covariance import ledoit_wolf_shrinkage as sk_shrinkage
+
+    from clfcompare.estimators.gaussian import ledoit_wolf_shrinkage
+
+    rng = np.random.default_rng(25)
+    for n, d in [(50, 4), (8, 20), (200, 3)]:
+        Z = rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) + 3.0
+        assert ledoit_wolf_shrinkage(Z) == pytest.approx(sk_shrinkage(Z), rel=1e-12)
+        w = rng.integers(0, 4, size=n)
+        assert ledoit_wolf_shrinkage(Z, w.astype(float)) == pytest.approx(
+            sk_shrinkage(np.repeat(Z, w, axis=0)), rel=1e-12
+        )
+    assert ledoit_wolf_shrinkage(rng.normal(size=(10, 1))) == 0.0
+
+
+@pytest.mark.parametrize("shrinkage", ["auto", 0.0, 0.3, 1.0])
+def test_shrinkage_gives_lda_lsqr_posteriors_on_digits(shrinkage):
+    # digits: 3 constant pixels, so the maximum-likelihood covariance is singular; the
+    # shrunk one is LinearDiscriminantAnalysis(solver="lsqr", shrinkage=...)'s (measured:
+    # posteriors equal to 5e-14)
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    if shrinkage == 0.0:
+        with pytest.raises(ValueError, match="zero variance"):
+            GaussianGenerativeClassifier(shrinkage=0.0).fit(X, y)
+        return
+    ours = GaussianGenerativeClassifier(shrinkage=shrinkage).fit(X, y)
+    lda = LinearDiscriminantAnalysis(solver="lsqr", shrinkage=shrinkage).fit(X, y)
+    assert_allclose(ours.covariance_, lda.covariance_, rtol=1e-10, atol=1e-12)
+    assert_allclose(ours.predict_proba(X), lda.predict_proba(X), atol=1e-10)
+    assert_array_equal(ours.predict(X), lda.predict(X))
+
+
+def test_shrinkage_of_separate_covariances_is_per_class():
+    from sklearn.covariance import ledoit_wolf
+
+    from clfcompare.estimators.gaussian import shrunk_covariance
+
+    X, y = gaussian_problem(26, 3, 4, 15)
+    clf = GaussianGenerativeClassifier(covariance="separate", shrinkage="auto").fit(X, y)
+    for k in range(3):
+        Xk = X[y == k]
+        s = Xk.std(axis=0)
+        ref = ledoit_wolf(Xk / s)[0] * s[:, None] * s[None, :]  # LDA's _cov(X, "auto")
+        assert_allclose(clf.covariances_[k], ref, rtol=1e-10)
+        assert_allclose(shrunk_covariance(Xk, "auto"), ref, rtol=1e-10)
+
+
+def test_allow_singular_with_a_constant_feature_is_the_model_without_it():
+    X, y = gaussian_problem(27, 3, 3, 30)
+    Xc = np.column_stack([X[:, :2], np.full(len(y), 5.0), X[:, 2:]])
+    with pytest.raises(ValueError, match="zero variance.*allow_singular=True"):
+        GaussianGenerativeClassifier().fit(Xc, y)
+    pinv = GaussianGenerativeClassifier(allow_singular=True).fit(Xc, y)
+    reduced = GaussianGenerativeClassifier().fit(X, y)
+    assert pinv.covariance_rank_ == 3
+    assert_allclose(pinv.predict_proba(Xc), reduced.predict_proba(X), rtol=1e-9, atol=1e-13)
+    # non-singular data: allow_singular changes nothing (the Cholesky path)
+    same = GaussianGenerativeClassifier(allow_singular=True).fit(X, y)
+    assert_array_equal(same.predict_proba(X), reduced.predict_proba(X))
+    assert same.covariance_rank_ == 3
+
+
+def test_allow_singular_with_one_hot_columns_is_the_model_without_one_of_them():
+    # the one-hot columns of a categorical feature sum to 1: a rank-deficient covariance
+    rng = np.random.default_rng(28)
+    X, y = gaussian_problem(28, 2, 2, 40)
+    cat = rng.integers(0, 3, size=len(y))
+    onehot = np.eye(3)[cat]
+    full = np.column_stack([X, onehot])
+    with pytest.raises(ValueError, match="collinear"):
+        GaussianGenerativeClassifier().fit(full, y)
+    pinv = GaussianGenerativeClassifier(allow_singular=True).fit(full, y)
+    reduced = GaussianGenerativeClassifier().fit(full[:, :-1], y)
+    assert pinv.covariance_rank_ == 4
+    assert_allclose(pinv.predict_proba(full), reduced.predict_proba(full[:, :-1]), rtol=1e-8)
+
+
+def test_allow_singular_separate_uses_scipys_degenerate_density():
+    X, y = gaussian_problem(29, 2, 3, 25)
+    X = np.column_stack([X, X[:, 0] - 2 * X[:, 1]])  # collinear in every class
+    clf = GaussianGenerativeClassifier(covariance="separate", allow_singular=True).fit(X, y)
+    assert_array_equal(clf.covariance_rank_, [3, 3])
+    jll = np.column_stack([
+        multivariate_normal(clf.means_[k], clf.covariances_[k], allow_singular=True).logpdf(X)
+        + np.log(clf.priors_[k])
+        for k in range(2)
+    ])  # fmt: skip
+    assert_allclose(clf.decision_function(X), jll[:, 1] - jll[:, 0], rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "match"),
+    [
+        ({"shrinkage": 1.5}, ValueError, "shrinkage"),
+        ({"shrinkage": "ledoit"}, ValueError, "shrinkage must be None, 'auto' or a float"),
+        ({"shrinkage": [0.1]}, TypeError, "shrinkage"),
+        ({"allow_singular": "yes"}, TypeError, "allow_singular"),
+    ],
+)
+def test_bad_shrinkage_and_allow_singular(params, error, match):
+    X, y = gaussian_problem(30, 2, 2, 20)
+    with pytest.raises(error, match=match):
+        GaussianGenerativeClassifier(**params).fit(X, y)

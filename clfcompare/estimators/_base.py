@@ -1,17 +1,19 @@
-"""Private helpers shared by the classical estimators (``gaussian``, ``logistic``).
+"""Private helpers shared by the estimators (``gaussian``, ``logistic``, ``mlp``).
 
 Both are score-based classifiers: ``decision_function`` gives the log-odds of ``classes_[1]``
 (two classes, shape (n_samples,)) or per-class scores that differ from the log posteriors by a
 per-sample constant (shape (n_samples, n_classes)); probabilities and labels follow from the
-scores alone. These functions hold that logic, and the input validation, once.
+scores alone. These functions hold that logic, and the input validation (data, sample and
+class weights), once.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.special import log_expit, log_softmax
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 
 def validate_training_data(estimator, X, y):
@@ -46,6 +48,78 @@ def validate_training_data(estimator, X, y):
             f"y has 1 class ({classes[:1].tolist()[0]!r})."
         )
     return X, classes, y_idx
+
+
+def validate_sample_weight(sample_weight, X):
+    """``sample_weight`` as a float64 array of one non-negative, finite weight per row of ``X``.
+
+    ``None`` stays ``None`` (the unweighted code paths run unchanged). The weights must not
+    all be 0.
+
+    Raises
+    ------
+    ValueError
+        Wrong length or shape, a negative or non-finite weight, or all weights 0.
+    """
+    if sample_weight is None:
+        return None
+    weights = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True
+    )
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("sample_weight must be finite")
+    if not np.any(weights > 0):
+        raise ValueError("sample_weight is 0 for every sample: nothing to fit")
+    return weights
+
+
+def effective_weights(estimator, class_weight, classes, y, sample_weight):
+    """Per-row weights ``sample_weight * class_weight[y]``, as scikit-learn's linear models.
+
+    ``class_weight`` is ``None``, ``"balanced"`` (``n_samples / (n_classes * counts)``, the
+    counts weighted by ``sample_weight`` when given) or a mapping ``{label: weight}``
+    (labels missing from it weigh 1); it goes through
+    :func:`sklearn.utils.class_weight.compute_class_weight`. Returns ``sample_weight``
+    unchanged (possibly ``None``) when ``class_weight`` is ``None``.
+
+    Raises
+    ------
+    ValueError
+        A ``class_weight`` that is neither ``None``, ``"balanced"`` nor a mapping, or that
+        names labels not in ``y``.
+    """
+    if class_weight is None:
+        return sample_weight
+    name = type(estimator).__name__
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise ValueError(
+                f"{name}: class_weight must be None, 'balanced' or a dict {{label: weight}}, "
+                f"got {class_weight!r}"
+            )
+    elif not isinstance(class_weight, dict):
+        raise TypeError(
+            f"{name}: class_weight must be None, 'balanced' or a dict {{label: weight}}, "
+            f"got {type(class_weight).__name__}"
+        )
+    else:
+        unknown = [k for k in class_weight if k not in set(classes.tolist())]
+        if unknown:
+            raise ValueError(
+                f"{name}: class_weight names label(s) {unknown} that are not in y "
+                f"(classes {classes.tolist()})"
+            )
+        values = np.asarray(list(class_weight.values()), dtype=np.float64)
+        if not (np.all(np.isfinite(values)) and np.all(values >= 0)):
+            raise ValueError(f"{name}: class_weight values must be finite and >= 0")
+    per_class = compute_class_weight(
+        class_weight, classes=classes, y=y, sample_weight=sample_weight
+    )
+    per_row = per_class[np.searchsorted(classes, y)]
+    weights = per_row if sample_weight is None else sample_weight * per_row
+    if not np.any(weights > 0):
+        raise ValueError(f"{name}: the class weights make every sample weigh 0")
+    return weights
 
 
 def validate_test_data(estimator, X):

@@ -10,7 +10,10 @@ With one covariance shared by all classes the quadratic terms cancel and the mod
 
 The maths lives in small pure functions (``class_means``, ``pooled_covariance``,
 ``class_covariances``, ``covariance_cholesky``, ``gaussian_log_density``,
-``linear_discriminants``); :class:`GaussianGenerativeClassifier` is a thin sklearn shell.
+``linear_discriminants``, and for the options ``ledoit_wolf_shrinkage``,
+``shrunk_covariance``, ``covariance_pinv``, ``gaussian_log_density_pinv``); every estimate
+takes ``sample_weight`` (frequency weights: an integer weight is that many copies of the row).
+:class:`GaussianGenerativeClassifier` is a thin sklearn shell.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ import numpy as np
 from scipy import linalg
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from clfcompare._checks import check_choice, check_real
+from clfcompare._checks import check_bool, check_choice, check_real
 from clfcompare.estimators._base import (
     ScoreClassifierMixin,
     check_scores,
+    validate_sample_weight,
     validate_test_data,
     validate_training_data,
 )
@@ -35,7 +39,12 @@ __all__ = [
     "covariance_cholesky",
     "gaussian_log_density",
     "linear_discriminants",
+    "ledoit_wolf_shrinkage",
+    "shrunk_covariance",
+    "covariance_pinv",
+    "gaussian_log_density_pinv",
     "RCOND_TOL",
+    "SingularCovarianceError",
 ]
 
 #: A covariance whose correlation matrix has reciprocal condition number (smallest over
@@ -47,38 +56,49 @@ RCOND_TOL = 1e-10
 VAR_RTOL = 1e3 * np.finfo(np.float64).eps
 
 
-def class_means(X, y_idx, n_classes):
+def class_means(X, y_idx, n_classes, sample_weight=None):
     r"""Maximum-likelihood class means.
 
     .. math:: \mu_k = \frac{1}{N_k} \sum_{n: y_n = k} x_n
+              \quad\text{or, weighted,}\quad
+              \mu_k = \frac{\sum_{n: y_n = k} s_n x_n}{\sum_{n: y_n = k} s_n}
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
     y_idx : ndarray of shape (n_samples,)
-        Class indices ``0 .. n_classes - 1``; every class must occur.
+        Class indices ``0 .. n_classes - 1``; every class must occur (with positive weight).
     n_classes : int
+    sample_weight : ndarray of shape (n_samples,), optional
+        Frequency weights :math:`s_n \ge 0`.
 
     Returns
     -------
     means : ndarray of shape (n_classes, n_features)
     """
-    counts = np.bincount(y_idx, minlength=n_classes)
     sums = np.zeros((n_classes, X.shape[1]), dtype=np.float64)
-    np.add.at(sums, y_idx, X)
+    if sample_weight is None:
+        counts = np.bincount(y_idx, minlength=n_classes)
+        np.add.at(sums, y_idx, X)
+    else:
+        counts = np.bincount(y_idx, weights=sample_weight, minlength=n_classes)
+        np.add.at(sums, y_idx, X * sample_weight[:, None])
     return sums / counts[:, None]
 
 
-def class_covariances(X, y_idx, means):
+def class_covariances(X, y_idx, means, sample_weight=None):
     r"""Maximum-likelihood covariance of every class (divides by :math:`N_k`).
 
     .. math:: \Sigma_k = \frac{1}{N_k} \sum_{n: y_n = k} (x_n - \mu_k)(x_n - \mu_k)^\top
+
+    (weighted: each term times :math:`s_n`, divided by :math:`\sum_{n: y_n = k} s_n`).
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
     y_idx : ndarray of shape (n_samples,)
     means : ndarray of shape (n_classes, n_features)
+    sample_weight : ndarray of shape (n_samples,), optional
 
     Returns
     -------
@@ -88,11 +108,15 @@ def class_covariances(X, y_idx, means):
     covs = np.empty((n_classes, n_features, n_features), dtype=np.float64)
     for k in range(n_classes):
         Xc = X[y_idx == k] - means[k]
-        covs[k] = Xc.T @ Xc / Xc.shape[0]
+        if sample_weight is None:
+            covs[k] = Xc.T @ Xc / Xc.shape[0]
+        else:
+            w = sample_weight[y_idx == k]
+            covs[k] = (Xc * w[:, None]).T @ Xc / w.sum()
     return covs
 
 
-def pooled_covariance(X, y_idx, means):
+def pooled_covariance(X, y_idx, means, sample_weight=None):
     r"""Maximum-likelihood shared (pooled within-class) covariance (divides by :math:`N`).
 
     .. math::
@@ -100,20 +124,164 @@ def pooled_covariance(X, y_idx, means):
         \Sigma = \frac{1}{N} \sum_k \sum_{n: y_n = k} (x_n - \mu_k)(x_n - \mu_k)^\top
                = \sum_k \frac{N_k}{N} \Sigma_k
 
-    the lecture's :math:`\Sigma = \frac{N_1}{N}\Sigma^1 + \frac{N_2}{N}\Sigma^2`.
+    the lecture's :math:`\Sigma = \frac{N_1}{N}\Sigma^1 + \frac{N_2}{N}\Sigma^2` (weighted:
+    each term times :math:`s_n`, divided by :math:`\sum_n s_n`).
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
     y_idx : ndarray of shape (n_samples,)
     means : ndarray of shape (n_classes, n_features)
+    sample_weight : ndarray of shape (n_samples,), optional
 
     Returns
     -------
     covariance : ndarray of shape (n_features, n_features)
     """
     Xc = X - means[y_idx]
-    return Xc.T @ Xc / X.shape[0]
+    if sample_weight is None:
+        return Xc.T @ Xc / X.shape[0]
+    return (Xc * sample_weight[:, None]).T @ Xc / sample_weight.sum()
+
+
+def ledoit_wolf_shrinkage(X, sample_weight=None):
+    r"""Ledoit and Wolf's shrinkage intensity for the covariance of the rows of ``X``.
+
+    The optimal :math:`\delta \in [0, 1]` of :math:`(1 - \delta) S + \delta \mu I`
+    (:math:`S` the maximum-likelihood covariance, :math:`\mu = \operatorname{tr} S / D`):
+
+    .. math::
+
+        \delta = \min(b^2, d^2) / d^2, \quad
+        d^2 = \lVert S - \mu I \rVert_F^2 / D, \quad
+        b^2 = \frac{1}{D N}\Big(\frac{1}{N}\sum_n \lVert \tilde x_n \rVert^4
+              - \lVert S \rVert_F^2\Big)
+
+    with :math:`\tilde x_n` the centred rows; :func:`sklearn.covariance.ledoit_wolf_shrinkage`
+    computes the same (unweighted). With frequency weights :math:`s_n` every mean over rows
+    is the weighted mean and :math:`N = \sum_n s_n`, so integer weights give the value of
+    repeated rows. One feature: 0.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    sample_weight : ndarray of shape (n_samples,), optional
+
+    Returns
+    -------
+    shrinkage : float
+
+    References
+    ----------
+    .. [1] O. Ledoit and M. Wolf, "A well-conditioned estimator for large-dimensional
+       covariance matrices", Journal of Multivariate Analysis 88 (2004), 365-411.
+    """
+    n_samples, n_features = X.shape
+    if n_features == 1:
+        return 0.0
+    w = np.ones(n_samples) if sample_weight is None else sample_weight
+    total = w.sum()
+    Xc = X - (w @ X) / total
+    emp = (Xc * w[:, None]).T @ Xc / total
+    mu = np.trace(emp) / n_features
+    beta_ = w @ np.einsum("ij,ij->i", Xc, Xc) ** 2
+    delta_ = np.sum(emp**2)
+    beta = (beta_ / total - delta_) / (n_features * total)
+    delta = (delta_ - 2.0 * mu * np.trace(emp) + n_features * mu**2) / n_features
+    beta = min(beta, delta)
+    return 0.0 if beta == 0 else float(beta / delta)
+
+
+def shrunk_covariance(X, shrinkage, sample_weight=None):
+    r"""Shrunk maximum-likelihood covariance of the rows of ``X``, as scikit-learn's LDA.
+
+    ``shrinkage`` a float :math:`\delta`: :math:`(1 - \delta) S + \delta
+    \frac{\operatorname{tr} S}{D} I` (:func:`sklearn.covariance.shrunk_covariance` of the
+    empirical covariance). ``"auto"``: the features are standardised
+    (:math:`z = (x - m) / s`, :math:`s` the standard deviation, 1 for a constant feature),
+    the covariance of :math:`z` is shrunk with :func:`ledoit_wolf_shrinkage`, and the result
+    is scaled back, :math:`\operatorname{diag}(s)\,\hat\Sigma_z\operatorname{diag}(s)`:
+    what ``LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")`` does for each class.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    shrinkage : float in [0, 1] or "auto"
+    sample_weight : ndarray of shape (n_samples,), optional
+
+    Returns
+    -------
+    covariance : ndarray of shape (n_features, n_features)
+    """
+    n_samples, n_features = X.shape
+    w = np.ones(n_samples) if sample_weight is None else sample_weight
+    total = w.sum()
+    Xc = X - (w @ X) / total
+    if shrinkage == "auto":
+        scale = np.sqrt((w @ Xc**2) / total)
+        scale[scale == 0] = 1.0
+        Z = Xc / scale
+        emp = (Z * w[:, None]).T @ Z / total
+        delta = ledoit_wolf_shrinkage(Z, sample_weight)
+    else:
+        scale = None
+        emp = (Xc * w[:, None]).T @ Xc / total
+        delta = float(shrinkage)
+    cov = (1.0 - delta) * emp
+    cov.flat[:: n_features + 1] += delta * np.trace(emp) / n_features
+    if scale is not None:
+        cov = scale[:, None] * cov * scale[None, :]
+    return cov
+
+
+def covariance_pinv(cov):
+    r"""Pseudo-inverse factor, rank and log pseudo-determinant of a covariance.
+
+    From the eigendecomposition :math:`\Sigma = V \Lambda V^\top`, eigenvalues
+    :math:`\lambda_j \le 10^6 \epsilon \max_i |\lambda_i|` (:math:`\epsilon` float64's
+    machine epsilon) are zero, as in ``scipy.stats.multivariate_normal(allow_singular=True)``;
+    :math:`U = V_+ \Lambda_+^{-1/2}` for the others, so that :math:`\Sigma^+ = U U^\top`.
+
+    Parameters
+    ----------
+    cov : ndarray of shape (n_features, n_features)
+
+    Returns
+    -------
+    U : ndarray of shape (n_features, rank)
+    rank : int
+    log_pdet : float
+        :math:`\sum_{\lambda_j > 0} \ln \lambda_j`.
+    """
+    eig, vec = linalg.eigh(cov)
+    keep = eig > 1e6 * np.finfo(np.float64).eps * np.max(np.abs(eig))
+    return vec[:, keep] / np.sqrt(eig[keep]), int(keep.sum()), float(np.sum(np.log(eig[keep])))
+
+
+def gaussian_log_density_pinv(X, mean, U, rank, log_pdet):
+    r"""Log density of a (possibly degenerate) Gaussian from :func:`covariance_pinv`.
+
+    .. math::
+
+        \ln f(x) = -\frac{r}{2}\ln 2\pi - \frac{1}{2}\ln\operatorname{pdet}\Sigma
+            - \frac{1}{2} (x - \mu)^\top \Sigma^+ (x - \mu)
+
+    with :math:`r` the rank: ``scipy.stats.multivariate_normal(mean, cov,
+    allow_singular=True).logpdf`` (the density on the affine support of the Gaussian; the
+    part of :math:`x - \mu` outside it is ignored).
+
+    Returns
+    -------
+    log_density : ndarray of shape (n_samples,)
+    """
+    z = (X - mean) @ U
+    maha = np.einsum("ij,ij->i", z, z)
+    return -0.5 * (rank * np.log(2 * np.pi) + log_pdet + maha)
+
+
+class SingularCovarianceError(ValueError):
+    """A covariance with a zero variance or collinear features (see
+    :func:`covariance_cholesky`); ``allow_singular=True`` takes its pseudo-inverse instead."""
 
 
 def covariance_cholesky(cov, *, scale, what, reg_covar, hint=""):
@@ -148,13 +316,17 @@ def covariance_cholesky(cov, *, scale, what, reg_covar, hint=""):
 
     Raises
     ------
+    SingularCovarianceError
+        A ``ValueError``: a zero variance or (nearly) collinear features.
     ValueError
-        If the covariance is singular or nearly so.
+        Non-finite entries, or variances lost to underflow.
     """
     n_features = cov.shape[0]
     advice = (
         f" Raise `reg_covar` (now {reg_covar!r}), which adds it to the diagonal of every "
-        "covariance (e.g. reg_covar=1e-6 on standardised features), or remove the offending "
+        "covariance (e.g. reg_covar=1e-6 on standardised features), shrink the covariance "
+        "(shrinkage='auto': Ledoit-Wolf, as LinearDiscriminantAnalysis), use its "
+        "pseudo-inverse (allow_singular=True), or remove the offending "
         f"features. (n_features={n_features}.)"
     )
     if hint:
@@ -176,14 +348,14 @@ def covariance_cholesky(cov, *, scale, what, reg_covar, hint=""):
             "reg_covar would swamp them."
         )
     if zero.size:
-        raise ValueError(
+        raise SingularCovarianceError(
             f"The {what} is singular: feature(s) {zero.tolist()} have zero variance." + advice
         )
     d = 1.0 / np.sqrt(var)
     eig = linalg.eigvalsh(cov * d[:, None] * d[None, :])
     rcond = eig[0] / eig[-1]
     if not rcond >= RCOND_TOL:
-        raise ValueError(
+        raise SingularCovarianceError(
             f"The {what} is singular or nearly so: the reciprocal condition number of its "
             f"correlation matrix is {rcond:.2g} (below {RCOND_TOL:g}), i.e. features are "
             "(almost) collinear and the Gaussian densities cannot be computed reliably." + advice
@@ -224,7 +396,7 @@ def gaussian_log_density(X, mean, chol):
     return -0.5 * (n_features * np.log(2 * np.pi) + maha) - half_logdet
 
 
-def linear_discriminants(means, chol, priors):
+def linear_discriminants(means, chol, priors, *, pinv=None):
     r"""The linear discriminants of Gaussians with a shared covariance.
 
     .. math::
@@ -238,16 +410,22 @@ def linear_discriminants(means, chol, priors):
     Parameters
     ----------
     means : ndarray of shape (n_classes, n_features)
-    chol : ndarray of shape (n_features, n_features)
+    chol : ndarray of shape (n_features, n_features) or None
         Lower Cholesky factor of the shared covariance.
     priors : ndarray of shape (n_classes,)
+    pinv : ndarray of shape (n_features, rank), optional
+        Instead of ``chol``: :math:`U` with :math:`\Sigma^+ = U U^\top`
+        (:func:`covariance_pinv`); then :math:`w_k = \Sigma^+ \mu_k`.
 
     Returns
     -------
     W : ndarray of shape (n_classes, n_features)
     b : ndarray of shape (n_classes,)
     """
-    W = linalg.cho_solve((chol, True), means.T).T
+    if pinv is not None:
+        W = (means @ pinv) @ pinv.T
+    else:
+        W = linalg.cho_solve((chol, True), means.T).T
     b = -0.5 * np.einsum("kd,kd->k", means, W) + np.log(priors)
     return W, b
 
@@ -299,13 +477,36 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
         Non-negative number added to the diagonal of every covariance estimate
         (:math:`\Sigma + r I`, as in :class:`sklearn.mixture.GaussianMixture`). It is in the
         units of the features squared; standardise first to make one value fit all features.
+    shrinkage : None, "auto" or float in [0, 1], default=None
+        Shrink every class covariance towards a multiple of the identity before it is used
+        (see :func:`shrunk_covariance`), as ``LinearDiscriminantAnalysis(solver="lsqr",
+        shrinkage=...)`` does: ``"auto"`` is the Ledoit-Wolf intensity on the class's
+        standardised features, a float :math:`\delta` gives
+        :math:`(1 - \delta)\Sigma_k + \delta\,\frac{\operatorname{tr}\Sigma_k}{D} I`.
+        With ``covariance="shared"`` the shrunk class covariances are pooled,
+        :math:`\sum_k \frac{N_k}{N}\hat\Sigma_k` (LDA's pooling with its default priors).
+        ``None``: the maximum-likelihood estimates. Shrinkage makes the covariance of data
+        with constant features or more features than samples (e.g. ``load_digits``)
+        invertible.
+    allow_singular : bool, default=False
+        ``False``: a singular covariance is a ``ValueError`` that names the cause (the model
+        is then not defined). ``True``: a covariance that fails the singularity checks of
+        :func:`covariance_cholesky` is used through its pseudo-inverse (:func:`covariance_pinv`):
+        each Gaussian is the degenerate one on its affine support, with the log density of
+        ``scipy.stats.multivariate_normal(allow_singular=True)``
+        (:func:`gaussian_log_density_pinv`); for ``"shared"`` the discriminants are
+        :math:`w_k = \Sigma^+\mu_k`, which on the training data's affine span score as the
+        model without the redundant directions (e.g. without a constant feature, or without
+        one of a set of one-hot columns). Non-singular covariances use the Cholesky path
+        either way.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         The sorted class labels.
     class_count_ : ndarray of shape (n_classes,)
-        :math:`N_k`, training samples per class.
+        :math:`N_k`, training samples per class (with ``sample_weight``: the sum of the
+        weights of the class, float).
     priors_ : ndarray of shape (n_classes,)
         The priors used.
     means_ : ndarray of shape (n_classes, n_features)
@@ -314,6 +515,9 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
         Only for ``covariance="shared"``: the pooled covariance plus ``reg_covar * I``.
     covariances_ : ndarray of shape (n_classes, n_features, n_features)
         Only for ``covariance="separate"``: :math:`\Sigma_k` plus ``reg_covar * I``.
+    covariance_rank_ : int or ndarray of shape (n_classes,)
+        The rank of the covariance used (``"shared"``) or of each class's (``"separate"``):
+        ``n_features`` unless ``allow_singular=True`` took the pseudo-inverse.
     coef_ : ndarray of shape (1, n_features) if n_classes == 2 else (n_classes, n_features)
         Only for ``covariance="shared"``. See Notes.
     intercept_ : ndarray of shape (1,) if n_classes == 2 else (n_classes,)
@@ -374,9 +578,17 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
 
     **Singular covariance.** A constant feature, collinear features, or too few samples
     (a class with :math:`N_k \le D` for "separate", :math:`N - K < D` for "shared") make the
-    covariance singular: ``fit`` raises a ``ValueError`` naming the cause and asking to raise
-    ``reg_covar``. "Nearly singular" means a reciprocal condition number of the correlation
-    matrix below ``RCOND_TOL`` (1e-10).
+    covariance singular: ``fit`` raises a ``ValueError`` naming the cause and the ways out
+    (``reg_covar``, ``shrinkage``, ``allow_singular``). "Nearly singular" means a
+    reciprocal condition number of the correlation matrix below ``RCOND_TOL`` (1e-10).
+
+    **Sample weights.** ``fit(X, y, sample_weight=s)`` maximises the weighted likelihood
+    :math:`\sum_n s_n \ln p(x_n, y_n)`: means, covariances (and their Ledoit-Wolf
+    shrinkage) and the class priors :math:`\sum_{y_n = k} s_n / \sum_n s_n` are the
+    weighted estimates, so an integer weight is that many copies of the row and a weight of
+    0 drops it. ``set_fit_request(sample_weight=True)`` routes the weights through
+    scikit-learn's metadata routing (e.g. ``cross_validate(..., params={"sample_weight":
+    s})``).
 
     **Far-away samples.** Log posteriors stay finite as long as the log densities do. A
     sample so far from every class mean that the squared Mahalanobis distances overflow
@@ -415,12 +627,29 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
     True
     """
 
-    def __init__(self, *, covariance="shared", priors=None, reg_covar=0.0):
+    def __init__(
+        self, *, covariance="shared", priors=None, reg_covar=0.0, shrinkage=None,
+        allow_singular=False,
+    ):  # fmt: skip
         self.covariance = covariance
         self.priors = priors
         self.reg_covar = reg_covar
+        self.shrinkage = shrinkage
+        self.allow_singular = allow_singular
 
-    def fit(self, X, y):
+    def _factor(self, cov, *, scale, what, hint):
+        """``("chol", L)``, or with ``allow_singular`` for a singular ``cov``,
+        ``("pinv", U, rank, log_pdet)``."""
+        try:
+            return ("chol", covariance_cholesky(
+                cov, scale=scale, what=what, reg_covar=self.reg_covar, hint=hint
+            ))  # fmt: skip
+        except SingularCovarianceError:
+            if not self.allow_singular:
+                raise
+        return ("pinv", *covariance_pinv(cov))
+
+    def fit(self, X, y, sample_weight=None):
         """Fit the class means, covariance(s) and priors by maximum likelihood.
 
         Parameters
@@ -429,6 +658,8 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
             Training data (converted to float64).
         y : array-like of shape (n_samples,)
             Class labels (any sortable labels: ints, strings, ...).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative frequency weights of the rows (see Notes).
 
         Returns
         -------
@@ -440,25 +671,59 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
         TypeError, ValueError
             A parameter of the wrong kind or value (naming it).
         ValueError
-            Fewer than two classes, invalid ``priors``, or a singular covariance (see Notes).
+            Fewer than two classes, invalid ``priors`` or ``sample_weight``, a class whose
+            weights are all 0, or a singular covariance (see Notes).
         """
         check_choice(self.covariance, "covariance", ("shared", "separate"))
         check_real(self.reg_covar, "reg_covar", low=0.0)
+        if self.shrinkage is not None and not (
+            isinstance(self.shrinkage, str) and self.shrinkage == "auto"
+        ):
+            if isinstance(self.shrinkage, str):
+                raise ValueError(
+                    f"shrinkage must be None, 'auto' or a float in [0, 1], got {self.shrinkage!r}"
+                )
+            check_real(self.shrinkage, "shrinkage", low=0.0, high=1.0)
+        check_bool(self.allow_singular, "allow_singular")
         X, classes, y_idx = validate_training_data(self, X, y)
+        weights = validate_sample_weight(sample_weight, X)
         n_classes = classes.shape[0]
+        if weights is not None:  # rows of weight 0 are left out, as if absent
+            keep = weights > 0
+            X, y_idx, weights = X[keep], y_idx[keep], weights[keep]
+            counts = np.bincount(y_idx, weights=weights, minlength=n_classes)
+            empty = np.flatnonzero(counts == 0)
+            if empty.size:
+                raise ValueError(
+                    f"class(es) {classes[empty].tolist()} have sample_weight 0 on every "
+                    "sample: their Gaussians cannot be fitted"
+                )
+            total = counts.sum()
+        else:
+            counts = np.bincount(y_idx, minlength=n_classes)
+            total = X.shape[0]
+        rows = np.bincount(y_idx, minlength=n_classes)  # rows (of positive weight)
         n_samples, n_features = X.shape
-        counts = np.bincount(y_idx, minlength=n_classes)
         if self.priors is None:
-            priors = counts / n_samples
+            priors = counts / total
         else:
             priors = _check_priors(self.priors, n_classes, classes)
-        means = class_means(X, y_idx, n_classes)
+        means = class_means(X, y_idx, n_classes, weights)
         reg = float(self.reg_covar)
         eye = np.eye(n_features)
+        ranks = None
 
         if self.covariance == "shared":
             with np.errstate(over="ignore", invalid="ignore"):  # reported just below
-                cov = pooled_covariance(X, y_idx, means) + reg * eye
+                if self.shrinkage is None:
+                    cov = pooled_covariance(X, y_idx, means, weights) + reg * eye
+                else:
+                    cov = reg * eye
+                    for k in range(n_classes):
+                        w_k = None if weights is None else weights[y_idx == k]
+                        cov = cov + counts[k] / total * shrunk_covariance(
+                            X[y_idx == k], self.shrinkage, w_k
+                        )
             hint = ""
             if n_samples - n_classes < n_features:
                 hint = (
@@ -466,18 +731,21 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
                     f"rank at most n_samples - n_classes = {n_samples - n_classes} < "
                     f"n_features = {n_features}."
                 )
-            chol = covariance_cholesky(
+            factor = self._factor(
                 cov,
                 scale=np.max(np.abs(X), axis=0),
                 what="shared (pooled within-class) covariance",
-                reg_covar=self.reg_covar,
                 hint=hint,
             )
-            W, b = linear_discriminants(means, chol, priors)
+            if factor[0] == "chol":
+                chol, pinv, rank = factor[1], None, n_features
+            else:
+                chol, pinv, rank = None, factor[1], factor[2]
+            W, b = linear_discriminants(means, chol, priors, pinv=pinv)
             # predictions use the discriminants of the features centred on the training mean:
             # w.x + b of raw features far from the origin cancels catastrophically
-            center = X.mean(axis=0)
-            _, b_centred = linear_discriminants(means - center, chol, priors)
+            center = X.mean(axis=0) if weights is None else (weights @ X) / total
+            _, b_centred = linear_discriminants(means - center, chol, priors, pinv=pinv)
             self._forget_covariances()
             self.covariance_ = cov
             if n_classes == 2:
@@ -489,36 +757,53 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
                 self.intercept_ = b
                 self._intercept_centred = b_centred
             self._center = center
+            ranks = rank
         else:
             with np.errstate(over="ignore", invalid="ignore"):  # reported just below
-                covs = class_covariances(X, y_idx, means) + reg * eye
-            chols = np.empty_like(covs)
+                if self.shrinkage is None:
+                    covs = class_covariances(X, y_idx, means, weights) + reg * eye
+                else:
+                    covs = np.stack([
+                        shrunk_covariance(
+                            X[y_idx == k], self.shrinkage,
+                            None if weights is None else weights[y_idx == k],
+                        ) + reg * eye
+                        for k in range(n_classes)
+                    ])  # fmt: skip
+            factors = []
             for k in range(n_classes):
                 Xk = X[y_idx == k]
                 label = classes[k : k + 1].tolist()[0]  # a plain Python value for messages
                 hint = ""
-                if counts[k] <= n_features:
+                if rows[k] <= n_features:
                     hint = (
-                        f"Class {label!r} has {counts[k]} sample(s); a covariance from "
-                        f"n_k samples has rank at most n_k - 1 = {counts[k] - 1} < "
+                        f"Class {label!r} has {rows[k]} sample(s); a covariance from "
+                        f"n_k samples has rank at most n_k - 1 = {rows[k] - 1} < "
                         f"n_features = {n_features}."
                     )
-                chols[k] = covariance_cholesky(
-                    covs[k],
-                    scale=np.max(np.abs(Xk), axis=0),
-                    what=f"covariance of class {label!r}",
-                    reg_covar=self.reg_covar,
-                    hint=hint,
+                factors.append(
+                    self._factor(
+                        covs[k],
+                        scale=np.max(np.abs(Xk), axis=0),
+                        what=f"covariance of class {label!r}",
+                        hint=hint,
+                    )
                 )
             self._forget_covariances()
             self.covariances_ = covs
-            self._chols = chols
+            if all(f[0] == "chol" for f in factors):
+                self._chols = np.stack([f[1] for f in factors])
+                ranks = np.full(n_classes, n_features)
+            else:  # at least one singular class: every class through its pseudo-inverse
+                self._pinvs = [covariance_pinv(c) for c in covs]
+                ranks = np.array([p[1] for p in self._pinvs])
 
         self._fit_covariance = self.covariance  # predictions follow the fit, not set_params
         self.classes_ = classes
         self.class_count_ = counts
         self.priors_ = priors
         self.means_ = means
+        self.covariance_rank_ = ranks
         return self
 
     def _forget_covariances(self):
@@ -531,6 +816,7 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
             "_center",
             "covariances_",
             "_chols",
+            "_pinvs",
         ):
             self.__dict__.pop(name, None)
 
@@ -540,7 +826,10 @@ class GaussianGenerativeClassifier(ScoreClassifierMixin, ClassifierMixin, BaseEs
         # far from every mean the Mahalanobis distance overflows: -inf, left to check_scores
         with np.errstate(over="ignore", invalid="ignore"):
             for k in range(self.classes_.shape[0]):
-                jll[:, k] = gaussian_log_density(X, self.means_[k], self._chols[k])
+                if "_pinvs" in self.__dict__:
+                    jll[:, k] = gaussian_log_density_pinv(X, self.means_[k], *self._pinvs[k])
+                else:
+                    jll[:, k] = gaussian_log_density(X, self.means_[k], self._chols[k])
         return jll + np.log(self.priors_)
 
     def decision_function(self, X):
