@@ -71,10 +71,16 @@ def main(argv=None):
     matplotlib.use("Agg")
     from sklearn.model_selection import RepeatedStratifiedKFold
 
-    from clfcompare.benchmark import analyse_benchmark, load_suite, run_benchmark
+    from clfcompare.benchmark import (
+        BenchmarkMismatch,
+        analyse_benchmark,
+        load_suite,
+        run_benchmark,
+    )
     from clfcompare.benchmark.models import BENCHMARK_MODELS, benchmark_models
     from clfcompare.benchmark.report import write_benchmark_report
     from clfcompare.study import summarise_warnings
+    from clfcompare.trials import SetupMismatch
 
     s = args.settings
     print(
@@ -92,15 +98,19 @@ def main(argv=None):
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        bench = run_benchmark(
-            models,
-            data,
-            cv=cv,
-            store=args.out / "store",
-            n_jobs=args.n_jobs,
-            random_state=args.seed,
-            progress=not args.no_progress,
-        )
+        try:
+            bench = run_benchmark(
+                models,
+                data,
+                cv=cv,
+                store=args.out / "store",
+                n_jobs=args.n_jobs,
+                random_state=args.seed,
+                progress=not args.no_progress,
+            )
+        except (BenchmarkMismatch, SetupMismatch) as err:  # another set-up: say it in one line
+            print(f"benchmark.py: error: {err} (give another --out)", file=sys.stderr)
+            return 2
     t_trials = time.perf_counter() - t_start
     table = bench.score_table("accuracy")
     comparison = analyse_benchmark(table, metric="accuracy", rope=0.01, random_state=args.seed)
