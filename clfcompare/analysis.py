@@ -598,49 +598,6 @@ def _data_splits(results, trials):
     return sorted({int(t) for t in trials})
 
 
-def _n_seeds(results):
-    design = getattr(results, "design", None)
-    return int(design.get("n_seeds") or 1) if isinstance(design, Mapping) else 1
-
-
-class _SeedAveraged:
-    """``results`` of a split x seed design as the tests read them: every data split's
-    scores averaged over its seeds (``score_table``'s default), one row per (model, data
-    split) in ``scores``, and the design without its seeds. ``compare`` pivots
-    ``results.scores`` by trial number, which would take every (split, seed) trial for a
-    split of its own."""
-
-    def __init__(self, results):
-        self._results = results
-        self.models = tuple(results.models)
-        self.scoring = tuple(results.scoring)
-        design = {
-            k: v for k, v in dict(results.design).items() if k not in ("n_seeds", "seed_design")
-        }
-        self.design = design if design.get("kind") == "halves" else None
-        tables = {s: results.score_table(s) for s in self.scoring}
-        sizes = results.split_sizes()
-        first = tables[self.scoring[0]]
-        rows = [
-            {
-                "model": m,
-                "split": int(split),
-                "n_train": int(sizes.loc[split, "n_train"]),
-                "n_test": int(sizes.loc[split, "n_test"]),
-                **{s: float(tables[s].loc[split, m]) for s in self.scoring},
-            }
-            for m in self.models
-            for split in first.index
-        ]
-        self.scores = pd.DataFrame(rows)
-
-    def score_table(self, metric="accuracy", role="main"):
-        return self._results.score_table(metric, role=role)
-
-    def split_sizes(self, role="main"):
-        return self._results.split_sizes(role)
-
-
 def _variance_components(results, metric):
     """Per model, the variance of ``metric`` due to the data split and to the seed (a design
     with several seeds per split, else None): the variances of
@@ -813,14 +770,12 @@ def analyse(
     pairwise = corrected = simultaneous = test = None
     pair = row = row_corrected = sensitivity = equivalence = equivalence_corrected = None
     answer_verdict = None
-    # the tests read one score per model and data split (seeds averaged)
-    tested = _SeedAveraged(results) if _n_seeds(results) > 1 else results
-    if len(summary) >= 2:
-        pairwise = compare(tested, metric=metric, rope=rope, alpha=alpha, test="auto")
+    if len(summary) >= 2:  # compare reads one score per data split (its seeds averaged)
+        pairwise = compare(results, metric=metric, rope=rope, alpha=alpha, test="auto")
         test = str(pairwise["test"].iloc[0])
         if test != "corrected_ttest":
             corrected = compare(
-                tested, metric=metric, rope=rope, alpha=alpha, test="corrected_ttest"
+                results, metric=metric, rope=rope, alpha=alpha, test="corrected_ttest"
             )
         if contrast is not None:
             pair = contrast
