@@ -708,3 +708,58 @@ def test_bad_tables_and_intervals():
         cal.separation_for_accuracy(1.0)
     with pytest.raises(ValueError, match="both classes"):
         cal.fit_nearest_mean(np.zeros(4), np.array([0, 0, 1, 1]), np.array([1, 1, 0, 0], bool))
+
+
+# --------------------------------------------------------------------------------------------
+# analyses/calibration.py with several arms (its single-arm runs: tests/test_analyses.py)
+# --------------------------------------------------------------------------------------------
+def test_calibration_script_several_arms(tmp_path, capsys):
+    import json
+
+    from _scripts import load_script
+
+    script = load_script("calibration")
+    argv = ["--arm", "nearest_mean", "1nn", "mlp", "--device", "cpu", "--mlp-hidden", "3",
+            "--mlp-epochs", "2", "--mlp-batch-size", "0", "--replicates", "6",
+            "--power-replicates", "6", "--effects", "0.1", "--block-size", "3",
+            "--out", str(tmp_path), "--docs-figure", str(tmp_path / "docs.png")]  # fmt: skip
+    assert script.main(argv) == 0
+    combined = pd.read_csv(tmp_path / "all_rates.csv")
+    assert list(dict.fromkeys(combined["learner"])) == ["nearest_mean", "1nn", "mlp"]
+    assert (combined["n_replicates"] == 6).all() and len(combined) == 3 * 2 * len(cal.TESTS)
+    for arm in ("nearest_mean", "1nn", "mlp"):
+        own = pd.read_csv(tmp_path / arm / "power_curve.csv")
+        sub = combined[combined.learner == arm].reset_index(drop=True)
+        pd.testing.assert_frame_equal(own.drop(columns="cpu_s"), sub.drop(columns="cpu_s"))
+    summary = (tmp_path / "summary.md").read_text().splitlines()
+    assert len([line for line in summary if line.startswith("| 1nn |")]) == len(cal.TESTS)
+    row = combined[(combined.learner == "1nn") & (combined.test == "conservative_z")]
+    null, power = row[row.effect == 0].iloc[0], row[row.effect == 0.1].iloc[0]
+    interval = f"[{null.ci_low:.3f}, {null.ci_high:.3f}]"
+    expected = (f"| 1nn | `conservative_z` | 10x10 CV + 10 halves | {null.rate:.3f} "
+                f"{interval} | 6 | {power.rate:.3f} | 6 |")  # fmt: skip
+    assert expected in summary
+    for name in ("calibration_arms.png", "docs.png", "run_info.json", "mlp/rejection_rates.png"):
+        assert (tmp_path / name).is_file()
+    info = json.loads((tmp_path / "run_info.json").read_text())
+    assert [a["arm"] for a in info["arms"]] == ["nearest_mean", "1nn", "mlp"]
+    assert info["arms"][2]["n_features"] == 2 and info["torch"]["device"] == "cpu"
+    # --max-seconds: whole blocks, fewer replicates, said in the output
+    assert script.main([*argv[:12], "--replicates", "9", "--power-replicates", "9",
+                        "--effects", "0.1", "--block-size", "3", "--max-seconds", "1e-6",
+                        "--out", str(tmp_path / "cut")]) == 0  # fmt: skip
+    cut = pd.read_csv(tmp_path / "cut" / "all_rates.csv")
+    assert (cut["n_replicates"] == 3).all()
+    assert "stopped early at --max-seconds" in capsys.readouterr().out
+
+
+def test_calibration_script_refuses_a_cuda_run_without_cuda(tmp_path, capsys):
+    import torch
+    from _scripts import load_script
+
+    if torch.cuda.is_available():
+        pytest.skip("torch sees a CUDA device")
+    script = load_script("calibration")
+    argv = ["--arm", "mlp", "--device", "cuda", "--replicates", "3", "--out", str(tmp_path)]
+    assert script.main([*argv, "--power-replicates", "3"]) == 2
+    assert "torch sees no CUDA device" in capsys.readouterr().err
