@@ -433,6 +433,23 @@ def _separator(path):
     return found[0] if len(found) == 1 else ","
 
 
+def _duplicate_names(path, sep):
+    """The header names of a CSV file that occur more than once, as written (sorted).
+
+    Read from the raw header row: ``pandas.read_csv`` renames a repeated name (``label``,
+    ``label`` -> ``label``, ``label.1``), which would hide it. Empty names are left out
+    (pandas numbers them ``Unnamed: k``; the first is the row index of ``to_csv()``).
+    """
+    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+    names = [str(v) for v in header.iloc[0].tolist()] if len(header) else []
+    seen, dupes = set(), set()
+    for name in names:
+        if name and name in seen:
+            dupes.add(name)
+        seen.add(name)
+    return sorted(dupes)
+
+
 def load_csv(path, target):
     """Read a CSV file: the ``target`` column is the label, every other column a feature.
 
@@ -451,8 +468,9 @@ def load_csv(path, target):
     Raises
     ------
     InputError
-        Missing or unreadable file, missing target column, no feature columns, non-numeric
-        or missing feature values, missing labels, a feature column that is the row number.
+        Missing or unreadable file, a column name that occurs twice in the header, missing
+        target column, no feature columns, non-numeric or missing feature values, missing
+        labels, a feature column that is the row number.
 
     Notes
     -----
@@ -473,6 +491,14 @@ def load_csv(path, target):
         frame = pd.read_csv(path, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"cannot read {path} as CSV: {str(err).strip()}") from None
+    duplicates = _duplicate_names(path, sep)
+    if duplicates:
+        # pandas renames a repeated name ('label' -> 'label.1'): the copy of the target
+        # column would then be read as a feature, and predict the label
+        raise InputError(
+            f"duplicate column name(s) {duplicates} in the header of {path}; every column "
+            "needs a name of its own (rename or drop the copies)"
+        )
     index_note = ""
     if frame.shape[1] and frame.columns[0] == "Unnamed: 0" and target != "Unnamed: 0":
         # an empty first header: the row index written by pandas' to_csv() or R's write.csv,

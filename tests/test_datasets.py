@@ -288,3 +288,35 @@ def test_true_curve_ends_at_0_and_1():
     assert np.all(np.diff(x2) > 0)  # the curve is strictly increasing
     with pytest.raises(ValueError, match="n_points must be >= 1"):
         datasets.true_curve(0)
+
+
+@pytest.mark.parametrize(
+    ("header", "dupes"),
+    [
+        ("f1,label,label", ["label"]),  # pandas would read the copy as a feature 'label.1'
+        ("f1,f1,label", ["f1"]),
+        ("label;f2;f2;label", ["f2", "label"]),  # semicolon-separated: both named
+        ("f1,label.1,label,label", ["label"]),  # 'label.1' is a name of its own
+    ],
+)
+def test_load_csv_refuses_duplicate_column_names(tmp_path, header, dupes):
+    # the leak the check prevents: a copy of the target column read as a feature
+    sep = ";" if ";" in header else ","
+    n = len(header.split(sep))
+    rows = [
+        sep.join(str(v) for v in [i % 2, *(float(i) * (j + 2) for j in range(n - 1))])
+        for i in range(12)
+    ]
+    path = tmp_path / "dup.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    with pytest.raises(InputError, match="duplicate column name") as info:
+        datasets.load_csv(path, "label")
+    message = str(info.value)
+    assert f"{dupes}" in message and str(path) in message, message
+    # a file without duplicates but with a 'label.1' column is read as before
+    ok = tmp_path / "ok.csv"
+    ok.write_text(
+        "f1,label.1,label\n" + "".join(f"{i * 1.5},{i * 2.5},{i % 2}\n" for i in range(12))
+    )
+    X, y, _ = datasets.load_csv(ok, "label")
+    assert X.shape == (12, 2) and y.tolist() == [i % 2 for i in range(12)]
