@@ -44,14 +44,17 @@ import sys
 import time
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
+try:  # a GPU machine may lack matplotlib: then the tables only
+    import matplotlib
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+except ImportError:  # pragma: no cover - depends on the machine
+    plt = None
 
-from clfcompare.calibration import (  # noqa: E402
+from clfcompare.calibration import (
     BLOCK_SIZE,
     TESTS,
     plot_power_curve,
@@ -112,16 +115,17 @@ def parse_args(argv=None):
         "--n-jobs",
         type=int,
         default=1,
-        help="joblib workers (-1: all cores) for the CPU arms; the nearest-mean arm takes "
-        "seconds, so starting workers costs more than it saves; the mlp arm always uses 1",
+        help="joblib workers (-1: all cores); the nearest-mean arm takes seconds, so starting "
+        "workers costs more than it saves; on a GPU several workers share the card (the "
+        "engine's per-network CPU work runs in parallel)",
     )
     p.add_argument("--block-size", type=int, default=None, help="replicates per block")
     p.add_argument(
         "--max-seconds",
         type=float,
         default=None,
-        help="per simulation call: start no new block past this wall time (whole blocks "
-        "are kept; the tables then hold fewer replicates)",
+        help="per simulation call: start no new wave of blocks (one per worker) past this "
+        "wall time (whole blocks are kept; the tables then hold fewer replicates)",
     )
     mlp = p.add_argument_group("mlp arm (default: the lecture's network, 100 epochs)")
     mlp.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
@@ -214,10 +218,7 @@ def summary_markdown(curve):
 def run_arm(arm, args, out, common):
     """Simulate one arm; write its tables and figures into ``out``; return (curve, info)."""
     learner = learner_for(arm, args)
-    n_jobs = 1 if arm == "mlp" else args.n_jobs
-    kwargs = dict(common, learner=learner, n_jobs=n_jobs)
-    if args.max_seconds is not None:
-        kwargs.update(max_seconds=args.max_seconds, n_jobs=1)
+    kwargs = dict(common, learner=learner, n_jobs=args.n_jobs, max_seconds=args.max_seconds)
     t0 = time.perf_counter()
     if args.power_replicates == args.replicates:
         # one call for every effect: model B's fits (one stacked MLP run) serve them all
@@ -244,7 +245,23 @@ def run_arm(arm, args, out, common):
     (out / "summary.md").write_text(summary_markdown(curve))
     n_null = int(null["n_replicates"].iloc[0])
     n_power = int(power["n_replicates"].iloc[0])
+    if plt is not None:
+        _arm_figures(arm, args, out, null, curve, n_null, n_power)
+    info = {
+        "arm": arm,
+        "learner": repr(learner),
+        "n_features": null.attrs.get("n_features"),
+        "replicates": n_null,
+        "power_replicates": n_power,
+        "stopped_early": bool(stopped),
+        "n_jobs": kwargs["n_jobs"],
+        "wall_s_null": round(wall_null, 2),
+        "wall_s_power": round(wall_power, 2),
+    }
+    return curve, info
 
+
+def _arm_figures(arm, args, out, null, curve, n_null, n_power):
     ax = plot_rejection_rates(null)
     ax.set_title(f"{arm}: Type I error at α = {args.alpha:g} ({n_null} null replicates)")
     ax.figure.tight_layout()
@@ -260,18 +277,6 @@ def run_arm(arm, args, out, common):
     fig.tight_layout()
     fig.savefig(out / "power_curve.png", dpi=150)
     plt.close(fig)
-    info = {
-        "arm": arm,
-        "learner": repr(learner),
-        "n_features": null.attrs.get("n_features"),
-        "replicates": n_null,
-        "power_replicates": n_power,
-        "stopped_early": bool(stopped),
-        "n_jobs": kwargs["n_jobs"],
-        "wall_s_null": round(wall_null, 2),
-        "wall_s_power": round(wall_power, 2),
-    }
-    return curve, info
 
 
 def _device_info(arms, args):
@@ -334,7 +339,9 @@ def main(argv=None):
         curve.to_csv(args.out / "all_rates.csv", index=False)
         (args.out / "summary.md").write_text(summary_markdown(curve))
     figure_effect = max(args.effects, key=lambda e: (abs(e - 0.1) < 1e-12, -abs(e - 0.1)))
-    if not single or args.docs_figure is not None:
+    if plt is None:
+        print("matplotlib is not installed: tables only, no figures")
+    elif not single or args.docs_figure is not None:
         paths = [args.out / "calibration_arms.png"]
         if args.docs_figure is not None:
             paths.append(args.docs_figure)

@@ -556,6 +556,15 @@ def test_max_seconds_stops_after_whole_blocks():
     full = cal.simulate_replicates(30, 0.0, tests=["corrected_ttest"], random_state=1,
                                    max_seconds=600)  # fmt: skip
     assert full.attrs["stopped_early"] is False and len(full) == 30
+    # with two workers a wave is two blocks; the numbers are those of one worker
+    two = cal.simulate_replicates(
+        30, 0.0, tests=["corrected_ttest"], random_state=1, block_size=10, max_seconds=1e-9,
+        n_jobs=2,
+    )  # fmt: skip
+    assert sorted(two["replicate"]) == list(range(20))
+    pd.testing.assert_frame_equal(
+        _numbers(two), _numbers(full[full.replicate < 20].reset_index(drop=True))
+    )
 
 
 def test_summary_and_figure_of_several_learners():
@@ -591,7 +600,6 @@ def test_summary_and_figure_of_several_learners():
         ({"n_features": 0}, ValueError, "n_features must be >= 1"),
         ({"block_size": 0}, ValueError, "block_size must be >= 1"),
         ({"max_seconds": 0}, ValueError, "max_seconds must be finite and in"),
-        ({"max_seconds": 5, "n_jobs": 2}, ValueError, "n_jobs must be None or 1"),
     ],
 )
 def test_simulate_bad_learner_options(kwargs, error, match):
@@ -602,8 +610,6 @@ def test_simulate_bad_learner_options(kwargs, error, match):
 def test_simulate_bad_mlp_options():
     from clfcompare.estimators import TorchMLPClassifier
 
-    with pytest.raises(ValueError, match="n_jobs must be None or 1 for the 'mlp' learner"):
-        cal.simulate_replicates(2, learner=_small_mlp(), n_jobs=2)
     with pytest.raises(ValueError, match="early_stopping=True is not supported"):
         cal.simulate_replicates(2, learner=TorchMLPClassifier(early_stopping=True))
     with pytest.raises(ValueError, match="max_epochs"):

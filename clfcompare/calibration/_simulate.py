@@ -15,7 +15,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from scipy import special
 from scipy import stats as sps
 
@@ -443,16 +443,18 @@ def simulate_replicates(
         Seeds the replicates (see the package documentation).
     n_jobs : int or None, default=None
         joblib workers over blocks of replicates (None: one, -1: all cores). Results do not
-        depend on it. Must be None or 1 for an MLP (one stacked run per block) and with
-        ``max_seconds``.
+        depend on it. For an MLP on a GPU, several workers share the card: each trains its
+        own block as one stacked run, and the engine's per-network CPU work (the epochs'
+        row orders) runs in parallel.
     block_size : int or None, default=None
         Replicates per vectorised block (None: :data:`BLOCK_SIZE`). Results do not depend on it
         (for the MLP on a GPU, to float32 rounding); a large block lets the GPU train more
         networks at once.
     max_seconds : float or None, default=None
-        Wall-clock budget: no new block starts once the elapsed time plus the last block's
-        time would exceed it, so the run returns (fewer replicates, always whole blocks, at
-        least one) before it is cut off. None runs all ``n_replicates``.
+        Wall-clock budget: blocks run in waves of one per worker, and no wave starts once the
+        elapsed time plus the last wave's time would exceed it, so the run returns (fewer
+        replicates, always whole blocks, at least one wave) before it is cut off. None runs
+        all ``n_replicates``.
 
     Returns
     -------
@@ -490,14 +492,8 @@ def simulate_replicates(
     block_size = BLOCK_SIZE if block_size is None else check_int(block_size, "block_size", low=1)
     if max_seconds is not None:
         max_seconds = check_real(max_seconds, "max_seconds", low=0.0, low_open=True)
-    name, _, estimator = resolve_learner(learner)
+    name, _, _ = resolve_learner(learner)
     n_features = _check_features(n_features, name)
-    sequential = estimator is not None or max_seconds is not None
-    if sequential and n_jobs not in (None, 1):
-        raise ValueError(
-            f"n_jobs must be None or 1 for the {name!r} learner and with max_seconds (blocks "
-            f"run one after another in this process), got {n_jobs}"
-        )
 
     setting = dict(
         learner=learner, n_samples=n_samples, n_features=n_features, base_accuracy=base_accuracy
@@ -507,20 +503,27 @@ def simulate_replicates(
     args = (effects, setting, tests, alpha, rope, threshold)
     began = time.perf_counter()
     stopped = False
-    if sequential:
-        blocks, last = [], 0.0
-        for s in starts:
-            elapsed = time.perf_counter() - began
-            if blocks and max_seconds is not None and elapsed + last > max_seconds:
-                stopped = True
-                break
-            t0 = time.perf_counter()
-            blocks.append(simulate_block(seeds[s : s + block_size], s, *args))
-            last = time.perf_counter() - t0
-    else:
+    if max_seconds is None:
         blocks = Parallel(n_jobs=n_jobs)(
             delayed(simulate_block)(seeds[s : s + block_size], s, *args) for s in starts
         )
+    else:
+        # waves of one block per worker (the workers are kept between waves); no wave starts
+        # when the last one's time would take the run past max_seconds
+        wave = effective_n_jobs(n_jobs)
+        blocks, last = [], 0.0
+        with Parallel(n_jobs=n_jobs) as parallel:
+            for w in range(0, len(starts), wave):
+                elapsed = time.perf_counter() - began
+                if blocks and elapsed + last > max_seconds:
+                    stopped = True
+                    break
+                t0 = time.perf_counter()
+                blocks += parallel(
+                    delayed(simulate_block)(seeds[s : s + block_size], s, *args)
+                    for s in starts[w : w + wave]
+                )
+                last = time.perf_counter() - t0
     frame = pd.DataFrame([r for block in blocks for r in block], columns=_REPLICATE_COLUMNS)
     order = {t: i for i, t in enumerate(tests)}
     frame = frame.sort_values(
