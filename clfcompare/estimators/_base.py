@@ -16,19 +16,21 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 
-def validate_training_data(estimator, X, y):
+def validate_training_data(estimator, X, y, *, accept_sparse=False):
     """Validate ``X, y`` for ``fit`` and encode the labels.
 
     Parameters
     ----------
     estimator : BaseEstimator
         Sets ``n_features_in_`` (and ``feature_names_in_``) as ``validate_data`` does.
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or sparse matrix of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
+    accept_sparse : bool, default=False
+        Accept scipy sparse matrices (returned in CSR format).
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features), float64
+    X : ndarray or CSR matrix of shape (n_samples, n_features), float64
     classes : ndarray of shape (n_classes,)
         The sorted labels.
     y_idx : ndarray of shape (n_samples,)
@@ -39,7 +41,10 @@ def validate_training_data(estimator, X, y):
     ValueError
         Non-finite ``X``, non-classification targets, or fewer than two classes.
     """
-    X, y = validate_data(estimator, X, y, dtype=np.float64)
+    sparse = ["csr", "csc", "coo"] if accept_sparse else False
+    X, y = validate_data(estimator, X, y, dtype=np.float64, accept_sparse=sparse)
+    if accept_sparse and hasattr(X, "tocsr"):
+        X = X.tocsr()
     check_classification_targets(y)
     classes, y_idx = np.unique(y, return_inverse=True)
     if classes.shape[0] < 2:
@@ -122,10 +127,12 @@ def effective_weights(estimator, class_weight, classes, y, sample_weight):
     return weights
 
 
-def validate_test_data(estimator, X):
+def validate_test_data(estimator, X, *, accept_sparse=False):
     """Check that ``estimator`` is fitted and ``X`` matches its training features."""
     check_is_fitted(estimator)
-    return validate_data(estimator, X, reset=False, dtype=np.float64)
+    sparse = ["csr", "csc", "coo"] if accept_sparse else False
+    X = validate_data(estimator, X, reset=False, dtype=np.float64, accept_sparse=sparse)
+    return X.tocsr() if accept_sparse and hasattr(X, "tocsr") else X
 
 
 def check_scores(estimator, scores, X):
@@ -150,12 +157,13 @@ def check_scores(estimator, scores, X):
         )
     if np.any(bad):
         rows = np.flatnonzero(bad)
+        X_bad = X[rows].toarray() if hasattr(X, "toarray") else X[rows]
         shown = rows[:5].tolist() + (["..."] if rows.size > 5 else [])
         raise ValueError(
             f"{type(estimator).__name__}: the decision scores of {rows.size} sample(s) "
             f"(rows {shown}) overflow float64, so their class probabilities cannot be "
             f"computed; these samples are too far from the training data (largest |x| among "
-            f"them: {np.max(np.abs(X[rows])):.3g}). Rescale the features (e.g. StandardScaler "
+            f"them: {np.max(np.abs(X_bad)):.3g}). Rescale the features (e.g. StandardScaler "
             "before the classifier, fitted on the training data) or check these rows."
         )
     return scores
