@@ -130,10 +130,24 @@ def assert_report_matches_golden(text, stem, *, contrast=None):
 OLD_DESIGN = {"halves": False, "seeds": "fixed"}
 
 
+def old_models(*args, **kwargs):
+    """:func:`study.build_models` with the logistic regression's solver of the goldens' code
+    (plain gradient descent; ``GDLogisticRegression``'s default became ``"agd"`` after them)."""
+    models = study.build_models(*args, **kwargs)
+    if "logistic_gd" in models:
+        models["logistic_gd"].set_params(logistic__solver="gd")
+    return models
+
+
+def _patch_old(mp):
+    """The command line and hw4.py run the study with the old design and the old models."""
+    mp.setattr(cli, "run_study", functools.partial(study.run_study, **OLD_DESIGN))
+    mp.setattr(cli, "build_models", old_models)
+
+
 @pytest.fixture
 def old_design(monkeypatch):
-    """The command line and hw4.py run the study with the old design's options."""
-    monkeypatch.setattr(cli, "run_study", functools.partial(study.run_study, **OLD_DESIGN))
+    _patch_old(monkeypatch)
 
 
 # --------------------------------------------------------------------------- goldens
@@ -144,7 +158,7 @@ def hw4_quick(tmp_path_factory):
     out = tmp_path_factory.mktemp("hw4_quick")
     hw4 = load_script("hw4")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cli, "run_study", functools.partial(study.run_study, **OLD_DESIGN))
+        _patch_old(mp)
         assert hw4.main(["--quick", "--no-progress", "--out", str(out)]) == 0
     return out
 
