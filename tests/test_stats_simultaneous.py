@@ -15,7 +15,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats as sps
 
-from clfcompare.plot_intervals import plot_simultaneous_intervals
+from clfcompare.plots import plot_simultaneous_intervals
 from clfcompare.stats import (
     SIMULTANEOUS_COLUMNS,
     conservative_z,
