@@ -299,7 +299,11 @@ def arms_figure(curve, alpha, effect, path):
     axes[1].set_xlim(0, 1)
     axes[1].set_title(f"Power at a population accuracy difference of {effect:g}")
     axes[1].set_yticklabels([])
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes:
+        ax.get_legend().remove()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
