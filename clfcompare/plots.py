@@ -834,8 +834,10 @@ def plot_simultaneous_intervals(result, ax=None, *, alpha=None):
     >>> table = 0.8 + np.random.default_rng(0).normal(0, 0.02, (20, 3)) + [0.0, 0.0, 0.05]
     >>> res = simultaneous_comparisons(table, 80, 20, models=["a", "b", "c"], n_draws=20_000)
     >>> ax = plot_simultaneous_intervals(res)
-    >>> [t.get_text() for t in ax.get_yticklabels()]
-    ['b − c', 'a − c', 'a − b']
+    >>> [t.get_text() for t in ax.get_yticklabels()]  # top to bottom, in the table's order
+    ['a − b', 'a − c', 'b − c']
+    >>> [float(y) for y in ax.get_yticks()]
+    [2.0, 1.0, 0.0]
     """
     _check_ax(ax)
     table = getattr(result, "table", None)
