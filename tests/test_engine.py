@@ -40,16 +40,22 @@ ARCH = (2, 50, 100, 50, 4)
 #: defaults before it took one EngineOptions): the seed's Design 2 on the CPU, threads as set.
 BASE = dict(loss="ce", activation="relu", learning_rate=0.005, batch_size=5, max_epochs=499,
             init_std=0.02, square_loss_k=1.0, square_loss_M=1.0, alpha=0.0, beta_1=0.9,
-            beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, tol=1e-4, record_step_loss=False,
+            beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, tol=None, record_step_loss=False,
             device="cpu", n_threads=None)  # fmt: skip
+# (tol=None: a fixed number of epochs; early stopping reads it as 0)
+
+
+_CALL = ("sample_weight", "validation_metric", "initial", "keep_state", "callback")
 
 
 def _train(X, y, train_indices, *, layer_sizes, seeds, validation_indices=None, **options):
-    """``train_mlps`` with the network as ``layer_sizes`` and the options as keywords."""
+    """``train_mlps`` with the network as ``layer_sizes`` and the options as keywords (and
+    train_mlps's own keywords: sample_weight, validation_metric, initial, ...)."""
     assert layer_sizes[0] == X.shape[1]
+    call = {k: options.pop(k) for k in _CALL if k in options}
     opts = EngineOptions(hidden_layer_sizes=layer_sizes[1:-1], **{**BASE, **options})
     return train_mlps(X, y, train_indices, n_outputs=layer_sizes[-1], seeds=seeds,
-                      options=opts, validation_indices=validation_indices)  # fmt: skip
+                      options=opts, validation_indices=validation_indices, **call)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -419,8 +425,9 @@ def test_early_stopping_together_equals_alone_and_keeps_best_parameters(curve4, 
 # an independent reference: nn.Sequential + torch.optim.Adam, same init and batch order
 # ----------------------------------------------------------------------------------------------
 def _reference_training(
-    X, y, *, loss, batch_size, epochs, lr, seed, k=1.0, M=1.0, activation="relu", alpha=0.0
-):
+    X, y, *, loss, batch_size, epochs, lr, seed, k=1.0, M=1.0, activation="relu", alpha=0.0,
+    sample_weight=None, start=None,
+):  # fmt: skip
     n_out = 1 if loss == "mse" and y.max() == 1 else int(y.max()) + 1
     act = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "logistic": torch.nn.Sigmoid}[activation]
     net = torch.nn.Sequential(
@@ -429,7 +436,14 @@ def _reference_training(
     )  # fmt: skip
     gen = torch.Generator().manual_seed(seed)
     for param in net.parameters():
-        torch.nn.init.normal_(param, 0.0, 0.3, generator=gen)
+        if start is None:
+            torch.nn.init.normal_(param, 0.0, 0.3, generator=gen)
+    if start is not None:  # (weights, biases) of each layer, weights as (n_in, n_out)
+        with torch.no_grad():
+            for layer, (w, b) in zip(net[0::2], start, strict=True):
+                layer.weight.copy_(torch.tensor(w.T))
+                layer.bias.copy_(torch.tensor(b))
+    sw = None if sample_weight is None else torch.tensor(sample_weight, dtype=torch.float64)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     Xt = torch.tensor(X, dtype=torch.float32)
     yt = torch.tensor(y)
@@ -441,7 +455,17 @@ def _reference_training(
         for start in range(0, n, step):
             rows = order[start : start + step]
             out = net(Xt[rows])
-            if loss == "ce":
+            if sw is not None:  # scikit-learn's weighted batch mean: sum w l / sum w
+                w = sw[rows]
+                wsum = float(w.sum())
+                if loss == "ce":
+                    per_row = torch.nn.functional.cross_entropy(out, yt[rows], reduction="none")
+                else:
+                    onehot = torch.nn.functional.one_hot(yt[rows], max(n_out, 2)).float()
+                    onehot = onehot[:, 1:] if n_out == 1 else onehot
+                    per_row = (k * onehot * (out - M) ** 2 + (1 - onehot) * out**2).sum(1) / n_out
+                value = (per_row * w.float()).sum() / wsum
+            elif loss == "ce":
                 value = torch.nn.functional.cross_entropy(out, yt[rows])
             elif n_out == 1 and k == M == 1.0:  # the seed's Design 1
                 value = torch.nn.functional.mse_loss(out[:, 0], yt[rows].float())
@@ -452,7 +476,8 @@ def _reference_training(
                 value = per_row.mean()
             if alpha:  # scikit-learn's L2 penalty: alpha / (2 b) sum ||W||_F^2, weights only
                 squares = sum((layer.weight**2).sum() for layer in net[0::2])
-                value = value + alpha / (2 * len(rows)) * squares
+                scale = len(rows) if sw is None else wsum  # weighted: sum of the weights
+                value = value + alpha / (2 * scale) * squares
             opt.zero_grad()
             value.backward()
             opt.step()
@@ -889,3 +914,198 @@ def test_graph_replay_control_flow_trains_like_eager_on_cpu(curve4, monkeypatch)
         assert_array_equal(_flat(r), _flat(e))
         assert_array_equal(r.step_losses, e.step_losses)
         assert_array_equal(r.validation_scores, e.validation_scores)
+
+
+# ----------------------------------------------------------------------------------------------
+# issue 13: sample weights, stopping on the training loss or the validation loss, resuming,
+# per-epoch callbacks
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("loss", "n_classes", "batch_size", "alpha"),
+    [("ce", 4, 7, 0.0), ("ce", 4, None, 0.5), ("mse", 2, 7, 0.5), ("mse", 4, None, 0.0)],
+)
+def test_weighted_training_matches_a_weighted_torch_loop(loss, n_classes, batch_size, alpha):
+    # reference: nn.Sequential + torch.optim.Adam on sum_b w_b l_b / sum_b w_b (+ alpha /
+    # (2 sum_b w_b) ||W||^2), scikit-learn's weighting, same init and batch order
+    X, y = load_curve(n_classes)
+    X, y = X[:110], y[:110]
+    w = np.random.default_rng(3).uniform(0.2, 3.0, size=110)
+    epochs = 4 if batch_size else 30
+    ref_params, ref_curve = _reference_training(
+        X, y, loss=loss, batch_size=batch_size, epochs=epochs, lr=0.01, seed=4, alpha=alpha,
+        sample_weight=w,
+    )  # fmt: skip
+    n_out = ref_params[-1].shape[0]
+    (ours,) = _train(
+        X, y, [np.arange(110)], layer_sizes=(2, 8, 6, n_out), seeds=[4], loss=loss,
+        learning_rate=0.01, batch_size=batch_size, max_epochs=epochs, init_std=0.3,
+        alpha=alpha, sample_weight=w,
+    )  # fmt: skip
+    assert_allclose(ours.loss_curve, ref_curve, rtol=1e-5)
+    for layer in range(3):
+        assert_allclose(ours.coefs[layer], ref_params[2 * layer].T, rtol=1e-4, atol=1e-5)
+        assert_allclose(ours.intercepts[layer], ref_params[2 * layer + 1], rtol=1e-4, atol=1e-5)
+    unweighted = _train(
+        X, y, [np.arange(110)], layer_sizes=(2, 8, 6, n_out), seeds=[4], loss=loss,
+        learning_rate=0.01, batch_size=batch_size, max_epochs=epochs, init_std=0.3, alpha=alpha,
+    )[0]  # fmt: skip
+    assert not np.allclose(ours.loss_curve, unweighted.loss_curve, rtol=1e-3)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # max_iter runs
+@pytest.mark.parametrize(("alpha", "batch_size", "epochs"), [(0.5, None, 30), (0.5, 7, 1)])
+def test_sample_weight_matches_sklearn_mlpclassifier(alpha, batch_size, epochs):
+    # as test_l2_penalty_matches_sklearn_mlpclassifier, with sample weights: scikit-learn
+    # takes the weighted mean over each batch and divides the penalty by the batch's weights
+    X, y = load_curve(4)
+    X, y = X[:110], y[:110]
+    w = np.random.default_rng(5).uniform(0.2, 3.0, size=110)
+    arch, seed, lr, eps = (2, 8, 6, 4), 4, 0.01, 1e-12
+    (ours,) = _train(
+        X, y, [np.arange(110)], layer_sizes=arch, seeds=[seed], learning_rate=lr,
+        batch_size=batch_size, max_epochs=epochs, init_std=0.3, epsilon=eps, alpha=alpha,
+        sample_weight=w,
+    )  # fmt: skip
+    gen = torch.Generator().manual_seed(seed)
+    flat = init_parameters(arch, gen, 0.3).double().numpy()
+    order = torch.randperm(110, generator=gen).numpy() if batch_size else np.arange(110)
+    sk = MLPClassifier(
+        hidden_layer_sizes=arch[1:-1], solver="adam", alpha=alpha, batch_size=batch_size or 110,
+        learning_rate_init=lr, epsilon=eps, max_iter=1, shuffle=False, tol=0.0,
+        n_iter_no_change=epochs + 1, random_state=0,
+    ).fit(X[order], y[order])  # fmt: skip
+    layout, _ = parameter_layout(arch)
+    sk.coefs_ = [flat[w_:b].reshape(i, o).copy() for w_, b, i, o in layout]
+    sk.intercepts_ = [flat[b : b + o].copy() for _, b, _, o in layout]
+    sk.set_params(warm_start=True, max_iter=epochs).fit(X[order], y[order], sample_weight=w[order])
+    assert_allclose(ours.loss_curve, sk.loss_curve_[1:], rtol=1e-6)
+    for a, b in zip(ours.coefs + ours.intercepts, sk.coefs_ + sk.intercepts_, strict=True):
+        assert_allclose(a, b, rtol=1e-5, atol=2e-6)
+
+
+def test_integer_weights_full_batch_are_repeated_rows(curve4):
+    # whole-data steps: weights of k give the loss and gradient of k copies of the row, so the
+    # runs agree to float32 rounding (the sums run over other rows); zero weights drop rows
+    X, y = curve4
+    w = np.random.default_rng(6).integers(0, 4, size=len(y))
+    kw = dict(layer_sizes=(2, 16, 4), seeds=[2], batch_size=None, max_epochs=25,
+              learning_rate=0.01, alpha=0.3)  # fmt: skip
+    (weighted,) = _train(X, y, [np.arange(len(y))], sample_weight=w, **kw)
+    rows = np.repeat(np.arange(len(y)), w)
+    (repeated,) = _train(X, y, [rows], **kw)
+    assert_allclose(weighted.loss_curve, repeated.loss_curve, rtol=2e-6)
+    assert_allclose(_flat(weighted), _flat(repeated), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("batch_size", [5, None])
+def test_weighted_models_together_equal_alone(curve4, batch_size):
+    X, y = curve4
+    splits = _unequal_splits(len(X), [200, 173, 240])
+    weights = np.random.default_rng(7).uniform(0, 2, size=(3, len(X)))
+    kw = dict(layer_sizes=(2, 12, 4), batch_size=batch_size, max_epochs=3, n_threads=1,
+              alpha=0.2)  # fmt: skip
+    together = _train(X, y, splits, seeds=[0, 1, 2], sample_weight=weights, **kw)
+    shared = _train(X, y, splits, seeds=[0, 1, 2], sample_weight=weights[0], **kw)
+    for m in range(3):
+        alone = _train(X, y, [splits[m]], seeds=[m], sample_weight=weights[m], **kw)[0]
+        assert_allclose(_flat(together[m]), _flat(alone), rtol=1e-6, atol=1e-9)
+        assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-9)
+        first = _train(X, y, [splits[m]], seeds=[m], sample_weight=weights[0], **kw)[0]
+        assert_allclose(_flat(shared[m]), _flat(first), rtol=1e-6, atol=1e-9)
+    with pytest.raises(ValueError, match=r"sample_weight must have shape"):
+        _train(X, y, splits, seeds=[0, 1, 2], sample_weight=weights[:2], **kw)
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        _train(X, y, splits, seeds=[0, 1, 2], sample_weight=-weights[0], **kw)
+
+
+def test_stopping_on_the_training_loss_is_sklearns_rule(curve4):
+    # a model stops after more than n_iter_no_change epochs whose loss is not below the best
+    # by more than tol (MLPClassifier's rule, re-applied here to the loss curve), and keeps
+    # the parameters of that epoch: those of a run of exactly that many epochs
+    X, y = curve4
+    splits = _unequal_splits(len(X), [150, 220])
+    kw = dict(layer_sizes=(2, 12, 4), batch_size=20, max_epochs=200, learning_rate=0.05,
+              n_iter_no_change=3, n_threads=1)  # fmt: skip
+    results = _train(X, y, splits, seeds=[0, 1], tol=2e-3, **kw)
+    for m, res in enumerate(results):
+        best, count, stop = np.inf, 0, None
+        for e, value in enumerate(res.loss_curve):
+            count = count + 1 if value > best - 2e-3 else 0
+            best = min(best, value)
+            if count > 3:
+                stop = e + 1
+                break
+        assert stop == res.n_iter < 200 and res.stopped
+        fixed = _train(X, y, [splits[m]], seeds=[m], tol=None, **{**kw, "max_epochs": stop})[0]
+        assert_array_equal(_flat(res), _flat(fixed))
+        assert_array_equal(res.loss_curve, fixed.loss_curve)
+        assert not fixed.stopped
+    assert results[0].n_iter != results[1].n_iter  # stopped at their own epochs
+
+
+def test_early_stopping_on_the_validation_loss_keeps_the_best_loss_epoch(curve4):
+    X, y = curve4
+    rng = np.random.default_rng(5)
+    perm = [rng.permutation(len(X)) for _ in range(2)]
+    train, val = [p[:200] for p in perm], [p[200:240] for p in perm]
+    w = rng.uniform(0.5, 2.0, size=len(X))
+    kw = dict(layer_sizes=(2, 16, 4), batch_size=20, max_epochs=80, learning_rate=0.05,
+              n_iter_no_change=2, tol=0.0, n_threads=1)  # fmt: skip
+    res = _train(X, y, train, seeds=[0, 1], validation_indices=val, sample_weight=w,
+                 validation_metric="loss", **kw)  # fmt: skip
+    for r, rows in zip(res, val, strict=True):
+        assert r.n_iter < 80 and r.stopped
+        best = int(np.argmin(r.validation_losses))
+        assert r.n_iter == best + 4  # 3 epochs without a lower loss after the best
+        assert r.best_validation_loss == r.validation_losses[best]
+        assert r.best_validation_score == r.validation_scores[best]
+        # the kept parameters' weighted validation cross-entropy, recomputed in numpy
+        h = X[rows]
+        for layer, (c, b) in enumerate(zip(r.coefs, r.intercepts, strict=True)):
+            h = h @ c + b
+            h = np.maximum(h, 0) if layer == 0 else h
+        logp = h - np.log(np.exp(h).sum(1, keepdims=True))
+        ce = -np.average(logp[np.arange(len(rows)), y[rows]], weights=w[rows])
+        assert ce == pytest.approx(r.best_validation_loss, rel=1e-5)
+    # the default metric is still the accuracy (scikit-learn's; the fused path's)
+    acc = _train(X, y, train, seeds=[0, 1], validation_indices=val, **kw)
+    for r in acc:
+        assert r.best_validation_score == r.validation_scores.max()
+
+
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_resuming_from_a_kept_state_continues_the_run(curve4, batch_size):
+    # 3 epochs, then 2 more from the returned parameters and Adam state: whole-data training
+    # gives exactly the 5-epoch run; mini-batches too when the permutations are the same
+    X, y = curve4
+    rows = np.arange(150)
+    kw = dict(layer_sizes=(2, 12, 4), batch_size=batch_size, learning_rate=0.02, n_threads=1)
+    (five,) = _train(X, y, [rows], seeds=[3], max_epochs=5, **kw)
+    (first,) = _train(X, y, [rows], seeds=[3], max_epochs=3, keep_state=True, **kw)
+    start = np.concatenate(
+        [a.ravel() for pair in zip(first.coefs, first.intercepts) for a in pair]
+    )
+    (rest,) = _train(X, y, [rows], seeds=[3], max_epochs=2, initial=[(start, first.adam_state)],
+                     **kw)  # fmt: skip
+    assert first.adam_state[2] == 3 * (1 if batch_size is None else -(-150 // 7))
+    if batch_size is None:
+        assert_array_equal(_flat(rest), _flat(five))
+        assert_array_equal(np.r_[first.loss_curve, rest.loss_curve], five.loss_curve)
+    else:  # the generator restarts: other batches, but Adam continues (no restart spike)
+        assert rest.loss_curve[0] < first.loss_curve[-1] * 1.2
+    (fresh_adam,) = _train(X, y, [rows], seeds=[3], max_epochs=2, initial=[(start, None)], **kw)
+    assert not np.array_equal(_flat(fresh_adam), _flat(rest))
+    with pytest.raises(ValueError, match="initial parameters have 3 values"):
+        _train(X, y, [rows], seeds=[3], max_epochs=2, initial=[(np.zeros(3), None)], **kw)
+
+
+def test_callback_gets_every_epochs_losses(curve4):
+    X, y = curve4
+    seen = []
+    splits = _unequal_splits(len(X), [100, 120])
+    res = _train(X, y, splits, seeds=[0, 1], layer_sizes=(2, 8, 4), batch_size=10,
+                 max_epochs=4, callback=lambda e, info: seen.append((e, info)))  # fmt: skip
+    assert [e for e, _ in seen] == [1, 2, 3, 4]
+    for e, info in seen:
+        assert_allclose(info["loss"], [r.loss_curve[e - 1] for r in res], rtol=1e-15)
+        assert info["validation_loss"] is None and info["alive"].all()

@@ -886,9 +886,13 @@ class EngineOptions:
     beta_1, beta_2, epsilon : float
         Adam's other parameters.
     n_iter_no_change : int
-    tol : float
-        Early stopping's patience and least improvement (used only when :func:`train_mlps`
-        gets ``validation_indices``).
+    tol : float or None
+        The stopping rules' patience and least improvement. With ``validation_indices``:
+        early stopping on the validation metric (``None`` counts any improvement, i.e. 0).
+        Without: ``None`` trains ``max_epochs`` epochs; a number stops a model when its
+        epoch loss has not improved on its best by more than ``tol`` for more than
+        ``n_iter_no_change`` consecutive epochs (scikit-learn's ``MLPClassifier`` rule on
+        the training loss), keeping the parameters of its last epoch.
     record_step_loss : bool
         Also return the loss of every step.
     device : torch.device
@@ -921,7 +925,7 @@ class EngineOptions:
     beta_2: float
     epsilon: float
     n_iter_no_change: int
-    tol: float
+    tol: float | None
     record_step_loss: bool
     device: torch.device
     n_threads: int | None
@@ -955,7 +959,7 @@ class EngineOptions:
         put("beta_1", check_real(self.beta_1, "beta_1", **unit))
         put("beta_2", check_real(self.beta_2, "beta_2", **unit))
         put("epsilon", check_real(self.epsilon, "epsilon", **positive))
-        put("tol", check_real(self.tol, "tol", low=0.0))
+        put("tol", check_real(self.tol, "tol", low=0.0, allow_none=True))
         put("record_step_loss", check_bool(self.record_step_loss, "record_step_loss"))
         put("cuda_graph", check_bool(self.cuda_graph, "cuda_graph"))
         put("fused", check_bool(self.fused, "fused"))
@@ -993,6 +997,20 @@ class TrainedMLP:
     validation_scores : ndarray of shape (n_iter,) or None
         Validation accuracy after each epoch (early stopping only).
     best_validation_score : float or None
+        The validation accuracy of the epoch whose parameters were kept (the best epoch of
+        the monitored metric).
+    validation_losses : ndarray of shape (n_iter,) or None
+        Validation loss (the training loss function, no penalty) after each epoch (early
+        stopping only).
+    best_validation_loss : float or None
+        The validation loss of the kept epoch.
+    stopped : bool
+        Whether a stopping rule (early stopping, or ``tol`` on the training loss) ended the
+        training before ``max_epochs``.
+    adam_state : tuple (exp_avg, exp_avg_sq, step) or None
+        With ``keep_state=True``: Adam's moments (flat float32 arrays in the order of the
+        parameters, :func:`parameter_layout`) and step count after the last epoch, which
+        ``initial`` takes to resume training.
     """
 
     coefs: list
@@ -1002,6 +1020,10 @@ class TrainedMLP:
     step_losses: np.ndarray | None = None
     validation_scores: np.ndarray | None = None
     best_validation_score: float | None = None
+    validation_losses: np.ndarray | None = None
+    best_validation_loss: float | None = None
+    stopped: bool = False
+    adam_state: tuple | None = None
 
 
 class _Workspace:
@@ -1010,17 +1032,18 @@ class _Workspace:
     Slot ``j`` holds model ``slots[j]`` (or nothing, for ``-1``); see :func:`arrange_slots`.
     """
 
-    def __init__(self, X, targets, layout, init, plan, groups, align, device, alpha=0.0):
+    def __init__(
+        self, X, targets, layout, init, plan, groups, align, device, alpha=0.0,
+        sample_weights=None, per_model=False,
+    ):  # fmt: skip
         n_slots = init.shape[0]
         self.X, self.targets, self.plan, self.n_slots = X, targets, plan, n_slots
-        self.groups = groups
+        self.groups, self.layout = groups, layout
         state = [_stacked_tensors(n_slots, layout, align, device) for _ in range(4)]
         (self.param_storage, self.params), (self.grad_storage, self.grads) = state[:2]
         self.exp_avg_storage, self.exp_avg_sq_storage = state[2][0], state[3][0]
-        for view, (w_off, b_off, n_in, n_out) in zip(self.params[0::2], layout, strict=True):
-            view.copy_(init[:, w_off:b_off].reshape(n_slots, n_in, n_out))
-        for view, (_, b_off, _, n_out) in zip(self.params[1::2], layout, strict=True):
-            view.copy_(init[:, b_off : b_off + n_out].reshape(n_slots, 1, n_out))
+        self.exp_avgs, self.exp_avg_sqs = state[2][1], state[3][1]
+        self.load(self.params, init)
         self.layers = _Layers(self.params, self.grads)
         n_steps, c, w = plan.n_steps_max, plan.n_chunks, plan.chunk_rows
         rows = torch.as_tensor(plan.rows, dtype=torch.float32)  # (S, slots)
@@ -1040,9 +1063,21 @@ class _Workspace:
         )
         # Adam's step counter t: one per group, repeated for each tensor of the fused call
         self.adam_steps = [torch.zeros((), device=device, dtype=torch.float32) for _ in groups]
+        # sample weights (weights is not None): the row weights of every step are made from
+        # the weights of its rows at the start of the step, w_n / sum of the batch's weights
+        self.weighted = sample_weights is not None
+        if self.weighted:
+            self.real = real.to(device)  # (S, c, slots, w)
+            self.rows = rows.double().to(device)  # (S, slots)
+            # (n_samples,), or per_model: (slots * n_samples,), slot by slot
+            self.sample_weights = sample_weights.to(device)
+            self.per_model = per_model
+            if per_model:  # row r of slot j is entry j * n_samples + r
+                offset = torch.arange(n_slots, dtype=torch.long) * X.shape[0]
+                self.weight_offset = offset.repeat_interleave(w).to(device)  # (slots * w,)
         # the L2 penalty (alpha > 0 only): alpha / b_{s,m} scales the gradient's weight decay,
         # alpha / (2 b_{s,m}) the squared norms in the step loss; 0 where a model has no rows
-        self.penalty = alpha > 0
+        self.penalty, self.alpha = alpha > 0, alpha
         if self.penalty:
             per_row = torch.where(rows > 0, alpha / rows.double().clamp(min=1), 0.0)
             self.decay_scale = per_row.float().view(n_steps, n_slots, 1, 1).to(device)
@@ -1050,6 +1085,37 @@ class _Workspace:
             self.weight_sq = torch.zeros(
                 n_steps, len(layout), n_slots, device=device, dtype=torch.float32
             )
+
+    def load(self, views, flat):
+        """Copy (slots, n_params) ``flat`` into stacked ``views`` (params or Adam moments)."""
+        n_slots = flat.shape[0]
+        for view, (w_off, b_off, n_in, n_out) in zip(views[0::2], self.layout, strict=True):
+            view.copy_(flat[:, w_off:b_off].reshape(n_slots, n_in, n_out))
+        for view, (_, b_off, _, n_out) in zip(views[1::2], self.layout, strict=True):
+            view.copy_(flat[:, b_off : b_off + n_out].reshape(n_slots, 1, n_out))
+
+    def weigh_step(self, s):
+        """Row weights (and the penalty's scales) of step ``s`` from the sample weights.
+
+        ``w_n / sum_b w_b`` over the step's real rows (all chunks), scikit-learn's weighted
+        batch mean; a step whose weights are all 0 divides by its row count instead (its
+        loss terms are 0). Runs inside the epoch, so CUDA graphs capture it.
+        """
+        idx = self.idx[s]  # (c, slots * w)
+        if self.per_model:
+            idx = idx + self.weight_offset
+        c, w = self.plan.n_chunks, self.plan.chunk_rows
+        sw = self.sample_weights.index_select(0, idx.reshape(-1)).view(c, self.n_slots, w)
+        sw = sw * self.real[s]
+        total = sw.double().sum(dim=(0, 2))  # (slots,)
+        # (a step a model sits out has no rows: 1; float32 must not underflow the sum)
+        norm = torch.where(total > 0, total, self.rows[s]).clamp(min=1e-30)
+        norm = torch.where(self.rows[s] > 0, norm, 1.0)
+        self.row_weights[s].copy_((sw / norm.float()[None, :, None]).unsqueeze(-1))
+        if self.penalty:
+            scale = torch.where(self.rows[s] > 0, self.alpha / norm, 0.0)  # float64
+            self.decay_scale[s].copy_(scale.float().view(-1, 1, 1))
+            self.penalty_scale[s].copy_(scale / 2)
 
     def adam_lists(self, s):
         """Slices of (params, grads, m, v), step counters, distinct counters of step ``s``."""
@@ -1083,6 +1149,8 @@ def _epoch_function(ws, loss, activation, adam, fused):
 
     def run_epoch():
         for s in range(plan.n_steps_max):
+            if ws.weighted:
+                ws.weigh_step(s)
             for k in range(plan.n_chunks):
                 idx = ws.idx[s, k]
                 xb = ws.X.index_select(0, idx).view(shape)
@@ -1112,7 +1180,11 @@ def _epoch_function(ws, loss, activation, adam, fused):
     return run_epoch
 
 
-def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_indices=None):
+def train_mlps(
+    X, y, train_indices, *, n_outputs, seeds, options, validation_indices=None,
+    sample_weight=None, validation_metric="accuracy", initial=None, keep_state=False,
+    callback=None,
+):  # fmt: skip
     """Train ``M = len(train_indices)`` independent MLPs together; one result per model.
 
     Model ``m`` is trained on the rows ``train_indices[m]`` of ``X`` exactly as it would be
@@ -1139,12 +1211,42 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
         epoch).
     options : EngineOptions
         How to train (loss, activation, Adam's parameters, batch size, epochs, the L2 penalty,
-        device, threads); see :class:`EngineOptions`.
+        the stopping rule, device, threads); see :class:`EngineOptions`.
     validation_indices : list of 1-D int ndarray or None
-        Rows of each model's validation set: early stopping on validation accuracy as in
-        scikit-learn's ``MLPClassifier`` (stop when the accuracy has not improved by
-        ``options.tol`` for more than ``options.n_iter_no_change`` epochs; keep the parameters
-        of the best epoch).
+        Rows of each model's validation set: early stopping on ``validation_metric`` (stop
+        when it has not improved by ``options.tol`` for more than
+        ``options.n_iter_no_change`` epochs; keep the parameters of the best epoch).
+        Without them, a ``options.tol`` that is not ``None`` stops each model on its
+        training loss instead (scikit-learn's rule, see :class:`EngineOptions`).
+    sample_weight : ndarray of shape (n_samples,) or (M, n_samples), optional
+        Non-negative weights of the rows of ``X``, for all models or one row per model. The
+        loss of a step is the weighted mean over its rows, :math:`\\sum_b w_b \\ell_b /
+        \\sum_b w_b` (scikit-learn's ``MLPClassifier``; a step whose weights are all 0
+        contributes only its penalty), and the L2 penalty is divided by the same sum. The
+        epoch loss is the mean of the step losses weighted by their row counts, as
+        scikit-learn's. The validation loss is the weighted mean too. ``None``: the
+        unweighted code, unchanged.
+    validation_metric : {"accuracy", "loss"}, default="accuracy"
+        What early stopping monitors: the validation accuracy (scikit-learn's
+        ``MLPClassifier``) or the validation loss (skorch's ``valid_loss``). Both are
+        recorded.
+    initial : list of (params, adam_state) or None
+        Per model, training starts from ``params`` (a flat float32 array in the order of
+        :func:`parameter_layout`) instead of drawing initial weights, and, when
+        ``adam_state`` (``TrainedMLP.adam_state``) is not ``None``, continues Adam from it
+        (models trained together must then have the same step count). The generator of
+        ``seeds[m]`` still draws each epoch's permutation.
+    keep_state : bool, default=False
+        Return Adam's state after the last epoch in ``TrainedMLP.adam_state``.
+    callback : callable or None
+        Called after every epoch as ``callback(epoch, info)`` (``epoch`` from 1) with
+        ``info`` a dict of per-model arrays: ``"loss"`` (the epoch's training loss),
+        ``"validation_loss"`` and ``"validation_score"`` (``None`` without validation rows)
+        and ``"alive"`` (models still training).
+
+    The fused CUDA path (:mod:`clfcompare.estimators._fused`) is taken only for what it
+    covers; sample weights, the loss metric, stopping on the training loss, ``initial``,
+    ``keep_state`` and ``callback`` train on this module's path.
 
     Returns
     -------
@@ -1174,13 +1276,26 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
     loss, activation, batch_size, max_epochs = o.loss, o.activation, o.batch_size, o.max_epochs
     learning_rate, alpha, n_threads, dev = o.learning_rate, o.alpha, o.n_threads, o.device
     n_outputs = check_int(n_outputs, "n_outputs", low=1)
+    validation_metric = check_choice(validation_metric, "validation_metric", ("accuracy", "loss"))
     layer_sizes = (np.shape(X)[1], *o.hidden_layer_sizes, n_outputs)
     n_models = len(train_indices)
     if n_models == 0:
         raise ValueError("train_indices is empty: nothing to train")
     if len(seeds) != n_models:
         raise ValueError(f"need one seed per model: {n_models} splits, {len(seeds)} seeds")
-    if o.fused and dev.type == "cuda" and os.environ.get("CLFCOMPARE_FUSED", "1") != "0":
+    weights = _check_engine_weights(sample_weight, np.shape(X)[0], n_models)
+    if initial is not None and len(initial) != n_models:
+        raise ValueError(f"initial has {len(initial)} entries for {n_models} models")
+    loss_stopping = validation_indices is None and o.tol is not None
+    plain = (
+        weights is None
+        and not loss_stopping
+        and (validation_indices is None or validation_metric == "accuracy")
+        and initial is None
+        and not keep_state
+        and callback is None
+    )
+    if plain and o.fused and dev.type == "cuda" and os.environ.get("CLFCOMPARE_FUSED", "1") != "0":
         from clfcompare.estimators._fused import fused_supported, train_fused
 
         if fused_supported(layer_sizes, activation, dev):
@@ -1190,7 +1305,7 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
             )  # fmt: skip
     layout, n_params = parameter_layout(layer_sizes)
     per_block = max(1, _CPU_BLOCK_BYTES // (16 * n_params))  # params, grads, m, v: float32
-    if dev.type == "cpu" and n_models > per_block:
+    if dev.type == "cpu" and n_models > per_block and callback is None:
         # past the CPU's last-level cache a step gets slower per model (measured: 0.84 s per
         # model at M=200 against 0.62 at M=100, 2-50-100-50-4): train in balanced blocks
         n_blocks = -(-n_models // per_block)
@@ -1198,9 +1313,13 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
         results = []
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             val = None if validation_indices is None else list(validation_indices[lo:hi])
+            block_weights = weights if weights is None or weights.ndim == 1 else weights[lo:hi]
             results += train_mlps(
                 X, y, list(train_indices[lo:hi]), n_outputs=n_outputs,
                 seeds=list(seeds[lo:hi]), options=options, validation_indices=val,
+                sample_weight=block_weights, validation_metric=validation_metric,
+                initial=None if initial is None else list(initial[lo:hi]),
+                keep_state=keep_state,
             )  # fmt: skip
         return results
     rows_list = [torch.from_numpy(np.array(idx, dtype=np.int64)) for idx in train_indices]
@@ -1217,6 +1336,7 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
     rows_list = [rows_list[m] if m >= 0 else None for m in slots]
     generators = [torch.Generator().manual_seed(int(seeds[m])) if m >= 0 else None for m in slots]
     adam = dict(lr=learning_rate, beta1=o.beta_1, beta2=o.beta_2, eps=o.epsilon)
+    start_step = _initial_step(initial, slots, groups)
 
     # numpy computes the CPU matrix products; a diverging run is reported by the loss check
     # below, not by numpy's overflow warnings. On CUDA the chosen card is made the current
@@ -1236,8 +1356,12 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
     ):
         init = torch.zeros(len(slots), n_params, dtype=torch.float32)
         for j, g in enumerate(generators):
-            if g is not None:
+            if g is None:
+                continue
+            if initial is None:
                 init[j] = init_parameters(layer_sizes, g, o.init_std)
+            else:
+                init[j] = _initial_params(initial[slots[j]][0], n_params)
         X32 = np.array(X, dtype=np.float32, order="C")
         n_bad = int(np.count_nonzero(~np.isfinite(X32)))
         if n_bad:  # e.g. |x| > 3.4e38: finite in float64, inf in float32
@@ -1251,14 +1375,36 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
             y, n_outputs, loss, square_loss_k=o.square_loss_k, square_loss_M=o.square_loss_M
         )
         targets = torch.as_tensor(table).to(dev)
-        ws = _Workspace(X_t, targets, layout, init, plan, groups, align, dev, alpha)
+        slot_weights = None
+        if weights is not None:
+            if weights.ndim == 1:
+                slot_weights = torch.from_numpy(weights.astype(np.float32))
+            else:  # one row per slot, zeros for empty slots
+                per_slot = np.zeros((len(slots), weights.shape[1]), dtype=np.float32)
+                per_slot[real] = weights[slots[real]]
+                slot_weights = torch.from_numpy(per_slot.reshape(-1))
+        ws = _Workspace(
+            X_t, targets, layout, init, plan, groups, align, dev, alpha,
+            sample_weights=slot_weights, per_model=weights is not None and weights.ndim == 2,
+        )  # fmt: skip
+        if initial is not None:
+            _load_adam_state(ws, initial, slots, n_params, start_step)
         orders = _EpochOrders(rows_list, generators, plan, batch_size is not None, dev)
         validation = None
         if validation_indices is not None:
+            val_weights = None
+            if weights is not None:
+                val_weights = weights
+                if weights.ndim == 2:
+                    val_weights = np.zeros((len(slots), weights.shape[1]))
+                    val_weights[real] = weights[slots[real]]
             validation = _Validation(
                 X_t, y, [validation_indices[m] if m >= 0 else [] for m in slots],
                 n_outputs, o.square_loss_M, tol=o.tol, patience=o.n_iter_no_change,
+                metric=validation_metric, loss=loss, square_loss_k=o.square_loss_k,
+                sample_weights=val_weights,
             )  # fmt: skip
+        stopping = _LossStopping(ws, o.tol, o.n_iter_no_change) if loss_stopping else None
         run_epoch = _epoch_function(ws, loss, activation, adam, _fused_adam_available(dev))
         # a graph pays off from the second epoch on: a one-epoch fit runs eagerly
         use_graph = o.cuda_graph and dev.type == "cuda" and max_epochs > 1
@@ -1269,6 +1415,7 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
             shape = (max_epochs, len(slots), plan.n_steps_max)
             step_curve = torch.zeros(shape, dtype=torch.float64, device=dev)
         n_iter = np.full(len(slots), max_epochs)
+        stopped_early = np.zeros(len(slots), dtype=bool)  # a stopping rule ended training
         alive = real.copy()
         for e in range(max_epochs):
             ws.idx.copy_(orders.epoch(e, max_epochs).view(ws.idx.shape))
@@ -1276,14 +1423,35 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
             torch.sum(ws.step_loss * ws.row_fraction, dim=1, out=curve[e])
             if step_curve is not None:
                 step_curve[e].copy_(ws.step_loss)
-            _check_finite(curve[e].cpu().numpy(), alive, e, slots, learning_rate)
+            epoch_loss = curve[e].cpu().numpy()
+            _check_finite(epoch_loss, alive, e, slots, learning_rate)
+            stopped = np.zeros(len(slots), dtype=bool)
             if validation is not None:
                 stopped = validation.update(ws, activation, alive)
-                n_iter[stopped] = e + 1
-                alive &= ~stopped
-                if not alive.any():
-                    break
-        final = ws.stacked(None if validation is None else validation.best_params)
+            elif stopping is not None:
+                stopped = stopping.update(ws, epoch_loss, alive)
+            if callback is not None:
+                info = {
+                    "loss": _by_model(epoch_loss, slots, n_models),
+                    "validation_loss": None,
+                    "validation_score": None,
+                    "alive": _by_model(alive & ~stopped, slots, n_models).astype(bool),
+                }
+                if validation is not None:
+                    info["validation_loss"] = _by_model(validation.losses[-1], slots, n_models)
+                    info["validation_score"] = _by_model(validation.scores[-1], slots, n_models)
+                callback(e + 1, info)
+            n_iter[stopped] = e + 1
+            stopped_early |= stopped
+            alive &= ~stopped
+            if (validation is not None or stopping is not None) and not alive.any():
+                break
+        if validation is not None:
+            final = ws.stacked(validation.best_params)
+        elif stopping is not None:
+            final = ws.stacked(stopping.final_params(ws))
+        else:
+            final = ws.stacked(None)
         if not np.isfinite(final[real]).all():
             raise ValueError(
                 "training diverged: non-finite parameters after training with "
@@ -1292,6 +1460,11 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
         curve = curve.cpu().numpy()
         if step_curve is not None:
             step_curve = step_curve.cpu().numpy()
+        states = None
+        if keep_state:
+            moments = ws.stacked(ws.exp_avgs), ws.stacked(ws.exp_avg_sqs)
+            steps = [int(t.item()) for t in ws.adam_steps]
+            states = (moments, steps)
 
     results = [None] * n_models
     for j in np.flatnonzero(real):
@@ -1301,14 +1474,120 @@ def train_mlps(X, y, train_indices, *, n_outputs, seeds, options, validation_ind
         steps = None
         if step_curve is not None:
             steps = step_curve[:k, j, : plan.n_steps[j]].reshape(-1)
-        scores = best = None
+        scores = best = losses = best_loss = None
         if validation is not None:
             scores = np.array(validation.scores[:k])[:, j]
-            best = float(validation.best[j])
+            losses = np.array(validation.losses[:k])[:, j]
+            best = float(validation.best_accuracy[j])
+            best_loss = float(validation.best_loss[j])
+        adam_state = None
+        if states is not None:
+            (m1, m2), counts = states
+            group = next(g for g, (_, lo, hi) in enumerate(groups) if lo <= j < hi)
+            adam_state = (m1[j].copy(), m2[j].copy(), counts[group])
         results[slots[j]] = TrainedMLP(
-            coefs, intercepts, curve[:k, j].copy(), k, steps, scores, best
-        )
+            coefs, intercepts, curve[:k, j].copy(), k, steps, scores, best, losses, best_loss,
+            bool(stopped_early[j]), adam_state,
+        )  # fmt: skip
     return results
+
+
+def _check_engine_weights(sample_weight, n_samples, n_models):
+    """``sample_weight`` as float64 (n_samples,) or (n_models, n_samples), or None."""
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.shape not in ((n_samples,), (n_models, n_samples)):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},) or ({n_models}, {n_samples}), "
+            f"got {weights.shape}"
+        )
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError("sample_weight must be finite and >= 0")
+    return weights
+
+
+def _by_model(values, slots, n_models):
+    """Per-slot values in model order."""
+    out = np.full(n_models, np.nan)
+    real = slots >= 0
+    out[slots[real]] = np.asarray(values, dtype=np.float64)[real]
+    return out
+
+
+def _initial_params(params, n_params):
+    flat = np.asarray(params, dtype=np.float32).reshape(-1)
+    if flat.shape[0] != n_params:
+        raise ValueError(
+            f"initial parameters have {flat.shape[0]} values; these layers have {n_params}"
+        )
+    return torch.from_numpy(flat.copy())
+
+
+def _initial_step(initial, slots, groups):
+    """Adam's step count to resume from, per group of slots (0 without a state)."""
+    if initial is None:
+        return None
+    counts = []
+    for _, lo, hi in groups:
+        states = [initial[m][1] for m in slots[lo:hi] if m >= 0]
+        steps = {0 if st is None else int(st[2]) for st in states}
+        if len(steps) > 1:
+            raise ValueError(
+                "models resumed together with the same number of steps per epoch must have "
+                f"the same Adam step count, got {sorted(steps)}"
+            )
+        counts.append(steps.pop() if steps else 0)
+    return counts
+
+
+def _load_adam_state(ws, initial, slots, n_params, start_step):
+    """Copy the moments and step counts of ``initial`` into the workspace."""
+    m1 = torch.zeros(len(slots), n_params, dtype=torch.float32)
+    m2 = torch.zeros(len(slots), n_params, dtype=torch.float32)
+    for j, m in enumerate(slots):
+        if m >= 0 and initial[m][1] is not None:
+            m1[j] = _initial_params(initial[m][1][0], n_params)
+            m2[j] = _initial_params(initial[m][1][1], n_params)
+    ws.load(ws.exp_avgs, m1)
+    ws.load(ws.exp_avg_sqs, m2)
+    for counter, step in zip(ws.adam_steps, start_step, strict=True):
+        counter.fill_(float(step))
+
+
+class _LossStopping:
+    """scikit-learn's ``MLPClassifier`` stopping rule on the training loss, per model.
+
+    An epoch whose loss is not below the best so far by more than ``tol`` counts as no
+    improvement; after more than ``patience`` of them in a row the model stops and keeps the
+    parameters of that (its last) epoch.
+    """
+
+    def __init__(self, ws, tol, patience):
+        self.tol, self.patience = tol, patience
+        self.best = np.full(ws.n_slots, np.inf)
+        self.no_improvement = np.zeros(ws.n_slots, dtype=np.int64)
+        self.done = np.zeros(ws.n_slots, dtype=bool)
+        self.kept = [t.clone() for t in ws.params]
+
+    def update(self, ws, epoch_loss, alive):
+        worse = epoch_loss > self.best - self.tol
+        self.no_improvement = np.where(worse, self.no_improvement + 1, 0)
+        self.best = np.minimum(self.best, epoch_loss)
+        stopped = alive & (self.no_improvement > self.patience)
+        self.done |= stopped
+        if stopped.any():
+            rows = torch.as_tensor(np.flatnonzero(stopped), device=ws.params[0].device)
+            for kept, current in zip(self.kept, ws.params, strict=True):
+                kept.index_copy_(0, rows, current.index_select(0, rows))
+        return stopped
+
+    def final_params(self, ws):
+        """The kept parameters of stopped models, the current ones of the others."""
+        still = torch.as_tensor(np.flatnonzero(~self.done), device=ws.params[0].device)
+        for kept, current in zip(self.kept, ws.params, strict=True):
+            kept.index_copy_(0, still, current.index_select(0, still))
+        return self.kept
 
 
 def _check_finite(epoch_loss, alive, epoch, slots, learning_rate):
@@ -1365,48 +1644,93 @@ class _EpochRunner:
 
 
 class _Validation:
-    """Per-model validation accuracy and scikit-learn's early-stopping bookkeeping."""
+    """Per-model validation accuracy and loss, and the early-stopping bookkeeping.
 
-    def __init__(self, X, y, validation_indices, n_outputs, square_loss_M, *, tol, patience):
-        self.tol, self.patience = tol, patience
+    After every epoch each model's accuracy and loss on its validation rows are recorded;
+    the monitored metric (``"accuracy"``, scikit-learn's ``MLPClassifier``, or ``"loss"``,
+    skorch's ``valid_loss``) counts an epoch as no improvement when it is not better than the
+    best so far by more than ``tol`` (``None``: 0), stops a model after more than
+    ``patience`` such epochs in a row, and keeps the parameters of its best epoch. The loss is
+    the training loss function without the penalty: the cross-entropy, or Hui & Belkin's
+    square loss, averaged over the validation rows (weighted by ``sample_weights``).
+    """
+
+    def __init__(
+        self, X, y, validation_indices, n_outputs, square_loss_M, *, tol, patience,
+        metric="accuracy", loss="ce", square_loss_k=1.0, sample_weights=None,
+    ):  # fmt: skip
+        self.tol = 0.0 if tol is None else tol
+        self.patience, self.metric, self.loss = patience, metric, loss
         device = X.device
         n_models = len(validation_indices)
         sizes = [len(v) for v in validation_indices]
         width = max(sizes)
         idx = torch.zeros(n_models, width, dtype=torch.int64)
-        mask = torch.zeros(n_models, width, dtype=torch.float32)
+        mask = torch.zeros(n_models, width, dtype=torch.float64)
         for m, rows in enumerate(validation_indices):
             idx[m, : len(rows)] = torch.from_numpy(np.array(rows, dtype=np.int64))
-            mask[m, : len(rows)] = 1.0
+            if sample_weights is None:
+                mask[m, : len(rows)] = 1.0
+            elif len(rows):
+                weights = sample_weights[m] if sample_weights.ndim == 2 else sample_weights
+                mask[m, : len(rows)] = torch.from_numpy(
+                    np.asarray(weights, dtype=np.float64)[np.asarray(rows, dtype=np.int64)]
+                )
         self.x = X[idx.view(-1).to(device)].view(n_models, width, -1)
         y_t = torch.from_numpy(np.array(y, dtype=np.int64))
         self.y = y_t[idx].to(device)
-        self.mask = mask.to(device)
+        self.mask = (mask > 0).float().to(device) if sample_weights is None else None
+        self.weights = mask.to(device)
+        self.weight_sum = np.maximum(mask.sum(1).numpy(), 1e-300)
         self.size = np.maximum(np.array(sizes, dtype=np.float64), 1.0)
         self.binary_threshold = 0.5 * square_loss_M if n_outputs == 1 else None
+        if loss == "mse":
+            table = make_targets(
+                y, n_outputs, "mse", square_loss_k=square_loss_k, square_loss_M=square_loss_M
+            )
+            self.targets = torch.from_numpy(table)[idx].to(device)
         self.best = np.full(n_models, -np.inf)
+        self.best_accuracy = np.full(n_models, np.nan)
+        self.best_loss = np.full(n_models, np.nan)
         self.no_improvement = np.zeros(n_models, dtype=np.int64)
-        self.scores = []
+        self.scores, self.losses = [], []
         self.best_params = None
 
-    def accuracy(self, ws, activation):
+    def evaluate(self, ws, activation):
+        """Accuracy (unweighted, as before) and (weighted) mean loss of every model."""
         out = _forward(ws.layers, self.x, activation)[-1]
         if self.binary_threshold is not None:
             pred = (out[..., 0] > self.binary_threshold).long()
         else:
             pred = out.argmax(-1)
-        correct = ((pred == self.y).float() * self.mask).sum(1)  # integers, exact in float32
-        return correct.cpu().numpy().astype(np.float64) / self.size
+        real = (self.weights > 0).float() if self.mask is None else self.mask
+        correct = ((pred == self.y).float() * real).sum(1)  # integers, exact in float32
+        accuracy = correct.cpu().numpy().astype(np.float64) / self.size
+        if self.loss == "ce":
+            per_row = -torch.log_softmax(out, dim=-1).gather(-1, self.y.unsqueeze(-1))[..., 0]
+        else:
+            n_out = out.shape[-1]
+            resid = out - self.targets[..., n_out:]
+            per_row = (self.targets[..., :n_out] * resid * resid).sum(-1) / n_out
+        total = (per_row.double() * self.weights).sum(1).cpu().numpy()
+        return accuracy, total / self.weight_sum
+
+    def accuracy(self, ws, activation):
+        return self.evaluate(ws, activation)[0]
 
     def update(self, ws, activation, alive):
         """Record this epoch's scores; return the mask of models that stop now."""
         if self.best_params is None:
             self.best_params = [t.clone() for t in ws.params]
-        score = self.accuracy(ws, activation)
-        self.scores.append(score)
+        accuracy, loss = self.evaluate(ws, activation)
+        self.scores.append(accuracy)
+        self.losses.append(loss)
+        score = accuracy if self.metric == "accuracy" else -loss
         self.no_improvement = np.where(score < self.best + self.tol, self.no_improvement + 1, 0)
         better = alive & (score > self.best)
         self.best = np.where(better, score, self.best)
+        self.best_accuracy = np.where(better, accuracy, self.best_accuracy)
+        self.best_loss = np.where(better, loss, self.best_loss)
         if better.any():
             rows = torch.as_tensor(np.flatnonzero(better), device=self.x.device)
             for best, current in zip(self.best_params, ws.params, strict=True):
