@@ -1082,9 +1082,8 @@ def test_resuming_from_a_kept_state_continues_the_run(curve4, batch_size):
     kw = dict(layer_sizes=(2, 12, 4), batch_size=batch_size, learning_rate=0.02, n_threads=1)
     (five,) = _train(X, y, [rows], seeds=[3], max_epochs=5, **kw)
     (first,) = _train(X, y, [rows], seeds=[3], max_epochs=3, keep_state=True, **kw)
-    start = np.concatenate(
-        [a.ravel() for pair in zip(first.coefs, first.intercepts) for a in pair]
-    )
+    pairs = zip(first.coefs, first.intercepts, strict=True)
+    start = np.concatenate([a.ravel() for pair in pairs for a in pair])
     (rest,) = _train(X, y, [rows], seeds=[3], max_epochs=2, initial=[(start, first.adam_state)],
                      **kw)  # fmt: skip
     assert first.adam_state[2] == 3 * (1 if batch_size is None else -(-150 // 7))
