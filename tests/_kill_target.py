@@ -6,7 +6,8 @@ trials are being committed. ``python tests/_kill_target.py STORE N`` runs withou
 and kills itself with SIGKILL inside the write transaction of trial ``N + 1``. The tests
 import :func:`build` from this module to resume and to compute the uninterrupted reference,
 so both sides see the same class (``_kill_target.SlowCentroid``) and the same set-up
-fingerprint.
+fingerprint. :class:`KillWorkerOnValue` is the estimator of the killed-worker test in
+tests/test_store.py.
 """
 
 import os
@@ -50,6 +51,34 @@ class SlowCentroid(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         d = ((np.asarray(X, dtype=float)[:, None, :] - self.centroids_[None]) ** 2).sum(-1)
         return self.classes_[d.argmin(axis=1)]
+
+
+#: The feature value (column 0) at which :class:`KillWorkerOnValue` kills its process.
+KILL_VALUE = 999.0
+
+
+class KillWorkerOnValue(ClassifierMixin, BaseEstimator):
+    """Predicts the majority class; SIGKILLs its own process in ``fit`` when the training
+    data holds :data:`KILL_VALUE` in column 0, the file ``marker`` exists and the process is
+    not the one whose pid ``marker`` holds (a worker, not the parent). Deleting ``marker``
+    stops the killing without changing the set-up's fingerprint."""
+
+    def __init__(self, *, marker=""):
+        self.marker = marker
+
+    def fit(self, X, y):
+        X = np.asarray(X, dtype=float)
+        if self.marker and os.path.exists(self.marker) and np.any(X[:, 0] == KILL_VALUE):
+            with open(self.marker) as fh:
+                parent = int(fh.read())
+            if os.getpid() != parent:
+                os.kill(os.getpid(), signal.SIGKILL)
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.majority_ = self.classes_[counts.argmax()]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.majority_)
 
 
 def build(delay=0.05):

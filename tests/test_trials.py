@@ -51,7 +51,7 @@ from clfcompare.trials import (
     load_results,
     run_trials,
 )
-from clfcompare.trials._store import model_fingerprint, render_param
+from clfcompare.trials._fingerprint import model_fingerprint, render_param
 
 HERE = Path(__file__).resolve().parent
 
@@ -1220,7 +1220,7 @@ def test_set_parameters_render_the_same_in_every_process():
     )
     outs = {
         subprocess.run(
-            [sys.executable, "-c", code, str(HERE.parent / "clfcompare/trials/_store.py")],
+            [sys.executable, "-c", code, str(HERE.parent / "clfcompare/trials/_fingerprint.py")],
             env={**os.environ, "PYTHONHASHSEED": str(seed)},
             capture_output=True,
             text=True,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from clfcompare.trials._integrity import StoreError, damaged
 from clfcompare.trials._store import TrialStore, as_label_array
 
 _SCORE_COLUMNS = ("model", "split", "repeat", "fold", "n_train", "n_test", "fit_time")
@@ -166,6 +167,21 @@ class TrialResults:
         unknown = sorted(set(scores["model"]) - set(models))
         if unknown:
             raise ValueError(f"scores holds models {unknown} that are not in models={models}")
+        n_splits = int(n_splits)
+        keys = scores[["model", "split"]]
+        twice = keys[keys.duplicated()]
+        if len(twice):
+            raise ValueError(
+                f"scores holds duplicate (model, split) rows, e.g. "
+                f"{list(twice.itertuples(index=False, name=None))[:5]}"
+            )
+        split = scores["split"].to_numpy()
+        outside = keys[(split < 0) | (split >= n_splits)]
+        if len(outside):
+            raise ValueError(
+                f"scores holds splits outside 0 .. {n_splits - 1} (n_splits={n_splits}), e.g. "
+                f"{list(outside.itertuples(index=False, name=None))[:5]}"
+            )
         self.scores = scores
         self.predictions = predictions
         self.loss_curves = loss_curves
@@ -183,16 +199,28 @@ class TrialResults:
         ----------
         path : str or os.PathLike
             The SQLite file. It is opened read-only; only data is read from it (no pickles).
+            A store in a folder that cannot be written (an archive, a read-only share) is
+            read as it is, unless a ``-wal`` file beside it holds transactions not yet in
+            the store's file.
 
         Returns
         -------
         TrialResults
             Every stored model, in the order it was first stored, with the trials finished so
             far (see :attr:`is_complete`).
+
+        Raises
+        ------
+        FileNotFoundError
+            No file at ``path``.
+        StoreError
+            ``path`` is not a clfcompare trial store, or is damaged: every row is checked
+            against the store's set-up (missing or extra prediction rows, splits outside
+            ``0 .. n_splits - 1``, values of the wrong type, NULL labels or labels not of the
+            stored label dtype), and the message names the first row at fault.
         """
-        with TrialStore(path, read_only=True) as store, store.snapshot():
-            store.check_consistency()
-            return results_from_store(store, None)
+        with TrialStore(path, read_only=True) as store:
+            return read_results(store, None)
 
     # ------------------------------------------------------------------ accessors
     def missing_trials(self):
@@ -208,8 +236,13 @@ class TrialResults:
 
     @property
     def is_complete(self):
-        """True when every model has a result on every split."""
-        return len(self.scores) == len(self.models) * self.n_splits
+        """True when every model has a result on every split: the set of ``(model, split)``
+        keys of :attr:`scores` is every model times ``0 .. n_splits - 1`` (the constructor
+        refuses duplicated keys and splits outside that range)."""
+        keys = set(zip(self.scores["model"], self.scores["split"].tolist(), strict=True))
+        return len(keys) == len(self.models) * self.n_splits and all(
+            m in self.models and 0 <= s < self.n_splits for m, s in keys
+        )
 
     @property
     def n_seeds(self):
@@ -430,6 +463,21 @@ class TrialResults:
             f"n_splits={self.n_splits}, trials={len(self.scores)}/"
             f"{len(self.models) * self.n_splits})"
         )
+
+
+def read_results(store, models):
+    """:class:`TrialResults` for ``models`` (None: every stored model) from an open store,
+    in one read transaction, after checking every row (:meth:`TrialStore.check_rows`): the
+    one check of every path that reads a store (:func:`load_results`, :func:`run_trials`
+    fresh, resumed or complete)."""
+    with store.snapshot():
+        store.check_rows()
+        try:
+            return results_from_store(store, models)
+        except StoreError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:  # e.g. a design the rows contradict
+            raise damaged(store.path, f"{type(exc).__name__}: {exc}") from exc
 
 
 def results_from_store(store, models):

@@ -24,7 +24,8 @@ from tqdm import tqdm
 
 from clfcompare._checks import check_choice, check_int
 from clfcompare.trials._designs import RepeatedKFoldWithHalves
-from clfcompare.trials._results import Trial, TrialResults, build_frames, results_from_store
+from clfcompare.trials._integrity import MAX_SPLITS
+from clfcompare.trials._results import Trial, TrialResults, build_frames, read_results
 from clfcompare.trials._seeds import (
     SCHEME,
     SEED_DESIGNS,
@@ -426,7 +427,9 @@ def run_trials(
     store : str or os.PathLike, default=None
         SQLite file in which each finished trial is committed as it arrives (in the calling
         process only). A second run with the same store skips the finished trials. A store
-        made for another set-up is refused (see Notes).
+        made for another set-up is refused (see Notes). An existing store is checked before
+        any fit (its rows against its set-up) and opened for writing only when something is
+        left to run: a complete store is read from a read-only folder.
     random_state : int, RandomState or None, default=None
         Seeds the default (``None`` or int) ``cv`` only; the estimators' seeds come from
         their own ``random_state`` (see Notes). Pass an int with a ``store`` so a resumed run
@@ -459,6 +462,16 @@ def run_trials(
     TrialResults
         Tables of scores, per-sample predictions and loss curves; rows ordered by model
         (in ``models`` order), then split.
+
+    Raises
+    ------
+    SetupMismatch
+        ``store`` was made for another set-up (a ValueError naming every difference).
+    StoreError
+        ``store`` cannot be used: not a clfcompare trial store (refused before a byte of it
+        is written), damaged (the message names the row), read-only here with trials still
+        to run, locked by another process for more than 60 s, or its disk full (the trials
+        committed before are kept; run again to resume). A ValueError with ``.path``.
 
     Notes
     -----
@@ -568,6 +581,11 @@ def run_trials(
     finished = set()
     db = None
     if store is not None:
+        if len(splits) > MAX_SPLITS:
+            raise ValueError(
+                f"a trial store holds at most {MAX_SPLITS} trials per model; this run has "
+                f"{len(splits)} (cv splits x n_seeds)"
+            )
         check_storable_labels(y)
         setup = {
             "x_hash": hash_data(X),
@@ -586,9 +604,7 @@ def run_trials(
         db = TrialStore(store)
     try:
         if db is not None:
-            if not (db.is_new and db.initialise(setup, fingerprints)):
-                db.check_setup(setup, fingerprints, seeded=[n for n in names if seed_keys[n]])
-                finished = db.finished()
+            finished = _open_store(db, setup, fingerprints, [n for n in names if seed_keys[n]])
 
         fast, tasks, n_pending = [], [], 0
         for name in names:
@@ -639,8 +655,7 @@ def run_trials(
                             trials.append(trial)
                         bar.update(1)
         if db is not None:
-            with db.snapshot():
-                return results_from_store(db, names)
+            return read_results(db, names)
         frames = build_frames(trials, names, scoring, y.dtype)
         return TrialResults(
             *frames,
@@ -653,6 +668,33 @@ def run_trials(
     finally:
         if db is not None:
             db.close()
+
+
+def _open_store(db, setup, fingerprints, seeded):
+    """Set up a new store, or check an existing one; the set of its finished trials.
+
+    An existing store is read only until something is to be written: its set-up is compared
+    (:class:`SetupMismatch`) and every row checked (:class:`StoreError`) before any fit, and
+    a complete one is never opened for writing (so it is read from a read-only folder).
+    """
+    names = [name for name, _, _ in fingerprints]
+    n_total = len(names) * setup["n_splits"]
+    if db.is_new:
+        db.make_writable(f"{n_total} trials are still to run")
+        if db.initialise(setup, fingerprints):
+            return set()
+    new = db.check_setup(setup, fingerprints, seeded=seeded)
+    with db.snapshot():
+        db.check_rows()
+        finished = db.finished()
+    n_splits = setup["n_splits"]
+    n_todo = sum(1 for name in names for s in range(n_splits) if (name, s) not in finished)
+    if new or n_todo:
+        db.make_writable(f"{n_todo} trials are still to run")
+        if new:
+            db.add_models(new)
+            db.check_setup(setup, fingerprints, seeded=seeded)  # one added meanwhile differs
+    return finished
 
 
 def load_results(path):

@@ -1,4 +1,5 @@
-"""The durable SQLite store of a trial run, and the fingerprint of a run's set-up.
+"""The durable SQLite store of a trial run: how it is opened, written and read, and the
+refusal of another set-up.
 
 Layout (every value is plain data: INTEGER, REAL, TEXT; nothing is pickled)::
 
@@ -18,215 +19,57 @@ Layout (every value is plain data: INTEGER, REAL, TEXT; nothing is pickled)::
 One finished trial (its ``trials`` row, its ``n_test`` predictions and its ``n_epochs`` loss
 values) is written in one transaction, so a killed writer leaves either the whole trial or
 nothing of it. The database runs in WAL mode with ``synchronous=FULL``: a committed trial
-survives a killed process and a power cut.
+survives a killed process and a power cut. An existing file is opened read-only and checked
+(schema, set-up, rows: :mod:`._integrity`) before anything is written to it, and is opened
+for writing only when a trial or model is to be added: a file that is not a store is never
+written to, and a complete store is read from a read-only folder. Every SQLite error becomes
+a :class:`StoreError` naming the store (a full disk: "disk full", every committed trial
+kept). The fingerprint of a set-up is computed in :mod:`._fingerprint`.
 
-Why one module of about 860 lines: the schema, the fingerprint of a run's set-up (data,
-splits, model parameters rendered as data) and the refusal of another set-up
-(:class:`SetupMismatch`) are one concept, what a store holds and when it may be resumed.
+Why one module of about 900 lines: opening (read-only first, then for writing, with the
+retries a racing set-up needs), writing and reading the store, and comparing a run's set-up
+with the stored one (:class:`SetupMismatch`), are one concept: what a store holds and when
+it may be resumed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
 import itertools
 import json
 import os
-import re
 import sqlite3
-import sys
-import types
+import time
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from clfcompare._checks import check_int, check_names
-
-FORMAT = "clfcompare.trials"
-VERSION = 1
-
-_SCHEMA = (
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE models (name TEXT PRIMARY KEY, position INTEGER NOT NULL UNIQUE,"
-    " cls TEXT NOT NULL, params TEXT NOT NULL)",
-    "CREATE TABLE trials (model TEXT NOT NULL REFERENCES models(name), split INTEGER NOT NULL,"
-    " repeat INTEGER NOT NULL, fold INTEGER NOT NULL, n_train INTEGER NOT NULL,"
-    " n_test INTEGER NOT NULL, fit_time REAL NOT NULL, scores TEXT NOT NULL,"
-    " n_epochs INTEGER NOT NULL, PRIMARY KEY (model, split))",
-    "CREATE TABLE predictions (model TEXT NOT NULL, split INTEGER NOT NULL,"
-    " position INTEGER NOT NULL, sample INTEGER NOT NULL, y_true, y_pred,"
-    " PRIMARY KEY (model, split, position),"
-    " FOREIGN KEY (model, split) REFERENCES trials(model, split))",
-    "CREATE TABLE loss_curves (model TEXT NOT NULL, split INTEGER NOT NULL,"
-    " epoch INTEGER NOT NULL, loss REAL, PRIMARY KEY (model, split, epoch),"
-    " FOREIGN KEY (model, split) REFERENCES trials(model, split))",
+from clfcompare.trials._fingerprint import (  # noqa: F401 - the store's fingerprint functions
+    hash_data,
+    hash_split_labels,
+    hash_splits,
+    model_fingerprint,
+    render_param,
 )
-_TABLES = {"meta", "models", "trials", "predictions", "loss_curves"}
+from clfcompare.trials._integrity import (
+    FORMAT,
+    SCHEMA,
+    VERSION,
+    StoreError,
+    check_rows,
+    check_schema,
+    error_kind,
+    parse_meta,
+    parse_models,
+    parse_scores,
+    store_error,
+)
 
-
-# --------------------------------------------------------------------------- fingerprints
-def _sha(*parts):
-    h = hashlib.sha256()
-    for part in parts:
-        if isinstance(part, str):
-            part = part.encode()
-        h.update(len(part).to_bytes(8, "little"))
-        h.update(part)
-    return h.hexdigest()
-
-
-def hash_data(a):
-    """Deterministic SHA-256 of an array-like, a DataFrame/Series or a sparse matrix.
-
-    Numeric and fixed-width string arrays hash their dtype, shape and raw bytes; object
-    arrays and pandas objects go through ``pandas.util.hash_array`` /
-    ``hash_pandas_object`` (fixed-key hashes, the same in every process).
-    """
-    import pandas as pd
-
-    if isinstance(a, (pd.DataFrame, pd.Series)):
-        names = [str(c) for c in (a.columns if isinstance(a, pd.DataFrame) else [a.name])]
-        values = pd.util.hash_pandas_object(a, index=False).to_numpy()
-        dtypes = [str(t) for t in (a.dtypes if isinstance(a, pd.DataFrame) else [a.dtype])]
-        return _sha("pandas", json.dumps(names), json.dumps(dtypes), values.tobytes())
-    if hasattr(a, "tocsr") and hasattr(a, "nnz"):  # scipy sparse
-        m = a.tocsr()
-        return _sha(
-            "sparse",
-            str(m.shape),
-            hash_data(np.asarray(m.data)),
-            np.asarray(m.indices, dtype=np.int64).tobytes(),
-            np.asarray(m.indptr, dtype=np.int64).tobytes(),
-        )
-    arr = np.asarray(a)
-    if arr.dtype.kind == "O":
-        import pandas as pd
-
-        flat = pd.util.hash_array(arr.ravel(), categorize=False)
-        return _sha("object", str(arr.shape), flat.tobytes())
-    return _sha(arr.dtype.str, str(arr.shape), np.ascontiguousarray(arr).tobytes())
-
-
-def hash_splits(splits):
-    """SHA-256 of materialised ``(train, test)`` index pairs (order and content)."""
-    parts = []
-    for train, test in splits:
-        parts.append(np.asarray(train, dtype=np.int64).tobytes())
-        parts.append(np.asarray(test, dtype=np.int64).tobytes())
-    return _sha(str(len(splits)), *parts)
-
-
-def hash_split_labels(repeats, folds):
-    """SHA-256 of the ``repeat`` and ``fold`` number of every split.
-
-    The same split indices can come numbered differently (a ``RepeatedStratifiedKFold``, or
-    the list of its splits, which is numbered as one repeat): resuming with the other
-    numbering would mix ``repeat``/``fold`` values in one table.
-    """
-    return _sha(
-        "repeat-fold",
-        np.asarray(repeats, dtype=np.int64).tobytes(),
-        np.asarray(folds, dtype=np.int64).tobytes(),
-    )
-
-
-_ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
-
-
-def _by_name_only(fn):
-    """True for a function its qualified name identifies: defined at the top level of an
-    importable module (not a lambda, not local to another function, not in ``__main__`` nor
-    made by ``exec`` without a module)."""
-    return fn.__module__ not in (None, "__main__") and "<" not in fn.__qualname__
-
-
-def _code_digest(code, active):
-    """SHA-256 of a code object: bytecode, the global/attribute names it reads, constants
-    (nested code objects by their own digest). Line numbers and local names are left out."""
-    consts = [
-        _code_digest(c, active)
-        if isinstance(c, types.CodeType)
-        else render_param(c, _active=active)
-        for c in code.co_consts
-    ]
-    return _sha(code.co_code, json.dumps(list(code.co_names)), json.dumps(consts))
-
-
-def _render_function(fn, active):
-    """``module.qualname[code <digest>, Python X.Y]`` of a function its name does not
-    identify; the digest covers its code, defaults and the values it closes over."""
-    name = f"{fn.__module__}.{fn.__qualname__}"
-    if id(fn) in active:  # a local function that closes over itself
-        return f"{name}[recursive]"
-    active = active | {id(fn)}
-    cells = []
-    for var, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True):
-        try:
-            contents = cell.cell_contents
-        except ValueError:  # a cell not yet filled
-            cells.append(f"{var}=<empty>")
-        else:
-            cells.append(f"{var}={render_param(contents, _active=active)}")
-    digest = _sha(
-        _code_digest(fn.__code__, active),
-        render_param(fn.__defaults__, _active=active),
-        render_param(fn.__kwdefaults__, _active=active),
-        json.dumps(cells),
-    )
-    return f"{name}[code {digest[:16]}, Python {sys.version_info[0]}.{sys.version_info[1]}]"
-
-
-def render_param(value, *, _active=frozenset()):
-    """Render a parameter value as a deterministic string (no memory addresses).
-
-    Estimators render as ``Class(name=value, ...)`` over their own ``get_params(deep=True)``
-    in sorted order (independent of sklearn's ``print_changed_only``); arrays and random
-    states as a digest of their contents; containers element-wise (sets sorted, their own
-    order follows the per-process string hash); classes, and functions defined at the top
-    level of an importable module, by their qualified name; lambdas, local functions and
-    functions of ``__main__`` by their name and a digest of their code, defaults and closure
-    values (see :func:`run_trials` Notes); everything else by ``repr`` with `` at 0x...``
-    addresses removed.
-    """
-    render = functools.partial(render_param, _active=_active)
-    if isinstance(value, type):
-        return f"{value.__module__}.{value.__qualname__}"
-    if hasattr(value, "get_params"):
-        params = value.get_params(deep=True)
-        inner = ", ".join(f"{k}={render(params[k])}" for k in sorted(params))
-        return f"{type(value).__module__}.{type(value).__qualname__}({inner})"
-    if isinstance(value, np.random.RandomState):
-        name, keys, pos, has_gauss, cached = value.get_state()
-        return f"RandomState({_sha(name, keys.tobytes(), repr((pos, has_gauss, cached)))})"
-    if isinstance(value, np.random.Generator):
-        return f"Generator({_sha(repr(value.bit_generator.state))})"
-    if isinstance(value, np.ndarray):
-        return f"ndarray({value.dtype.str}, {value.shape}, {hash_data(value)})"
-    if isinstance(value, np.generic):
-        return repr(value.item())
-    if isinstance(value, types.FunctionType) and not _by_name_only(value):
-        return _render_function(value, _active)
-    if callable(value) and hasattr(value, "__qualname__"):
-        return f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
-    if isinstance(value, dict):
-        items = sorted((repr(k), render(v)) for k, v in value.items())
-        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
-    if isinstance(value, (list, tuple)):
-        inner = ", ".join(render(v) for v in value)
-        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
-    if isinstance(value, (set, frozenset)):  # sorted: a set's own order follows str hashing
-        inner = ", ".join(sorted(render(v) for v in value))
-        return f"{{{inner}}}" if isinstance(value, set) else f"frozenset({{{inner}}})"
-    return _ADDRESS.sub("", repr(value))
-
-
-def model_fingerprint(estimator):
-    """``(class name, {parameter: rendered value})`` of an estimator."""
-    cls = f"{type(estimator).__module__}.{type(estimator).__qualname__}"
-    params = estimator.get_params(deep=True)
-    return cls, {k: render_param(params[k]) for k in sorted(params)}
+#: Seconds a store waits for another process's lock (and retries a busy set-up) before
+#: giving up with a StoreError.
+_BUSY_SECONDS = 60.0
 
 
 def _param_hint(stored, now):
@@ -510,8 +353,8 @@ def count_finished(path, models=None, *, n_splits=None):
 
     Raises
     ------
-    ValueError
-        ``path`` is not a clfcompare trial store, or cannot be read.
+    StoreError
+        ``path`` is not a clfcompare trial store, is damaged, or cannot be read.
 
     Examples
     --------
@@ -539,7 +382,7 @@ def count_finished(path, models=None, *, n_splits=None):
                 return 0
             return sum(1 for model, _ in db.finished() if names is None or model in names)
     except sqlite3.Error as exc:
-        raise ValueError(f"cannot read the trial store {os.fspath(path)!r}: {exc}") from None
+        raise store_error(path, exc, "counting its trials") from None
 
 
 class TrialStore:
@@ -548,9 +391,21 @@ class TrialStore:
     Parameters
     ----------
     path : str or os.PathLike
-        The database file. Created (with its tables) when missing or empty.
+        The database file.
     read_only : bool, default=False
-        Open with ``mode=ro``; the file must exist.
+        True: the file must exist, and is only read (``mode=ro``; where its folder cannot be
+        written and no ``-wal`` file is beside it, as a file that cannot change,
+        ``immutable=1``). False (:func:`run_trials`): an existing file is first opened the
+        same way and its schema and set-up checked, so that a file that is not a trial
+        store is refused before a byte of it is written; :meth:`make_writable` then opens
+        it for writing. A missing or empty file is created.
+
+    Notes
+    -----
+    A reader that found no ``-wal``/``-shm`` files beside the store leaves none: SQLite
+    cannot delete them through a read-only connection, so :meth:`close` opens the store
+    once more for writing and closes it, which removes them unless another connection still
+    uses them (then its own close removes them).
     """
 
     def __init__(self, path, *, read_only=False):
@@ -560,69 +415,181 @@ class TrialStore:
             )
         self.path = os.fspath(path)
         self.read_only = read_only
-        if read_only:
-            p = Path(self.path)
-            if not p.is_file():
-                raise FileNotFoundError(f"no trial store at {self.path!r}")
-            uri = p.resolve().as_uri() + "?mode=ro"
+        self.writable = False
+        self.immutable = False
+        self.is_new = True
+        self.meta = None
+        self._con = None
+        self._tidy = False
+        p = Path(self.path)
         try:
-            if read_only:
-                self._con = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
-            else:
-                self._con = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise ValueError(f"cannot open the trial store {self.path!r}: {exc}") from None
+            size = p.stat().st_size if p.is_file() else None
+        except OSError as exc:
+            message = f"cannot open the trial store {self.path!r}: {exc}"
+            raise StoreError(self.path, message) from None
+        if read_only and size is None:
+            raise FileNotFoundError(f"no trial store at {self.path!r}")
         try:
-            self._open()
+            if size:
+                self._connect_reader()
+                if not self.is_new:
+                    return
+                if read_only:
+                    raise StoreError(
+                        self.path, f"{self.path!r} is an empty database, not a trial store"
+                    )
+                self.close()  # an empty database: set up as a new store
+            self._connect_writer()
         except BaseException:
+            self.close()
+            raise
+
+    # ---------------------------------------------------------------- connections
+    def _retry(self, fn, what):
+        """``fn()``, retried while SQLite answers busy (another process setting the store
+        up or switching its journal mode: the busy timeout does not cover every such case),
+        for up to 60 s; a :class:`StoreError` for any other SQLite error."""
+        deadline = time.monotonic() + _BUSY_SECONDS
+        delay = 0.001
+        while True:
+            try:
+                return fn()
+            except sqlite3.Error as exc:
+                if error_kind(exc) != "busy" or time.monotonic() > deadline:
+                    raise store_error(self.path, exc, what) from exc
+            time.sleep(delay)
+            delay = min(2 * delay, 0.05)
+
+    @contextlib.contextmanager
+    def _guard(self, what):
+        """Any SQLite error inside as one :class:`StoreError` naming the store."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc, what) from exc
+
+    def _connect(self, uri):
+        try:
+            self._con = sqlite3.connect(uri, uri=True, timeout=_BUSY_SECONDS, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                self.path, f"cannot open the trial store {self.path!r}: {exc}"
+            ) from None
+
+    def _connect_reader(self):
+        """Open read-only and check the file (see the class docstring)."""
+        p = Path(self.path)
+        wal, shm = Path(self.path + "-wal"), Path(self.path + "-shm")
+        self._tidy = not wal.exists() and not shm.exists()
+        uri = p.resolve().as_uri()
+        self._connect(uri + "?mode=ro")
+        try:
+            self._con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            if error_kind(exc) not in ("readonly", "cantopen"):
+                self._retry(self._open, "reading its schema")  # busy, or says what it is
+                return
+            # no -shm can be made beside the store: a read-only folder. Without a -wal
+            # (nothing committed outside the main file) the file is read as it is.
             self._con.close()
+            self._con = None
+            self._tidy = False
+            pending = (wal.exists() and wal.stat().st_size > 0) or Path(
+                self.path + "-journal"
+            ).exists()
+            if pending:
+                raise StoreError(
+                    self.path,
+                    f"the trial store {self.path!r} cannot be read here: its folder is "
+                    f"read-only and {p.name}-wal beside it holds transactions not yet in the "
+                    "store's file (its writer stopped before it checkpointed them, or the "
+                    "-shm file was not copied with it); copy the store with its -wal and "
+                    f"-shm files to a writable folder ({exc})",
+                ) from None
+            self.immutable = True
+            self._connect(uri + "?mode=ro&immutable=1")
+        self._retry(self._open, "reading its schema and set-up")
+
+    def _connect_writer(self, why=None):
+        """Open for writing: check the file first (reading only), then switch to WAL."""
+        self._connect(self.path)
+        con = self._con
+        self._retry(self._open, "reading its schema and set-up")
+        try:
+            self._retry(lambda: con.execute("PRAGMA journal_mode=WAL").fetchall(), "set-up")
+            con.execute("PRAGMA synchronous=FULL")
+            if why is not None:  # a connection SQLite opened read-only writes nothing
+                self._retry(lambda: con.execute("BEGIN IMMEDIATE"), "opening it for writing")
+                con.execute("ROLLBACK")
+        except (StoreError, sqlite3.Error) as exc:
+            cause = exc.__cause__ if isinstance(exc, StoreError) else exc
+            if why is not None and error_kind(cause) in ("readonly", "cantopen"):
+                raise StoreError(
+                    self.path,
+                    f"the trial store {self.path!r} is read-only here (its file or folder "
+                    f"cannot be written: {cause}) and {why}; run where it can be written, "
+                    "or with a copy in a writable folder",
+                ) from None
+            if isinstance(exc, StoreError):
+                raise
+            raise store_error(self.path, exc, "opening it for writing") from exc
+        self.writable = True
+
+    def make_writable(self, why):
+        """Reopen for writing (no-op if open so); ``why``: what is to be written, for the
+        :class:`StoreError` of a store that cannot be written here (e.g. ``"3 trials are
+        still to run"``)."""
+        if self.writable:
+            return
+        if self.immutable:
+            raise StoreError(
+                self.path,
+                f"the trial store {self.path!r} is read-only here (its folder cannot be "
+                f"written) and {why}; run where it can be written, or with a copy in a "
+                "writable folder",
+            )
+        self._con.close()
+        self._con = None
+        self._tidy = False  # the writer's close removes the -wal/-shm files
+        try:
+            self._connect_writer(why)
+        except BaseException:
+            self.close()
             raise
 
     def _open(self):
+        """Read and check the schema and the set-up (reads only)."""
         con = self._con
-        try:
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
-        except sqlite3.DatabaseError as exc:
-            raise ValueError(
-                f"{self.path!r} is not a clfcompare trial store (not an SQLite database: {exc})"
-            ) from None
-        if not self.read_only:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=FULL")
-        con.execute("PRAGMA foreign_keys=ON")
-        self.is_new = not tables
+        objects = con.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+        self.is_new = check_schema(self.path, objects)
         if self.is_new:
-            if self.read_only:
-                raise ValueError(f"{self.path!r} is an empty database, not a trial store")
+            self.meta = None
             return
-        meta = {}
-        if "meta" in tables:
-            meta = dict(con.execute("SELECT key, value FROM meta"))
-        if not _TABLES <= tables or json.loads(meta.get("format", "null")) != FORMAT:
-            raise ValueError(
-                f"{self.path!r} is not a clfcompare trial store (expected tables "
-                f"{sorted(_TABLES)} and meta format {FORMAT!r}; found tables {sorted(tables)})"
-            )
-        version = json.loads(meta["version"])
-        if version != VERSION:
-            raise ValueError(
-                f"{self.path!r} is a trial store of format version {version}; "
-                f"this clfcompare reads version {VERSION}"
-            )
-        self.meta = {k: json.loads(v) for k, v in meta.items()}
+        con.execute("PRAGMA foreign_keys=ON")
+        raw = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        self.meta = parse_meta(self.path, raw)
 
     def close(self):
-        self._con.close()
+        con, self._con = self._con, None
+        if con is None:
+            return
+        con.close()
+        if self._tidy:
+            self._tidy = False
+            _hand_back_sidecars(self.path)
 
     @contextlib.contextmanager
     def snapshot(self):
         """One read transaction: every query inside sees the same committed state, even
         while another process keeps committing trials (WAL snapshot isolation)."""
-        self._con.execute("BEGIN")
+        with self._guard("reading it"):
+            self._con.execute("BEGIN")
         try:
             yield self
         finally:
-            self._con.execute("ROLLBACK")
+            if self._con is not None and self._con.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._con.execute("ROLLBACK")
 
     def __enter__(self):
         return self
@@ -630,11 +597,33 @@ class TrialStore:
     def __exit__(self, *exc):
         self.close()
 
+    @contextlib.contextmanager
+    def _transaction(self, what):
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any error (an SQLite error,
+        e.g. a full disk, as a :class:`StoreError` naming ``what``)."""
+        con = self._con
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            yield con
+            con.execute("COMMIT")
+        except BaseException as exc:
+            # SQLite rolls back itself on some errors (a full disk): then there is no
+            # transaction to roll back, and ROLLBACK would hide the cause
+            if con.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    con.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise store_error(self.path, exc, what) from exc
+            raise
+
     # ---------------------------------------------------------------- set-up
     def models(self):
         """``[(name, cls, params)]`` in the order the models were first stored."""
-        rows = self._con.execute("SELECT name, cls, params FROM models ORDER BY position")
-        return [(name, cls, json.loads(params)) for name, cls, params in rows]
+        with self._guard("reading its models"):
+            rows = self._con.execute(
+                "SELECT name, cls, params FROM models ORDER BY position"
+            ).fetchall()
+        return parse_models(self.path, rows)
 
     def initialise(self, setup, models):
         """Create the tables and write the set-up (one transaction).
@@ -642,25 +631,20 @@ class TrialStore:
         Returns False, creating nothing, when another process initialised the file first
         (the caller then checks the set-up as for any existing store).
         """
-        con = self._con
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            if con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
-                con.execute("ROLLBACK")
-                self._open()
-                return False
-            for stmt in _SCHEMA:
-                con.execute(stmt)
-            meta = {"format": FORMAT, "version": VERSION, **setup}
-            con.executemany(
-                "INSERT INTO meta (key, value) VALUES (?, ?)",
-                [(k, json.dumps(v)) for k, v in meta.items()],
-            )
-            self._insert_models(models, start=0)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        meta = {"format": FORMAT, "version": VERSION, **setup}
+        with self._transaction("setting it up") as con:
+            first = not con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+            if first:  # else another process set it up first: nothing written, COMMIT ends
+                for stmt in SCHEMA:
+                    con.execute(stmt)
+                con.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [(k, json.dumps(v)) for k, v in meta.items()],
+                )
+                self._insert_models(models, start=0)
+        if not first:
+            self._retry(self._open, "reading its schema and set-up")
+            return False
         self.meta = meta
         self.is_new = False
         return True
@@ -674,12 +658,21 @@ class TrialStore:
             ],
         )
 
-    def check_setup(self, setup, models, *, seeded=()):
-        """Compare a set-up with the stored one; add unknown models; raise if they differ.
+    def add_models(self, models):
+        """Store the set-up of ``models`` (``[(name, cls, params)]``) not yet stored."""
+        with self._transaction("adding models") as con:
+            stored = {name for (name,) in con.execute("SELECT name FROM models")}
+            new = [m for m in models if m[0] not in stored]
+            (top,) = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM models")
+            self._insert_models(new, start=top[0])
 
-        ``seeded``: the model names whose trials get derived per-split seeds (an integer
-        ``random_state``). A store written before the seeding was recorded is refused only
-        when one of them still has a trial to run (see :func:`run_trials` Notes).
+    def check_setup(self, setup, models, *, seeded=()):
+        """Compare a set-up with the stored one; return the models the store lacks.
+
+        Reads only: :meth:`add_models` stores the new ones. ``seeded``: the model names
+        whose trials get derived per-split seeds (an integer ``random_state``). A store
+        written before the seeding was recorded is refused only when one of them still has
+        a trial to run (see :func:`run_trials` Notes).
 
         Raises
         ------
@@ -754,39 +747,35 @@ class TrialStore:
             # nothing in the file is worth keeping, but another process may still be running
             # its first trial under that set-up, so it is not rewritten here (see run_trials
             # Notes)
-            empty = not self._con.execute("SELECT EXISTS (SELECT 1 FROM trials)").fetchone()[0]
+            with self._guard("reading its trials"):
+                empty = not self._con.execute("SELECT EXISTS (SELECT 1 FROM trials)").fetchone()[0]
             raise SetupMismatch(self.path, diffs, empty=empty)
-        if new:
-            con = self._con
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                (top,) = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM models")
-                self._insert_models(new, start=top[0])
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        return new
 
     # ---------------------------------------------------------------- trials
     def finished(self):
         """Set of ``(model, split)`` pairs already stored."""
-        return set(self._con.execute("SELECT model, split FROM trials"))
+        with self._guard("reading its trials"):
+            return set(self._con.execute("SELECT model, split FROM trials").fetchall())
 
     def write(self, trial, repeat, fold):
         """Commit one finished trial (score row, predictions, loss curve) atomically.
 
         Returns False (and writes nothing) when the trial is already stored.
+
+        Raises
+        ------
+        StoreError
+            SQLite could not write it (a full disk, a read-only file, a damaged page); the
+            transaction is rolled back, every trial committed before is kept.
         """
-        con = self._con
         loss = trial.loss
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        key = (trial.model, int(trial.split))
+        with self._transaction(f"writing trial {key!r}") as con:
             exists = con.execute(
-                "SELECT 1 FROM trials WHERE model = ? AND split = ?",
-                (trial.model, trial.split),
+                "SELECT 1 FROM trials WHERE model = ? AND split = ?", key
             ).fetchone()
-            if exists:
-                con.execute("ROLLBACK")
+            if exists:  # nothing written: the COMMIT ends a read
                 return False
             con.execute(
                 "INSERT INTO trials (model, split, repeat, fold, n_train, n_test, fit_time,"
@@ -824,36 +813,21 @@ class TrialStore:
                         for e, v in enumerate(np.asarray(loss, dtype=float).tolist())
                     ],
                 )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return True
 
-    def check_consistency(self):
-        """Raise ValueError if a trial lacks predictions/loss values or rows are orphaned."""
-        con = self._con
-        bad = con.execute(
-            "SELECT t.model, t.split FROM trials t LEFT JOIN (SELECT model, split,"
-            " COUNT(*) AS n FROM predictions GROUP BY model, split) p"
-            " ON p.model = t.model AND p.split = t.split"
-            " LEFT JOIN (SELECT model, split, COUNT(*) AS n FROM loss_curves"
-            " GROUP BY model, split) c ON c.model = t.model AND c.split = t.split"
-            " WHERE COALESCE(p.n, 0) != t.n_test OR COALESCE(c.n, 0) != t.n_epochs"
-        ).fetchall()
-        orphans = con.execute(
-            "SELECT COUNT(*) FROM (SELECT model, split FROM predictions UNION"
-            " SELECT model, split FROM loss_curves) r WHERE NOT EXISTS"
-            " (SELECT 1 FROM trials t WHERE t.model = r.model AND t.split = r.split)"
-        ).fetchone()[0]
-        if bad or orphans:
-            raise ValueError(
-                f"the trial store {self.path!r} is inconsistent: trials with missing rows "
-                f"{bad[:10]}, {orphans} orphaned (model, split) groups"
-            )
+    def check_rows(self):
+        """Refuse a store holding rows its set-up cannot hold (see
+        :func:`clfcompare.trials._integrity.check_rows`): missing or extra prediction and
+        loss rows, out-of-range splits and samples, ill-typed values and labels."""
+        with self._guard("checking its rows"):
+            check_rows(self._con, self.path, self.meta)
 
     def read_trials(self, model):
         """All stored trials of one model as ``(row, sample, y_true, y_pred, loss)``."""
+        with self._guard(f"reading the trials of model {model!r}"):
+            return self._read_trials(model)
+
+    def _read_trials(self, model):
         con = self._con
         rows = con.execute(
             "SELECT split, repeat, fold, n_train, n_test, fit_time, scores, n_epochs"
@@ -869,6 +843,7 @@ class TrialStore:
             "SELECT split, loss FROM loss_curves WHERE model = ? ORDER BY split, epoch",
             (model,),
         ).fetchall()
+        scoring = self.meta["scoring"]
         out = []
         ip = il = 0
         for split, repeat, fold, n_train, n_test, fit_time, scores, n_epochs in rows:
@@ -876,10 +851,16 @@ class TrialStore:
             ip += n_test
             curve = losses[il : il + n_epochs]
             il += n_epochs
-            if any(r[0] != split for r in block) or any(r[0] != split for r in curve):
-                raise ValueError(
+            if (
+                len(block) != n_test
+                or len(curve) != n_epochs
+                or any(r[0] != split for r in block)
+                or any(r[0] != split for r in curve)
+            ):
+                raise StoreError(
+                    self.path,
                     f"the trial store {self.path!r} is inconsistent at "
-                    f"model {model!r}, split {split}"
+                    f"model {model!r}, split {split}",
                 )
             out.append(
                 (
@@ -889,7 +870,7 @@ class TrialStore:
                         fold=fold,
                         n_train=n_train,
                         fit_time=fit_time,
-                        scores=json.loads(scores),
+                        scores=parse_scores(self.path, model, split, scores, scoring),
                     ),
                     np.array([r[1] for r in block], dtype=np.int64),
                     [r[2] for r in block],
@@ -900,3 +881,18 @@ class TrialStore:
                 )
             )
         return out
+
+
+def _hand_back_sidecars(path):
+    """Let SQLite remove the ``-wal``/``-shm`` files a read-only connection left beside
+    ``path``: a writable connection that reads and closes removes them when it is the last
+    one (a checkpoint of an empty log writes nothing); if another process holds the store
+    open, they stay for its close. Nothing is done where the store cannot be written."""
+    if not (os.path.exists(path + "-wal") or os.path.exists(path + "-shm")):
+        return
+    with contextlib.suppress(sqlite3.Error, OSError):
+        con = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
