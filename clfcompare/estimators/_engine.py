@@ -65,7 +65,16 @@ a step gets slower per model, so on the CPU large ``M`` is trained in balanced b
 most ``_CPU_BLOCK_BYTES`` of such state (about 150 models of 2-50-100-50-4).
 Denormal floats are flushed to zero during training (:func:`flush_denormals`).
 
-Why one module of about 1,400 lines: the stacked memory layout, the hand-written backward
+Sample weights, stopping rules and resuming
+-------------------------------------------
+Sample weights turn the fixed ``1/b`` row weights of a step into ``w_n / sum_b w_b``, made
+inside the epoch from the step's rows (scikit-learn's weighted batch mean). A stopping rule
+(early stopping on the validation accuracy or loss, or ``tol`` on the training loss) only
+reads each model's own numbers and snapshots its parameters, so the models still train
+exactly as alone. ``initial`` and ``keep_state`` hand parameters and Adam's state in and
+out, for warm starts and ``partial_fit``.
+
+Why one module of about 1,750 lines: the stacked memory layout, the hand-written backward
 pass, the batch plan, Adam and the training loop are one design held together by one
 exactness argument (every kernel sees the same shapes for a model whatever the other models
 are); apart, each piece would have to restate the layout and the argument. Its public face is
