@@ -1108,3 +1108,38 @@ def test_callback_gets_every_epochs_losses(curve4):
     for e, info in seen:
         assert_allclose(info["loss"], [r.loss_curve[e - 1] for r in res], rtol=1e-15)
         assert info["validation_loss"] is None and info["alive"].all()
+
+
+@pytest.mark.gpu
+def test_gpu_issue13_features_train_eagerly_and_match_the_cpu(curve4, monkeypatch):
+    # sample weights (made inside the captured epoch), the loss metric, tol on the training
+    # loss, resuming and callbacks are not the fused kernel's: the engine keeps them on its
+    # own path (graph replay), which agrees with the CPU to float32 rounding
+    from clfcompare.estimators import _fused
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the fused path was taken")
+
+    monkeypatch.setattr(_fused, "train_fused", refuse)
+    X, y = curve4
+    splits = _unequal_splits(len(X), SIZES)
+    rng = np.random.default_rng(0)
+    weights = rng.uniform(0, 2, size=(len(splits), len(X)))
+    val = [np.setdiff1d(np.arange(len(X)), s)[:40] for s in splits]
+    kw = dict(layer_sizes=ARCH, seeds=[1, 2, 3, 4], batch_size=5, max_epochs=3, alpha=0.3)
+    cases = [
+        dict(sample_weight=weights),
+        dict(sample_weight=weights[0], batch_size=None, max_epochs=20),
+        dict(validation_indices=val, validation_metric="loss", tol=0.0, n_iter_no_change=1,
+             max_epochs=30),
+        dict(tol=0.05, n_iter_no_change=1, max_epochs=30),
+        dict(callback=lambda e, info: None, keep_state=True),
+    ]  # fmt: skip
+    for case in cases:
+        args = {**kw, **case}
+        gpu = _train(X, y, splits, device="cuda", **args)
+        cpu = _train(X, y, splits, device="cpu", **args)
+        for g, c in zip(gpu, cpu, strict=True):
+            assert g.n_iter == c.n_iter
+            _assert_params_close(g, c, rel=1e-3)
+            assert_allclose(g.loss_curve, c.loss_curve, rtol=1e-4)
