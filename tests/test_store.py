@@ -350,6 +350,17 @@ def test_a_foreign_file_is_refused_without_a_byte_written(tmp_path, kind):
         assert _digest(path) == before and _sidecars(path) == files
 
 
+def test_an_empty_file_is_read_as_no_store_and_left_empty(tmp_path):
+    path = tmp_path / "empty.sqlite"
+    path.touch()
+    for call in (load_results, count_finished):
+        with pytest.raises(StoreError, match="empty file, not a trial store"):
+            call(path)
+    assert path.stat().st_size == 0 and _sidecars(path) == []
+    _run(path)  # run_trials sets an empty file up as a new store
+    assert load_results(path).is_complete
+
+
 # ------------------------------------------------------------------ 5: disk full
 def test_a_full_disk_names_the_store_and_keeps_every_committed_trial(tmp_path, monkeypatch):
     from clfcompare.trials import _store
@@ -402,6 +413,7 @@ def _refused(path, *fragments, resume=True):
         message = str(info.value)
         assert info.value.path == str(path), message
         assert repr(str(path)) in message, message
+        assert "\n" not in message  # a command prints it as one line
         for fragment in fragments:
             assert fragment in message, (fragment, message)
 
@@ -494,6 +506,10 @@ DAMAGE = {
     "label-string": (
         [f"UPDATE predictions SET y_pred = 'cat' WHERE {ROW} AND position = 3"],
         ["prediction ('tree', 1, 3)", "y_pred"],
+    ),
+    "label-newline": (
+        [f"UPDATE predictions SET y_pred = 'a' || char(10) || 'b' WHERE {ROW} AND position = 4"],
+        ["prediction ('tree', 1, 4)", "'a\\nb'"],
     ),
     "label-dtype": (
         ["UPDATE meta SET value = '\"not a dtype\"' WHERE key = 'y_dtype'"],

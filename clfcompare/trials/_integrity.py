@@ -167,6 +167,19 @@ def damaged(path, what):
     return StoreError(path, f"the trial store {os.fspath(path)!r} is damaged: {what}")
 
 
+def _one_line(value, limit=80):
+    """``value`` as text on one line (line breaks escaped), cut at ``limit`` characters: a
+    stored value quoted in a message that a command prints as one line."""
+    text = str(value)
+    text = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short(value, limit=80):
+    """``repr(value)`` on one line, cut at ``limit`` characters."""
+    return _one_line(repr(value), limit)
+
+
 # --------------------------------------------------------------------------- schema
 def check_schema(path, objects):
     """Refuse a file whose schema is not the one :func:`run_trials` writes.
@@ -189,8 +202,8 @@ def check_schema(path, objects):
             if sql != _TABLE_SQL[name]:
                 raise StoreError(
                     path,
-                    f"{p} is not a clfcompare trial store (its table {name!r} is defined "
-                    f"otherwise: {sql})",
+                    f"{p} is not a clfcompare trial store (its table {_short(name)} is defined "
+                    f"otherwise: {_one_line(sql)})",
                 )
         elif not (
             (kind == "index" and name.startswith("sqlite_autoindex_") and sql is None)
@@ -198,8 +211,8 @@ def check_schema(path, objects):
         ):
             raise StoreError(
                 path,
-                f"{p} is not a clfcompare trial store (it holds the {kind} {name!r}, which "
-                "clfcompare does not write)",
+                f"{p} is not a clfcompare trial store (it holds the {_short(kind)} "
+                f"{_short(name)}, which clfcompare does not write)",
             )
     return False
 
@@ -258,19 +271,19 @@ def parse_meta(path, raw):
             if key == "format":
                 meta[key] = None
                 continue
-            what = f"meta {key!r} is not valid JSON ({exc}): {str(text)[:80]!r}"
+            what = f"meta {_short(key)} is not valid JSON ({exc}): {_short(text)}"
             raise damaged(path, what) from None
     if meta.get("format") != FORMAT:
         raise StoreError(
             path,
             f"{p} is not a clfcompare trial store (expected meta format {FORMAT!r}, found "
-            f"{meta.get('format')!r})",
+            f"{_short(meta.get('format'))})",
         )
     for key, kind in _REQUIRED_META.items():
         if key not in meta:
             raise damaged(path, f"meta {key!r} is missing")
         if kind is int and not _is_int(meta[key]) or not isinstance(meta[key], kind):
-            raise damaged(path, f"meta {key!r} is {meta[key]!r}, not a {kind.__name__}")
+            raise damaged(path, f"meta {key!r} is {_short(meta[key])}, not a {kind.__name__}")
     if meta["version"] != VERSION:
         raise StoreError(
             path,
@@ -280,7 +293,7 @@ def parse_meta(path, raw):
     for key, kind in _OPTIONAL_META.items():
         value = meta.get(key)
         if value is not None and not isinstance(value, kind):
-            raise damaged(path, f"meta {key!r} is {value!r}, not a {kind.__name__}")
+            raise damaged(path, f"meta {key!r} is {_short(value)}, not a {kind.__name__}")
     if not 1 <= meta["n_samples"]:
         raise damaged(path, f"meta 'n_samples' is {meta['n_samples']}, not >= 1")
     if not 1 <= meta["n_splits"] <= MAX_SPLITS:
@@ -295,17 +308,17 @@ def parse_meta(path, raw):
         or not all(isinstance(s, str) and s for s in scoring)
         or len(set(scoring)) != len(scoring)
     ):
-        raise damaged(path, f"meta 'scoring' is {scoring!r}, not a list of distinct names")
+        raise damaged(path, f"meta 'scoring' is {_short(scoring)}, not a list of distinct names")
     try:
         label_dtype(meta["y_dtype"])
     except ValueError as exc:
-        raise damaged(path, f"meta 'y_dtype' is {meta['y_dtype']!r}: {exc}") from None
+        raise damaged(path, f"meta 'y_dtype' is {_short(meta['y_dtype'])}: {exc}") from None
     design = meta.get("design")
     if design is not None:
         bad = [k for k in _DESIGN_INTS if k in design and design[k] is not None]
         bad = [k for k in bad if not _is_int(design[k]) or design[k] < 0]
         if bad or not isinstance(design.get("kind"), str):
-            raise damaged(path, f"meta 'design' is {design!r}, not a design")
+            raise damaged(path, f"meta 'design' is {_short(design)}, not a design")
     return meta
 
 
@@ -314,32 +327,33 @@ def parse_models(path, rows):
     (a name and class as text, params a JSON object of rendered values)."""
     out = []
     for name, cls, params in rows:
+        where = f"model {_short(name)}"
         if not isinstance(name, str) or not name or not isinstance(cls, str):
-            raise damaged(path, f"model {name!r}: its name and class must be text, got {cls!r}")
+            raise damaged(path, f"{where}: its name and class must be text, got {_short(cls)}")
         try:
             values = _loads(params)
         except ValueError as exc:
-            raise damaged(path, f"model {name!r}: params is not valid JSON ({exc})") from None
+            raise damaged(path, f"{where}: params is not valid JSON ({exc})") from None
         if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
-            raise damaged(path, f"model {name!r}: params is not an object of rendered values")
+            raise damaged(path, f"{where}: params is not an object of rendered values")
         out.append((name, cls, values))
     return out
 
 
 def parse_scores(path, model, split, text, scoring):
     """A trial's stored scores ``{name: float}``, checked against the store's scoring."""
-    where = f"trial {(model, split)!r}"
+    where = f"trial {_short((model, split))}"
     try:
         scores = _loads(text)
     except ValueError as exc:
         raise damaged(path, f"{where}: scores is not valid JSON ({exc})") from None
     if not isinstance(scores, dict):
-        raise damaged(path, f"{where}: scores is {scores!r}, not an object")
+        raise damaged(path, f"{where}: scores is {_short(scores)}, not an object")
     for name in scoring:
         if name not in scores:
             raise damaged(path, f"{where}: scores lacks {name!r}")
         if not _is_number(scores[name]):
-            raise damaged(path, f"{where}: score {name!r} is {scores[name]!r}, not a number")
+            raise damaged(path, f"{where}: score {name!r} is {_short(scores[name])}, not a number")
     return {name: float(scores[name]) for name in scoring}
 
 
@@ -442,7 +456,7 @@ def check_rows(con, path, meta):
         row = con.execute(sql + " LIMIT 1").fetchone()
         if row is not None:
             key = tuple(row[:3]) if "{value}" in message else tuple(row)
-            raise damaged(path, message.format(row=key, value=row[-1]))
+            raise damaged(path, message.format(row=_short(key, 200), value=_one_line(row[-1])))
     scoring = meta["scoring"]
     for model, split, text in con.execute("SELECT model, split, scores FROM trials"):
         parse_scores(path, model, split, text, scoring)

@@ -429,6 +429,8 @@ class TrialStore:
             raise StoreError(self.path, message) from None
         if read_only and size is None:
             raise FileNotFoundError(f"no trial store at {self.path!r}")
+        if read_only and not size:
+            raise StoreError(self.path, f"{self.path!r} is an empty file, not a trial store")
         try:
             if size:
                 self._connect_reader()
@@ -468,9 +470,11 @@ class TrialStore:
         except sqlite3.Error as exc:
             raise store_error(self.path, exc, what) from exc
 
-    def _connect(self, uri):
+    def _connect(self, target, *, uri=False):
         try:
-            self._con = sqlite3.connect(uri, uri=True, timeout=_BUSY_SECONDS, isolation_level=None)
+            self._con = sqlite3.connect(
+                target, uri=uri, timeout=_BUSY_SECONDS, isolation_level=None
+            )
         except sqlite3.Error as exc:
             raise StoreError(
                 self.path, f"cannot open the trial store {self.path!r}: {exc}"
@@ -482,7 +486,7 @@ class TrialStore:
         wal, shm = Path(self.path + "-wal"), Path(self.path + "-shm")
         self._tidy = not wal.exists() and not shm.exists()
         uri = p.resolve().as_uri()
-        self._connect(uri + "?mode=ro")
+        self._connect(uri + "?mode=ro", uri=True)
         try:
             self._con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
@@ -500,14 +504,14 @@ class TrialStore:
             if pending:
                 raise StoreError(
                     self.path,
-                    f"the trial store {self.path!r} cannot be read here: its folder is "
-                    f"read-only and {p.name}-wal beside it holds transactions not yet in the "
+                    f"the trial store {self.path!r} cannot be read here without writing: "
+                    f"{p.name}-wal (or -journal) beside it holds transactions not yet in the "
                     "store's file (its writer stopped before it checkpointed them, or the "
-                    "-shm file was not copied with it); copy the store with its -wal and "
-                    f"-shm files to a writable folder ({exc})",
+                    "-shm file was not copied with it), and its folder cannot be written; "
+                    f"copy the store with its -wal and -shm files to a writable folder ({exc})",
                 ) from None
             self.immutable = True
-            self._connect(uri + "?mode=ro&immutable=1")
+            self._connect(uri + "?mode=ro&immutable=1", uri=True)
         self._retry(self._open, "reading its schema and set-up")
 
     def _connect_writer(self, why=None):
