@@ -700,3 +700,49 @@ def test_a_killed_worker_loses_no_committed_trial_and_the_run_resumes_exactly(
     resumed = run_trials(models, Xk, Y, cv=3, progress=False, store=path)
     _same(resumed, reference)
     assert _sidecars(path) == [] and _integrity(path) == [("ok",)]
+
+
+# --------------------------------------------------------------------------------------------
+# an estimator that gains a parameter: old stores stay usable while it is at its default
+# --------------------------------------------------------------------------------------------
+def _toy_class(with_new_param):
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    class Toy(ClassifierMixin, BaseEstimator):
+        if with_new_param:
+
+            def __init__(self, depth=2, shrink=None):
+                self.depth, self.shrink = depth, shrink
+        else:
+
+            def __init__(self, depth=2):
+                self.depth = depth
+
+        def fit(self, X, y):
+            self.tree_ = DecisionTreeClassifier(max_depth=self.depth, random_state=0).fit(X, y)
+            self.classes_ = self.tree_.classes_
+            return self
+
+        def predict(self, X):
+            return self.tree_.predict(X)
+
+    Toy.__qualname__ = "Toy"  # both versions are "the same class" to the store
+    return Toy
+
+
+def test_a_parameter_added_at_its_default_keeps_an_old_store_usable(tmp_path):
+    path = tmp_path / "s.sqlite"
+    old = _toy_class(False)
+    n = len(Y)
+    cv = [
+        (list(range(0, n // 2)), list(range(n // 2, n))),
+        (list(range(n // 2, n)), list(range(n // 2))),
+    ]
+    first = run_trials({"toy": old()}, X, Y, cv=cv, store=path, progress=False)
+    new = _toy_class(True)
+    # the new parameter at its default: the stored trials are reused, nothing refitted
+    again = run_trials({"toy": new()}, X, Y, cv=cv, store=path, progress=False)
+    pd.testing.assert_frame_equal(again.scores, first.scores)
+    # a new model under the new class, and the old one with the parameter set: refused
+    with pytest.raises(SetupMismatch, match=r"shrink \(stored <absent>, now 0.5\)"):
+        run_trials({"toy": new(shrink=0.5)}, X, Y, cv=cv, store=path, progress=False)

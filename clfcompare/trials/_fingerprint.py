@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import re
 import sys
@@ -178,3 +179,28 @@ def model_fingerprint(estimator):
     cls = f"{type(estimator).__module__}.{type(estimator).__qualname__}"
     params = estimator.get_params(deep=True)
     return cls, {k: render_param(params[k]) for k in sorted(params)}
+
+
+def params_at_default(estimator):
+    """The (deep) parameter names of ``estimator`` whose value renders as their default.
+
+    The default is the one in the signature of the owning estimator's ``__init__``
+    (``a__b`` is owned by the estimator held in parameter ``a``). A store written before a
+    parameter existed holds no value for it; the parameter is then taken to be unchanged
+    when its value now is its default, so that adding a parameter to an estimator (with a
+    default that keeps the old behaviour) does not make every existing store unusable.
+    """
+    params = estimator.get_params(deep=True)
+    at_default = set()
+    for key, value in params.items():
+        owner_key, _, name = key.rpartition("__")
+        owner = params.get(owner_key) if owner_key else estimator
+        try:
+            default = inspect.signature(type(owner).__init__).parameters[name].default
+        except (KeyError, TypeError, ValueError):
+            continue
+        if default is inspect.Parameter.empty:
+            continue
+        if render_param(value) == render_param(default):
+            at_default.add(key)
+    return at_default

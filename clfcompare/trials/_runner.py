@@ -41,6 +41,7 @@ from clfcompare.trials._store import (
     hash_split_labels,
     hash_splits,
     model_fingerprint,
+    params_at_default,
 )
 
 
@@ -601,10 +602,13 @@ def run_trials(
             "seeding": seeding,
         }
         fingerprints = [(name, *model_fingerprint(models[name])) for name in names]
+        defaults = {name: params_at_default(models[name]) for name in names}
         db = TrialStore(store)
     try:
         if db is not None:
-            finished = _open_store(db, setup, fingerprints, [n for n in names if seed_keys[n]])
+            finished = _open_store(
+                db, setup, fingerprints, [n for n in names if seed_keys[n]], defaults
+            )
 
         fast, tasks, n_pending = [], [], 0
         for name in names:
@@ -670,7 +674,7 @@ def run_trials(
             db.close()
 
 
-def _open_store(db, setup, fingerprints, seeded):
+def _open_store(db, setup, fingerprints, seeded, defaults=None):
     """Set up a new store, or check an existing one; the set of its finished trials.
 
     An existing store is read only until something is to be written: its set-up is compared
@@ -683,7 +687,7 @@ def _open_store(db, setup, fingerprints, seeded):
         db.make_writable(f"{n_total} trials are still to run")
         if db.initialise(setup, fingerprints):
             return set()
-    new = db.check_setup(setup, fingerprints, seeded=seeded)
+    new = db.check_setup(setup, fingerprints, seeded=seeded, defaults=defaults)
     with db.snapshot():
         db.check_rows()
         finished = db.finished()
@@ -693,7 +697,8 @@ def _open_store(db, setup, fingerprints, seeded):
         db.make_writable(f"{n_todo} trials are still to run")
         if new:
             db.add_models(new)
-            db.check_setup(setup, fingerprints, seeded=seeded)  # one added meanwhile differs
+            # one added meanwhile by another process may differ
+            db.check_setup(setup, fingerprints, seeded=seeded, defaults=defaults)
     return finished
 
 

@@ -51,6 +51,7 @@ from clfcompare.trials._fingerprint import (  # noqa: F401 - the store's fingerp
     hash_split_labels,
     hash_splits,
     model_fingerprint,
+    params_at_default,
     render_param,
 )
 from clfcompare.trials._integrity import (
@@ -670,13 +671,16 @@ class TrialStore:
             (top,) = con.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM models")
             self._insert_models(new, start=top[0])
 
-    def check_setup(self, setup, models, *, seeded=()):
+    def check_setup(self, setup, models, *, seeded=(), defaults=None):
         """Compare a set-up with the stored one; return the models the store lacks.
 
         Reads only: :meth:`add_models` stores the new ones. ``seeded``: the model names
         whose trials get derived per-split seeds (an integer ``random_state``). A store
         written before the seeding was recorded is refused only when one of them still has
-        a trial to run (see :func:`run_trials` Notes).
+        a trial to run (see :func:`run_trials` Notes). ``defaults``: ``{model name: names of
+        its parameters at their default}`` (:func:`params_at_default`); a parameter the
+        store does not hold (written before the parameter existed) is no difference when it
+        is at its default now.
 
         Raises
         ------
@@ -741,10 +745,11 @@ class TrialStore:
             if s_cls != cls:
                 diffs.append(SetupDifference("model-class", "class", s_cls, cls, model=name))
                 continue
+            added_at_default = (defaults or {}).get(name, set()) - set(s_params)
             diffs.extend(
                 SetupDifference("model-param", k, s_params.get(k), params.get(k), model=name)
                 for k in sorted(set(s_params) | set(params))
-                if s_params.get(k) != params.get(k)
+                if s_params.get(k) != params.get(k) and k not in added_at_default
             )
         if diffs:
             # no finished trial: e.g. the first trial of the run that set the store up failed;
