@@ -377,6 +377,11 @@ def _input_error(err):
     return str(err)
 
 
+def _one_line(message):
+    """``message`` on one line: a line break (from a path or a name) becomes a space."""
+    return " ".join(str(message).splitlines())
+
+
 def _store_path(err):
     return Path(err.path) if getattr(err, "path", None) is not None else "(unknown)"
 
@@ -397,20 +402,24 @@ def execute(prog, run, *, t_start=None):
     -------
     code : int
         0 on success; 2 on bad input (an :class:`~clfcompare._checks.InputError`, a store
-        made with other settings, a model failing on the data: one line on stderr in the
-        command's words); 130 when interrupted (Ctrl-C: one line on stderr, e.g. how many
+        made with other settings, a store that cannot be used
+        (:class:`~clfcompare.trials.StoreError`: damaged, unreadable, disk full), a model
+        failing on the data: one line on stderr in the command's words); 130 when interrupted (Ctrl-C: one line on stderr, e.g. how many
         trials the store holds).
     """
-    from clfcompare.trials import SetupMismatch
+    from clfcompare.trials import SetupMismatch, StoreError
 
     t_start = time.perf_counter() if t_start is None else t_start
     try:
         study = run()
     except InputError as err:
-        print(f"{prog}: error: {_input_error(err)}", file=sys.stderr)
+        print(f"{prog}: error: {_one_line(_input_error(err))}", file=sys.stderr)
         return 2
     except SetupMismatch as err:
         print(f"{prog}: error: {_store_refusal(err, _store_path(err))}", file=sys.stderr)
+        return 2
+    except StoreError as err:  # a store that cannot be used (damaged, unreadable, disk full)
+        print(f"{prog}: error: {_one_line(err)}", file=sys.stderr)
         return 2
     except ValueError as err:
         failure = _fit_failure(err)

@@ -365,7 +365,7 @@ def _run_trials(models, X, y, cv, *, n_jobs, store, progress, total, seeding=Non
     """run_trials with its warnings collected; a store error is an InputError, Ctrl-C a
     :class:`StudyInterrupted`; a refusal and a model's failure propagate. ``seeding``: the
     ``seeds``/``n_seeds``/``seed_design`` arguments of run_trials."""
-    from clfcompare.trials import SetupMismatch, run_trials
+    from clfcompare.trials import StoreError, run_trials
 
     with warnings.catch_warnings(record=True) as caught:
         # fits may warn once per split (e.g. a logistic regression on separable data):
@@ -382,17 +382,8 @@ def _run_trials(models, X, y, cv, *, n_jobs, store, progress, total, seeding=Non
                 progress=progress,
                 **(seeding or {}),
             )
-        except ValueError as err:
-            # TODO(issue10): an unreadable or foreign store is told by its message only; a
-            # public store-error class in clfcompare.trials would replace this text test
-            is_store_error = (
-                not isinstance(err, SetupMismatch)
-                and getattr(err, "clfcompare_model", None) is None
-                and "trial store" in str(err)
-            )
-            if is_store_error:
-                raise InputError(str(err)) from err
-            raise
+        except StoreError as err:  # not a store, damaged, unreadable, read-only, disk full
+            raise InputError(str(err)) from err
         except KeyboardInterrupt:
             n_stored = _count_finished(store, models, total // max(1, len(models)))
             raise StudyInterrupted(store, n_stored, total) from None

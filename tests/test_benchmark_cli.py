@@ -121,3 +121,22 @@ def test_analysis_script_runs_and_resumes(tmp_path, capsys):
     assert "2 x 3-fold CV, 5 MLP epochs (reduced from 10 x 5-fold CV" in md
     assert script.main(argv) == 0
     assert "60 trials resumed" in capsys.readouterr().out  # 5 data sets x 2 models x 6 splits
+
+
+def test_benchmark_damaged_store_is_one_line_exit_2(tmp_path, capsys):
+    # a data set's store file overwritten with garbage: a StoreError naming it, one line, exit 2
+    out = tmp_path / "b"
+    argv = ["benchmark", "--datasets", "iris", "moons", "--models", "gaussian_shared", "svc",
+            "--repeats", "1", "--folds", "2", "--out", str(out), "--no-progress"]  # fmt: skip
+    assert cli.main(argv) == 0
+    capsys.readouterr()
+    (store,) = (out / "store").glob("iris*.sqlite")
+    garbage = b"not a database at all " * 50
+    store.write_bytes(garbage)
+    for suffix in ("-wal", "-shm"):
+        store.with_name(store.name + suffix).unlink(missing_ok=True)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("clfcompare benchmark: error: ")
+    assert store.name in err and "Traceback" not in err
+    assert store.read_bytes() == garbage

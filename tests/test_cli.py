@@ -657,3 +657,39 @@ def test_cli_contrast_seeds_and_no_pre_specified_question(tmp_path, csv_file, ca
     assert "## Data split vs initialisation" in text
     res = load_results(tmp_path / "b" / "study.sqlite")
     assert res.design["n_seeds"] == 2 and res.design["seed_design"] == "crossed"
+
+
+# --------------------------------------------------------------------------- damaged stores
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"this is not a database" * 10, b"SQLite format 3\x00" + b"\xff" * 4080],
+    ids=["text", "sqlite-header-then-noise"],
+)
+def test_a_damaged_store_is_one_line_exit_2(tmp_path, capsys, garbage):
+    # a store file that is not a trial store (or a damaged one) is a StoreError of the trials
+    # layer: the command says so in one line naming the store, exit 2, and leaves it alone
+    out = tmp_path / "out"
+    out.mkdir()
+    store = out / "study.sqlite"
+    store.write_bytes(garbage)
+    argv = ["iris", "--quick", "--out", str(out), "--models", "gaussian_shared", "--no-progress"]
+    assert cli.main(argv) == 2
+    line = one_error_line(capsys)
+    assert str(store) in line
+    assert store.read_bytes() == garbage
+    assert not (out / "report.md").exists()
+
+
+def test_a_store_error_outside_the_study_is_one_line_exit_2(capsys):
+    # execute() words a StoreError raised by any step (not only the trials) in one line
+    from clfcompare.trials import StoreError
+
+    def run():
+        raise StoreError("x.sqlite", "the trial store 'x.sqlite' is damaged:\nrow 3")
+
+    assert cli.execute("clfcompare", run) == 2
+    assert one_error_line(capsys) == (
+        "clfcompare: error: the trial store 'x.sqlite' is damaged: row 3"
+    )

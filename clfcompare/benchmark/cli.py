@@ -177,11 +177,23 @@ def _refusal(err):
     return ""
 
 
+def _one_line(message):
+    """``message`` on one line: a line break (from a path or a name) becomes a space."""
+    return " ".join(str(message).splitlines())
+
+
 def _run(prog, body):
+    from clfcompare.trials import StoreError
+
     try:
         return body()
     except InputError as err:
-        print(f"{prog}: error: {err}", file=sys.stderr)
+        print(f"{prog}: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except StoreError as err:  # a store that cannot be used (damaged, unreadable, disk full)
+        where = getattr(err, "clfcompare_dataset", None)
+        on = f" (data set {where!r})" if where else ""
+        print(f"{prog}: error: {_one_line(err)}{on}", file=sys.stderr)
         return 2
     except ValueError as err:
         line = _refusal(err)
