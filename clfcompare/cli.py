@@ -404,8 +404,8 @@ def execute(prog, run, *, t_start=None):
         0 on success; 2 on bad input (an :class:`~clfcompare._checks.InputError`, a store
         made with other settings, a store that cannot be used
         (:class:`~clfcompare.trials.StoreError`: damaged, unreadable, disk full), a model
-        failing on the data: one line on stderr in the command's words); 130 when interrupted (Ctrl-C: one line on stderr, e.g. how many
-        trials the store holds).
+        failing on the data: one line on stderr in the command's words); 130 when
+        interrupted (Ctrl-C: one line on stderr, e.g. how many trials the store holds).
     """
     from clfcompare.trials import SetupMismatch, StoreError
 
