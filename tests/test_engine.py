@@ -40,9 +40,9 @@ ARCH = (2, 50, 100, 50, 4)
 #: defaults before it took one EngineOptions): the seed's Design 2 on the CPU, threads as set.
 BASE = dict(loss="ce", activation="relu", learning_rate=0.005, batch_size=5, max_epochs=499,
             init_std=0.02, square_loss_k=1.0, square_loss_M=1.0, alpha=0.0, beta_1=0.9,
-            beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, tol=None, record_step_loss=False,
-            device="cpu", n_threads=None)  # fmt: skip
-# (tol=None: a fixed number of epochs; early stopping reads it as 0)
+            beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, tol=1e-4,
+            stop_on_training_loss=False, record_step_loss=False, device="cpu",
+            n_threads=None)  # fmt: skip
 
 
 _CALL = ("sample_weight", "validation_metric", "initial", "keep_state", "callback")
@@ -1026,7 +1026,7 @@ def test_stopping_on_the_training_loss_is_sklearns_rule(curve4):
     splits = _unequal_splits(len(X), [150, 220])
     kw = dict(layer_sizes=(2, 12, 4), batch_size=20, max_epochs=200, learning_rate=0.05,
               n_iter_no_change=3, n_threads=1)  # fmt: skip
-    results = _train(X, y, splits, seeds=[0, 1], tol=2e-3, **kw)
+    results = _train(X, y, splits, seeds=[0, 1], tol=2e-3, stop_on_training_loss=True, **kw)
     for m, res in enumerate(results):
         best, count, stop = np.inf, 0, None
         for e, value in enumerate(res.loss_curve):
@@ -1036,7 +1036,7 @@ def test_stopping_on_the_training_loss_is_sklearns_rule(curve4):
                 stop = e + 1
                 break
         assert stop == res.n_iter < 200 and res.stopped
-        fixed = _train(X, y, [splits[m]], seeds=[m], tol=None, **{**kw, "max_epochs": stop})[0]
+        fixed = _train(X, y, [splits[m]], seeds=[m], **{**kw, "max_epochs": stop})[0]
         assert_array_equal(_flat(res), _flat(fixed))
         assert_array_equal(res.loss_curve, fixed.loss_curve)
         assert not fixed.stopped
@@ -1132,7 +1132,7 @@ def test_gpu_issue13_features_train_eagerly_and_match_the_cpu(curve4, monkeypatc
         dict(sample_weight=weights[0], batch_size=None, max_epochs=20),
         dict(validation_indices=val, validation_metric="loss", tol=0.0, n_iter_no_change=1,
              max_epochs=30),
-        dict(tol=0.05, n_iter_no_change=1, max_epochs=30),
+        dict(tol=0.05, n_iter_no_change=1, max_epochs=30, stop_on_training_loss=True),
         dict(callback=lambda e, info: None, keep_state=True),
     ]  # fmt: skip
     for case in cases:

@@ -681,7 +681,8 @@ def test_tol_stops_on_the_training_loss_as_mlpclassifier(curve4):
     # MLPClassifier's rule (re-applied to loss_curve_ here): stop after more than
     # n_iter_no_change epochs whose loss is not below the best by more than tol
     X, y = curve4
-    clf = TorchMLPClassifier(**{**FAST, "max_epochs": 400}, tol=1e-3, n_iter_no_change=5)
+    clf = TorchMLPClassifier(**{**FAST, "max_epochs": 400}, tol=1e-3, n_iter_no_change=5,
+                             stop_on_training_loss=True)  # fmt: skip
     clf.fit(X, y)
     best, count, stop = np.inf, 0, None
     for e, value in enumerate(clf.loss_curve_):
@@ -695,13 +696,15 @@ def test_tol_stops_on_the_training_loss_as_mlpclassifier(curve4):
     from sklearn.exceptions import ConvergenceWarning
 
     with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(10\) reached"):
-        TorchMLPClassifier(**{**FAST, "max_epochs": 10}, tol=0.0).fit(X, y)
-    # the default tol=None: the lecture's fixed number of epochs, no warning
+        TorchMLPClassifier(**{**FAST, "max_epochs": 10}, tol=0.0, stop_on_training_loss=True).fit(
+            X, y
+        )
+    # the default: the lecture's fixed number of epochs, no warning, whatever tol is
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert TorchMLPClassifier(**{**FAST, "max_epochs": 30}).fit(X, y).n_iter_ == 30
+        assert TorchMLPClassifier(**{**FAST, "max_epochs": 30}, tol=0.5).fit(X, y).n_iter_ == 30
 
 
 @pytest.mark.parametrize("seed", [8, 9])

@@ -895,13 +895,15 @@ class EngineOptions:
     beta_1, beta_2, epsilon : float
         Adam's other parameters.
     n_iter_no_change : int
-    tol : float or None
-        The stopping rules' patience and least improvement. With ``validation_indices``:
-        early stopping on the validation metric (``None`` counts any improvement, i.e. 0).
-        Without: ``None`` trains ``max_epochs`` epochs; a number stops a model when its
-        epoch loss has not improved on its best by more than ``tol`` for more than
-        ``n_iter_no_change`` consecutive epochs (scikit-learn's ``MLPClassifier`` rule on
-        the training loss), keeping the parameters of its last epoch.
+    tol : float
+        The stopping rules' patience and least improvement: early stopping on the
+        validation metric (when :func:`train_mlps` gets ``validation_indices``), or
+        ``stop_on_training_loss``.
+    stop_on_training_loss : bool
+        Without ``validation_indices``: stop a model when its epoch loss has not improved on
+        its best by more than ``tol`` for more than ``n_iter_no_change`` consecutive epochs
+        (scikit-learn's ``MLPClassifier`` rule on the training loss), keeping the parameters
+        of its last epoch. ``False``: every model trains ``max_epochs`` epochs.
     record_step_loss : bool
         Also return the loss of every step.
     device : torch.device
@@ -934,7 +936,8 @@ class EngineOptions:
     beta_2: float
     epsilon: float
     n_iter_no_change: int
-    tol: float | None
+    tol: float
+    stop_on_training_loss: bool
     record_step_loss: bool
     device: torch.device
     n_threads: int | None
@@ -968,7 +971,11 @@ class EngineOptions:
         put("beta_1", check_real(self.beta_1, "beta_1", **unit))
         put("beta_2", check_real(self.beta_2, "beta_2", **unit))
         put("epsilon", check_real(self.epsilon, "epsilon", **positive))
-        put("tol", check_real(self.tol, "tol", low=0.0, allow_none=True))
+        put("tol", check_real(self.tol, "tol", low=0.0))
+        put(
+            "stop_on_training_loss",
+            check_bool(self.stop_on_training_loss, "stop_on_training_loss"),
+        )
         put("record_step_loss", check_bool(self.record_step_loss, "record_step_loss"))
         put("cuda_graph", check_bool(self.cuda_graph, "cuda_graph"))
         put("fused", check_bool(self.fused, "fused"))
@@ -1225,8 +1232,8 @@ def train_mlps(
         Rows of each model's validation set: early stopping on ``validation_metric`` (stop
         when it has not improved by ``options.tol`` for more than
         ``options.n_iter_no_change`` epochs; keep the parameters of the best epoch).
-        Without them, a ``options.tol`` that is not ``None`` stops each model on its
-        training loss instead (scikit-learn's rule, see :class:`EngineOptions`).
+        Without them, ``options.stop_on_training_loss`` stops each model on its training
+        loss instead (scikit-learn's rule, see :class:`EngineOptions`).
     sample_weight : ndarray of shape (n_samples,) or (M, n_samples), optional
         Non-negative weights of the rows of ``X``, for all models or one row per model. The
         loss of a step is the weighted mean over its rows, :math:`\\sum_b w_b \\ell_b /
@@ -1295,7 +1302,7 @@ def train_mlps(
     weights = _check_engine_weights(sample_weight, np.shape(X)[0], n_models)
     if initial is not None and len(initial) != n_models:
         raise ValueError(f"initial has {len(initial)} entries for {n_models} models")
-    loss_stopping = validation_indices is None and o.tol is not None
+    loss_stopping = validation_indices is None and o.stop_on_training_loss
     plain = (
         weights is None
         and not loss_stopping

@@ -309,15 +309,19 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
         Patience of both stopping rules, in epochs.
-    tol : float or None, default=None
-        Least improvement that counts for the stopping rules. With ``early_stopping=True``:
-        of the validation loss (``None`` counts any decrease). Otherwise it switches on
-        scikit-learn's ``MLPClassifier`` rule on the training loss: stop when the epoch loss
-        (``loss_curve_``) has not decreased below its best by more than ``tol`` for more
-        than ``n_iter_no_change`` consecutive epochs, and keep the last parameters; reaching
-        ``max_epochs`` first raises a ``ConvergenceWarning``. ``None`` (the default) keeps
-        the lecture's fixed number of epochs: training always runs ``max_epochs`` epochs.
-        (scikit-learn's default is ``tol=1e-4``.)
+    tol : float, default=1e-4
+        Least improvement that counts for the stopping rules: of the validation loss with
+        ``early_stopping=True``, of the training loss with ``stop_on_training_loss=True``.
+        Without either, training always runs ``max_epochs`` epochs (the lecture's fixed
+        number) and ``tol`` is not used.
+    stop_on_training_loss : bool, default=False
+        With ``early_stopping=False``: scikit-learn's ``MLPClassifier`` rule on the training
+        loss, stop when the epoch loss (``loss_curve_``) has not decreased below its best by
+        more than ``tol`` for more than ``n_iter_no_change`` consecutive epochs, keeping the
+        last parameters; reaching ``max_epochs`` first raises a ``ConvergenceWarning``.
+        ``MLPClassifier`` always applies it; here the default ``False`` keeps the lecture's
+        fixed number of epochs (and the parameters of trial stores written before this
+        option existed).
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight`` (as
         ``LogisticRegression``'s; see
@@ -464,7 +468,8 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
-        tol=None,
+        tol=1e-4,
+        stop_on_training_loss=False,
         class_weight=None,
         warm_start=False,
         verbose=False,
@@ -490,6 +495,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.stop_on_training_loss = stop_on_training_loss
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.verbose = verbose
@@ -554,6 +560,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
             epsilon=self.epsilon,
             n_iter_no_change=self.n_iter_no_change,
             tol=self.tol,
+            stop_on_training_loss=self.stop_on_training_loss,
             record_step_loss=self.record_step_loss,
             device=self.device,
             n_threads=self.n_threads,
@@ -768,7 +775,9 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
                 "partial_fit cannot use class_weight='balanced' (it would depend on each "
                 "call's rows); pass a dict {label: weight}"
             )
-        options = dataclasses.replace(self.engine_options(), max_epochs=1, tol=None)
+        options = dataclasses.replace(
+            self.engine_options(), max_epochs=1, stop_on_training_loss=False
+        )
         first = not hasattr(self, "coefs_")
         if first and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit")
@@ -991,8 +1000,8 @@ def _epoch_seed(seed, epoch):
 
 
 def _warn_unconverged(est, options, results):
-    """scikit-learn's ConvergenceWarning when the loss rule (``tol``) never stopped a fit."""
-    if options.tol is None or est.early_stopping:
+    """scikit-learn's ConvergenceWarning when the training-loss rule never stopped a fit."""
+    if not options.stop_on_training_loss or est.early_stopping:
         return
     late = sum(not r.stopped for r in results)
     if late:
