@@ -645,7 +645,7 @@ def test_bad_solver_and_class_weight(params, error, match):
 )
 def test_accelerated_descent_converges_on_standardised_benchmarks(name, most_iterations):
     # plain descent stops on max_iter=10000 with a ConvergenceWarning on all three (measured:
-    # 0.6-0.9 s each); accelerated descent met tol=1e-6 after 6,396 / 414 / 93 iterations.
+    # 0.6-0.9 s each); accelerated descent met tol=1e-6 after 6,396 / 411 / 93 iterations.
     # breast_cancer and wine are linearly separable and iris's setosa is: no finite MLE,
     # tol is met along growing weights, with nearly sklearn's training loss
     from sklearn import datasets

@@ -712,7 +712,7 @@ def test_early_stopping_trains_long_enough_on_iris(seed):
     # standardised iris, 5-fold CV, whole-data steps (MLPClassifier's batch size on 150
     # rows), this class's defaults otherwise. Monitoring the accuracy of the 12-row
     # hold-out (the old rule) stopped after 13-20 epochs with mean test accuracies of
-    # 0.667 (seed 8) and 0.593 (seed 9); the validation loss trains 54-499 epochs and
+    # 0.667 (seed 8) and 0.593 (seed 9); the validation loss trains 54-166 epochs and
     # reaches 0.933 and 0.953 (measured). Stated bound: mean accuracy >= 0.85.
     from sklearn.datasets import load_iris
     from sklearn.model_selection import cross_validate

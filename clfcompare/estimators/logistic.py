@@ -694,7 +694,7 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
         constant step ``learning_rate``. Mini-batch SGD is plain whatever the solver.
         Measured on standardised breast_cancer / iris / wine (defaults otherwise, one CPU
         thread): ``"gd"`` stopped on ``max_iter=10000`` with a ConvergenceWarning on all
-        three (0.6-0.9 s each); ``"agd"`` met ``tol=1e-6`` after 6,396 / 414 / 93
+        three (0.6-0.9 s each); ``"agd"`` met ``tol=1e-6`` after 6,396 / 411 / 93
         iterations. breast_cancer and wine are linearly separable, so their unpenalised
         maximum-likelihood estimate does not exist: there the small gradient is reached
         along weights that grow without bound (see Notes).
