@@ -43,6 +43,7 @@ from clfcompare.analysis import check_references, has_halves, main_scores
 from clfcompare.datasets import true_curve
 
 __all__ = [
+    "plain_text",
     "class_colors",
     "model_colors",
     "plot_curve_data",
@@ -93,6 +94,31 @@ def class_colors(n_classes):
         return [to_hex(c) for c in _CLASS_BASE[:n_classes]]
     cmap = plt.get_cmap("gist_ncar")
     return [to_hex(cmap(v)) for v in np.linspace(0.05, 0.95, n_classes)]
+
+
+def plain_text(text):
+    """``text`` for a matplotlib label, title or annotation, drawn as written (no mathtext).
+
+    Matplotlib parses a string with an even number of unescaped ``$`` as mathtext: a model,
+    class or column name such as ``"cost $k$"`` would be typeset as math, and one that is not
+    valid mathtext (``"$\\foo$"``) makes the figure fail when it is drawn. Every ``$`` is
+    escaped as ``\\$``, which matplotlib draws as a plain dollar sign. Every user-supplied
+    string the figures of :mod:`clfcompare.plots` and :mod:`clfcompare.benchmark.plots` draw
+    (model, class, data set and reference names, the metric, titles) goes through it. A
+    carriage return or a tab becomes a line break or a space, and bidi formatting and other
+    control characters are shown as ``[U+XXXX]``, as in the reports
+    (:func:`clfcompare.report.escape.visible`; matplotlib has no glyph for them). (With
+    ``text.usetex`` on, LaTeX typesets every label and this is not enough.)
+
+    Examples
+    --------
+    >>> print(plain_text("gain in $"))
+    gain in \\$
+    """
+    from clfcompare.report.escape import visible
+
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return visible(text).replace("$", "\\$")
 
 
 def model_colors(models):
@@ -230,7 +256,8 @@ def plot_curve_data(X, y, *, ax=None, show_curve=True, title=None):
     show_curve : bool, default=True
         Draw the curve :math:`y = 3x^3 + 2x^2 + 5x` (normalised) as a black line.
     title : str, default=None
-        Defaults to ``"Curve data: K classes, N points"``.
+        Defaults to ``"Curve data: K classes, N points"``; drawn as plain text
+        (:func:`plain_text`), as are the class labels.
 
     Returns
     -------
@@ -253,13 +280,17 @@ def plot_curve_data(X, y, *, ax=None, show_curve=True, title=None):
     colors = class_colors(len(classes))
     for c, col in zip(classes, colors, strict=True):
         sel = y == c
-        ax.scatter(X[sel, 0], X[sel, 1], s=14, color=col, alpha=0.8, label=f"class {c}")
+        ax.scatter(
+            X[sel, 0], X[sel, 1], s=14, color=col, alpha=0.8, label=plain_text(f"class {c}")
+        )
     if show_curve:
         cx, cy = true_curve()
         ax.plot(cx, cy, color="black", lw=1.2, label="curve $3x^3+2x^2+5x$ (normalised)")
     ax.set_xlabel("$x_1$ (normalised)")
     ax.set_ylabel("$x_2$")
-    ax.set_title(title or f"Curve data: {len(classes)} classes, {len(y)} points")
+    ax.set_title(
+        plain_text(title) if title else f"Curve data: {len(classes)} classes, {len(y)} points"
+    )
     # beside the axes: inside, it hides points of the top band
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return ax
@@ -408,9 +439,9 @@ def plot_loss_curves(
             full["median"] / scale,
             color=colors[m],
             lw=1.6,
-            label=f"{m} (median of {n_trials} runs, {pct} band)"
+            label=f"{plain_text(m)} (median of {n_trials} runs, {pct} band)"
             if len(tail) < 2
-            else f"{m} (median of all {n_trials} runs, {pct} band,\nto epoch "
+            else f"{plain_text(m)} (median of all {n_trials} runs, {pct} band,\nto epoch "
             f"{int(full['epoch'].max())}, when the first run stops)",
         )
         if len(tail) >= 2:
@@ -432,7 +463,7 @@ def plot_loss_curves(
         )  # "auto": as many ticks as the panel's width holds (2000 epochs overlapped)
         a.set_xlabel("epoch")
         if not overlay:
-            a.set_title(m)
+            a.set_title(plain_text(m))
             a.set_ylabel(ylabel)
             a.legend(fontsize="small", frameon=False)
     if overlay:
@@ -562,7 +593,7 @@ def plot_decision_regions(
         The classes in colour order; default the first estimator's ``classes_``
         (or the sorted labels of ``y`` and the predictions).
     title : str, default=None
-        Figure title (only when a figure is created).
+        Figure title (only when a figure is created), drawn as plain text (:func:`plain_text`).
 
     Returns
     -------
@@ -642,20 +673,24 @@ def plot_decision_regions(
             X[wrong, 0], X[wrong, 1], marker="x", color="black", s=22, linewidths=1.0, zorder=4
         )
         acc = 1.0 - wrong.mean()
-        a.set_title(f"{name}: accuracy {acc:.3f} ({int((~wrong).sum())}/{len(y)})")
+        a.set_title(f"{plain_text(name)}: accuracy {acc:.3f} ({int((~wrong).sum())}/{len(y)})")
         a.set_xlabel("$x_1$")
         a.set_ylabel("$x_2$")
         a.set_xlim(lo[0], hi[0])
         a.set_ylim(lo[1], hi[1])
 
     handles = [
-        Line2D([], [], marker="o", ls="", color=c, label=f"predicted {lab}")
+        Line2D([], [], marker="o", ls="", color=c, label=plain_text(f"predicted {lab}"))
         for c, lab in zip(colors, class_labels, strict=True)
     ]
     handles.append(Line2D([], [], marker="x", ls="", color="black", label="misclassified"))
     if created:
         fig.legend(handles=handles, loc="outside right center", frameon=False, fontsize="small")
-        fig.suptitle(title or "Test points by predicted class over the decision regions")
+        fig.suptitle(
+            plain_text(title)
+            if title
+            else "Test points by predicted class over the decision regions"
+        )
     else:
         axes[-1].legend(handles=handles, fontsize="small", frameon=False)
     return fig
@@ -768,15 +803,26 @@ def plot_scores_box(
     rng = np.random.default_rng(random_state)
     for pos, m, vals in zip(positions, models, data, strict=True):
         jitter = rng.uniform(-0.17, 0.17, size=vals.size)
-        ax.scatter(pos + jitter, vals, s=12, color=colors[m], alpha=0.9, zorder=3, label=m)
-    ax.set_xticks(positions, models, rotation=20 if len(models) > 3 else 0)
+        ax.scatter(
+            pos + jitter, vals, s=12, color=colors[m], alpha=0.9, zorder=3, label=plain_text(m)
+        )
+    ax.set_xticks(
+        positions, [plain_text(m) for m in models], rotation=20 if len(models) > 3 else 0
+    )
     ax.set_xlabel("model")
-    ax.set_ylabel(f"test {metric}")
-    ax.set_title(f"Test {metric} per model over {table.shape[0]} trials")
+    ax.set_ylabel(plain_text(f"test {metric}"))
+    ax.set_title(plain_text(f"Test {metric} per model over {table.shape[0]} trials"))
     ax.grid(axis="y", alpha=0.3)
     styles = ("--", ":", "-.")
     lines = [
-        ax.axhline(v, color="black", lw=1.1, ls=styles[i % 3], zorder=2, label=f"{k} ({v:.3f})")
+        ax.axhline(
+            v,
+            color="black",
+            lw=1.1,
+            ls=styles[i % 3],
+            zorder=2,
+            label=plain_text(f"{k} ({v:.3f})"),
+        )
         for i, (k, v) in enumerate(references.items())
     ]
     if lines:  # beside the axes: inside, it would hide some trials' dots
@@ -868,12 +914,12 @@ def plot_simultaneous_intervals(result, ax=None, *, alpha=None):
     ax.axvline(0.0, color="0.4", lw=1, ls="--")
     ax.set_yticks(ys)
     pairs = zip(table["model_a"], table["model_b"], strict=True)
-    ax.set_yticklabels([f"{a} − {b}" for a, b in pairs])
+    ax.set_yticklabels([plain_text(f"{a} − {b}") for a, b in pairs])
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlabel("mean difference (A − B)")
     head = f"simultaneous {100 * float(level):g}% intervals"
     if getattr(result, "family", None) == "baseline":
-        head += f" vs {getattr(result, 'baseline', 'baseline')}"
+        head += f" vs {plain_text(getattr(result, 'baseline', 'baseline'))}"
     parts = []
     variance = getattr(result, "variance", None)
     if variance:

@@ -15,6 +15,9 @@ take ``ax=None`` and return the Axes, multi-panel ones return the Figure.
 * :func:`plot_posterior_simplex` — the posterior samples of a Bayesian test with three
   outcomes (worse / practically equivalent / better) in a triangle (Benavoli et al. 2017), and
   :func:`plot_posteriors` one such triangle per pair of a comparison.
+
+Model names and the metric are drawn as plain text (:func:`clfcompare.plots.plain_text`: a
+``$`` in a name is not mathtext).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from clfcompare.plots import model_colors
+from clfcompare.plots import model_colors, plain_text
 
 __all__ = [
     "cd_cliques",
@@ -258,7 +261,7 @@ def plot_critical_difference(result, *, ax=None, colors=None, metric=None):
         ax.text(
             x_text + (-0.05 if left else 0.05),
             depth,
-            f"{m} ({r:.2f})",
+            plain_text(f"{m} ({r:.2f})"),
             ha="right" if left else "left",
             va="center",
             fontsize=9,
@@ -279,7 +282,11 @@ def plot_critical_difference(result, *, ax=None, colors=None, metric=None):
     ax.set_xlim(lo - 0.35 - 0.25 * k, hi + 0.35 + 0.25 * k)
     ax.set_ylim(-(depth_max + 0.3), 1.15)
     ax.set_axis_off()
-    best = "best" if metric is None else f"best: {'highest' if higher else 'lowest'} {metric}"
+    best = (
+        "best"
+        if metric is None
+        else f"best: {'highest' if higher else 'lowest'} {plain_text(metric)}"
+    )
     ax.set_title(
         f"Average rank (1 = {best}); bars join models not significantly different"
         + (f"\n({', '.join(sub)})" if sub else ""),
@@ -312,8 +319,9 @@ def _matrix_axes(ax, k):
 
 def _label_matrix(ax, order, title):
     k = len(order)
-    ax.set_xticks(range(k), order, rotation=45, ha="right", rotation_mode="anchor")
-    ax.set_yticks(range(k), order)
+    shown = [plain_text(m) for m in order]
+    ax.set_xticks(range(k), shown, rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_yticks(range(k), shown)
     ax.set_title(title, fontsize=10)
 
 
@@ -478,7 +486,7 @@ def plot_posterior_simplex(
     """
     _check_ax(ax)
     samples = _posterior_samples(posterior)
-    a, b = (str(n) for n in names)
+    a, b = (plain_text(n) for n in names)
     if ax is None:
         _, ax = plt.subplots(figsize=(4.2, 4.0), layout="constrained")
     winners = np.bincount(np.argmax(samples, axis=1), minlength=3) / len(samples)
