@@ -496,6 +496,23 @@ def make_parser(prog="clfcompare"):
     )
 
 
+def _csv_description(text):
+    """The loader's description of a CSV file as safe markdown: it quotes the file's and the
+    columns' names as they are, some in backtick code spans. Each code span is written again
+    by :func:`~clfcompare.report.code_span` and the text between by
+    :func:`~clfcompare.report.escape_markdown`, so that a name cannot form HTML, a link or a
+    broken code span (a name holding a backtick is split, never unescaped)."""
+    from clfcompare.report import Markdown, code_span, escape_markdown
+
+    def prose(part):  # escape_markdown strips the spaces at the ends: keep one
+        lead = " " if part[:1].isspace() else ""
+        tail = " " if part[-1:].isspace() and part.strip() else ""
+        return lead + escape_markdown(part) + tail
+
+    parts = re.split(r"`([^`\n]*)`", str(text))
+    return Markdown("".join(code_span(p) if i % 2 else prose(p) for i, p in enumerate(parts)))
+
+
 def _load(args):
     if args.target is None:
         if args.data in BUILTIN_DATASETS:
@@ -533,13 +550,20 @@ def main(argv=None):
     matplotlib.use("Agg")  # a command writes files; it never opens windows
 
     def run():
+        from clfcompare.report import Markdown, escape_markdown
+
         check_model_names(args.models)  # before the data: a typo in --models is said first
         X, y, desc = _load(args)
         name = args.data if args.target is None else Path(args.data).stem
         classes, counts = np.unique(y, return_counts=True)
+        if args.target is not None:  # a CSV's description quotes its file and column names
+            desc = _csv_description(desc)
+        counted = ", ".join(
+            f"{escape_markdown(c)}: {n}" for c, n in zip(classes, counts, strict=True)
+        )
         data_desc = (
             f"{desc}. {X.shape[0]} rows, {X.shape[1]} features, {len(classes)} classes "
-            f"(counts: {', '.join(f'{c}: {n}' for c, n in zip(classes, counts, strict=True))})."
+            f"(counts: {counted})."
         )
         curve_classes = None
         if args.target is None and args.data.startswith("curve"):
@@ -553,7 +577,7 @@ def main(argv=None):
             if args.out
             else Path("results") / (f"{name}_quick" if args.quick else name),
             title=f"Classifier comparison on {name}",
-            data_description=data_desc,
+            data_description=Markdown(data_desc),  # the names in it escaped
             curve_classes=curve_classes,
             contrast=None,  # no question is pre-specified unless --contrast gives one
         )

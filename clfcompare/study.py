@@ -230,7 +230,14 @@ def _last_step(est):
 
 
 def describe_models(models):
-    """``{name: "what it is; its non-default settings"}`` for the report."""
+    """``{name: "what it is; its non-default settings"}`` for the report.
+
+    The descriptions are :class:`~clfcompare.report.Markdown`: the settings are a code span
+    (:func:`~clfcompare.report.code_span`), and a parameter value or class name that is not
+    plain text is escaped.
+    """
+    from clfcompare.report import Markdown, code_span, escape_markdown
+
     out = {}
     for name, est in models.items():
         what = MODEL_DESCRIPTIONS.get(name, type(est).__name__)
@@ -254,13 +261,13 @@ def describe_models(models):
             if k in params
         ]
         settings = ", ".join(f"{k}={params[k]!r}" for k in keys)
-        text = f"{what}. `{type(last).__name__}({settings})`"
+        text = f"{escape_markdown(what)}. {code_span(f'{type(last).__name__}({settings})')}"
         if "loss" in params and params.get("learning_rate", 0) is None:
             from clfcompare.estimators.mlp import DEFAULT_LEARNING_RATES
 
             lr = DEFAULT_LEARNING_RATES.get(params["loss"])
-            text += f"; Adam learning rate {lr} (the lecture's for this loss)"
-        out[name] = text
+            text += f"; Adam learning rate {escape_markdown(lr)} (the lecture's for this loss)"
+        out[name] = Markdown(text)
     return out
 
 
@@ -359,6 +366,21 @@ def _prepare_out_dir(out_dir):
             f"cannot create the output folder {out_dir}: {err.strerror or err}"
         ) from None
     return out_dir
+
+
+#: The files SQLite keeps beside a store (write-ahead log, shared memory, rollback journal).
+_STORE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _refuse_links(out_dir, store_name):
+    """Refuse a symbolic link among the files the study writes in ``out_dir`` (the store and
+    SQLite's files beside it, ``report.md``, the figures): a write through it would land
+    outside the folder. An :class:`InputError` naming the link."""
+    from clfcompare.report import check_no_links
+
+    names = [store_name, *(f"{store_name}{s}" for s in _STORE_SIDE_FILES), "report.md"]
+    names += [p.name for p in out_dir.glob("*.png")]
+    check_no_links(out_dir, names)
 
 
 def _run_trials(models, X, y, cv, *, n_jobs, store, progress, total, seeding=None):
@@ -587,7 +609,9 @@ def run_study(
     log : callable, default: print to stderr
         Where progress lines go (``None``: nowhere).
     notes : sequence of str, optional
-        Extra lines for the report's "Notes and warnings".
+        Extra lines for the report's "Notes and warnings", in markdown (escape the
+        user-supplied parts with :func:`clfcompare.report.escape_markdown`). The study's own
+        notes escape what they quote (the store's name, the fits' warnings).
 
     Returns
     -------
@@ -596,7 +620,11 @@ def run_study(
     Raises
     ------
     InputError
-        Bad parameters or data, an output folder that cannot be made, an unreadable store.
+        Bad parameters or data, an output folder that cannot be made, a store that cannot be
+        used (:class:`clfcompare.trials.StoreError`: damaged, unreadable, disk full), or a
+        symbolic link in ``out_dir`` where the study writes (the store and its ``-wal``,
+        ``-shm``, ``-journal`` files, ``report.md``, a figure ``*.png``): refused before any
+        trial runs, and nothing is written through a link (writes never follow one).
     clfcompare.trials.SetupMismatch
         The store holds trials of other settings.
     ValueError
@@ -647,6 +675,7 @@ def run_study(
         )
     out_dir = _prepare_out_dir(out_dir)
     store = out_dir / store_name
+    _refuse_links(out_dir, store_name)  # before any trial runs
     timings = {}
     t_start = time.perf_counter()
 
@@ -711,14 +740,15 @@ def run_study(
     if n_seeds > 1:
         seed_text += f"; {n_seeds} seeds per split, crossed with the splits"
     notes = [str(n) for n in ([notes] if isinstance(notes, str) else (notes or []))] + [
-        f"Splits: `{cv_text}`; store `{store.name}`. Seeds: {seed_text}."
+        f"Splits: {report.code_span(cv_text)}; store {report.code_span(store.name)}. "
+        f"Seeds: {seed_text}."
     ]
     if n_done:
         notes.append(
             f"{n_done} of {total} trials were read from the store (finished by an earlier "
             "run); the timings below cover only this run, the per-trial fit times all trials."
         )
-    notes += warned
+    notes += [report.escape_markdown(w) for w in warned]  # they may quote labels, names
     timings["trials"] = time.perf_counter() - t0
     resumed = f" ({n_done} of {total} read from the store {store})" if n_done else ""
     say(f"trials done in {timings['trials']:.1f} s{resumed}")

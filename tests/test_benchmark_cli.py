@@ -140,3 +140,25 @@ def test_benchmark_damaged_store_is_one_line_exit_2(tmp_path, capsys):
     assert err.count("\n") == 1 and err.startswith("clfcompare benchmark: error: ")
     assert store.name in err and "Traceback" not in err
     assert store.read_bytes() == garbage
+
+
+@pytest.mark.parametrize("where", ["store", "store/manifest.json", "report.html"])
+def test_benchmark_refuses_a_symlink_in_out_before_any_trial(tmp_path, capsys, where):
+    # issue 14 item 8: the store folder, a file in it or a report name linked outside --out
+    victim = tmp_path / "outside"
+    victim.mkdir()
+    (victim / "keep").write_text("mine")
+    out = tmp_path / "b"
+    (out / "store").mkdir(parents=True)
+    target = victim if where == "store" else victim / "keep"
+    if where == "store":
+        (out / "store").rmdir()
+    (out / where).symlink_to(target)
+    argv = ["benchmark", "--datasets", "iris", "moons", "--models", "gaussian_shared", "svc",
+            "--repeats", "1", "--folds", "2", "--out", str(out), "--no-progress"]  # fmt: skip
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "symbolic link" in err and str(out / where) in err
+    assert sorted(p.name for p in victim.iterdir()) == ["keep"]
+    assert (victim / "keep").read_text() == "mine"
+    assert not (out / "report.md").exists()

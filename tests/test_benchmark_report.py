@@ -110,8 +110,7 @@ def test_escape_functions():
     )
     assert escape_html('<a href="x">&') == "&lt;a href=&quot;x&quot;&gt;&amp;"
     assert escape_markdown("*a* [b](c) `d` # e\nf") == "\\*a\\* \\[b\\](c) \\`d\\` \\# e f"
-    assert escape_markdown("a|b", table=True) == "a|b"
-    assert escape_markdown("a|b") == "a\\|b"
+    assert escape_markdown("a|b") == "a\\|b"  # one escape everywhere, tables included
 
 
 def test_latex_table_bold_min_and_refusals():
@@ -131,3 +130,30 @@ def test_report_refuses_bad_input(tmp_path):
         write_benchmark_report(comp, tmp_path, formats=["pdf"])
     with pytest.raises(ValueError, match=r"timings\['x'\]"):
         write_benchmark_report(comp, tmp_path, timings={"x": -1})
+
+
+@pytest.mark.parametrize(
+    "name", ["report.md", "report.html", "tables.tex", "cd_diagram.png", "figure_1.png"]
+)
+def test_report_refuses_a_symlink_in_the_output_folder(tmp_path, name):
+    # issue 14 item 8: nothing is written through a link planted in the output folder, and
+    # nothing at all is written when one is there
+    from clfcompare._checks import InputError
+
+    victim = tmp_path / "outside" / "victim"
+    victim.parent.mkdir()
+    victim.write_bytes(b"not yours")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(victim)
+    comp = analyse_benchmark(table(), rope=None)
+    fig, _ = plt.subplots()
+    with pytest.raises(InputError, match="symbolic link") as info:
+        write_benchmark_report(comp, out, figures={"extra": fig})
+    assert str(out / name) in str(info.value)
+    assert victim.read_bytes() == b"not yours"
+    assert sorted(p.name for p in out.iterdir()) == [name]
+    # a format that does not write the linked name is not refused
+    if name == "tables.tex":
+        paths = write_benchmark_report(comp, out, formats=("html",))
+        assert set(paths) == {"html"} and victim.read_bytes() == b"not yours"

@@ -693,3 +693,18 @@ def test_a_store_error_outside_the_study_is_one_line_exit_2(capsys):
     assert one_error_line(capsys) == (
         "clfcompare: error: the trial store 'x.sqlite' is damaged: row 3"
     )
+
+
+def test_a_symlinked_report_in_out_is_one_line_exit_2(tmp_path, capsys):
+    # issue 14 item 8: refused before any trial, the link named; nothing written outside
+    victim = tmp_path / "victim.md"
+    victim.write_text("mine")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.md").symlink_to(victim)
+    argv = ["iris", "--quick", "--out", str(out), "--models", "gaussian_shared", "--no-progress"]
+    assert cli.main(argv) == 2
+    line = one_error_line(capsys)
+    assert str(out / "report.md") in line and "symbolic link" in line
+    assert victim.read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == ["report.md"]

@@ -435,7 +435,7 @@ def test_report_headings_stay_on_one_line(tmp_path):
     ).read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == "# My study"
-    assert "## Is mlp mse different from mlp|ce here?" in lines
+    assert "## Is mlp mse different from mlp\\|ce here?" in lines  # | escaped (issue 14)
     assert "### The data raw" in lines
     assert "![The data raw](the_data_raw.png)" in lines
     # the score table has a row per model: the newline did not split a row
@@ -667,3 +667,51 @@ def test_report_splits_the_variance_into_data_split_and_initialisation(tmp_path)
     # one seed per split: no such section
     plain = report.write_report(analyse(make_results()), tmp_path / "b", standard_figures=False)
     assert "## Data split vs initialisation" not in plain.read_text("utf-8")
+
+
+# --------------------------------------------------------------------------- symbolic links
+
+
+def outside_victim(tmp_path):
+    """A file outside the output folder that a link will point to, and its content."""
+    victim = tmp_path / "outside" / "victim.txt"
+    victim.parent.mkdir()
+    victim.write_bytes(b"not yours")
+    return victim
+
+
+@pytest.mark.parametrize("name", ["report.md", "scores_box.png", "simultaneous_intervals.png"])
+@pytest.mark.parametrize("dangling", [False, True])
+def test_write_report_refuses_a_symlink_in_the_output_folder(tmp_path, name, dangling):
+    # issue 14 item 8: a link planted under a name the report writes is not followed
+    from clfcompare._checks import InputError
+
+    victim = outside_victim(tmp_path)
+    target = tmp_path / "outside" / "new.txt" if dangling else victim
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(target)
+    res = make_results({"mlp_mse": 0.0, "mlp_ce": 0.05, "gauss": 0.02})
+    with pytest.raises(InputError) as info:
+        write(res, out)
+    assert str(out / name) in str(info.value) and "symbolic link" in str(info.value)
+    assert victim.read_bytes() == b"not yours"
+    assert sorted(p.name for p in (tmp_path / "outside").iterdir()) == ["victim.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [name]  # refused before writing anything
+    assert (out / name).is_symlink()
+
+
+def test_open_new_does_not_follow_a_link_made_after_the_check(tmp_path):
+    from clfcompare._checks import InputError
+
+    victim = outside_victim(tmp_path)
+    link = tmp_path / "report.md"
+    link.symlink_to(victim)
+    for mode in ("w", "wb"):
+        with pytest.raises(InputError, match="symbolic link"):
+            report.open_new(link, mode)
+    assert victim.read_bytes() == b"not yours"
+    with report.open_new(tmp_path / "plain.md") as fh:
+        fh.write("ok")
+    assert (tmp_path / "plain.md").read_text() == "ok"
+    report.check_no_links(tmp_path, ["plain.md", "missing.md"])  # no link: no error

@@ -572,3 +572,75 @@ def test_halves_need_enough_rows_per_class(tmp_path):
         "use halves=False (the corrected t-test only)"
     )
     study.run_study(X, y, models=models, out_dir=tmp_path, n_folds=3, halves=False, progress=False)
+
+
+# --------------------------------------------------------------------------- issue 14
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["study.sqlite", "study.sqlite-wal", "study.sqlite-shm", "study.sqlite-journal", "report.md",
+     "scores_box.png"],
+)  # fmt: skip
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_symlink_in_out_dir_is_refused_before_any_trial(tmp_path, monkeypatch, name, dangling):
+    # issue 14 item 8: a link under a name the study writes would send the write outside the
+    # folder; it is refused (InputError naming it) before a trial runs, and nothing is written
+    from clfcompare import trials
+
+    victim = tmp_path / "outside" / "victim"
+    victim.parent.mkdir()
+    victim.write_bytes(b"not yours")
+    target = tmp_path / "outside" / "new" if dangling else victim
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(target)
+    ran = []
+    monkeypatch.setattr(trials, "run_trials", lambda *a, **k: ran.append(1))
+    X, y, _ = load_builtin("iris")
+    with pytest.raises(study.InputError, match="symbolic link") as info:
+        study.run_study(
+            X, y, models=_fast_models(), out_dir=out, n_repeats=1, n_folds=2, progress=False
+        )
+    assert str(out / name) in str(info.value)
+    assert not ran
+    assert victim.read_bytes() == b"not yours"
+    assert sorted(p.name for p in victim.parent.iterdir()) == ["victim"]
+    assert sorted(p.name for p in out.iterdir()) == [name]
+
+
+def test_a_symlinked_out_dir_itself_is_where_the_user_writes(tmp_path):
+    # the folder given may be a link (results -> a bigger disk): only links inside it are
+    # refused
+    real = tmp_path / "disk"
+    real.mkdir()
+    (tmp_path / "results").symlink_to(real)
+    X, y, _ = load_builtin("iris")
+    res = study.run_study(
+        X,
+        y,
+        models={"nb": _fast_models()["nb"], "stump": _fast_models()["stump"]},
+        out_dir=tmp_path / "results",
+        n_repeats=1,
+        n_folds=2,
+        halves=False,
+        progress=False,
+    )
+    assert (real / "report.md").is_file() and (real / "study.sqlite").is_file()
+    assert res.report_path == tmp_path / "results" / "report.md"
+
+
+def test_a_damaged_store_is_an_input_error_naming_it(tmp_path):
+    # StoreError of the trials layer, raised as the study's InputError (no text test)
+    from clfcompare.trials import StoreError
+
+    store = tmp_path / "study.sqlite"
+    store.write_bytes(b"garbage " * 100)
+    X, y, _ = load_builtin("iris")
+    with pytest.raises(study.InputError) as info:
+        study.run_study(
+            X, y, models=_fast_models(), out_dir=tmp_path, n_repeats=1, n_folds=2, progress=False
+        )
+    assert isinstance(info.value.__cause__, StoreError)
+    assert str(store) in str(info.value)
+    assert store.read_bytes() == b"garbage " * 100

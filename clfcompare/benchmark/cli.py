@@ -218,6 +218,20 @@ def _run(prog, body):
         return 130
 
 
+def _refuse_links(out):
+    """Refuse a symbolic link where the benchmark writes in ``out``: the store folder and its
+    files, the reports, the figures (an :class:`InputError` naming it; a write through it
+    would land outside the folder)."""
+    from clfcompare.report import check_no_links
+
+    names = ["store", "report.md", "report.html", "tables.tex"]
+    names += [p.name for p in out.glob("*.png")] if out.is_dir() else []
+    check_no_links(out, names)
+    store = out / "store"
+    if store.is_dir():
+        check_no_links(store, [p.name for p in store.iterdir()])
+
+
 def _print_ranks(comparison):
     ranks = comparison.average_ranks
     width = max(len(str(m)) for m in ranks.index)
@@ -260,6 +274,7 @@ def _benchmark(argv):
             else Path("results")
             / (f"benchmark_{name}_quick" if args.quick else f"benchmark_{name}")
         )
+        _refuse_links(out)  # before any trial runs
         cv = RepeatedStratifiedKFold(n_splits=n_folds, n_repeats=n_repeats, random_state=args.seed)
         t0 = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:

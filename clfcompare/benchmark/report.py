@@ -11,15 +11,23 @@
 
 The report is built once as a list of blocks (heading, paragraph, table, figure, key-value
 list) and each format renders them; every user-supplied string (title, data set and model
-names, descriptions, notes) is escaped for the format: markdown's special characters and raw
-HTML in markdown, :func:`html.escape` in HTML, LaTeX's special characters in LaTeX.
+names, descriptions, notes, figure captions, the machine's fields) is escaped for the format
+by the one function of that format (:mod:`clfcompare.report.escape`, shared with the study's
+report; importable from here as before): :func:`escape_markdown` (markdown's inline syntax,
+raw HTML as entities), :func:`escape_html`, :func:`escape_latex` (LaTeX's special
+characters); all three show bidi overrides and control characters as ``[U+XXXX]`` and keep
+the text on one line where a line break would change the structure.
+
+A symbolic link in the output folder under a name the report writes (``report.md``,
+``report.html``, ``tables.tex``, the figures) is refused with an
+:class:`~clfcompare._checks.InputError` before anything is written
+(:func:`clfcompare.report.check_no_links`).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import io
 import math
 import re
@@ -31,6 +39,8 @@ import numpy as np
 import pandas as pd
 
 from clfcompare.benchmark.analysis import BenchmarkComparison
+from clfcompare.report.escape import escape_html, escape_latex, escape_markdown
+from clfcompare.report.files import check_no_links, open_new
 
 __all__ = [
     "escape_html",
@@ -41,70 +51,19 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- escaping
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
-_LATEX = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-}
-_LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX))
+# One function per format, shared with the study's report: clfcompare.report.escape.
 
 
 def _one_line(text):
     return " ".join(str(text).split())
 
 
-def escape_markdown(text, *, table=False):
-    """``text`` as literal markdown: special characters backslash-escaped, ``<``, ``>`` and
-    ``&`` as HTML entities (no raw HTML gets through), line breaks as spaces.
-
-    ``table=True`` leaves ``|`` alone (:func:`clfcompare.report.markdown_table` escapes it).
-
-    Examples
-    --------
-    >>> escape_markdown("*a*_b <script>")
-    '\\\\*a\\\\*\\\\_b &lt;script&gt;'
-    """
-    text = _one_line(text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    out = _MD_SPECIAL.sub(r"\\\1", text)
-    return out.replace("\\|", "|") if table else out
-
-
-def escape_html(text):
-    """``text`` for HTML element content and attribute values (:func:`html.escape`)."""
-    return html.escape(str(text), quote=True)
-
-
-def escape_latex(text):
-    """``text`` as literal LaTeX: the ten special characters and ``<``, ``>``, ``|`` (which
-    print as other glyphs in text mode) escaped, line breaks as spaces.
-
-    Examples
-    --------
-    >>> print(escape_latex("50% of a_b & {c}"))
-    50\\% of a\\_b \\& \\{c\\}
-    """
-    return _LATEX_RE.sub(lambda m: _LATEX[m.group(0)], _one_line(text))
-
-
 # --------------------------------------------------------------------------- blocks
 
 
 class _User(str):
-    """A table cell or header holding user-supplied text (markdown escapes these only; HTML
-    and LaTeX escape every cell)."""
+    """A table cell or header holding user-supplied text (every format escapes every cell:
+    the mark documents where user text goes)."""
 
 
 @dataclass(frozen=True)
@@ -337,19 +296,6 @@ def _fill(template, args, escape):
     return template.format(*(escape(a) for a in args))
 
 
-def _markdown_cells(frame):
-    """``frame`` with its user-supplied headers and cells escaped for markdown."""
-
-    def esc(v):
-        return escape_markdown(v, table=True) if isinstance(v, _User) else v
-
-    out = pd.DataFrame(
-        {i: [esc(v) for v in frame.iloc[:, i].tolist()] for i in range(frame.shape[1])}
-    )
-    out.columns = [esc(c) for c in frame.columns]
-    return out
-
-
 def _markdown(blocks):
     from clfcompare.report import markdown_table
 
@@ -364,9 +310,10 @@ def _markdown(blocks):
         elif b.kind == "list":
             lines += [f"- {_fill(t, a, escape_markdown)}" for t, a in b.items] + [""]
         elif b.kind == "table":
-            lines += [markdown_table(_markdown_cells(b.table), index=False), ""]
+            lines += [markdown_table(b.table, index=False), ""]  # it escapes every cell
         elif b.kind == "figure":
-            lines += [f"![{b.text}]({b.file})", "", f"_{b.text}_", ""]
+            caption = escape_markdown(b.text)
+            lines += [f"![{caption}]({b.file})", "", f"_{caption}_", ""]
     return "\n".join(lines)
 
 
@@ -383,8 +330,9 @@ figcaption { font-style: italic; color: #555; }
 
 
 def _html_inline(template, args):
-    text = escape_html(template).format(*(escape_html(a) for a in args))
-    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+    # the template's **bold** first: a user value with ** in it stays as it is
+    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escape_html(template))
+    return text.format(*(escape_html(a) for a in args))
 
 
 def _html_table(frame):
@@ -566,6 +514,12 @@ def write_benchmark_report(
     -------
     dict
         ``{"md": Path, "html": Path, "tex": Path}`` for the formats written.
+
+    Raises
+    ------
+    InputError
+        A file the report writes is a symbolic link in ``out_dir``: refused before anything
+        is written.
     """
     if not isinstance(comparison, BenchmarkComparison):
         raise TypeError(
@@ -591,6 +545,8 @@ def write_benchmark_report(
     notes = [notes] if isinstance(notes, str) else [str(n) for n in (notes or [])]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    files = {"md": "report.md", "html": "report.html", "tex": "tables.tex"}
+    check_no_links(out_dir, [files[f] for f in formats])  # before the figures are drawn
     blocks = _blocks(
         comparison,
         title=str(title),
@@ -602,17 +558,21 @@ def write_benchmark_report(
         figures=figures,
         draw="md" in formats or "html" in formats,
     )
+    pngs = [b.file for b in blocks if b.kind == "figure"] if "md" in formats else []
+    check_no_links(out_dir, pngs)  # before any file is written
+    texts = {
+        "md": lambda: _markdown(blocks),
+        "html": lambda: _html(blocks, str(title)),
+        "tex": lambda: _latex(comparison),
+    }
+    for b in blocks:
+        if b.kind == "figure" and "md" in formats:
+            with open_new(out_dir / b.file, "wb") as fh:
+                fh.write(b.png)
     paths = {}
-    if "md" in formats:
-        for b in blocks:
-            if b.kind == "figure":
-                (out_dir / b.file).write_bytes(b.png)
-        paths["md"] = out_dir / "report.md"
-        paths["md"].write_text(_markdown(blocks), encoding="utf-8")
-    if "html" in formats:
-        paths["html"] = out_dir / "report.html"
-        paths["html"].write_text(_html(blocks, str(title)), encoding="utf-8")
-    if "tex" in formats:
-        paths["tex"] = out_dir / "tables.tex"
-        paths["tex"].write_text(_latex(comparison), encoding="utf-8")
+    for f in ("md", "html", "tex"):
+        if f in formats:
+            paths[f] = out_dir / files[f]
+            with open_new(paths[f]) as fh:
+                fh.write(texts[f]())
     return paths

@@ -17,7 +17,16 @@ timings. No rank test over the splits of one data set.
 The report reads the comparison and runs no test (it never imports :mod:`clfcompare.stats`).
 Its parts: :mod:`~clfcompare.report.sections` (one small function per section, in order),
 :mod:`~clfcompare.report.prose` (the sentences), :mod:`~clfcompare.report.markdown` (tables),
-:mod:`~clfcompare.report.machine` (machine and versions).
+:mod:`~clfcompare.report.machine` (machine and versions), :mod:`~clfcompare.report.escape`
+(escaping user-supplied text for markdown, HTML and LaTeX), :mod:`~clfcompare.report.files`
+(writing without following symbolic links).
+
+Every user-supplied string the report writes (model names, the metric, reference labels, the
+title, figure captions, the machine's fields, timings' names) is escaped
+(:func:`escape_markdown`: no raw HTML, link, code span or table cell is formed, bidi overrides
+are visible, a line break is a space). The parameters that *are* markdown (``data_description``,
+``models_description``'s descriptions, ``notes``, ``reference_notes``) are written as given:
+escape the user-supplied parts of them with :func:`escape_markdown` or :func:`code_span`.
 
 :func:`summary_table`, :func:`stalled_trials`, :func:`find_contrast` and :func:`pair_row` are
 :mod:`clfcompare.analysis`'s, importable from here as before.
@@ -37,6 +46,8 @@ from clfcompare.analysis import (
     stalled_trials,
     summary_table,
 )
+from clfcompare.report.escape import Markdown, code_span, escape_markdown
+from clfcompare.report.files import check_no_links, open_new
 from clfcompare.report.machine import describe_machine, library_versions
 from clfcompare.report.markdown import markdown_table
 from clfcompare.report.prose import contrast_paragraph
@@ -44,6 +55,11 @@ from clfcompare.report.sections import SECTIONS, Page
 
 __all__ = [
     "write_report",
+    "Markdown",
+    "check_no_links",
+    "code_span",
+    "open_new",
+    "escape_markdown",
     "summary_table",
     "markdown_table",
     "contrast_paragraph",
@@ -80,12 +96,14 @@ def write_report(
     out_dir : str or Path
         Folder for ``report.md`` and the PNGs; created if missing.
     title : str
-        Line breaks in the title, in model names and in figure captions become spaces in
-        the headings (in tables, ``<br>``: see :func:`markdown_table`).
+        Plain text (escaped). Line breaks in the title, in model names and in figure
+        captions become spaces in the headings (in tables, ``<br>``: see
+        :func:`markdown_table`).
     data_description : str or mapping, optional
-        Markdown text, or ``{field: value}`` shown as a table.
+        Markdown text, or ``{field: markdown}`` shown as a table (the fields escaped).
     models_description : str or mapping, optional
-        Markdown text, or ``{model: settings}`` shown as a table.
+        Markdown text, or ``{model: markdown settings}`` shown as a table (the names
+        escaped).
     machine_info : mapping, optional
         ``{field: value}``; default :func:`describe_machine` of this process.
     timings : mapping, optional
@@ -98,7 +116,7 @@ def write_report(
         models) and the loss curves (if any).
     notes : sequence of str, optional
         Markdown paragraphs for a "Notes and warnings" section (e.g. the warnings the fits
-        raised).
+        raised, escaped).
     reference_notes : mapping, optional
         ``{label: paragraph}`` saying what a reference value of the comparison means, e.g.
         the sentence of :func:`clfcompare.datasets.curve_loss_reference` for its
@@ -110,6 +128,12 @@ def write_report(
     -------
     path : Path
         The report file.
+
+    Raises
+    ------
+    InputError
+        ``out_dir / filename`` or a figure's file is a symbolic link: refused before it is
+        written (nothing is written through a link, :func:`check_no_links`).
     """
     if not isinstance(comparison, Comparison):
         raise TypeError(
@@ -131,6 +155,7 @@ def write_report(
     notes = [notes] if isinstance(notes, str) else list(notes or [])
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    check_no_links(out_dir, [filename])  # before the figures are drawn and saved
     page = Page(
         out_dir=out_dir,
         title=title,
@@ -145,5 +170,6 @@ def write_report(
     )
     lines = [line for section in SECTIONS for line in section(comparison, page)]
     path = out_dir / filename
-    path.write_text("\n".join(lines), encoding="utf-8")
+    with open_new(path) as fh:
+        fh.write("\n".join(lines))
     return path

@@ -1,4 +1,8 @@
-"""Markdown formatting of the report: tables, cells, headings, file names."""
+"""Markdown formatting of the report: tables, cells, headings, file names.
+
+Every user-supplied string is escaped by :func:`clfcompare.report.escape.escape_markdown`
+(a :class:`~clfcompare.report.escape.Markdown` string is written as it is).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from clfcompare._checks import check_int
+from clfcompare.report.escape import Markdown, escape_markdown
 
 __all__ = ["markdown_table"]
 
@@ -17,6 +22,8 @@ __all__ = ["markdown_table"]
 def _fmt(value, digits=3):
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value  # a Markdown cell stays one
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, int | np.integer):
@@ -38,9 +45,12 @@ def markdown_table(df, *, digits=3, index=True):
     """A DataFrame as a GitHub-flavoured markdown table.
 
     Floats get ``digits`` decimals (tiny ones scientific notation), NaN shows as "–",
-    booleans as yes/no. In cells and headers ``|`` is escaped as ``\\|`` and a line break
-    (``\\n``, ``\\r\\n``, ``\\r``) becomes ``<br>`` (GitHub-flavoured markdown keeps it as a
-    line break inside the cell), so that every row stays one line of the table.
+    booleans as yes/no. Every cell and header is literal text, escaped by
+    :func:`~clfcompare.report.escape.escape_markdown` (``|`` as ``\\|``, markdown's inline
+    syntax and raw HTML escaped, bidi and control characters visible), except a
+    :class:`~clfcompare.report.escape.Markdown` one, written as it is; a line break (``\\n``,
+    ``\\r\\n``, ``\\r``) becomes ``<br>`` (GitHub-flavoured markdown keeps it as a line
+    break inside the cell), so that every row stays one line of the table.
 
     Examples
     --------
@@ -55,21 +65,20 @@ def markdown_table(df, *, digits=3, index=True):
         raise TypeError(f"markdown_table needs a DataFrame, got {type(df).__name__}")
     digits = check_int(digits, "digits", low=0)
     frame = df.reset_index() if index else df
-    header = [str(c) for c in frame.columns]
+    header = [c if isinstance(c, str) else str(c) for c in frame.columns]
     rows = [[_fmt(v, digits) for v in row] for row in frame.itertuples(index=False, name=None)]
 
+    def cell(c):
+        if isinstance(c, Markdown):
+            return _LINE_BREAK.sub("<br>", c)
+        return "<br>".join(escape_markdown(part) for part in _LINE_BREAK.split(c))
+
     def line(cells):
-        cells = (_LINE_BREAK.sub("<br>", c).replace("|", "\\|") for c in cells)
-        return "| " + " | ".join(cells) + " |"
+        return "| " + " | ".join(cell(c) for c in cells) + " |"
 
     out = [line(header), "| " + " | ".join("---" for _ in header) + " |"]
     out += [line(r) for r in rows]
     return "\n".join(out)
-
-
-def one_line(text):
-    """``text`` with every run of whitespace, line breaks included, as one space (headings)."""
-    return " ".join(str(text).split())
 
 
 def slug(text):
@@ -79,18 +88,22 @@ def slug(text):
 
 
 def describe(value):
-    """Markdown for a description: a string as is, a mapping as a two-column table."""
+    """Markdown for a description: a string as is (markdown), a mapping ``{name: markdown}``
+    as a two-column table (the names escaped, the descriptions as they are)."""
     if value is None:
         return "_Not described._"
     if isinstance(value, Mapping):
         df = pd.DataFrame(
-            {"": list(value.keys()), "description": [str(v) for v in value.values()]}
+            {
+                "": [str(k) for k in value.keys()],
+                "description": [Markdown(v) for v in value.values()],
+            }
         )
         return markdown_table(df, index=False)
     return str(value)
 
 
 def kv_table(mapping, key="item", value="value"):
-    """A mapping as a two-column markdown table."""
+    """A mapping as a two-column markdown table (keys and values escaped as text)."""
     df = pd.DataFrame({key: [str(k) for k in mapping], value: list(mapping.values())})
     return markdown_table(df, index=False)

@@ -2,7 +2,9 @@
 
 Nothing here computes a test: every p-value, probability and mean comes from the comparison,
 and every verdict applies its one rule (adjusted p below ``alpha``; a Bayesian outcome called
-at posterior probability ``comparison.posterior_level`` = ``1 - alpha``).
+at posterior probability ``comparison.posterior_level`` = ``1 - alpha``). The functions take
+the models' names as the comparison holds them and escape every name (and the metric) as they
+write it (:func:`~clfcompare.report.escape.escape_markdown`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from clfcompare.analysis import main_scores, n_data_splits, pair_row
+from clfcompare.report.escape import escape_markdown as md
 
 __all__ = ["contrast_paragraph"]
 
@@ -22,11 +25,12 @@ def better_words(better, worse, metric):
     Higher is better, as for every scikit-learn scorer: a ``neg_`` score is a loss with its
     sign flipped.
     """
+    better, worse = md(better), md(worse)
     if metric == "accuracy":
         return f"{better} is more accurate than {worse}"
     if metric.startswith("neg_"):
-        return f"{better} has the lower {metric[4:]} (higher {metric}) than {worse}"
-    return f"{better} scores a higher {metric} than {worse}"
+        return f"{better} has the lower {md(metric[4:])} (higher {md(metric)}) than {worse}"
+    return f"{better} scores a higher {md(metric)} than {worse}"
 
 
 def not_equal_sentence(r, model_a, model_b, rope):
@@ -35,7 +39,7 @@ def not_equal_sentence(r, model_a, model_b, rope):
     ci = ""
     if np.isfinite(lo) and np.isfinite(hi):
         ci = (
-            f": the 95% CI of {model_a} − {model_b}, {lo:+.3f} to {hi:+.3f}, still admits "
+            f": the 95% CI of {md(model_a)} − {md(model_b)}, {lo:+.3f} to {hi:+.3f}, still admits "
             f"differences of up to {max(abs(lo), abs(hi)):.3f}"
         )
     return (
@@ -68,7 +72,7 @@ WHICH_TEST = 'README, "Which test to use when"'
 
 def test_name(test):
     """The report's name of a test of :func:`clfcompare.stats.compare`."""
-    return TEST_NAMES.get(test, str(test))
+    return TEST_NAMES.get(test) or md(test)
 
 
 def calibration_sentence():
@@ -91,12 +95,12 @@ def validity_sentence(comparison, model_a, model_b):
     if comparison.pairwise_corrected is None:  # the corrected t-test is the study's test
         if stable is True:
             return (
-                f"{model_a} and {model_b} are stable learners, for which the corrected t-test "
-                "holds its level."
+                f"{md(model_a)} and {md(model_b)} are stable learners, for which the corrected "
+                "t-test holds its level."
             )
         caution = ""
         if stable is False:
-            unstable = [m for m in (model_a, model_b) if m not in comparison.stable]
+            unstable = [md(m) for m in (model_a, model_b) if m not in comparison.stable]
             caution = (
                 f"{' and '.join(unstable)} "
                 f"{'is not a stable learner' if len(unstable) == 1 else 'are not stable learners'}"
@@ -115,7 +119,7 @@ def validity_sentence(comparison, model_a, model_b):
             f"more power, so its p-value may be read as well ({WHICH_TEST})."
         )
     if stable is False:
-        unstable = [m for m in (model_a, model_b) if m not in comparison.stable]
+        unstable = [md(m) for m in (model_a, model_b) if m not in comparison.stable]
         verb, fit = (
             ("is not a stable learner", "its fit moves")
             if len(unstable) == 1
@@ -187,8 +191,8 @@ def pair_facts(comparison, r, model_a, model_b):
         better=better_words(better, worse, comparison.metric),
         probs=probs,
         probs_text=(
-            f"P({model_a} better) = {probs[0]:.3f}, P(practically equivalent) = "
-            f"{probs[1]:.3f}, P({model_b} better) = {probs[2]:.3f}"
+            f"P({md(model_a)} better) = {probs[0]:.3f}, P(practically equivalent) = "
+            f"{probs[1]:.3f}, P({md(model_b)} better) = {probs[2]:.3f}"
         ),
     )
 
@@ -222,7 +226,7 @@ def equivalence_sentence(comparison):
     eq = comparison.equivalence
     if eq is None:
         return ""
-    a, b = comparison.answer_pair
+    a, b = (md(m) for m in comparison.answer_pair)
     alpha, rope = comparison.alpha, comparison.rope
     level = f"{100 * (1 - 2 * alpha):g}%"
     where = "lies inside" if eq.equivalent else "does not lie inside"
@@ -285,9 +289,10 @@ def contrast_paragraph(comparison, model_a, model_b):
     mean_b = float(scores.loc[scores["model"] == model_b, metric].mean())
     n_splits = comparison.n_splits(model_a)
     f = pair_facts(comparison, r, model_a, model_b)
+    a, b, m = md(model_a), md(model_b), md(metric)
     first = (
-        f"Over {n_splits} paired splits, **{model_a}** has mean {metric} {mean_a:.3f} and "
-        f"**{model_b}** {mean_b:.3f}: a difference of {f.diff:+.3f}{f.ci} ({model_a} − {model_b})."
+        f"Over {n_splits} paired splits, **{a}** has mean {m} {mean_a:.3f} and "
+        f"**{b}** {mean_b:.3f}: a difference of {f.diff:+.3f}{f.ci} ({a} − {b})."
     )
     tests = f"{f.stat}, {_p_words(f)}"
     if f.significant:
@@ -298,15 +303,15 @@ def contrast_paragraph(comparison, model_a, model_b):
     else:
         verdict = (
             f"**No significant difference.** The {f.test} does not reject equal "
-            f"expected {metric} ({tests} ≥ α = {alpha}): the gap is within what the "
+            f"expected {m} ({tests} ≥ α = {alpha}): the gap is within what the "
             f"split-to-split variation of repeated cross-validation produces."
         )
     pa, pe, pb = f.probs
     probs = f"The Bayesian correlated t-test (ROPE ±{rope}) gives {f.probs_text}."
     outcomes = [
-        (pa, f"{model_a} is better by more than {rope}"),
+        (pa, f"{a} is better by more than {rope}"),
         (pe, f"the two are practically equivalent (within ±{rope})"),
-        (pb, f"{model_b} is better by more than {rope}"),
+        (pb, f"{b} is better by more than {rope}"),
     ]
     best = max(outcomes, key=lambda x: x[0])
     level = comparison.posterior_level
@@ -343,7 +348,7 @@ def pair_test_sentences(comparison, r, model_a, model_b):
         else f"not significant at α = {alpha}"
     )
     out = [
-        f"Difference {model_a} − {model_b} = {f.diff:+.3f}{f.ci}; {f.test}: {f.stat}, "
+        f"Difference {md(model_a)} − {md(model_b)} = {f.diff:+.3f}{f.ci}; {f.test}: {f.stat}, "
         f"{_p_words(f)}, {verdict}.",
     ]
     corrected = corrected_sentence(comparison, model_a, model_b)
@@ -376,8 +381,8 @@ def sensitivity_sentence(comparison):
         return f"Without the {trials} ({where}) fewer than 2 splits are left: no test."
     return (
         f"Without the {trials} ({where}; dropped for both models, {s.n_left} paired splits "
-        f"left): {s.model_a} {s.mean_a:.3f} vs {s.model_b} {s.mean_b:.3f}, corrected t-test "
-        f"p = {s.pvalue:.3g} (all splits: p = {s.pvalue_all:.3g}; both unadjusted), "
+        f"left): {md(s.model_a)} {s.mean_a:.3f} vs {md(s.model_b)} {s.mean_b:.3f}, corrected "
+        f"t-test p = {s.pvalue:.3g} (all splits: p = {s.pvalue_all:.3g}; both unadjusted), "
         f"P(practically equivalent) = {s.prob_equivalent:.3f}: "
         f"{'the same' if s.same_conclusion else 'a different'} conclusion at α = {alpha}. This "
         "is an approximation: the corrected t-test's n_test/n_train term assumes complete "
@@ -398,7 +403,7 @@ def variance_sentence(comparison):
         if m in vc.index:
             row = vc.loc[m]
             parts.append(
-                f"{m} {100 * float(row['split_share']):.0f}% data split, "
+                f"{md(m)} {100 * float(row['split_share']):.0f}% data split, "
                 f"{100 * float(row['seed_share']):.0f}% initialisation"
             )
     if not parts:
@@ -412,7 +417,7 @@ def variance_sentence(comparison):
 
 def answer_sentences(comparison):
     """The bullet points of "In short": the question answered from this run."""
-    summary, metric = comparison.summary, comparison.metric
+    summary, metric = comparison.summary, md(comparison.metric)
     n_splits = comparison.n_splits()
 
     def ms(m):
@@ -422,18 +427,19 @@ def answer_sentences(comparison):
 
     pair = comparison.answer_pair
     a, b = pair
+    ea, eb = md(a), md(b)
     n_pairs = len(comparison.pairwise)
     if comparison.contrast is not None:
         ranked = summary["mean"].sort_values(ascending=False)
         best = ranked.index[0]
         lead = (
-            f"**{a} vs {b}** (the pre-specified question of this study, tested on its own: "
-            f"unadjusted), mean ± sd test {metric} over {n_splits} paired splits: **{a}** "
-            f"{ms(a)}, **{b}** {ms(b)}."
+            f"**{ea} vs {eb}** (the pre-specified question of this study, tested on its own: "
+            f"unadjusted), mean ± sd test {metric} over {n_splits} paired splits: **{ea}** "
+            f"{ms(a)}, **{eb}** {ms(b)}."
         )
         others = [
-            f"The best model is **{best}** ({ranked[best]:.3f}): "
-            + ", ".join(f"{m} {summary.loc[m, 'mean'] - ranked[best]:+.3f}" for m in pair)
+            f"The best model is **{md(best)}** ({ranked[best]:.3f}): "
+            + ", ".join(f"{md(m)} {summary.loc[m, 'mean'] - ranked[best]:+.3f}" for m in pair)
             + " from it."
         ]
         if n_pairs > 1:
@@ -451,7 +457,7 @@ def answer_sentences(comparison):
     else:
         lead = (
             f"Mean ± sd test {metric} over {n_splits} paired splits: the best model is "
-            f"**{a}** ({ms(a)}), runner-up **{b}** ({ms(b)}); a pair chosen from the data, so "
+            f"**{ea}** ({ms(a)}), runner-up **{eb}** ({ms(b)}); a pair chosen from the data, so "
             "exploratory: judged by its adjusted p-value."
         )
         others = []
@@ -461,8 +467,8 @@ def answer_sentences(comparison):
         parts.append(variance)
     for label, value in comparison.references.items():
         parts.append(
-            f"Against the {label} {value:.3f}: "
-            + ", ".join(f"{m} {summary.loc[m, 'mean'] - value:+.3f}" for m in pair)
+            f"Against the {md(label)} {value:.3f}: "
+            + ", ".join(f"{md(m)} {summary.loc[m, 'mean'] - value:+.3f}" for m in pair)
             + "."
         )
     sensitivity = sensitivity_sentence(comparison)
@@ -521,8 +527,8 @@ def stalled_sentence(comparison, models):
         rows = stalled[stalled["model"] == m]
         if len(rows):
             parts.append(
-                f"{len(rows)} of the {int(n_total.get(m, 0))} {m} trials never trained "
-                f"(training loss flat at its first-epoch value; test {metric} "
+                f"{len(rows)} of the {int(n_total.get(m, 0))} {md(m)} trials never trained "
+                f"(training loss flat at its first-epoch value; test {md(metric)} "
                 f"{', '.join(f'{v:.3f}' for v in rows[metric])})"
             )
     if not parts:
@@ -543,10 +549,10 @@ def stalled_notes(comparison):
     for model, rows in stalled.groupby("model", sort=False):
         scores_txt = ", ".join(f"{v:.3f}" for v in rows[metric])
         notes.append(
-            f"{model}: {len(rows)} of {int(n_total.get(model, 0))} trials did not train (final "
-            "training loss within 1% of the first epoch's, e.g. "
+            f"{md(model)}: {len(rows)} of {int(n_total.get(model, 0))} trials did not train "
+            "(final training loss within 1% of the first epoch's, e.g. "
             f"{rows['last_loss'].iloc[0]:.4f}); "
-            f"splits {', '.join(map(str, rows['split']))}, test {metric} {scores_txt}. They are "
-            "kept in every table: they are outcomes of this training recipe."
+            f"splits {', '.join(map(str, rows['split']))}, test {md(metric)} {scores_txt}. "
+            "They are kept in every table: they are outcomes of this training recipe."
         )
     return notes

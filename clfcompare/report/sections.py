@@ -1,7 +1,10 @@
 """The sections of ``report.md``, in order: each reads the comparison and returns its lines.
 
 A section is ``section(comparison, page) -> list of str`` (no lines: the section is left out).
-:data:`SECTIONS` is the report; :func:`clfcompare.report.write_report` joins them.
+:data:`SECTIONS` is the report; :func:`clfcompare.report.write_report` joins them. Every
+user-supplied string (model names, the metric, reference labels, the title, captions) is
+escaped by :func:`~clfcompare.report.escape.escape_markdown` as it is written; tables escape
+their cells (:func:`~clfcompare.report.markdown.markdown_table`).
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clfcompare.report.escape import escape_markdown as md
+from clfcompare.report.files import check_no_links, open_new
 from clfcompare.report.machine import describe_machine, library_versions
-from clfcompare.report.markdown import describe, kv_table, markdown_table, one_line, slug
+from clfcompare.report.markdown import describe, kv_table, markdown_table, slug
 from clfcompare.report.prose import (
     STAT_SYMBOL,
     answer_sentences,
@@ -45,7 +50,7 @@ class Page:
 
 def header(comparison, page):
     stamp = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    return [f"# {one_line(page.title)}", "", f"_Generated {stamp} by clfcompare._", ""]
+    return [f"# {md(page.title)}", "", f"_Generated {stamp} by clfcompare._", ""]
 
 
 def answer(comparison, page):
@@ -76,11 +81,11 @@ def scores(comparison, page):
     # milliseconds: fits range from under 1 ms (closed form) to seconds (networks)
     shown["fit ms/trial"] = [f"{1e3 * v:.1f}" for v in summary["fit_time_mean"]]
     shown = shown[[f"mean ± sd {metric}", "median", "min", "max", "n_trials", "fit ms/trial"]]
-    lines = [f"## Test {metric} per model", "", markdown_table(shown), ""]
+    lines = [f"## Test {md(metric)} per model", "", markdown_table(shown), ""]
     for label, value in comparison.references.items():
         lines += [
-            f"Reference: {label} = {value:.3f} (the dashed line in the box plot). Best mean: "
-            f"{summary['mean'].idxmax()} at {summary['mean'].max():.3f} "
+            f"Reference: {md(label)} = {value:.3f} (the dashed line in the box plot). Best mean: "
+            f"{md(summary['mean'].idxmax())} at {summary['mean'].max():.3f} "
             f"({summary['mean'].max() - value:+.3f}).",
             "",
         ]
@@ -167,7 +172,7 @@ def pairwise(comparison, page):
         return []
     n_pairs = len(comparison.pairwise)
     if comparison.contrast is not None:
-        a, b = comparison.contrast
+        a, b = (md(m) for m in comparison.contrast)
         roles = (
             f"The pre-specified contrast, {a} vs {b}, is tested on its own: its unadjusted "
             f"p-value decides (its row's verdict). The other pairs are exploratory: their "
@@ -204,8 +209,8 @@ def pairwise(comparison, page):
         stable = [m for m in comparison.models if m in comparison.stable]
         unstable = [m for m in comparison.models if m not in comparison.stable]
         lines[-1] += (
-            f" Stable learners here: {', '.join(stable) or 'none'}; not stable: "
-            f"{', '.join(unstable) or 'none'}."
+            f" Stable learners here: {', '.join(map(md, stable)) or 'none'}; not stable: "
+            f"{', '.join(map(md, unstable)) or 'none'}."
         )
         if comparison.pairwise_corrected is not None:
             lines[-1] += (
@@ -222,7 +227,7 @@ def simultaneous(comparison, page):
         return []
     level = f"{100 * sim.confidence_level:g}%"
     family = (
-        f"every model against the baseline {sim.baseline} (Dunnett-style)"
+        f"every model against the baseline {md(sim.baseline)} (Dunnett-style)"
         if sim.family == "baseline"
         else f"all {len(sim.table)} pairs (Tukey-style)"
     )
@@ -297,7 +302,7 @@ def variance(comparison, page):
     return [
         "## Data split vs initialisation",
         "",
-        f"Here {design}. The variance of the test {comparison.metric} of each model splits "
+        f"Here {design}. The variance of the test {md(comparison.metric)} of each model splits "
         "into the part the data split adds and the part the seed adds (the initial weights, "
         f"the order of the mini-batches){interaction}: ANOVA estimates of a random-effects "
         "model (Bouthillier et al. 2021, `clfcompare.trials.variance_components`). A model "
@@ -314,7 +319,7 @@ def contrast(comparison, page):
         return []
     a, b = comparison.contrast
     lines = [
-        f"## Is {one_line(a)} different from {one_line(b)} here?",
+        f"## Is {md(a)} different from {md(b)} here?",
         "",
         contrast_paragraph(comparison, a, b),
         "",
@@ -334,7 +339,8 @@ def contrast(comparison, page):
 def _save(fig, path):
     import matplotlib.pyplot as plt
 
-    fig.savefig(path, dpi=110)
+    with open_new(path, "wb") as fh:  # not through a symbolic link
+        fig.savefig(fh, format="png", dpi=110)
     plt.close(fig)
 
 
@@ -366,7 +372,7 @@ def _loss_reference_lines(comparison, page):
     lines = []
     for label, value in comparison.loss_references.items():
         text = page.reference_notes.get(label) or (
-            f"Reference for the training loss: {label} = {value:.3f}."
+            f"Reference for the training loss: {md(label)} = {value:.3f}."
         )
         lines += [text, ""]
     return lines
@@ -384,11 +390,12 @@ def figures(comparison, page):
         all_figs[stem] = (str(caption), fig)
     if not all_figs:
         return []
+    check_no_links(page.out_dir, [f"{stem}.png" for stem in all_figs])  # before any is written
     lines = ["## Figures", ""]
     for stem, (caption, fig) in all_figs.items():
         name = f"{stem}.png"
         _save(fig, page.out_dir / name)
-        caption = one_line(caption)
+        caption = md(caption)
         lines += [f"### {caption}", "", f"![{caption}]({name})", ""]
         if stem == "loss_curves":
             lines += _loss_reference_lines(comparison, page)
