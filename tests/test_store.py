@@ -746,3 +746,25 @@ def test_a_parameter_added_at_its_default_keeps_an_old_store_usable(tmp_path):
     # a new model under the new class, and the old one with the parameter set: refused
     with pytest.raises(SetupMismatch, match=r"shrink \(stored <absent>, now 0.5\)"):
         run_trials({"toy": new(shrink=0.5)}, X, Y, cv=cv, store=path, progress=False)
+
+
+def test_a_changed_behaviour_under_the_same_parameters_is_refused(tmp_path):
+    # GDLogisticRegression gained `solver` with the accelerated descent as its default: a store
+    # of the old plain descent must not resume under it, although `solver` is at its default
+    from clfcompare.estimators import GDLogisticRegression, TorchMLPClassifier
+    from clfcompare.trials._fingerprint import model_fingerprint
+
+    assert "behaviour version 2" in model_fingerprint(GDLogisticRegression())[0]
+    assert "behaviour" not in model_fingerprint(GDLogisticRegression(solver="gd"))[0]
+    assert "behaviour" not in model_fingerprint(TorchMLPClassifier())[0]
+    assert "behaviour version 2" in model_fingerprint(TorchMLPClassifier(early_stopping=True))[0]
+
+    path = tmp_path / "s.sqlite"
+    old = _toy_class(False)
+    n = len(Y)
+    cv = [(list(range(n // 2)), list(range(n // 2, n)))]
+    run_trials({"toy": old()}, X, Y, cv=cv, store=path, progress=False)
+    new = _toy_class(True)
+    new.clfcompare_behaviour_version = 2  # same parameters at their defaults, new behaviour
+    with pytest.raises(SetupMismatch, match="behaviour version 2"):
+        run_trials({"toy": new()}, X, Y, cv=cv, store=path, progress=False)

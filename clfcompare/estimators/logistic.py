@@ -860,6 +860,16 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
                 f"got {self.random_state!r}"
             ) from None
 
+    @property
+    def clfcompare_behaviour_version(self):
+        """2 with ``solver="agd"`` (the default since the accelerated descent), else None.
+
+        Read by the trial store's fingerprint (:mod:`clfcompare.trials`): a store written
+        before ``solver`` existed held plain gradient descent, so it is not resumed with the
+        accelerated one, whose iterates differ, even though ``solver`` is at its default.
+        """
+        return 2 if self.solver == "agd" else None
+
     def fit(self, X, y, sample_weight=None):
         """Fit the weights by (mini-batch) gradient descent from zero.
 

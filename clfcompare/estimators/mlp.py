@@ -711,6 +711,15 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
             X = X.toarray()
         return X, y
 
+    @property
+    def clfcompare_behaviour_version(self):
+        """2 with ``early_stopping=True`` (it monitors the validation loss since then), else None.
+
+        Read by the trial store's fingerprint (:mod:`clfcompare.trials`): a store written
+        when early stopping watched the validation accuracy is not resumed with the new rule.
+        """
+        return 2 if self.early_stopping else None
+
     def fit(self, X, y, sample_weight=None):
         """Train the network on ``X``, ``y``; returns ``self``.
 

@@ -177,6 +177,11 @@ def render_param(value, *, _active=frozenset()):
 def model_fingerprint(estimator):
     """``(class name, {parameter: rendered value})`` of an estimator."""
     cls = f"{type(estimator).__module__}.{type(estimator).__qualname__}"
+    # an estimator whose behaviour changed under the same parameter values says so, so that
+    # a store written before the change is refused rather than resumed with mixed results
+    version = getattr(estimator, "clfcompare_behaviour_version", None)
+    if version is not None:
+        cls += f" (behaviour version {version})"
     params = estimator.get_params(deep=True)
     return cls, {k: render_param(params[k]) for k in sorted(params)}
 
