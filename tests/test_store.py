@@ -768,3 +768,38 @@ def test_a_changed_behaviour_under_the_same_parameters_is_refused(tmp_path):
     new.clfcompare_behaviour_version = 2  # same parameters at their defaults, new behaviour
     with pytest.raises(SetupMismatch, match="behaviour version 2"):
         run_trials({"toy": new()}, X, Y, cv=cv, store=path, progress=False)
+
+
+def test_memory_stays_flat_over_2000_trials(tmp_path):
+    # a 2,000-trial store, read and resumed again and again: memory does not grow with the
+    # number of reads (nothing kept alive between calls: connections, frames, caches)
+    import gc
+    import tracemalloc
+
+    import numpy as np
+    from sklearn.model_selection import ShuffleSplit
+
+    rng = np.random.default_rng(0)
+    Xs, ys = rng.normal(size=(40, 2)), np.repeat([0, 1], 20)
+    cv = ShuffleSplit(n_splits=1000, test_size=0.25, random_state=0)
+    models = {"a": DummyClassifier(), "b": DummyClassifier(strategy="uniform", random_state=0)}
+    path = tmp_path / "big.sqlite"
+    run_trials(models, Xs, ys, cv=cv, store=path, progress=False)
+    assert count_finished(path) == 2000
+
+    def cycle():
+        load_results(path)
+        run_trials(models, Xs, ys, cv=cv, store=path, progress=False)  # nothing to run
+        gc.collect()
+
+    cycle()
+    tracemalloc.start()
+    try:
+        cycle()
+        first = tracemalloc.get_traced_memory()[0]
+        for _ in range(4):
+            cycle()
+        growth = tracemalloc.get_traced_memory()[0] - first
+    finally:
+        tracemalloc.stop()
+    assert growth < 256 * 1024, f"memory grew by {growth} bytes over 4 read/resume cycles"
