@@ -453,3 +453,16 @@ def test_conservative_z_bad_main_scores():
         conservative_z([], [], half, half)
     with pytest.raises(ValueError, match="1-dimensional"):
         conservative_z(np.ones((2, 2)), np.ones((2, 2)), half, half)
+
+
+def test_conservative_z_docstring_renders_its_formula():
+    """The Notes' LaTeX survives as written: no backslash escape became a control character
+    (``\\f`` of ``\\frac``, ``\\r`` of ``\\right``, ``\\a`` of ``\\alpha``), and the half
+    splits' training size is Nadeau and Bengio's n/2 - n_2."""
+    doc = conservative_z.__doc__
+    control = sorted({hex(ord(c)) for c in doc if ord(c) < 32 and c not in "\n\t"})
+    assert control == []
+    for text in (r"\frac{1}{2M}", r"\right)^2", r"z_{1-\alpha/2}", r"n/2 - n_2"):
+        assert text in doc
+    # the docstring's body is indented as the other functions' (numpydoc sections found)
+    assert "\n    Parameters\n    ----------\n" in doc

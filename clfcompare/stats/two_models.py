@@ -258,75 +258,75 @@ def conservative_z(
 ):
     r"""Nadeau and Bengio's conservative Z test: repeated CV plus independent half/half splits.
 
-        The numerator is the mean difference over the main (repeated k-fold) CV, as for
-        :func:`corrected_ttest`. The variance is not estimated from those correlated splits but
-        from ``M`` random partitions of the rows into two disjoint halves: the CV estimate of the
-        difference inside one half and inside the other are two independent realisations (at half
-        the data), so their spread measures the variance that training-set variability adds, which
-        the corrected t-test's factor ``n_test / n_train`` cannot see for unstable learners (fully
-        grown trees, 1-NN, neural networks; measured in :mod:`clfcompare.calibration`). It
-        estimates the variance at ``n / 2`` rows, roughly twice the variance at ``n``, so the test
-        is conservative (hence the name): it holds its level for stable and unstable learners
-        alike and pays for it in power.
+    The numerator is the mean difference over the main (repeated k-fold) CV, as for
+    :func:`corrected_ttest`. The variance is not estimated from those correlated splits but
+    from ``M`` random partitions of the rows into two disjoint halves: the CV estimate of the
+    difference inside one half and inside the other are two independent realisations (at half
+    the data), so their spread measures the variance that training-set variability adds, which
+    the corrected t-test's factor ``n_test / n_train`` cannot see for unstable learners (fully
+    grown trees, 1-NN, neural networks; measured in :mod:`clfcompare.calibration`). It
+    estimates the variance at ``n / 2`` rows, roughly twice the variance at ``n``, so the test
+    is conservative (hence the name): it holds its level for stable and unstable learners
+    alike and pays for it in power.
 
-        Parameters
-        ----------
-        scores_a, scores_b : array-like of shape (J,)
-            Scores of models A and B on the J splits of the main CV (higher is better).
-        half_scores_a, half_scores_b : array-like of shape (M, 2, F) or (M, 2)
-            Scores on the half splits: ``[m, h, f]`` is inner fold ``f`` of the CV inside half
-            ``h`` of partition ``m`` (``clfcompare.trials.RepeatedKFoldWithHalves`` makes these
-            splits; ``TrialResults.score_table(metric, role="half")`` holds the scores), or
-            ``[m, h]`` already averaged over the inner folds.
-        alternative : {"two-sided", "greater", "less"}, default="two-sided"
-            ``"greater"``: A is better than B (mean difference > 0).
-        confidence_level : float, default=0.95
-            Level of the confidence interval of the mean difference.
+    Parameters
+    ----------
+    scores_a, scores_b : array-like of shape (J,)
+        Scores of models A and B on the J splits of the main CV (higher is better).
+    half_scores_a, half_scores_b : array-like of shape (M, 2, F) or (M, 2)
+        Scores on the half splits: ``[m, h, f]`` is inner fold ``f`` of the CV inside half
+        ``h`` of partition ``m`` (``clfcompare.trials.RepeatedKFoldWithHalves`` makes these
+        splits; ``TrialResults.score_table(metric, role="half")`` holds the scores), or
+        ``[m, h]`` already averaged over the inner folds.
+    alternative : {"two-sided", "greater", "less"}, default="two-sided"
+        ``"greater"``: A is better than B (mean difference > 0).
+    confidence_level : float, default=0.95
+        Level of the confidence interval of the mean difference.
 
-        Returns
-        -------
-        TestResult
-            ``test="conservative_z"``; ``statistic`` is Z, referred to N(0, 1) (``df`` is None);
-            ``std_error`` is :math:`\hat\sigma`; ``n = J``.
+    Returns
+    -------
+    TestResult
+        ``test="conservative_z"``; ``statistic`` is Z, referred to N(0, 1) (``df`` is None);
+        ``std_error`` is :math:`\hat\sigma`; ``n = J``.
 
-        Notes
-        -----
-        With main-CV differences :math:`d_j = a_j - b_j` and, for partition :math:`m` and half
-        :math:`h`, :math:`\mu_m^h` the mean over the inner folds of the differences:
+    Notes
+    -----
+    With main-CV differences :math:`d_j = a_j - b_j` and, for partition :math:`m` and half
+    :math:`h`, :math:`\mu_m^h` the mean over the inner folds of the differences:
 
-        .. math::
+    .. math::
 
-            \hat\mu = rac1J \sum_{j=1}^J d_j, \qquad
-            \hat\sigma^2 = rac{1}{2M} \sum_{m=1}^M \left(\mu_m^0 - \mu_m^1
-    ight)^2, \qquad
-            Z = rac{\hat\mu}{\hat\sigma} \sim \mathcal N(0, 1),
+        \hat\mu = \frac1J \sum_{j=1}^J d_j, \qquad
+        \hat\sigma^2 = \frac{1}{2M} \sum_{m=1}^M \left(\mu_m^0 - \mu_m^1\right)^2, \qquad
+        Z = \frac{\hat\mu}{\hat\sigma} \sim \mathcal N(0, 1),
 
-        two-sided p-value :math:`2\,(1 - \Phi(|Z|))`, interval
-        :math:`\hat\mu \pm z_{1-lpha/2}\,\hat\sigma`. :math:`\hat\sigma^2` is unbiased for the
-        variance of a CV estimate at ``n / 2`` rows (the halves are independent data sets), which
-        exceeds that at ``n`` rows. With :math:`\hat\sigma = 0` the statistic is 0 (when
-        :math:`\hat\mu = 0`; two-sided p = 1) or :math:`\pm\infty`, see the notes of
-        :mod:`clfcompare.stats`. Nadeau and Bengio train on :math:`n_1 - n/2` rows inside each
-        half, so that the inner test sets have the main CV's size: for a 10-fold main CV that is a
-        5-fold CV inside each half (``RepeatedKFoldWithHalves``' default). ``M = 10`` partitions
-        held the level in every setting measured (``analyses/calibration.py``).
+    two-sided p-value :math:`2\,(1 - \Phi(|Z|))`, interval
+    :math:`\hat\mu \pm z_{1-\alpha/2}\,\hat\sigma`. :math:`\hat\sigma^2` is unbiased for the
+    variance of a CV estimate at ``n / 2`` rows (the halves are independent data sets), which
+    exceeds that at ``n`` rows. With :math:`\hat\sigma = 0` the statistic is 0 (when
+    :math:`\hat\mu = 0`; two-sided p = 1) or :math:`\pm\infty`, see the notes of
+    :mod:`clfcompare.stats`. Nadeau and Bengio train on :math:`n/2 - n_2` rows inside each
+    half (:math:`n_2` the main CV's test-set size), so that the inner test sets have the main
+    CV's size: for a 10-fold main CV that is a 5-fold CV inside each half
+    (``RepeatedKFoldWithHalves``' default ``inner_splits``). ``M = 10`` partitions
+    held the level in every setting measured (``analyses/calibration.py``).
 
-        References
-        ----------
-        .. [1] C. Nadeau and Y. Bengio, "Inference for the generalization error", Machine
-           Learning 52, 239-281 (2003), section 5 (the conservative Z).
+    References
+    ----------
+    .. [1] C. Nadeau and Y. Bengio, "Inference for the generalization error", Machine
+       Learning 52, 239-281 (2003), section 5 (the conservative Z).
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from clfcompare.stats import conservative_z
-        >>> a = [0.84, 0.86, 0.83, 0.85, 0.87, 0.84]
-        >>> b = [0.80, 0.83, 0.82, 0.81, 0.84, 0.82]
-        >>> half_a = np.array([[0.82, 0.80], [0.81, 0.83], [0.80, 0.82]])
-        >>> half_b = np.array([[0.79, 0.79], [0.80, 0.80], [0.79, 0.78]])
-        >>> res = conservative_z(a, b, half_a, half_b)
-        >>> round(res.statistic, 3), round(res.pvalue, 4), round(res.std_error, 4)
-        (1.683, 0.0923, 0.0168)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from clfcompare.stats import conservative_z
+    >>> a = [0.84, 0.86, 0.83, 0.85, 0.87, 0.84]
+    >>> b = [0.80, 0.83, 0.82, 0.81, 0.84, 0.82]
+    >>> half_a = np.array([[0.82, 0.80], [0.81, 0.83], [0.80, 0.82]])
+    >>> half_b = np.array([[0.79, 0.79], [0.80, 0.80], [0.79, 0.78]])
+    >>> res = conservative_z(a, b, half_a, half_b)
+    >>> round(res.statistic, 3), round(res.pvalue, 4), round(res.std_error, 4)
+    (1.683, 0.0923, 0.0168)
     """
     check_alternative(alternative)
     confidence_level = check_level(confidence_level)
