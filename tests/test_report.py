@@ -607,10 +607,10 @@ def test_report_shows_the_default_test_and_the_corrected_t(halves_report):
     assert list(corrected["t"]) == [f"{v:.2f}" for v in t["statistic"]]
     assert list(corrected["p"]) == [f"{v:.3g}" for v in t["pvalue"]]
     assert list(corrected["p (Holm)"]) == [f"{v:.3g}" for v in t["pvalue_adjusted"]]
-    # which test holds for which learner, with the calibration's numbers
-    assert "rejected 0.039 of the time for a stable learner" in pairwise
-    assert "but 0.126 for unstable ones" in pairwise
-    assert "the conservative Z rejected 0.022 and 0.015" in pairwise
+    # which test holds for which learner, with the calibration's numbers (the README's table)
+    assert "rejected 0.041 of the time for a stable learner" in pairwise
+    assert "but 0.072 and 0.119 for unstable ones (a fully grown tree, 1-NN)" in pairwise
+    assert "the conservative Z rejected 0.019, 0.008 and 0.016" in pairwise
     assert "Stable learners here: nb; not stable: tree, stump." in pairwise
     answer = _section(text, "## In short")
     row_t = report.pair_row(t, "nb", "tree")
@@ -715,3 +715,28 @@ def test_open_new_does_not_follow_a_link_made_after_the_check(tmp_path):
         fh.write("ok")
     assert (tmp_path / "plain.md").read_text() == "ok"
     report.check_no_links(tmp_path, ["plain.md", "missing.md"])  # no link: no error
+
+
+def test_the_reports_calibration_numbers_are_the_readmes_table():
+    """The report cites the README's "Which test to use when" for its Type I errors: the
+    numbers it prints are that table's (nearest mean = stable; tree, 1-NN = unstable)."""
+    from clfcompare.report.prose import CALIBRATION
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Which test to use when", 1)[1].split("Power at", 1)[0]
+    rates = {}
+    for learner in ("nearest mean (stable)", "fully grown tree", "1-NN"):
+        row = next(line for line in section.splitlines() if line.startswith(f"| {learner} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        # columns: learner, conservative_z, corrected_ttest, ...; "0.019 [0.012, 0.029]"
+        rates[learner] = [float(c.split()[0].strip("*")) for c in cells[1:3]]
+    z = [rates[k][0] for k in ("nearest mean (stable)", "fully grown tree", "1-NN")]
+    t = [rates[k][1] for k in ("nearest mean (stable)", "fully grown tree", "1-NN")]
+    assert [
+        CALIBRATION["conservative_z"]["stable"],
+        *CALIBRATION["conservative_z"]["unstable"],
+    ] == z
+    assert [
+        CALIBRATION["corrected_ttest"]["stable"],
+        *CALIBRATION["corrected_ttest"]["unstable"],
+    ] == t
