@@ -543,3 +543,17 @@ def test_compare_verdicts_are_the_public_rule(three_model_results):
 def test_verdict_bad_input(args, exc, match):
     with pytest.raises(exc, match=match):
         verdict(*args)
+
+
+def test_compare_docstring_quotes_the_calibrations_type_i_errors():
+    """compare()'s docstring quotes the corrected t's measured Type I errors (the README's
+    "Which test to use when": 0.072 tree, 0.119 1-NN, 0.041 nearest mean), not a rounded
+    figure of an older calibration."""
+    from clfcompare.report.prose import CALIBRATION
+
+    doc = " ".join(compare.__doc__.split())
+    t = CALIBRATION["corrected_ttest"]
+    tree, nn = t["unstable"]
+    assert f"{tree:.3f} of the time at alpha = 0.05 for a fully grown tree" in doc
+    assert f"{nn:.3f} for 1-NN" in doc and f"{t['stable']:.3f} for the nearest class mean" in doc
+    assert "13%" not in doc
