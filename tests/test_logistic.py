@@ -708,3 +708,176 @@ def test_sparse_input_gives_the_dense_fit(params, weighted):
     if not params and not weighted:
         assert_allclose(sp.coef_table(sparse.csr_matrix(X))["std_err"],
                         dense.coef_table(X)["std_err"], rtol=1e-9)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- fit_splits
+def _curve_splits(n_classes, n_splits=6):
+    from sklearn.model_selection import KFold
+
+    from clfcompare.datasets import load_curve
+
+    X, y = load_curve(n_classes)
+    X = StandardScaler().fit_transform(X)
+    # KFold(7) gives training sets of different sizes (the padding is exercised)
+    splits = [tr for tr, _ in KFold(7, shuffle=True, random_state=1).split(X)][:n_splits]
+    return X, y, splits
+
+
+def _assert_same_fit(a, b):
+    """Bitwise-or-rounding equality of two fits (the batched sums may reorder additions)."""
+    assert a.n_iter_ == b.n_iter_
+    assert a.converged_ == b.converged_
+    assert_array_equal(a.classes_, b.classes_)
+    assert_allclose(a.coef_, b.coef_, rtol=1e-12, atol=1e-12)
+    assert_allclose(a.intercept_, b.intercept_, rtol=1e-12, atol=1e-12)
+    assert_array_equal(a.loss_curve_iter_, b.loss_curve_iter_)
+    assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-12, atol=1e-14)
+    assert a.learning_rate_ == b.learning_rate_
+
+
+@pytest.mark.parametrize("solver", ["agd", "gd"])
+@pytest.mark.parametrize("n_classes", [2, 4])
+@pytest.mark.parametrize("alpha", [0.0, 0.01])
+def test_fit_splits_equals_one_by_one(solver, n_classes, alpha):
+    X, y, splits = _curve_splits(n_classes)
+    est = GDLogisticRegression(solver=solver, alpha=alpha, max_iter=3000, random_state=3)
+    seeds = list(range(10, 10 + len(splits)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        batched = est.fit_splits(X, y, splits, random_states=seeds)
+        alone = [
+            clone(est).set_params(random_state=s).fit(X[idx], y[idx])
+            for s, idx in zip(seeds, splits, strict=True)
+        ]
+    assert len({f.n_iter_ for f in alone}) > 1  # the fits stop at different iterations
+    for a, b, s in zip(alone, batched, seeds, strict=True):
+        _assert_same_fit(a, b)
+        assert b.random_state == s
+    assert est.random_state == 3 and not hasattr(est, "coef_")  # self is not changed
+
+
+def test_fit_splits_runs_batched(monkeypatch):
+    # the full-batch dense path must not call the one-by-one descent at all
+    from clfcompare.estimators import logistic
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("gradient_descent called: fit_splits did not batch")
+
+    X, y, splits = _curve_splits(4, 3)
+    expected = [GDLogisticRegression().fit(X[i], y[i]) for i in splits]
+    monkeypatch.setattr(logistic, "gradient_descent", refuse)
+    for a, b in zip(expected, GDLogisticRegression().fit_splits(X, y, splits), strict=True):
+        _assert_same_fit(a, b)
+
+
+def test_fit_splits_max_iter_warns_and_missing_class_groups():
+    X, y, splits = _curve_splits(4, 3)
+    # a split without class 3: a 3-class fit, batched in its own group
+    splits = [*splits, np.flatnonzero(y != 3)]
+    est = GDLogisticRegression(max_iter=5)
+    with pytest.warns(ConvergenceWarning, match="max_iter=5"):
+        batched = est.fit_splits(X, y, splits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        alone = [clone(est).fit(X[i], y[i]) for i in splits]
+    assert batched[-1].coef_.shape == (3, 2)
+    for a, b in zip(alone, batched, strict=True):
+        _assert_same_fit(a, b)
+        assert not b.converged_
+
+
+def test_fit_splits_divergence_raises_like_fit():
+    X, y, splits = _curve_splits(2, 2)
+    est = GDLogisticRegression(solver="gd", learning_rate=500.0)
+    with pytest.raises(ValueError, match="diverged") as one:
+        clone(est).fit(X[splits[0]], y[splits[0]])
+    with pytest.raises(ValueError, match="diverged") as many:
+        est.fit_splits(X, y, splits)
+    assert str(many.value) == str(one.value)
+
+
+@pytest.mark.parametrize(
+    "params, weighted",
+    [
+        ({"batch_size": 16, "max_iter": 30}, False),
+        ({}, True),
+        ({"class_weight": "balanced"}, False),
+    ],
+)
+def test_fit_splits_fallback_equals_one_by_one(params, weighted):
+    X, y, splits = _curve_splits(2, 3)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, len(y)) if weighted else None
+    est = GDLogisticRegression(**params)
+    seeds = [5, 6, 7]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        batched = est.fit_splits(X, y, splits, random_states=seeds, sample_weight=w)
+        alone = [
+            clone(est)
+            .set_params(random_state=s)
+            .fit(X[i], y[i], sample_weight=None if w is None else w[i])
+            for s, i in zip(seeds, splits, strict=True)
+        ]
+    for a, b in zip(alone, batched, strict=True):
+        assert_array_equal(a.coef_, b.coef_)
+        assert a.n_iter_ == b.n_iter_
+    if params.get("batch_size"):  # the seeds matter, so the equality above checks them
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            other = clone(est).set_params(random_state=6).fit(X[splits[0]], y[splits[0]])
+        assert not np.array_equal(other.coef_, batched[0].coef_)
+
+
+def test_fit_splits_sparse_falls_back():
+    from scipy import sparse
+
+    X, y, splits = _curve_splits(2, 2)
+    Xs = sparse.csr_matrix(X)
+    for a, b in zip(
+        [GDLogisticRegression().fit(Xs[i], y[i]) for i in splits],
+        GDLogisticRegression().fit_splits(Xs, y, splits),
+        strict=True,
+    ):
+        assert_array_equal(a.coef_, b.coef_)
+
+
+def test_fit_splits_bad_input():
+    X, y, splits = _curve_splits(2, 2)
+    est = GDLogisticRegression()
+    with pytest.raises(TypeError, match="train_indices must be a list"):
+        est.fit_splits(X, y, splits[0])
+    with pytest.raises(ValueError, match="train_indices is empty"):
+        est.fit_splits(X, y, [])
+    with pytest.raises(ValueError, match=r"train_indices\[1\] has row numbers outside"):
+        est.fit_splits(X, y, [splits[0], np.array([0, len(y)])])
+    with pytest.raises(TypeError, match=r"train_indices\[0\] must be a 1-D integer"):
+        est.fit_splits(X, y, [np.array([0.0, 1.0])])
+    with pytest.raises(ValueError, match="random_states has 1 entries for 2 splits"):
+        est.fit_splits(X, y, splits, random_states=[0])
+    with pytest.raises(TypeError, match="random_states must be a list"):
+        est.fit_splits(X, y, splits, random_states=3)
+    with pytest.raises(ValueError, match="sample_weight must have shape"):
+        est.fit_splits(X, y, splits, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="solver"):
+        GDLogisticRegression(solver="newton").fit_splits(X, y, splits)
+
+
+def test_run_trials_uses_fit_splits_with_the_same_scores():
+    from sklearn.model_selection import KFold
+
+    from clfcompare.trials import run_trials
+
+    X, y, _ = _curve_splits(4, 1)
+    est = GDLogisticRegression(random_state=0)
+
+    class OneByOne(GDLogisticRegression):  # the same model without the hook
+        fit_splits = None
+
+    cv = KFold(5, shuffle=True, random_state=0)
+    fast = run_trials({"m": est}, X, y, cv=cv, progress=False)
+    slow = run_trials({"m": OneByOne(random_state=0)}, X, y, cv=cv, progress=False)
+    cols = [c for c in fast.scores.columns if c not in ("fit_time", "score_time")]
+    assert len(fast.scores) == 5
+    assert fast.scores["fit_time"].nunique() == 1  # one fit_splits call, its time shared
+    assert slow.scores["fit_time"].nunique() == 5
+    pd.testing.assert_frame_equal(fast.scores[cols], slow.scores[cols])

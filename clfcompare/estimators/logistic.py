@@ -10,11 +10,15 @@ The maths lives in small pure functions (``cross_entropy``, ``lipschitz_constant
 ``gradient_descent``, ``fisher_information``, ``wald_table``); the class is a thin sklearn shell.
 Full-batch descent is accelerated by default (Nesterov momentum, backtracking, adaptive
 restart); ``solver="gd"`` is the lecture's plain descent. Sample weights, class weights and
-scipy sparse input are supported throughout.
+scipy sparse input are supported throughout. :meth:`GDLogisticRegression.fit_splits` fits
+many cross-validation splits at once (the trial runner's hook): their full-batch descents run
+as one batched numpy computation (``_batched_descent``), each split's iterates those of its
+own fit.
 
-Why one module of about 1,100 lines: one model (the logistic regression), its optimiser and
-its inference share the loss, the weights and the data checks; the length is mostly the
-derivations and measurements in the docstrings.
+Why one module of about 1,600 lines: one model (the logistic regression), its optimiser (one
+fit at a time or many splits batched, the same steps) and its inference share the loss, the
+weights and the data checks; the length is mostly the derivations and measurements in the
+docstrings.
 """
 
 from __future__ import annotations
@@ -27,9 +31,9 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 from scipy.special import expit, log_softmax
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 
 from clfcompare._checks import check_choice, check_int, check_real
 from clfcompare.estimators._base import (
@@ -234,6 +238,18 @@ class DescentResult(NamedTuple):
     n_increase: int
     grad_max: float
     loss_iters: np.ndarray | None = None
+
+
+class _Prepared(NamedTuple):
+    """The checked inputs of one fit (:meth:`GDLogisticRegression._prepare`)."""
+
+    X: object
+    Y: np.ndarray
+    classes: np.ndarray
+    y_idx: np.ndarray
+    weights: np.ndarray | None
+    lr: float
+    L: float
 
 
 #: ``loss_curve_`` keeps at most this many points (see :class:`_Curve`).
@@ -532,6 +548,301 @@ def gradient_descent(
     )
 
 
+def _log_softmax_last(z):
+    """``scipy.special.log_softmax(z, axis=-1)`` in its own operations (the same numbers),
+    without its array-API dispatch, which costs more than the arithmetic on small arrays."""
+    z_max = np.max(z, axis=-1, keepdims=True)
+    z_max[~np.isfinite(z_max)] = 0.0
+    tmp = z - z_max
+    with np.errstate(divide="ignore"):
+        return tmp - np.log(np.sum(np.exp(tmp), axis=-1, keepdims=True))
+
+
+def _batched_descent(Xs, Ys, lrs, min_steps, *, alpha, max_iter, tol, solver):
+    """Full-batch :func:`gradient_descent` (dense, unweighted) of many fits at once.
+
+    Fit ``s`` minimises the cross-entropy on ``Xs[s], Ys[s]`` from zero, exactly as
+    ``gradient_descent(Xs[s], Ys[s], learning_rate=lrs[s], min_step=min_steps[s], ...)``
+    does: the same steps, backtracking, restarts and stopping, decided for every fit on its
+    own. The fits' rows are zero-padded to the longest fit and stacked, so one iteration is
+    a few batched numpy products over all the fits still running; the padding rows are
+    masked out of every loss and gradient. Results agree with the one-by-one descents to
+    rounding (the sums run over padded arrays, in a different order).
+
+    Parameters
+    ----------
+    Xs : list of ndarray of shape (n_samples_s, n_features)
+    Ys : list of ndarray
+        0/1 of shape (n_samples_s,) for all fits, or one-hot (n_samples_s, n_classes) with
+        the same ``n_classes`` for all fits.
+    lrs, min_steps : list of float
+    alpha, max_iter, tol, solver
+        As in :func:`gradient_descent`.
+
+    Returns
+    -------
+    list of DescentResult
+    """
+    S = len(Xs)
+    n = np.array([x.shape[0] for x in Xs], dtype=np.float64)
+    N, F = int(n.max()), Xs[0].shape[1]
+    binary = Ys[0].ndim == 1
+    K = 1 if binary else Ys[0].shape[1]
+    XA = np.zeros((S, N, F))
+    YA = np.zeros((S, N)) if binary else np.zeros((S, N, K))
+    MA = np.zeros((S, N))
+    for s, (x, yv) in enumerate(zip(Xs, Ys, strict=True)):
+        XA[s, : x.shape[0]] = x
+        YA[s, : x.shape[0]] = yv
+        MA[s, : x.shape[0]] = 1.0
+    stats_ = [_column_stats(x, None) for x in Xs]
+    CA = np.stack([c for c, _ in stats_])[:, None, :]
+    SA = np.stack([sp for _, sp in stats_])[:, None, :]
+    lr = np.asarray(lrs, dtype=np.float64)
+    floor_all = np.minimum(np.asarray(min_steps, dtype=np.float64), lr)
+
+    def scores(ix, c, b):  # (m, N) for one output, else (m, N, K)
+        if binary:
+            return (XA[ix] @ c[:, 0, :, None])[..., 0] + b[:, :1]
+        return XA[ix] @ c.transpose(0, 2, 1) + b[:, None, :]
+
+    def loss_only(ix, z, c):
+        if binary:
+            per = (np.logaddexp(0.0, z) - YA[ix] * z) * MA[ix]
+            value = per.sum(axis=1) / n[ix]
+        else:
+            logp = _log_softmax_last(z)
+            value = -np.sum(YA[ix] * logp, axis=(1, 2)) / n[ix]
+        if alpha:
+            value = value + 0.5 * alpha * np.sum(c * c, axis=(1, 2))
+        return value
+
+    def value_and_grad(ix, z, c):
+        m = MA[ix]
+        if binary:
+            r = (expit(z) - YA[ix]) * m
+            per = (np.logaddexp(0.0, z) - YA[ix] * z) * m
+            value = per.sum(axis=1) / n[ix]
+            gc = (r[:, None, :] @ XA[ix]) / n[ix, None, None]
+            gi = r.sum(axis=1)[:, None] / n[ix, None]
+        else:
+            logp = _log_softmax_last(z)
+            value = -np.sum(YA[ix] * logp, axis=(1, 2)) / n[ix]
+            R = (np.exp(logp) - YA[ix]) * m[:, :, None]
+            gc = R.transpose(0, 2, 1) @ XA[ix] / n[ix, None, None]
+            gi = R.sum(axis=1) / n[ix, None]
+        if alpha:
+            value = value + 0.5 * alpha * np.sum(c * c, axis=(1, 2))
+            gc = gc + alpha * c
+        return value, gc, gi
+
+    def criterion(ix, gc, gi):
+        a = np.max(np.abs((gc - gi[:, :, None] * CA[ix]) / SA[ix]), axis=(1, 2))
+        return np.maximum(a, np.max(np.abs(gi), axis=1))
+
+    def expand(v, ndim):
+        return v.reshape(v.shape + (1,) * (ndim - 1))
+
+    coef = np.zeros((S, K, F))
+    intercept = np.zeros((S, K))
+    all_ix = np.arange(S)
+    loss0, g_coef, g_int = value_and_grad(all_ix, scores(all_ix, coef, intercept), coef)
+    # per-fit records: the loss of every iteration, the final state
+    history = []  # (active indices, losses) per iteration
+    conv_at = {}  # fit -> (n_iter, loss appended at convergence)
+    n_iter_of = np.full(S, max_iter)
+    converged = np.zeros(S, dtype=bool)
+    diverged = np.zeros(S, dtype=bool)
+    n_increase = np.zeros(S, dtype=np.int64)
+    grad_max = np.full(S, np.nan)
+    out_coef, out_int = coef.copy(), intercept.copy()
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        if solver == "agd":
+            step = lr.copy()
+            z = scores(all_ix, coef, intercept)
+            loss, k = loss0.copy(), np.ones(S, dtype=np.int64)
+            coef_prev, int_prev, z_prev = coef, intercept, z
+            act = all_ix  # fits still running; their state lives in the arrays below
+
+            def backtrack(ix, sel, c0, b0, z0, f0, gc, gi):
+                """Backtracking steps of the fits ``ix`` (positions ``sel`` of ``step``)."""
+                Xg = scores(ix, gc, gi)
+                sq = np.sum(gc * gc, axis=(1, 2)) + np.sum(gi * gi, axis=1)
+                fl = floor_all[ix]
+                st = step[sel]
+                pending = np.ones(len(ix), dtype=bool)
+                z1 = np.empty_like(z0)
+                f1 = np.empty(len(ix))
+                while True:
+                    p = np.flatnonzero(pending)
+                    zz = z0[p] - expand(st[p], z0.ndim) * Xg[p]
+                    ff = loss_only(ix[p], zz, c0[p] - st[p, None, None] * gc[p])
+                    z1[p], f1[p] = zz, ff
+                    done = (st[p] <= fl[p]) | (ff <= f0[p] - 0.5 * st[p] * sq[p])
+                    pending[p[done]] = False
+                    if not pending.any():
+                        break
+                    q = p[~done]
+                    st[q] = np.maximum(st[q] * STEP_SHRINK, fl[q])
+                c1 = c0 - st[:, None, None] * gc
+                b1 = b0 - st[:, None] * gi
+                step[sel] = st * STEP_GROWTH
+                return c1, b1, z1, f1
+
+            n_it = 0
+            while n_it < max_iter and act.size:
+                n_it += 1
+                m = act.size
+                beta = (k[act] - 1) / (k[act] + 2)
+                mom = np.flatnonzero(beta > 0)
+                finished = np.zeros(m, dtype=bool)
+                coef_new, int_new = np.empty_like(coef), np.empty_like(intercept)
+                z_new, f_new = np.empty_like(z), np.full(m, np.inf)
+                if mom.size:
+                    bm = beta[mom]
+                    y_c = coef[mom] + bm[:, None, None] * (coef[mom] - coef_prev[mom])
+                    y_b = intercept[mom] + bm[:, None] * (intercept[mom] - int_prev[mom])
+                    z_y = z[mom] + expand(bm, z.ndim) * (z[mom] - z_prev[mom])
+                    f_y, gc, gi = value_and_grad(act[mom], z_y, y_c)
+                    gm = criterion(act[mom], gc, gi)
+                    stop = (gm <= tol) & (f_y <= loss[act[mom]])
+                    for j in np.flatnonzero(stop):
+                        s = act[mom[j]]
+                        out_coef[s], out_int[s] = y_c[j], y_b[j]
+                        conv_at[s] = (n_it, f_y[j])
+                        converged[s], n_iter_of[s] = True, n_it
+                        finished[mom[j]] = True
+                    go = np.flatnonzero(~stop)
+                    if go.size:
+                        gpos = mom[go]
+                        c1, b1, z1, f1 = backtrack(
+                            act[gpos],
+                            act[gpos],
+                            y_c[go],
+                            y_b[go],
+                            z_y[go],
+                            f_y[go],
+                            gc[go],
+                            gi[go],
+                        )
+                        coef_new[gpos], int_new[gpos], z_new[gpos], f_new[gpos] = c1, b1, z1, f1
+                    done_m = np.zeros(m, dtype=bool)
+                    done_m[mom[go]] = True
+                else:
+                    done_m = np.zeros(m, dtype=bool)
+                lo = loss[act]
+                plain = ~finished & (~done_m | (f_new > lo) | ~np.isfinite(f_new))
+                pl = np.flatnonzero(plain)
+                if pl.size:
+                    ix = act[pl]
+                    lv, gc, gi = value_and_grad(ix, z[pl], coef[pl])
+                    lo[pl] = lv
+                    gm = criterion(ix, gc, gi)
+                    stop = gm <= tol
+                    for j in np.flatnonzero(stop):
+                        s = ix[j]
+                        out_coef[s], out_int[s] = coef[pl[j]], intercept[pl[j]]
+                        conv_at[s] = (n_it, lv[j])
+                        converged[s], n_iter_of[s] = True, n_it
+                        finished[pl[j]] = True
+                    go = np.flatnonzero(~stop)
+                    if go.size:
+                        gpos = pl[go]
+                        c1, b1, z1, f1 = backtrack(
+                            act[gpos],
+                            act[gpos],
+                            coef[gpos],
+                            intercept[gpos],
+                            z[gpos],
+                            lv[go],
+                            gc[go],
+                            gi[go],
+                        )
+                        coef_new[gpos], int_new[gpos], z_new[gpos], f_new[gpos] = c1, b1, z1, f1
+                        k[act[gpos]] = 1
+                keep = np.flatnonzero(~finished)
+                ka = act[keep]
+                coef_prev, int_prev, z_prev = coef[keep], intercept[keep], z[keep]
+                coef, intercept, z = coef_new[keep], int_new[keep], z_new[keep]
+                fn = f_new[keep]
+                if n_it % 50 == 0:
+                    z, z_prev = scores(ka, coef, intercept), scores(ka, coef_prev, int_prev)
+                    fn = loss_only(ka, z, coef)
+                lk = lo[keep]
+                n_increase[ka] += fn > lk + 1e-12 * np.abs(lk)
+                loss[ka] = fn
+                k[ka] += 1
+                history.append((ka, fn.copy()))
+                act = ka
+            out_coef[act], out_int[act] = coef, intercept
+        else:
+            lr3 = lr[:, None, None]
+            act = all_ix
+            prev = loss0.copy()
+            n_it = 0
+            while n_it < max_iter and act.size:
+                n_it += 1
+                coef = coef - lr3[act] * g_coef
+                intercept = intercept - lr[act, None] * g_int
+                lv, g_coef, g_int = value_and_grad(act, scores(act, coef, intercept), coef)
+                n_increase[act] += lv > prev[act] + 1e-12 * np.abs(prev[act])
+                prev[act] = lv
+                gm = criterion(act, g_coef, g_int)
+                grad_max[act] = gm
+                history.append((act, lv))
+                div = ~np.isfinite(lv) | (lv > DIVERGENCE_FACTOR * loss0[act])
+                conv = ~div & (gm <= tol)
+                stop = div | conv
+                diverged[act[div]] = True
+                converged[act[conv]] = True
+                if stop.any():
+                    n_iter_of[act[stop]] = n_it
+                    out_coef[act[stop]], out_int[act[stop]] = coef[stop], intercept[stop]
+                    keep = ~stop
+                    act, coef, intercept = act[keep], coef[keep], intercept[keep]
+                    g_coef, g_int = g_coef[keep], g_int[keep]
+            out_coef[act], out_int[act] = coef, intercept
+
+    T = len(history)
+    table = np.full((T, S), np.nan)
+    for t, (ix, values) in enumerate(history):
+        table[t, ix] = values
+    results = []
+    for s in range(S):
+        curve = _Curve()
+        last = n_iter_of[s] - 1 if s in conv_at else n_iter_of[s]
+        for t in range(last):
+            curve.append(t + 1, float(table[t, s]))
+        if s in conv_at:
+            curve.append(conv_at[s][0], float(conv_at[s][1]))
+        c, b = out_coef[s], out_int[s]
+        y_s = Ys[s]
+        if solver == "agd":
+            loss_s, gc, gi = cross_entropy(c, b, Xs[s], y_s, alpha)
+            curve.last = (int(n_iter_of[s]), loss_s)
+            center, spread = stats_[s]
+            gmax = max(np.max(np.abs((gc - gi[:, None] * center) / spread)), np.max(np.abs(gi)))
+        else:
+            gmax = grad_max[s]
+        losses, iters = curve.arrays()
+        results.append(
+            DescentResult(
+                c,
+                b,
+                losses,
+                float(loss0[s]),
+                int(n_iter_of[s]),
+                bool(converged[s]),
+                bool(diverged[s]),
+                int(n_increase[s]),
+                float(gmax),
+                iters,
+            )
+        )
+    return results
+
+
 def fisher_information(X, proba, sample_weight=None):
     r"""Fisher information of the identified (reference-class) parameters.
 
@@ -629,6 +940,35 @@ def _linear_scores(X, coef, intercept):
     with np.errstate(over="ignore", invalid="ignore"):
         scores = np.asarray(X @ coef.T) + intercept
     return scores.ravel() if scores.shape[1] == 1 else scores
+
+
+def _check_train_indices(train_indices, n_samples):
+    """``train_indices`` as a list of int64 arrays of valid row numbers (else raise)."""
+    if isinstance(train_indices, np.ndarray) and train_indices.ndim == 1:
+        raise TypeError("train_indices must be a list of 1-D integer arrays, got one 1-D array")
+    try:
+        splits = [np.asarray(idx) for idx in train_indices]
+    except TypeError:
+        raise TypeError(
+            "train_indices must be a list of 1-D integer arrays, "
+            f"got {type(train_indices).__name__}"
+        ) from None
+    if not splits:
+        raise ValueError("train_indices is empty: give at least one split")
+    for k, idx in enumerate(splits):
+        if idx.ndim != 1 or idx.dtype.kind not in "iu":
+            raise TypeError(
+                f"train_indices[{k}] must be a 1-D integer array of row numbers, got "
+                f"dtype {idx.dtype} with shape {idx.shape}"
+            )
+        if idx.size == 0:
+            raise ValueError(f"train_indices[{k}] is empty")
+        if idx.min() < 0 or idx.max() >= n_samples:
+            raise ValueError(
+                f"train_indices[{k}] has row numbers outside [0, {n_samples - 1}]: "
+                f"min {idx.min()}, max {idx.max()}"
+            )
+    return [idx.astype(np.int64) for idx in splits]
 
 
 def _fingerprint(X):
@@ -896,6 +1236,25 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
             loss (learning rate too large).
         """
         self._check_params()
+        prep = self._prepare(X, y, sample_weight)
+        result = gradient_descent(
+            prep.X,
+            prep.Y,
+            learning_rate=prep.lr,
+            alpha=float(self.alpha),
+            max_iter=self.max_iter,
+            tol=self.tol,
+            batch_size=self.batch_size,
+            n_iter_no_change=self.n_iter_no_change,
+            random_state=self.random_state,
+            solver=self.solver,
+            sample_weight=prep.weights,
+            min_step=1.0 / prep.L,
+        )
+        return self._finish(prep, result, sample_weight, stacklevel=4)
+
+    def _prepare(self, X, y, sample_weight):
+        """The checked data, targets, weights and steps of a fit (sets n_features_in_)."""
         X, classes, y_idx = validate_training_data(self, X, y, accept_sparse=True)
         weights = validate_sample_weight(sample_weight, X)
         weights = effective_weights(self, self.class_weight, classes, classes[y_idx], weights)
@@ -910,20 +1269,20 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
         minibatch = self.batch_size is not None
         L = lipschitz_constant(X, n_classes, alpha, per_sample=minibatch, sample_weight=weights)
         lr = 1.0 / L if self.learning_rate == "auto" else float(self.learning_rate)
-        result = gradient_descent(
-            X,
-            Y,
-            learning_rate=lr,
-            alpha=alpha,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            batch_size=self.batch_size,
-            n_iter_no_change=self.n_iter_no_change,
-            random_state=self.random_state,
-            solver=self.solver,
-            sample_weight=weights,
-            min_step=1.0 / L,
+        return _Prepared(X, Y, classes, y_idx, weights, lr, L)
+
+    def _finish(self, prep, result, sample_weight, *, stacklevel):
+        """Raise on divergence, warn on max_iter, and set the fitted attributes."""
+        X, classes, y_idx, weights, lr, L = (
+            prep.X,
+            prep.classes,
+            prep.y_idx,
+            prep.weights,
+            prep.lr,
+            prep.L,
         )
+        alpha = float(self.alpha)
+        minibatch = self.batch_size is not None
         if result.diverged:
             raise ValueError(
                 f"GDLogisticRegression diverged at iteration {result.n_iter}: the training loss "
@@ -972,7 +1331,7 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
                 )
             else:
                 msg += "."
-            warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+            warnings.warn(msg, ConvergenceWarning, stacklevel=stacklevel)
 
         self.classes_ = classes
         self.coef_ = result.coef
@@ -988,6 +1347,122 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
         self._train_separated = separated
         self._fit_alpha = self.alpha  # inference checks the fit, not a later set_params
         return self
+
+    def fit_splits(self, X, y, train_indices, random_states=None, sample_weight=None):
+        """Fit one clone of this estimator per split; full-batch descents run together.
+
+        The trial runner's hook for repeated cross-validation (``docs/interfaces.md``).
+        Returned estimator ``k`` is the one that
+        ``clone(self).set_params(random_state=random_states[k]).fit(X[idx], y[idx])`` gives
+        (``idx = train_indices[k]``): the same iterates, ``coef_``, ``intercept_``,
+        ``n_iter_`` and ``loss_curve_`` (to rounding: the batched sums run in another order),
+        the same warnings and errors. Full-batch descent (``batch_size=None``) on dense
+        ``X`` without weights (no ``sample_weight``, no ``class_weight``) runs as one batched
+        computation: the splits' coefficient matrices are stacked and every iteration is a
+        few numpy products over all splits still running, each split keeping its own step,
+        backtracking, momentum restart and stopping. Mini-batch SGD, sparse ``X`` and
+        weighted fits are fitted one by one here (the same results, no speed-up). ``self``
+        is not changed.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        train_indices : list of 1-D int arrays
+            Rows of ``X`` of each split; splits may differ in size.
+        random_states : list of (int, RandomState or None), optional
+            One ``random_state`` per split (the trial runner passes the seed it derives per
+            split; only mini-batch SGD uses it). ``None``: every split keeps
+            ``self.random_state``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows of ``X``; split ``k`` gets ``sample_weight[idx]``.
+
+        Returns
+        -------
+        list of GDLogisticRegression
+            Fitted clones, in the order of ``train_indices``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            Bad ``train_indices`` or ``random_states`` (naming them), or what ``fit`` raises
+            for a split (the first failing split, in order).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from clfcompare.estimators.logistic import GDLogisticRegression
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(60, 2)); y = (X[:, 0] + rng.normal(size=60) > 0).astype(int)
+        >>> fits = GDLogisticRegression().fit_splits(X, y, [np.arange(40), np.arange(20, 60)])
+        >>> one = GDLogisticRegression().fit(X[20:60], y[20:60])
+        >>> bool(np.allclose(fits[1].coef_, one.coef_)), fits[1].n_iter_ == one.n_iter_
+        (True, True)
+        """
+        self._check_params()
+        if hasattr(y, "__len__") and not isinstance(y, str):
+            n_samples = len(y)
+        else:
+            raise TypeError(f"y must be array-like, got {type(y).__name__}")
+        splits = _check_train_indices(train_indices, n_samples)
+        if random_states is None:
+            fitted = [clone(self) for _ in splits]
+        else:
+            if isinstance(random_states, (str, bytes, np.random.RandomState)) or not hasattr(
+                random_states, "__len__"
+            ):
+                raise TypeError(
+                    "random_states must be a list with one random_state per split, got "
+                    f"{type(random_states).__name__}"
+                )
+            if len(random_states) != len(splits):
+                raise ValueError(
+                    f"random_states has {len(random_states)} entries for {len(splits)} "
+                    "splits; give one per split"
+                )
+            fitted = [clone(self).set_params(random_state=r) for r in random_states]
+        y_arr = np.asarray(y)
+        weights = None if sample_weight is None else np.asarray(sample_weight)
+        if weights is not None and weights.shape != (n_samples,):
+            raise ValueError(
+                f"sample_weight must have shape ({n_samples},) like y, got {weights.shape}"
+            )
+        batched = (
+            self.batch_size is None
+            and self.class_weight is None
+            and weights is None
+            and not hasattr(X, "toarray")
+        )
+        if not batched:
+            for est, idx in zip(fitted, splits, strict=True):
+                w = None if weights is None else weights[idx]
+                est.fit(_safe_indexing(X, idx), y_arr[idx], sample_weight=w)
+            return fitted
+        preps = []
+        for est in fitted:
+            est._check_params()
+        for est, idx in zip(fitted, splits, strict=True):
+            preps.append(est._prepare(_safe_indexing(X, idx), y_arr[idx], None))
+        results = [None] * len(splits)
+        groups = {}
+        for k, prep in enumerate(preps):
+            groups.setdefault(prep.Y.shape[1:], []).append(k)
+        for members in groups.values():
+            out = _batched_descent(
+                [preps[k].X for k in members],
+                [preps[k].Y for k in members],
+                [preps[k].lr for k in members],
+                [1.0 / preps[k].L for k in members],
+                alpha=float(self.alpha),
+                max_iter=self.max_iter,
+                tol=self.tol,
+                solver=self.solver,
+            )
+            for k, res in zip(members, out, strict=True):
+                results[k] = res
+        for est, prep, res in zip(fitted, preps, results, strict=True):
+            est._finish(prep, res, None, stacklevel=3)
+        return fitted
 
     def decision_function(self, X):
         """Linear scores :math:`Wx + b`.
