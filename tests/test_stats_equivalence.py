@@ -178,3 +178,22 @@ def test_margins_and_levels_are_validated():
     res = equivalence_test(a, b, 80, 20, margin=(-0.002, 0.03))
     assert (res.margin_low, res.margin_high) == (-0.002, 0.03)
     assert "equivalence_test" in str(res)
+
+
+def test_conservative_variance_is_conservative_zs_for_float32_half_scores():
+    """The TOST's conservative variance is conservative_z's, rounding tolerance included:
+    float32 half scores whose halves differ only by float32 rounding (0.9f - 0.8f vs
+    0.8f - 0.7f) give zero variance in both (it was 4e-8 in the TOST, 0 in the Z test)."""
+    a = np.array([0.85, 0.8, 0.9, 0.82])
+    b = a - 0.001
+    half_a = np.array([[0.9, 0.8], [0.7, 0.6]], dtype=np.float32)
+    half_b = np.array([[0.8, 0.7], [0.6, 0.5]], dtype=np.float32)
+    z = conservative_z(a, b, half_a, half_b)
+    tost = equivalence_test(a, b, margin=0.02, half_scores_a=half_a, half_scores_b=half_b)
+    assert z.std_error == 0.0
+    assert tost.std_error == z.std_error
+    # float64 scores of a real spread: the same variance too
+    rng = np.random.default_rng(3)
+    ha, hb = rng.normal(0.8, 0.02, (5, 2, 3)), rng.normal(0.8, 0.02, (5, 2, 3))
+    tost = equivalence_test(a, b, margin=0.02, half_scores_a=ha, half_scores_b=hb)
+    assert tost.std_error == conservative_z(a, b, ha, hb).std_error > 0

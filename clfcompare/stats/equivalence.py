@@ -17,14 +17,14 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy import stats as sps
 
-from clfcompare._checks import check_finite, check_level
+from clfcompare._checks import check_level
 from clfcompare.stats._common import (
-    as_float_array,
     mean_and_std,
     mean_size,
     paired_differences,
     power_of_two_scale,
 )
+from clfcompare.stats.two_models import _half_gaps
 
 __all__ = ["EquivalenceResult", "equivalence_test"]
 
@@ -142,29 +142,12 @@ def _margins(margin):
 
 
 def _half_sigma2(half_a, half_b):
-    """Nadeau-Bengio's half-partition variance ``(1/(2M)) sum_m (mu_m^0 - mu_m^1)^2``."""
-    a = as_float_array(half_a, "half_scores_a")
-    b = as_float_array(half_b, "half_scores_b")
-    if a.shape != b.shape:
-        raise ValueError(
-            "half_scores_a and half_scores_b must have the same shape, got "
-            f"{a.shape} and {b.shape}"
-        )
-    if a.ndim not in (2, 3) or a.shape[1] != 2 or a.shape[0] < 1:
-        raise ValueError(
-            "half scores must be shaped (M, 2, F) (partition, half, inner fold) or (M, 2), "
-            f"got {a.shape}"
-        )
-    check_finite(a, "half_scores_a")
-    check_finite(b, "half_scores_b")
-    d = a - b
-    tol = 16 * np.finfo(np.float64).eps * max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))
-    d[np.abs(d) <= tol] = 0.0
-    mu = d.mean(axis=2) if d.ndim == 3 else d
-    delta = mu[:, 0] - mu[:, 1]
-    delta[np.abs(delta) <= tol] = 0.0
-    scale = power_of_two_scale(delta)
-    return scale**2 * float(np.sum((delta / scale) ** 2)) / (2 * mu.shape[0])
+    """Nadeau-Bengio's half-partition variance ``(1/(2M)) sum_m (mu_m^0 - mu_m^1)^2``, from
+    the same validated gaps as :func:`~clfcompare.stats.conservative_z` (so the two agree on
+    the variance, rounding tolerance of float32 scores included)."""
+    gap = _half_gaps(half_a, half_b)
+    scale = power_of_two_scale(gap)
+    return scale**2 * float(np.sum((gap / scale) ** 2)) / (2 * gap.size)
 
 
 def _one_sided_p(t, df):
