@@ -1,0 +1,161 @@
+"""Where the HW4 study's time goes: imports, data, each model's trials, analysis, figures, report.
+
+Runs the study of ``analyses/hw4.py`` (the K-class curve data, the five models of
+:func:`clfcompare.study.build_models`, :func:`clfcompare.study.run_study` with its defaults)
+into a fresh folder and prints one table of seconds:
+
+- ``imports``: importing :mod:`clfcompare.study`, :mod:`clfcompare.estimators` (torch) and
+  matplotlib in this process (about 0 when they were imported before, e.g. under pytest);
+- ``data``: loading the curve data;
+- ``trials``: :func:`run_study`'s ``Study.timings["trials"]``, and below it every model's
+  share: the sum of its trials' ``fit_time`` as the trial runner recorded it (fitting only;
+  predicting and scoring, the store and the process overhead are the ``rest``);
+- ``analysis``: ``total before the report - trials - figures`` (the analysis and the setup);
+- ``decision-region refits and data figure``: the one figure timing ``run_study`` records
+  (the box plot, interval and loss-curve figures are drawn inside ``write_report``, so they
+  are part of ``report``; ``run_study`` does not time them one by one);
+- ``report``: ``Study.timings["report"]`` (the report and the figures it draws);
+- ``wall``: the whole run of this script.
+
+Usage::
+
+    python analyses/bench_study.py                 # the default study on the CPU
+    python analyses/bench_study.py --quick         # smoke run (2 x 3 folds, 5 epochs)
+    python analyses/bench_study.py --device cuda   # the MLPs on the GPU
+    python analyses/bench_study.py --repeats 40 --out /tmp/bench
+
+The output folder (``--out``, default a temporary folder) must not hold a store of an earlier
+run: a resumed study would time nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+#: ``--quick``: the settings of ``hw4.py --quick``.
+QUICK = {"repeats": 2, "folds": 3, "epochs": 5}
+
+
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def parse_args(argv=None):
+    """The command line (``--quick`` overrides ``--repeats``, ``--folds`` and ``--epochs``)."""
+    p = argparse.ArgumentParser(
+        prog="bench_study.py",
+        description="Time the HW4 study step by step (imports, data, each model's trials, "
+        "analysis, figures, report).",
+    )
+    p.add_argument("--classes", type=_positive, default=4, help="curve classes (default: 4)")
+    p.add_argument("--repeats", type=_positive, default=10, help="CV repeats (default: 10)")
+    p.add_argument("--folds", type=_positive, default=5, help="CV folds (default: 5)")
+    p.add_argument("--epochs", type=_positive, default=None, help="MLP epochs (default: study's)")
+    p.add_argument("--device", default="cpu", help="the MLPs' device: cpu, cuda, auto")
+    p.add_argument("--n-jobs", type=int, default=None, help="run_trials' n_jobs")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: temporary)")
+    p.add_argument("--quick", action="store_true", help="smoke run: 2 x 3 folds, 5 epochs")
+    args = p.parse_args(argv)
+    if args.classes < 2:
+        p.error(f"--classes must be at least 2, got {args.classes}")
+    if args.folds < 2:
+        p.error(f"--folds must be at least 2, got {args.folds}")
+    if args.quick:
+        args.repeats, args.folds, args.epochs = QUICK["repeats"], QUICK["folds"], QUICK["epochs"]
+    if args.out is not None and (args.out / "bench.sqlite").exists():
+        p.error(f"{args.out / 'bench.sqlite'} exists: a resumed study times nothing")
+    return args
+
+
+def bench(args, out_dir):
+    """Run the study into ``out_dir`` and return ``[(step, seconds)]`` in order."""
+    rows = []
+    t0 = time.perf_counter()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import clfcompare.estimators  # noqa: F401  (torch)
+    from clfcompare.datasets import load_curve, make_curve
+    from clfcompare.study import build_models, run_study
+
+    rows.append(("imports", time.perf_counter() - t0))
+
+    t0 = time.perf_counter()
+    if args.classes in (2, 4):
+        X, y = load_curve(args.classes)
+    else:
+        X, y = make_curve(args.classes, random_state=0)
+    rows.append(("data", time.perf_counter() - t0))
+
+    options = {"device": args.device}
+    if args.epochs is not None:
+        options["epochs"] = args.epochs
+    models = build_models(**options)
+    study = run_study(
+        X,
+        y,
+        models=models,
+        out_dir=out_dir,
+        store_name="bench.sqlite",
+        n_repeats=args.repeats,
+        n_folds=args.folds,
+        n_jobs=args.n_jobs,
+        curve_classes=args.classes,
+        device=args.device,
+        progress=False,
+        log=lambda message: None,
+    )
+    t = study.timings
+    figure = t.get("decision-region refits and data figure", 0.0)
+    rows.append(("trials", t["trials"]))
+    scores = study.results.scores
+    fit = scores.groupby("model", sort=False)["fit_time"].sum()
+    for name in models:
+        rows.append((f"  {name} (fit time)", float(fit.get(name, 0.0))))
+    rows.append(("  rest (predict, score, store)", t["trials"] - float(fit.sum())))
+    rows.append(("analysis", t["total before the report"] - t["trials"] - figure))
+    rows.append(("decision-region refits and data figure", figure))
+    rows.append(("report (and its figures)", t["report"]))
+    return rows
+
+
+def format_rows(rows, wall):
+    """The table printed: step, seconds, share of the wall time."""
+    width = max(len(step) for step, _ in rows) + 2
+    lines = [f"{'step':<{width}}{'seconds':>9}{'share':>8}"]
+    for step, seconds in rows:
+        lines.append(f"{step:<{width}}{seconds:>9.2f}{seconds / wall:>8.1%}")
+    lines.append(f"{'wall':<{width}}{wall:>9.2f}{1:>8.1%}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    t_start = time.perf_counter()
+    args = parse_args(argv)
+    if args.out is None:
+        with tempfile.TemporaryDirectory(prefix="bench_study_") as tmp:
+            rows = bench(args, Path(tmp))
+    else:
+        rows = bench(args, args.out)
+    wall = time.perf_counter() - t_start
+    settings = (
+        f"{args.classes}-class curve data, {args.repeats} x {args.folds}-fold CV (+ halves), "
+        f"device {args.device}{', --quick' if args.quick else ''}"
+    )
+    print(f"HW4 study, {settings}")
+    print(format_rows(rows, wall))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
