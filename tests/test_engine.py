@@ -775,7 +775,7 @@ def test_fused_switch_is_checked_and_inert_on_the_cpu(curve4):
 
 
 @pytest.mark.gpu
-def test_gpu_engine_selects_the_fused_path_only_when_asked(curve4, monkeypatch):
+def test_gpu_engine_selects_the_fused_path_and_the_switch_turns_it_off(curve4, monkeypatch):
     from clfcompare.estimators import _fused
 
     if not _fused.triton_available():
@@ -786,13 +786,12 @@ def test_gpu_engine_selects_the_fused_path_only_when_asked(curve4, monkeypatch):
     monkeypatch.setattr(_fused, "train_fused", lambda *a, **k: calls.append(1) or real(*a, **k))
     kw = dict(layer_sizes=ARCH, seeds=[1, 2], batch_size=5, max_epochs=2, device="cuda")
     splits = _unequal_splits(len(X), SIZES)[:2]
-    eager = _train(X, y, splits, **kw)  # the default: the eager (graph-replayed) path
-    assert calls == []
-    fused = _train(X, y, splits, fused=True, **kw)
+    fused = _train(X, y, splits, **kw)  # the default on CUDA: the fused kernel
     assert calls == [1]
+    eager = _train(X, y, splits, fused=False, **kw)
     monkeypatch.setenv("CLFCOMPARE_FUSED", "0")
-    _train(X, y, splits, fused=True, **kw)
-    assert calls == [1]  # CLFCOMPARE_FUSED=0 overrides fused=True
+    _train(X, y, splits, **kw)
+    assert calls == [1]  # neither fused=False nor CLFCOMPARE_FUSED=0 went fused
     for f, e in zip(fused, eager, strict=True):
         _assert_params_close(f, e, rel=1e-3)  # rounding only (see test_fused.py)
 

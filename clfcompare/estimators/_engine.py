@@ -912,16 +912,16 @@ class EngineOptions:
         torch intra-op threads during training (restored afterwards); ``None``: unchanged.
     cuda_graph : bool, default=True
         On CUDA, replay each epoch as a captured CUDA graph.
-    fused : bool, default=False
+    fused : bool, default=True
         On CUDA, train with the fused Triton kernel of :mod:`clfcompare.estimators._fused`
         (forward, backward and Adam of every network in one launch) where it applies (Triton
         importable, three hidden ReLU layers of at most 128 units, none of the options the
-        kernel lacks); elsewhere, and with the environment variable ``CLFCOMPARE_FUSED=0``,
-        the batched eager path. Both train the same networks up to float32 rounding (measured
-        on an H200: 3.5e-5 median norm-wise difference after 5 epochs, growing with training
-        as any change of rounding does). Off by default until its final tests have run on a
-        GPU: measured, it is 2.7x faster than the eager path at M = 100 networks and no faster
-        from M = 1000 on (README, Performance).
+        kernel lacks); elsewhere, and with ``fused=False`` or the environment variable
+        ``CLFCOMPARE_FUSED=0``, the batched eager path. Both train the same networks up to
+        float32 rounding (measured on an H200: 3.5e-5 median norm-wise difference after 5
+        epochs, growing with training as any change of rounding does). Measured, it is 2.7x
+        faster than the eager path at M = 100 networks and no faster from M = 1000 on (README,
+        Performance).
     """
 
     hidden_layer_sizes: tuple
@@ -944,7 +944,7 @@ class EngineOptions:
     device: torch.device
     n_threads: int | None
     cuda_graph: bool = True
-    fused: bool = False
+    fused: bool = True
 
     def __post_init__(self):
         def put(name, value):
