@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import log_expit, log_softmax
+from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -245,3 +246,59 @@ class ScoreClassifierMixin:
         """
         scores = self.decision_function(X)  # checks that the model is fitted
         return labels_from_scores(self.classes_, scores)
+
+
+def check_train_indices(train_indices, n_samples):
+    """``train_indices`` as a list of int64 arrays of valid row numbers (else raise)."""
+    if isinstance(train_indices, np.ndarray) and train_indices.ndim == 1:
+        raise TypeError("train_indices must be a list of 1-D integer arrays, got one 1-D array")
+    try:
+        splits = [np.asarray(idx) for idx in train_indices]
+    except TypeError:
+        raise TypeError(
+            "train_indices must be a list of 1-D integer arrays, "
+            f"got {type(train_indices).__name__}"
+        ) from None
+    if not splits:
+        raise ValueError("train_indices is empty: give at least one split")
+    for k, idx in enumerate(splits):
+        if idx.ndim != 1 or idx.dtype.kind not in "iu":
+            raise TypeError(
+                f"train_indices[{k}] must be a 1-D integer array of row numbers, got "
+                f"dtype {idx.dtype} with shape {idx.shape}"
+            )
+        if idx.size == 0:
+            raise ValueError(f"train_indices[{k}] is empty")
+        if idx.min() < 0 or idx.max() >= n_samples:
+            raise ValueError(
+                f"train_indices[{k}] has row numbers outside [0, {n_samples - 1}]: "
+                f"min {idx.min()}, max {idx.max()}"
+            )
+    return [idx.astype(np.int64) for idx in splits]
+
+
+def check_random_states(random_states, n_splits):
+    """``random_states`` as a list of ``n_splits`` valid ``random_state`` values."""
+    if isinstance(random_states, (str, bytes, np.random.RandomState)) or not hasattr(
+        random_states, "__len__"
+    ):
+        raise TypeError(
+            "random_states must be a list with one random_state (None, an int or a "
+            f"RandomState) per split, got {type(random_states).__name__}"
+        )
+    states = list(random_states)
+    if len(states) != n_splits:
+        raise ValueError(
+            f"random_states has {len(states)} entries for {n_splits} splits; give one per split"
+        )
+    for k, state in enumerate(states):
+        if isinstance(state, (bool, np.bool_)):
+            raise TypeError(f"random_states[{k}] must be None, an int or a RandomState, got bool")
+        try:
+            check_random_state(state)
+        except ValueError:
+            raise ValueError(
+                f"random_states[{k}] must be None, an int in [0, 2**32) or a RandomState, "
+                f"got {state!r}"
+            ) from None
+    return states

@@ -38,7 +38,9 @@ from sklearn.utils import _safe_indexing, check_random_state
 from clfcompare._checks import check_choice, check_int, check_real
 from clfcompare.estimators._base import (
     ScoreClassifierMixin,
+    check_random_states,
     check_scores,
+    check_train_indices,
     effective_weights,
     log_proba_from_scores,
     validate_sample_weight,
@@ -942,35 +944,6 @@ def _linear_scores(X, coef, intercept):
     return scores.ravel() if scores.shape[1] == 1 else scores
 
 
-def _check_train_indices(train_indices, n_samples):
-    """``train_indices`` as a list of int64 arrays of valid row numbers (else raise)."""
-    if isinstance(train_indices, np.ndarray) and train_indices.ndim == 1:
-        raise TypeError("train_indices must be a list of 1-D integer arrays, got one 1-D array")
-    try:
-        splits = [np.asarray(idx) for idx in train_indices]
-    except TypeError:
-        raise TypeError(
-            "train_indices must be a list of 1-D integer arrays, "
-            f"got {type(train_indices).__name__}"
-        ) from None
-    if not splits:
-        raise ValueError("train_indices is empty: give at least one split")
-    for k, idx in enumerate(splits):
-        if idx.ndim != 1 or idx.dtype.kind not in "iu":
-            raise TypeError(
-                f"train_indices[{k}] must be a 1-D integer array of row numbers, got "
-                f"dtype {idx.dtype} with shape {idx.shape}"
-            )
-        if idx.size == 0:
-            raise ValueError(f"train_indices[{k}] is empty")
-        if idx.min() < 0 or idx.max() >= n_samples:
-            raise ValueError(
-                f"train_indices[{k}] has row numbers outside [0, {n_samples - 1}]: "
-                f"min {idx.min()}, max {idx.max()}"
-            )
-    return [idx.astype(np.int64) for idx in splits]
-
-
 def _fingerprint(X):
     digest = hashlib.blake2b(digest_size=16)
     if hasattr(X, "tocsr"):  # sparse: the CSR arrays
@@ -1404,23 +1377,12 @@ class GDLogisticRegression(ScoreClassifierMixin, ClassifierMixin, BaseEstimator)
             n_samples = len(y)
         else:
             raise TypeError(f"y must be array-like, got {type(y).__name__}")
-        splits = _check_train_indices(train_indices, n_samples)
+        splits = check_train_indices(train_indices, n_samples)
         if random_states is None:
             fitted = [clone(self) for _ in splits]
         else:
-            if isinstance(random_states, (str, bytes, np.random.RandomState)) or not hasattr(
-                random_states, "__len__"
-            ):
-                raise TypeError(
-                    "random_states must be a list with one random_state per split, got "
-                    f"{type(random_states).__name__}"
-                )
-            if len(random_states) != len(splits):
-                raise ValueError(
-                    f"random_states has {len(random_states)} entries for {len(splits)} "
-                    "splits; give one per split"
-                )
-            fitted = [clone(self).set_params(random_state=r) for r in random_states]
+            states = check_random_states(random_states, len(splits))
+            fitted = [clone(self).set_params(random_state=r) for r in states]
         y_arr = np.asarray(y)
         weights = None if sample_weight is None else np.asarray(sample_weight)
         if weights is not None and weights.shape != (n_samples,):

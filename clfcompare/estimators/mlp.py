@@ -32,7 +32,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from clfcompare._checks import check_bool, check_choice, check_real
-from clfcompare.estimators._base import effective_weights, validate_sample_weight
+from clfcompare.estimators._base import (
+    check_random_states,
+    check_train_indices,
+    effective_weights,
+    validate_sample_weight,
+)
 from clfcompare.estimators._engine import LOSSES, EngineOptions, train_mlps
 
 __all__ = ["TorchMLPClassifier", "DEFAULT_LEARNING_RATES"]
@@ -622,12 +627,12 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         # validated on a throw-away clone: fit_splits does not change self
         X_checked, y_checked = clone(self)._validate_X_y(X, y, reset=True)
         all_weights = validate_sample_weight(sample_weight, X_checked)
-        splits = _check_train_indices(train_indices, len(y_checked))
+        splits = check_train_indices(train_indices, len(y_checked))
         if random_states is None:
             states = [self.random_state] * len(splits)
             fitted = [clone(self) for _ in splits]
         else:
-            states = _check_random_states(random_states, len(splits))
+            states = check_random_states(random_states, len(splits))
             fitted = [clone(self).set_params(random_state=state) for state in states]
         encoded = []
         for k, (est, idx) in enumerate(zip(fitted, splits, strict=True)):
@@ -949,61 +954,6 @@ def _encode(y, split):
             f"y has 1 class{where}: {classes.tolist()}"
         )
     return classes, codes
-
-
-def _check_train_indices(train_indices, n_samples):
-    if isinstance(train_indices, np.ndarray) and train_indices.ndim == 1:
-        raise TypeError("train_indices must be a list of 1-D integer arrays, got one 1-D array")
-    try:
-        splits = [np.asarray(idx) for idx in train_indices]
-    except TypeError:
-        raise TypeError(
-            "train_indices must be a list of 1-D integer arrays, "
-            f"got {type(train_indices).__name__}"
-        ) from None
-    if not splits:
-        raise ValueError("train_indices is empty: give at least one split")
-    for k, idx in enumerate(splits):
-        if idx.ndim != 1 or idx.dtype.kind not in "iu":
-            raise TypeError(
-                f"train_indices[{k}] must be a 1-D integer array of row numbers, got "
-                f"dtype {idx.dtype} with shape {idx.shape}"
-            )
-        if idx.size == 0:
-            raise ValueError(f"train_indices[{k}] is empty")
-        if idx.min() < 0 or idx.max() >= n_samples:
-            raise ValueError(
-                f"train_indices[{k}] has row numbers outside [0, {n_samples - 1}]: "
-                f"min {idx.min()}, max {idx.max()}"
-            )
-    return [idx.astype(np.int64) for idx in splits]
-
-
-def _check_random_states(random_states, n_splits):
-    """``random_states`` as a list of ``n_splits`` valid ``random_state`` values."""
-    if isinstance(random_states, (str, bytes, np.random.RandomState)) or not hasattr(
-        random_states, "__len__"
-    ):
-        raise TypeError(
-            "random_states must be a list with one random_state (None, an int or a "
-            f"RandomState) per split, got {type(random_states).__name__}"
-        )
-    states = list(random_states)
-    if len(states) != n_splits:
-        raise ValueError(
-            f"random_states has {len(states)} entries for {n_splits} splits; give one per split"
-        )
-    for k, state in enumerate(states):
-        if isinstance(state, (bool, np.bool_)):
-            raise TypeError(f"random_states[{k}] must be None, an int or a RandomState, got bool")
-        try:
-            check_random_state(state)
-        except ValueError:
-            raise ValueError(
-                f"random_states[{k}] must be None, an int in [0, 2**32) or a RandomState, "
-                f"got {state!r}"
-            ) from None
-    return states
 
 
 def _n_outputs(options, classes):
