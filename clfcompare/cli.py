@@ -167,7 +167,8 @@ class CommandParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _positive_int(text):
+def positive_int(text):
+    """argparse type: an integer >= 1."""
     try:
         value = int(text)
     except ValueError:
@@ -242,14 +243,14 @@ def add_study_arguments(
         help=f"models to compare (default: all five: {' '.join(MODEL_NAMES)})",
     )
     parser.add_argument(
-        "--repeats", type=_positive_int, default=10, help="CV repeats (default: 10)"
+        "--repeats", type=positive_int, default=10, help="CV repeats (default: 10)"
     )
     parser.add_argument(
-        "--folds", type=_positive_int, default=5, help="CV folds per repeat (default: 5)"
+        "--folds", type=positive_int, default=5, help="CV folds per repeat (default: 5)"
     )
     parser.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=positive_int,
         default=SEED_EPOCHS,
         help=f"training epochs of the MLPs (default: {SEED_EPOCHS}, the lecture's)",
     )
@@ -276,7 +277,7 @@ def add_study_arguments(
     )
     parser.add_argument(
         "--seeds",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         metavar="S",
         help="fit every split with S seeds, seed k the same on every split (a crossed split x "

@@ -19,13 +19,13 @@ From a shell::
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 import warnings
 from pathlib import Path
 
 from clfcompare._checks import InputError
+from clfcompare.cli import CommandParser, positive_int
 
 __all__ = ["SUBCOMMANDS", "main", "make_benchmark_parser", "make_scores_parser"]
 
@@ -34,21 +34,6 @@ SUBCOMMANDS = ("benchmark", "scores")
 
 #: ``--quick``: a smoke run.
 QUICK = {"n_repeats": 2, "n_folds": 3, "epochs": 5}
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def _analysis_arguments(parser):
@@ -76,7 +61,7 @@ def make_benchmark_parser(prog="clfcompare benchmark"):
     from clfcompare.benchmark.models import BENCHMARK_MODELS
     from clfcompare.benchmark.suite import SUITES
 
-    parser = _Parser(
+    parser = CommandParser(
         prog=prog,
         description="Run every model on the same repeated stratified CV splits of every data "
         "set (a resumable store in --out) and write a benchmark report (report.md, "
@@ -103,9 +88,9 @@ def make_benchmark_parser(prog="clfcompare benchmark"):
         default=list(BENCHMARK_MODELS),
         help=f"models (default: all: {' '.join(BENCHMARK_MODELS)})",
     )
-    parser.add_argument("--repeats", type=_positive_int, default=10, help="CV repeats (10)")
-    parser.add_argument("--folds", type=_positive_int, default=5, help="CV folds (5)")
-    parser.add_argument("--epochs", type=_positive_int, default=499, help="MLP epochs (499)")
+    parser.add_argument("--repeats", type=positive_int, default=10, help="CV repeats (10)")
+    parser.add_argument("--folds", type=positive_int, default=5, help="CV folds (5)")
+    parser.add_argument("--epochs", type=positive_int, default=499, help="MLP epochs (499)")
     parser.add_argument("--device", default="auto", help="torch device of the MLPs (auto)")
     parser.add_argument("--n-jobs", type=int, default=None, metavar="N", help="workers (1)")
     parser.add_argument("--seed", type=int, default=0, help="seeds splits and models (0)")
@@ -126,7 +111,7 @@ def make_benchmark_parser(prog="clfcompare benchmark"):
 
 def make_scores_parser(prog="clfcompare scores"):
     """The parser of ``clfcompare scores``."""
-    parser = _Parser(
+    parser = CommandParser(
         prog=prog,
         description="The benchmark report from a score table produced elsewhere: a CSV file, "
         "wide (one row per data set, first column its name, one column per model) or long "

@@ -41,6 +41,7 @@ import pandas as pd
 from clfcompare.benchmark.analysis import BenchmarkComparison
 from clfcompare.report.escape import escape_html, escape_latex, escape_markdown
 from clfcompare.report.files import check_no_links, open_new
+from clfcompare.report.markdown import format_value
 
 __all__ = [
     "escape_html",
@@ -75,23 +76,6 @@ class _Block:
     png: bytes | None = None
     file: str = ""
     items: tuple = ()  # for "list": (template, args) pairs
-
-
-def _fmt(value, digits=3):
-    if value is None:
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        v = float(value)
-        if math.isnan(v):
-            return "–"
-        if v != 0 and abs(v) < 10 ** (-digits):
-            return f"{v:.2e}"
-        return f"{v:.{digits}f}"
-    return str(value)
 
 
 def _png(fig):
@@ -345,7 +329,7 @@ def _html_table(frame):
                 v, bool | np.bool_
             )
             cls = ' class="num"' if numeric else ""
-            cells.append(f"<td{cls}>{escape_html(_fmt(v))}</td>")
+            cells.append(f"<td{cls}>{escape_html(format_value(v))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -418,7 +402,7 @@ def latex_table(frame, *, caption=None, label=None, digits=3, bold_best=None):
     lines.append("\\midrule")
     num_cols = [i for i, n in enumerate(numeric) if n]
     for row in frame.itertuples(index=False, name=None):
-        cells = [escape_latex(_fmt(v, digits)) for v in row]
+        cells = [escape_latex(format_value(v, digits)) for v in row]
         if bold_best in ("max", "min") and num_cols:
             values = np.array([float(row[i]) for i in num_cols])
             if np.isfinite(values).any():

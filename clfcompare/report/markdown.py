@@ -16,10 +16,16 @@ import pandas as pd
 from clfcompare._checks import check_int
 from clfcompare.report.escape import Markdown, escape_markdown
 
-__all__ = ["markdown_table"]
+__all__ = ["format_value", "markdown_table"]
 
 
-def _fmt(value, digits=3):
+def format_value(value, digits=3):
+    """One table cell as text: ``None`` empty, booleans yes/no, ints as they are, NaN as "–",
+    floats with ``digits`` decimals (scientific below ``10**-digits``), strings unchanged.
+
+    >>> [format_value(v) for v in (None, True, 3, float("nan"), 0.12345, 1e-5, "a")]
+    ['', 'yes', '3', '–', '0.123', '1.00e-05', 'a']
+    """
     if value is None:
         return ""
     if isinstance(value, str):
@@ -66,7 +72,9 @@ def markdown_table(df, *, digits=3, index=True):
     digits = check_int(digits, "digits", low=0)
     frame = df.reset_index() if index else df
     header = [c if isinstance(c, str) else str(c) for c in frame.columns]
-    rows = [[_fmt(v, digits) for v in row] for row in frame.itertuples(index=False, name=None)]
+    rows = [
+        [format_value(v, digits) for v in row] for row in frame.itertuples(index=False, name=None)
+    ]
 
     def cell(c):
         if isinstance(c, Markdown):
