@@ -142,3 +142,34 @@ def mean_and_std(d, tol):
         return mean, 0.0
     scale = power_of_two_scale(d)
     return mean, scale * float(np.std(d / scale, ddof=1))
+
+
+def half_scores(results, metric, design, models):
+    """Half-split scores per model of a ``TrialResults`` with a half/half design, each shaped
+    (M, 2, F) (partition, half, inner fold); the one reader of them for every test."""
+    table = results.score_table(metric, role="half")
+    try:
+        n_partitions = int(design["n_partitions"])
+        inner = int(design["inner_splits"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(
+            "results.design must give n_partitions and inner_splits (ints) for a design with "
+            f"halves, got {dict(design)!r}"
+        ) from exc
+    expected = n_partitions * 2 * inner
+    if len(table) != expected:
+        raise ValueError(
+            f"results have {len(table)} half-split scores, expected n_partitions * 2 * "
+            f"inner_splits = {expected}; every model must be scored on every half split"
+        )
+    table = table.sort_index()
+    out = {}
+    for m in models:
+        values = table[m].to_numpy()
+        if np.isnan(np.asarray(values, dtype=float)).any():
+            raise ValueError(
+                f"model {m!r} has no {metric!r} score (missing or NaN) on some half split; "
+                "every model must be scored on every split"
+            )
+        out[m] = values.reshape(n_partitions, 2, inner)
+    return out

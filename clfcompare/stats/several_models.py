@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from clfcompare._checks import check_choice, check_level, check_real
-from clfcompare.stats._common import paired_differences
+from clfcompare.stats._common import half_scores, paired_differences
 from clfcompare.stats.across_datasets import _signed_rank_ranks, wilcoxon_test
 from clfcompare.stats.bayesian import bayesian_correlated_ttest
 from clfcompare.stats.corrections import CORRECTIONS, adjust_pvalues
@@ -149,36 +149,6 @@ def _halves_design(results):
     if isinstance(design, Mapping) and design.get("kind") == "halves":
         return design
     return None
-
-
-def _half_scores(results, metric, design, models):
-    """Half-split scores per model, shaped (M, 2, F) (partition, half, inner fold)."""
-    table = results.score_table(metric, role="half")
-    try:
-        n_partitions = int(design["n_partitions"])
-        inner = int(design["inner_splits"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(
-            "results.design must give n_partitions and inner_splits (ints) for a design with "
-            f"halves, got {dict(design)!r}"
-        ) from exc
-    expected = n_partitions * 2 * inner
-    if len(table) != expected:
-        raise ValueError(
-            f"results have {len(table)} half-split scores, expected n_partitions * 2 * "
-            f"inner_splits = {expected}; every model must be scored on every half split"
-        )
-    table = table.sort_index()
-    out = {}
-    for m in models:
-        values = table[m].to_numpy()
-        if np.isnan(np.asarray(values, dtype=float)).any():
-            raise ValueError(
-                f"model {m!r} has no {metric!r} score (missing or NaN) on some half split; "
-                "every model must be scored on every split"
-            )
-        out[m] = values.reshape(n_partitions, 2, inner)
-    return out
 
 
 def _signed_rank_direction(scores_a, scores_b):
@@ -391,7 +361,7 @@ default="auto"
 
     halves = None
     if test == "conservative_z":
-        halves = _half_scores(results, metric, design, list(table.columns))
+        halves = half_scores(results, metric, design, list(table.columns))
     records = []
     for name_a, name_b in pairs:
         # the column's own dtype: float32 scores get float32's rounding tolerance

@@ -23,6 +23,7 @@ from scipy import stats as sps
 from clfcompare._checks import check_choice, check_finite, check_int, check_level
 from clfcompare.stats._common import (
     as_float_array,
+    half_scores,
     input_eps,
     mean_size,
     power_of_two_scale,
@@ -134,21 +135,8 @@ def _from_results(results, metric):
     design = getattr(results, "design", None)
     half = None
     if isinstance(design, Mapping) and design.get("kind") == "halves":
-        half_table = results.score_table(metric, role="half").sort_index()
-        try:
-            m, f = int(design["n_partitions"]), int(design["inner_splits"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(
-                "results.design must give n_partitions and inner_splits (ints) for a design "
-                f"with halves, got {dict(design)!r}"
-            ) from exc
-        if len(half_table) != m * 2 * f:
-            raise ValueError(
-                f"results have {len(half_table)} half-split scores, expected n_partitions * 2 "
-                f"* inner_splits = {m * 2 * f}"
-            )
-        values = half_table[list(table.columns)].to_numpy(float)
-        half = values.reshape(m, 2, f, table.shape[1])
+        per_model = half_scores(results, metric, design, list(table.columns))
+        half = np.stack([per_model[c].astype(float) for c in table.columns], axis=-1)
     return table, sizes["n_train"].to_numpy(float), sizes["n_test"].to_numpy(float), half
 
 
