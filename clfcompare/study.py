@@ -27,6 +27,11 @@ Examples
 ...                   out_dir="results/iris", n_repeats=2, n_folds=3,
 ...                   progress=False)  # doctest: +SKIP
 >>> study.comparison.pairwise  # doctest: +SKIP
+
+Why one module of about 800 lines: it is the one orchestration of a study (data checks, models,
+the trial design and its seeds, the trials, the analysis, the figures, the report and the
+notes that tie them together); each step is a small function here, and splitting them across
+modules would scatter one sequence a reader follows from top to bottom.
 """
 
 from __future__ import annotations
