@@ -314,7 +314,7 @@ def conservative_z(
     References
     ----------
     .. [1] C. Nadeau and Y. Bengio, "Inference for the generalization error", Machine
-       Learning 52, 239-281 (2003), section 5 (the conservative Z).
+       Learning 52, 239-281 (2003): the conservative Z.
 
     Examples
     --------

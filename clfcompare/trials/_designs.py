@@ -88,7 +88,7 @@ class RepeatedKFoldWithHalves:
     References
     ----------
     .. [1] C. Nadeau and Y. Bengio, "Inference for the generalization error", Machine
-       Learning 52, 239-281 (2003), section 4 (the conservative Z).
+       Learning 52, 239-281 (2003): the conservative Z.
 
     Examples
     --------
