@@ -1144,3 +1144,42 @@ def test_gpu_issue13_features_train_eagerly_and_match_the_cpu(curve4, monkeypatc
             assert g.n_iter == c.n_iter
             _assert_params_close(g, c, rel=1e-3)
             assert_allclose(g.loss_curve, c.loss_curve, rtol=1e-4)
+
+
+# ----------------------------------------------------------------------------------------------
+# on_epoch: progress of the stacked run
+# ----------------------------------------------------------------------------------------------
+def test_on_epoch_reports_every_epoch_and_changes_nothing(curve4, monkeypatch):
+    X, y = curve4
+    splits = _unequal_splits(len(X), (200, 197, 160, 203, 180))
+    kw = dict(layer_sizes=(2, 8, 4), seeds=[1, 2, 3, 4, 5], batch_size=5, max_epochs=3,
+              n_threads=1)  # fmt: skip
+    plain = _train(X, y, splits, **kw)
+    seen = []
+    opts = EngineOptions(hidden_layer_sizes=(8,), **{**BASE, "batch_size": 5, "max_epochs": 3})
+    reported = train_mlps(X, y, splits, n_outputs=4, seeds=[1, 2, 3, 4, 5], options=opts,
+                          on_epoch=lambda d, n: seen.append((d, n)))  # fmt: skip
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    for a, b in zip(plain, reported, strict=True):
+        assert_array_equal(_flat(a), _flat(b))
+    # in CPU blocks (2 + 1 + 2 models, one run after the other) the count runs on
+    monkeypatch.setattr(engine, "_CPU_BLOCK_BYTES", 16 * 60 * 2)
+    assert engine.stacked_runs(5, (2, 8, 4), torch.device("cpu")) == 3
+    seen.clear()
+    blocked = train_mlps(X, y, splits, n_outputs=4, seeds=[1, 2, 3, 4, 5], options=opts,
+                         on_epoch=lambda d, n: seen.append((d, n)))  # fmt: skip
+    assert seen == [(d, 9) for d in range(1, 10)]
+    for a, b in zip(plain, blocked, strict=True):
+        assert_array_equal(_flat(a), _flat(b))
+
+
+def test_on_epoch_with_loss_stopping_may_end_below_n_epochs(curve4):
+    X, y = curve4
+    seen = []
+    opts = EngineOptions(hidden_layer_sizes=(8,), **{**BASE, "batch_size": None,
+                         "max_epochs": 200, "learning_rate": 0.05, "tol": 0.05,
+                         "n_iter_no_change": 1, "stop_on_training_loss": True})  # fmt: skip
+    (fit,) = train_mlps(X, y, [np.arange(len(X))], n_outputs=4, seeds=[0], options=opts,
+                        on_epoch=lambda d, n: seen.append((d, n)))  # fmt: skip
+    assert fit.stopped and fit.n_iter < 200
+    assert seen == [(d, 200) for d in range(1, fit.n_iter + 1)]

@@ -777,3 +777,17 @@ def test_sparse_input_gives_the_dense_fit(curve4):
     (split,) = TorchMLPClassifier(**FAST).fit_splits(sparse.csr_matrix(X), y, [np.arange(200)])
     ref = TorchMLPClassifier(**FAST).fit(X[:200], y[:200])
     assert_array_equal(_params(split), _params(ref))
+
+
+def test_fit_splits_on_epoch_counts_the_epochs_of_every_run(curve4):
+    X, y = curve4
+    est = TorchMLPClassifier(**{**FAST, "max_epochs": 4})
+    # the second split misses class 3: two class sets, two stacked runs one after the other
+    splits = [np.arange(len(X)), np.flatnonzero(y != 3)]
+    seen = []
+    fits = est.fit_splits(X, y, splits, on_epoch=lambda d, n: seen.append((d, n)))
+    assert seen == [(d, 8) for d in range(1, 9)]
+    for fit, plain in zip(fits, est.fit_splits(X, y, splits), strict=True):
+        assert_array_equal(_params(fit), _params(plain))
+    with pytest.raises(TypeError, match="on_epoch must be callable"):
+        est.fit_splits(X, y, splits, on_epoch=3)

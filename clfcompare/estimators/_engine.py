@@ -85,6 +85,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import math
 import numbers
 import os
@@ -115,6 +116,7 @@ __all__ = [
     "parameter_layout",
     "resolve_device",
     "square_loss_grad",
+    "stacked_runs",
     "torch_threads",
     "train_mlps",
 ]
@@ -1201,7 +1203,7 @@ def _epoch_function(ws, loss, activation, adam, fused):
 def train_mlps(
     X, y, train_indices, *, n_outputs, seeds, options, validation_indices=None,
     sample_weight=None, validation_metric="accuracy", initial=None, keep_state=False,
-    callback=None,
+    callback=None, on_epoch=None,
 ):  # fmt: skip
     """Train ``M = len(train_indices)`` independent MLPs together; one result per model.
 
@@ -1261,6 +1263,17 @@ def train_mlps(
         ``info`` a dict of per-model arrays: ``"loss"`` (the epoch's training loss),
         ``"validation_loss"`` and ``"validation_score"`` (``None`` without validation rows)
         and ``"alive"`` (models still training).
+    on_epoch : callable or None
+        Progress: called as ``on_epoch(epochs_done, n_epochs)`` after every epoch of the
+        stacked run, ``epochs_done`` counting from 1 up to ``n_epochs``. ``n_epochs`` is
+        ``options.max_epochs`` times the number of stacked runs the call makes (on the CPU
+        more than :func:`stacked_runs` ``== 1`` only when the models' state outgrows the
+        cache and they train in blocks, one after the other). With a stopping rule a run
+        may end before ``max_epochs`` (all its models stopped): the calls then skip to the
+        next run's epochs, and the last ``epochs_done`` may be below ``n_epochs``. The
+        fused CUDA path trains all epochs in one launch and calls it once, at the end, with
+        the most epochs any model trained. Unlike ``callback`` it changes nothing of the
+        training (not the path, nor the blocks).
 
     The fused CUDA path (:mod:`clfcompare.estimators._fused`) is taken only for what it
     covers; sample weights, the loss metric, stopping on the training loss, ``initial``,
@@ -1317,27 +1330,34 @@ def train_mlps(
         from clfcompare.estimators._fused import fused_supported, train_fused
 
         if fused_supported(layer_sizes, activation, dev):
-            return train_fused(
+            results = train_fused(
                 X, y, train_indices, n_outputs=n_outputs, seeds=seeds, options=options,
                 validation_indices=validation_indices,
             )  # fmt: skip
+            if on_epoch is not None:
+                on_epoch(max(r.n_iter for r in results), max_epochs)
+            return results
     layout, n_params = parameter_layout(layer_sizes)
-    per_block = max(1, _CPU_BLOCK_BYTES // (16 * n_params))  # params, grads, m, v: float32
-    if dev.type == "cpu" and n_models > per_block and callback is None:
+    n_blocks = 1 if callback is not None else stacked_runs(n_models, layer_sizes, dev)
+    if n_blocks > 1:
         # past the CPU's last-level cache a step gets slower per model (measured: 0.84 s per
         # model at M=200 against 0.62 at M=100, 2-50-100-50-4): train in balanced blocks
-        n_blocks = -(-n_models // per_block)
         bounds = np.linspace(0, n_models, n_blocks + 1).round().astype(int)
         results = []
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        for b, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
             val = None if validation_indices is None else list(validation_indices[lo:hi])
             block_weights = weights if weights is None or weights.ndim == 1 else weights[lo:hi]
+            progress = None
+            if on_epoch is not None:
+                progress = functools.partial(
+                    _block_progress, on_epoch, b * max_epochs, n_blocks * max_epochs
+                )
             results += train_mlps(
                 X, y, list(train_indices[lo:hi]), n_outputs=n_outputs,
                 seeds=list(seeds[lo:hi]), options=options, validation_indices=val,
                 sample_weight=block_weights, validation_metric=validation_metric,
                 initial=None if initial is None else list(initial[lo:hi]),
-                keep_state=keep_state,
+                keep_state=keep_state, on_epoch=progress,
             )  # fmt: skip
         return results
     rows_list = [torch.from_numpy(np.array(idx, dtype=np.int64)) for idx in train_indices]
@@ -1459,6 +1479,8 @@ def train_mlps(
                     info["validation_loss"] = _by_model(validation.losses[-1], slots, n_models)
                     info["validation_score"] = _by_model(validation.scores[-1], slots, n_models)
                 callback(e + 1, info)
+            if on_epoch is not None:
+                on_epoch(e + 1, max_epochs)
             n_iter[stopped] = e + 1
             stopped_early |= stopped
             alive &= ~stopped
@@ -1508,6 +1530,32 @@ def train_mlps(
             bool(stopped_early[j]), adam_state,
         )  # fmt: skip
     return results
+
+
+def stacked_runs(n_models, layer_sizes, device):
+    """How many stacked runs, one after the other, :func:`train_mlps` makes for ``n_models``.
+
+    1, but on the CPU when the models' parameters, gradients and Adam moments (16 bytes per
+    parameter) outgrow ``_CPU_BLOCK_BYTES``: then balanced blocks of at most that size
+    (what ``on_epoch``'s ``n_epochs`` counts). A ``callback`` keeps one run.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from clfcompare.estimators._engine import stacked_runs
+    >>> stacked_runs(100, (2, 50, 100, 50, 4), torch.device("cpu"))
+    1
+    """
+    _, n_params = parameter_layout(layer_sizes)
+    per_block = max(1, _CPU_BLOCK_BYTES // (16 * n_params))  # params, grads, m, v: float32
+    if torch.device(device).type != "cpu" or n_models <= per_block:
+        return 1
+    return -(-n_models // per_block)
+
+
+def _block_progress(on_epoch, offset, total, epochs_done, _n_epochs):
+    """``on_epoch`` of one block of a blocked run: its epochs after the earlier blocks'."""
+    on_epoch(offset + epochs_done, total)
 
 
 def _check_engine_weights(sample_weight, n_samples, n_models):

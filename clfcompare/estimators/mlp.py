@@ -38,7 +38,7 @@ from clfcompare.estimators._base import (
     effective_weights,
     validate_sample_weight,
 )
-from clfcompare.estimators._engine import LOSSES, EngineOptions, train_mlps
+from clfcompare.estimators._engine import LOSSES, EngineOptions, stacked_runs, train_mlps
 
 __all__ = ["TorchMLPClassifier", "DEFAULT_LEARNING_RATES"]
 
@@ -579,7 +579,9 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
             n_threads=self.n_threads,
         )
 
-    def fit_splits(self, X, y, train_indices, random_states=None, sample_weight=None):
+    def fit_splits(
+        self, X, y, train_indices, random_states=None, sample_weight=None, on_epoch=None
+    ):
         """Fit one clone of this estimator per split, all trained together.
 
         The trial runner's hook for repeated cross-validation (``docs/interfaces.md``): the
@@ -605,6 +607,14 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the rows of ``X``; split ``k`` is ``clone(self).fit(X[idx], y[idx],
             sample_weight=sample_weight[idx])``.
+        on_epoch : callable, optional
+            Progress: ``on_epoch(epochs_done, n_epochs)`` after every epoch of the stacked
+            training (the engine's, see :func:`~clfcompare.estimators.train_mlps`);
+            ``epochs_done`` rises from 1 to ``n_epochs``, which is ``max_epochs`` times the
+            number of stacked runs (one, unless splits have different class sets or the CPU
+            trains the models in blocks). With early stopping or ``stop_on_training_loss`` a
+            run ends when all its models have stopped, so the last ``epochs_done`` may be
+            below ``n_epochs``. It changes no number of the fits.
 
         Returns
         -------
@@ -646,6 +656,9 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         for k, (classes, _) in enumerate(encoded):
             groups.setdefault(tuple(classes.tolist()), []).append(k)
         results_all = []
+        progress = _Progress(
+            on_epoch, options, X_checked.shape[1], encoded, groups, verbose=bool(self.verbose)
+        )
         for members in groups.values():
             classes = encoded[members[0]][0]
             codes = np.searchsorted(classes, y_checked)  # rows outside a split are not read
@@ -662,7 +675,7 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
             results = _train_group(
                 self, options, X_checked, codes, classes,
                 [splits[k] for k in members], [seeds[k] for k in members], weights=weights,
-                callback=self._splits_printer(len(members)),
+                callback=self._splits_printer(len(members)), on_epoch=progress.run(),
             )  # fmt: skip
             for row, (k, result) in enumerate(zip(members, results, strict=True)):
                 fitted[k]._set_fitted(result, classes, seeds[k], options)
@@ -981,9 +994,46 @@ def _warn_unconverged(est, options, results):
         )
 
 
+class _Progress:
+    """One ``on_epoch(epochs_done, n_epochs)`` over several engine calls, one after another.
+
+    ``groups`` maps each engine call (a class set) to its splits; each call's own progress
+    is shifted past the epochs of the calls before it.
+    """
+
+    def __init__(self, on_epoch, options, n_features, encoded, groups, verbose=False):
+        self.on_epoch, self.max_epochs = on_epoch, options.max_epochs
+        if on_epoch is None:
+            return
+        if not callable(on_epoch):
+            raise TypeError(f"on_epoch must be callable, got {type(on_epoch).__name__}")
+        self.counts = []
+        for members in groups.values():
+            n_out = _n_outputs(options, encoded[members[0]][0])
+            sizes = (n_features, *options.hidden_layer_sizes, n_out)
+            # the engine trains in one run when it has a per-epoch callback (verbose)
+            runs = 1 if verbose else stacked_runs(len(members), sizes, options.device)
+            self.counts.append(runs)
+        self.total = self.max_epochs * sum(self.counts)
+        self.done = 0
+
+    def run(self):
+        """The ``on_epoch`` of the next engine call (None without a callback)."""
+        if self.on_epoch is None:
+            return None
+        offset = self.done
+        self.done += self.max_epochs * self.counts.pop(0)
+        total, on_epoch = self.total, self.on_epoch
+
+        def report(epochs_done, _n_epochs):
+            on_epoch(offset + epochs_done, total)
+
+        return report
+
+
 def _train_group(
     est, options, X, codes, classes, splits, seeds, *, weights=None, initial=None,
-    keep_state=False, callback=None,
+    keep_state=False, callback=None, on_epoch=None,
 ):  # fmt: skip
     """Train the splits of one class set together; returns the engine's results.
 
@@ -1007,4 +1057,5 @@ def _train_group(
         X, codes, train, n_outputs=n_outputs, seeds=seeds, options=options,
         validation_indices=validation, sample_weight=weights,
         validation_metric="loss", initial=initial, keep_state=keep_state, callback=callback,
+        on_epoch=on_epoch,
     )  # fmt: skip
