@@ -57,6 +57,10 @@ __all__ = [
     "main_scores",
     "n_data_splits",
     "pair_row",
+    "probabilities_by_model",
+    "probability_scores",
+    "probability_table",
+    "reliability_bins",
     "stalled_trials",
     "summary_table",
 ]
@@ -318,6 +322,203 @@ def pair_row(pairwise, model_a, model_b):
         )
         return r
     raise ValueError(f"the comparison table has no row for {model_a!r} vs {model_b!r}")
+
+
+# --------------------------------------------------------------------------- probabilities
+
+
+def _check_proba(y_true, proba, classes):
+    """``(index of each row's true class, proba as floats)``, checked."""
+    classes = np.asarray(classes)
+    if classes.ndim != 1 or len(classes) < 2 or len(np.unique(classes)) != len(classes):
+        raise ValueError(f"classes must be at least 2 distinct labels, got {classes.tolist()}")
+    proba = np.asarray(proba, dtype=float)
+    y_true = np.asarray(y_true)
+    if proba.ndim != 2 or proba.shape[1] != len(classes):
+        raise ValueError(
+            f"proba must have shape (n_samples, {len(classes)}) (one column per class), got "
+            f"shape {proba.shape}"
+        )
+    if y_true.ndim != 1 or len(y_true) != proba.shape[0] or len(y_true) == 0:
+        raise ValueError(
+            f"y_true must be 1-D with one label per row of proba ({proba.shape[0]}), got shape "
+            f"{y_true.shape}"
+        )
+    if not np.all(np.isfinite(proba)) or proba.min() < 0 or proba.max() > 1:
+        raise ValueError("proba must hold finite probabilities in [0, 1]")
+    position = {c.item() if hasattr(c, "item") else c: i for i, c in enumerate(classes)}
+    try:
+        index = np.array([position[v.item() if hasattr(v, "item") else v] for v in y_true])
+    except KeyError as err:
+        raise ValueError(
+            f"y_true holds {err.args[0]!r}, which is not among classes {classes.tolist()}"
+        ) from None
+    return index, proba
+
+
+def probability_scores(y_true, proba, classes):
+    """Log loss, Brier score and over-confidence of predicted class probabilities.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels, each one of ``classes``.
+    proba : array-like of shape (n_samples, n_classes)
+        Predicted probabilities, column ``k`` for ``classes[k]``.
+    classes : array-like of shape (n_classes,)
+
+    Returns
+    -------
+    scores : dict
+        ``n``; ``log_loss``: mean of ``-log p(true class)``, a probability below float64's
+        machine epsilon counted as that epsilon (the clip of
+        :func:`sklearn.metrics.log_loss` for float64 input), so that a zero on the true class
+        gives a large finite loss (36.04) instead of infinity; ``n_zero``: rows with a
+        probability of exactly 0 on their true class; ``brier``: the multi-class Brier score,
+        mean over rows of :math:`\\sum_k (p_k - [y = k])^2` (Brier 1950; 0 to 2; for two
+        classes twice :func:`sklearn.metrics.brier_score_loss`'s default, which scores the
+        positive class only); ``confidence``: mean of the top probability; ``accuracy`` of
+        the top class (ties: the first); ``overconfidence``: ``confidence - accuracy``
+        (positive: over-confident).
+
+    Examples
+    --------
+    >>> from clfcompare.analysis import probability_scores
+    >>> s = probability_scores([0, 1], [[0.8, 0.2], [0.4, 0.6]], [0, 1])
+    >>> round(s["brier"], 4), round(s["overconfidence"], 4)
+    (0.2, -0.3)
+    """
+    index, proba = _check_proba(y_true, proba, classes)
+    rows = np.arange(len(index))
+    p_true = proba[rows, index]
+    onehot = np.zeros_like(proba)
+    onehot[rows, index] = 1.0
+    confidence = proba.max(axis=1)
+    accuracy = float(np.mean(proba.argmax(axis=1) == index))
+    return {
+        "n": len(index),
+        "log_loss": float(np.mean(-np.log(np.maximum(p_true, np.finfo(float).eps)))),
+        "n_zero": int(np.count_nonzero(p_true == 0)),
+        "brier": float(np.mean(np.sum((proba - onehot) ** 2, axis=1))),
+        "confidence": float(confidence.mean()),
+        "accuracy": accuracy,
+        "overconfidence": float(confidence.mean()) - accuracy,
+    }
+
+
+def reliability_bins(y_true, proba, classes, *, n_bins=10):
+    """Top-label reliability: the accuracy of the predicted class against its probability.
+
+    The top probability of each row (its confidence) is binned into ``n_bins`` equal bins of
+    [0, 1], right-closed as :func:`sklearn.calibration.calibration_curve` bins them (the
+    first closed on both sides); a calibrated model's accuracy in a bin equals its mean
+    confidence there.
+
+    Parameters
+    ----------
+    y_true, proba, classes
+        As :func:`probability_scores`.
+    n_bins : int >= 1, default=10
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per non-empty bin: ``bin``, ``lower``, ``upper``, ``count``, ``confidence``
+        (mean top probability), ``accuracy`` (share of rows whose top class is the true one).
+    """
+    from clfcompare._checks import check_int
+
+    n_bins = check_int(n_bins, "n_bins", low=1)
+    index, proba = _check_proba(y_true, proba, classes)
+    confidence = proba.max(axis=1)
+    correct = (proba.argmax(axis=1) == index).astype(float)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    ids = np.searchsorted(edges[1:-1], confidence, side="left")
+    count = np.bincount(ids, minlength=n_bins)
+    keep = count > 0
+    conf_sum = np.bincount(ids, weights=confidence, minlength=n_bins)
+    acc_sum = np.bincount(ids, weights=correct, minlength=n_bins)
+    return pd.DataFrame(
+        {
+            "bin": np.arange(n_bins)[keep],
+            "lower": edges[:-1][keep],
+            "upper": edges[1:][keep],
+            "count": count[keep],
+            "confidence": conf_sum[keep] / count[keep],
+            "accuracy": acc_sum[keep] / count[keep],
+        }
+    )
+
+
+def probabilities_by_model(results, *, role="main"):
+    """Every model's stored test probabilities: ``({model: (y_true, proba)}, classes)``.
+
+    Read from ``results.probabilities`` (columns ``model``, ``split``, ``sample``,
+    ``y_true``, ``proba_0`` .. ``proba_{K-1}`` in the order of ``results.classes``), the rows
+    of ``role``'s splits (``"main"``: the main CV, ``None``: all), pooled over the splits. A
+    model without probabilities (no ``predict_proba``: no rows, or NaN) is left out; results
+    without probabilities give ``({}, classes)``.
+    """
+    probs = getattr(results, "probabilities", None)
+    classes = getattr(results, "classes", None)
+    if not isinstance(probs, pd.DataFrame) or probs.empty:
+        return {}, classes
+    columns = [c for c in probs.columns if re.fullmatch(r"proba_\d+", str(c))]
+    columns.sort(key=lambda c: int(str(c).split("_")[1]))
+    if classes is None:  # older results: the labels seen, sorted as scikit-learn sorts them
+        classes = np.unique(probs["y_true"])
+    if len(columns) != len(classes):
+        raise ValueError(
+            f"results.probabilities has {len(columns)} proba_k columns for {len(classes)} classes"
+        )
+    if role is not None and has_halves(results):
+        roles = results.split_roles()
+        probs = probs[probs["split"].isin(set(roles.loc[roles["role"] == role, "split"]))]
+    probs = probs.dropna(subset=columns)
+    out = {}
+    for model in getattr(results, "models", None) or list(dict.fromkeys(probs["model"])):
+        rows = probs[probs["model"] == model]
+        if len(rows):
+            out[model] = (rows["y_true"].to_numpy(), rows[columns].to_numpy(float))
+    return out, classes
+
+
+def probability_table(results, *, role="main"):
+    """Log loss, Brier score and over-confidence per model and split (:func:`probability_scores`).
+
+    Parameters
+    ----------
+    results : TrialResults
+        With ``probabilities`` (see :func:`probabilities_by_model`).
+    role : {"main", "half"} or None, default="main"
+        The splits scored (``None``: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``model``, ``split`` and those of :func:`probability_scores`; no rows when the
+        results hold no probabilities.
+    """
+    pooled, classes = probabilities_by_model(results, role=role)
+    columns = ["model", "split", "n", "log_loss", "n_zero", "brier", "confidence", "accuracy"]
+    columns.append("overconfidence")
+    if not pooled:
+        return pd.DataFrame(columns=columns)
+    probs = results.probabilities
+    proba_cols = sorted(
+        (c for c in probs.columns if re.fullmatch(r"proba_\d+", str(c))),
+        key=lambda c: int(str(c).split("_")[1]),
+    )
+    if role is not None and has_halves(results):
+        roles = results.split_roles()
+        probs = probs[probs["split"].isin(set(roles.loc[roles["role"] == role, "split"]))]
+    probs = probs.dropna(subset=proba_cols)
+    rows = []
+    for model in pooled:  # the results' model order, each model's splits in order
+        for split, part in probs[probs["model"] == model].groupby("split", sort=True):
+            scores = probability_scores(part["y_true"], part[proba_cols].to_numpy(float), classes)
+            rows.append({"model": model, "split": int(split), **scores})
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --------------------------------------------------------------------------- the result

@@ -1,4 +1,5 @@
-"""Figures for a classifier comparison: data, loss curves, decision regions, scores, intervals.
+"""Figures for a classifier comparison: data, loss curves, decision regions, scores, intervals,
+reliability.
 
 Every function draws with matplotlib and returns what it drew on; none calls ``plt.show()``.
 
@@ -51,6 +52,7 @@ __all__ = [
     "plot_decision_regions",
     "plot_scores_box",
     "plot_simultaneous_intervals",
+    "plot_reliability",
     "plot_critical_difference",  # noqa: F822 (clfcompare.benchmark.plots, see __getattr__)
     "cd_cliques",  # noqa: F822
 ]
@@ -929,6 +931,101 @@ def plot_simultaneous_intervals(result, ax=None, *, alpha=None):
         parts.append(f"critical value {float(crit):.3g}")
     ax.set_title(head + (f"\n({', '.join(parts)})" if parts else ""), fontsize=10)
     return ax
+
+
+# --------------------------------------------------------------------------- reliability
+
+
+def plot_reliability(probabilities, classes, *, n_bins=10, axes=None, colors=None, title=None):
+    """Reliability diagram: each model's top-label accuracy against its confidence, with counts.
+
+    For every model the rows' top probabilities are binned (:func:`clfcompare.analysis.
+    reliability_bins`) and the accuracy of the predicted class in each bin is drawn against
+    the bin's mean confidence (a calibrated model lies on the diagonal; below it, it is
+    over-confident). A lower panel shows how many rows fall in each bin. The legend gives each
+    model's log loss and multi-class Brier score (:func:`clfcompare.analysis.
+    probability_scores`).
+
+    Parameters
+    ----------
+    probabilities : dict ``{model: (y_true, proba)}``
+        Each model's true labels and predicted probabilities (columns in ``classes`` order),
+        e.g. :func:`clfcompare.analysis.probabilities_by_model`.
+    classes : array-like of shape (n_classes,)
+    n_bins : int >= 1, default=10
+    axes : sequence of two matplotlib Axes, default=None
+        The reliability panel and the counts panel; a new figure when None.
+    colors : dict, default=None
+        ``{model: colour}``; default :func:`model_colors` of the models given.
+    title : str, default=None
+        Figure title (only when a figure is created), drawn as plain text.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from clfcompare.plots import plot_reliability
+    >>> proba = np.array([[0.9, 0.1], [0.3, 0.7], [0.6, 0.4]])
+    >>> fig = plot_reliability({"m": ([0, 1, 1], proba)}, [0, 1], n_bins=5)
+    >>> len(fig.axes)
+    2
+    """
+    from clfcompare.analysis import probability_scores, reliability_bins
+
+    if not isinstance(probabilities, Mapping) or not probabilities:
+        raise TypeError(
+            "probabilities must be a non-empty dict {model: (y_true, proba)}, got "
+            f"{type(probabilities).__name__}"
+            + (" (empty)" if isinstance(probabilities, Mapping) else "")
+        )
+    models = check_names(list(probabilities), "models")
+    n_bins = check_int(n_bins, "n_bins", low=1)
+    colors = dict(colors) if colors is not None else model_colors(models)
+    missing = [m for m in models if m not in colors]
+    if missing:
+        raise ValueError(f"colors has no colour for {missing}")
+    if axes is None:
+        fig, axes = plt.subplots(
+            2, 1, figsize=(6, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+        )
+        if title is not None:
+            fig.suptitle(plain_text(title))
+    else:
+        axes = list(axes)
+        if len(axes) != 2:
+            raise ValueError(f"axes must be two Axes (reliability, counts), got {len(axes)}")
+        for a in axes:
+            _check_ax(a)
+        fig = axes[0].figure
+    top, bottom = axes
+    top.plot([0, 1], [0, 1], ls="--", color="0.5", lw=1, label="perfectly calibrated")
+    width = 1.0 / n_bins / (len(models) + 1)
+    for i, (model, (y_true, proba)) in enumerate(probabilities.items()):
+        bins = reliability_bins(y_true, proba, classes, n_bins=n_bins)
+        s = probability_scores(y_true, proba, classes)
+        label = f"{plain_text(model)} (log loss {s['log_loss']:.3f}, Brier {s['brier']:.3f})"
+        top.plot(
+            bins["confidence"], bins["accuracy"], marker="o", color=colors[model], label=label
+        )
+        bottom.bar(
+            bins["lower"] + (i + 0.5) * width,
+            bins["count"],
+            width=width,
+            color=colors[model],
+            align="edge",
+        )
+    top.set_xlim(0, 1)
+    top.set_ylim(0, 1)
+    top.set_ylabel("accuracy of the predicted class")
+    top.legend(fontsize=8, loc="upper left")
+    top.grid(alpha=0.3)
+    bottom.set_xlabel("confidence (top predicted probability)")
+    bottom.set_ylabel("rows")
+    bottom.set_xlim(0, 1)
+    return fig
 
 
 # --------------------------------------------------------------------------- CD diagram

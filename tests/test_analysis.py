@@ -365,3 +365,153 @@ def test_the_tests_average_every_split_over_its_seeds(halves):
     assert_allclose(row["mean_difference"], (avg["nb"] - avg["tree"]).mean(), rtol=1e-12)
     assert_allclose([row["statistic"], row["pvalue"]], [ref.statistic, ref.pvalue], rtol=1e-10)
     assert comp.test == ("conservative_z" if halves else "corrected_ttest")
+
+
+# --------------------------------------------------------------------------- probabilities
+
+
+def _random_proba(n, k, seed, *, zero_rows=0):
+    rng = np.random.default_rng(seed)
+    proba = rng.dirichlet(np.ones(k), size=n)
+    y = rng.integers(0, k, size=n)
+    for i in range(zero_rows):  # exactly 0 on the true class (the old MSE map did this)
+        proba[i] = 1.0 / (k - 1)
+        proba[i, y[i]] = 0.0
+    return y, proba
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_probability_scores_match_sklearn(k):
+    from sklearn.metrics import accuracy_score, brier_score_loss, log_loss
+
+    from clfcompare.analysis import probability_scores
+
+    y, proba = _random_proba(200, k, seed=k)
+    labels = np.arange(k)
+    s = probability_scores(y, proba, labels)
+    assert s["n"] == 200 and s["n_zero"] == 0
+    assert_allclose(s["log_loss"], log_loss(y, proba, labels=labels), rtol=1e-12)
+    # sklearn's multi-class Brier (sum over classes, scale_by_half=False; for 2 classes the
+    # default halves it: the positive class only)
+    ref = brier_score_loss(y, proba, labels=labels, scale_by_half=False)
+    assert_allclose(s["brier"], ref, rtol=1e-12)
+    if k == 2:
+        assert_allclose(s["brier"], 2 * brier_score_loss(y, proba[:, 1]), rtol=1e-12)
+    acc = accuracy_score(y, proba.argmax(axis=1))
+    assert_allclose(s["accuracy"], acc, rtol=0, atol=0)
+    assert_allclose(s["overconfidence"], proba.max(axis=1).mean() - acc, rtol=1e-12)
+
+
+def test_probability_scores_clip_a_zero_on_the_true_class_as_sklearn():
+    from sklearn.metrics import log_loss
+
+    from clfcompare.analysis import probability_scores
+
+    y, proba = _random_proba(50, 3, seed=1, zero_rows=3)
+    s = probability_scores(y, proba, [0, 1, 2])
+    assert s["n_zero"] == 3 and np.isfinite(s["log_loss"])
+    # sklearn clips at float64's eps too: -log(eps) = 36.04 per such row
+    assert_allclose(s["log_loss"], log_loss(y, proba, labels=[0, 1, 2]), rtol=1e-12)
+
+
+def test_probability_scores_string_labels_follow_the_classes_order():
+    from clfcompare.analysis import probability_scores
+
+    s = probability_scores(["b", "a"], [[0.9, 0.1], [0.3, 0.7]], ["b", "a"])
+    # closed form: rows (1 - 0.9)^2 + 0.1^2 = 0.02 and 0.3^2 + (0.7 - 1)^2 = 0.18
+    assert_allclose(s["brier"], 0.10, rtol=1e-12)
+    assert_allclose(s["log_loss"], -(np.log(0.9) + np.log(0.7)) / 2, rtol=1e-12)
+    assert s["accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "y, proba, classes, match",
+    [
+        ([0, 1], [[0.5, 0.5]], [0, 1], "one label per row"),
+        ([0, 1], [[0.5, 0.5, 0.0]] * 2, [0, 1], r"shape \(n_samples, 2\)"),
+        ([0, 2], [[0.5, 0.5]] * 2, [0, 1], "y_true holds 2"),
+        ([0, 1], [[1.5, -0.5]] * 2, [0, 1], r"in \[0, 1\]"),
+        ([0, 1], [[np.nan, 0.5]] * 2, [0, 1], "finite"),
+        ([0, 0], [[0.5, 0.5]] * 2, [0, 0], "distinct"),
+    ],
+)
+def test_probability_scores_refuse_bad_input(y, proba, classes, match):
+    from clfcompare.analysis import probability_scores
+
+    with pytest.raises(ValueError, match=match):
+        probability_scores(y, proba, classes)
+
+
+@pytest.mark.parametrize("k, n_bins", [(2, 10), (2, 5), (4, 10), (4, 7)])
+def test_reliability_bins_match_sklearns_calibration_curve(k, n_bins):
+    from sklearn.calibration import calibration_curve
+
+    from clfcompare.analysis import reliability_bins
+
+    y, proba = _random_proba(500, k, seed=10 + k)
+    proba[:20] = np.round(proba[:20], 1)  # some confidences exactly on a bin edge
+    proba[:20] /= proba[:20].sum(axis=1, keepdims=True)
+    bins = reliability_bins(y, proba, np.arange(k), n_bins=n_bins)
+    # reference: sklearn's curve of "the top class is right" against the top probability
+    correct = (proba.argmax(axis=1) == y).astype(int)
+    acc, conf = calibration_curve(correct, proba.max(axis=1), n_bins=n_bins)
+    assert_allclose(bins["accuracy"], acc, rtol=1e-12)
+    assert_allclose(bins["confidence"], conf, rtol=1e-12)
+    assert bins["count"].sum() == 500
+    assert (bins["lower"] < bins["confidence"] + 1e-12).all()
+    assert (bins["confidence"] <= bins["upper"] + 1e-12).all()
+
+
+def _results_with_probabilities(halves):
+    """A TrialResults-like object: two models with probabilities, one without."""
+    from types import SimpleNamespace
+
+    rows = []
+    for m, model in enumerate(["a", "b"]):
+        for split in range(4):
+            y, proba = _random_proba(30, 3, seed=100 * m + split)
+            for i in range(30):
+                rows.append(
+                    {"model": model, "split": split, "sample": i, "y_true": int(y[i])}
+                    | {f"proba_{k}": proba[i, k] for k in range(3)}
+                )
+    probs = pd.DataFrame(rows)
+    roles = pd.DataFrame(
+        {"split": range(4), "role": ["main", "main", "half", "half"] if halves else ["main"] * 4}
+    )
+    return SimpleNamespace(
+        probabilities=probs,
+        classes=np.array([0, 1, 2]),
+        models=["a", "nope", "b"],
+        design={"kind": "halves"} if halves else None,
+        split_roles=lambda: roles,
+    )
+
+
+@pytest.mark.parametrize("halves", [False, True])
+def test_probability_table_scores_every_model_and_main_split(halves):
+    from clfcompare.analysis import probabilities_by_model, probability_scores, probability_table
+
+    res = _results_with_probabilities(halves)
+    table = probability_table(res)
+    splits = [0, 1] if halves else [0, 1, 2, 3]
+    assert table["model"].tolist() == ["a"] * len(splits) + ["b"] * len(splits)
+    assert table["split"].tolist() == splits * 2
+    for row in table.itertuples():
+        part = res.probabilities.query("model == @row.model and split == @row.split")
+        ref = probability_scores(part.y_true, part[["proba_0", "proba_1", "proba_2"]], [0, 1, 2])
+        assert_allclose(row.brier, ref["brier"], rtol=0, atol=0)
+        assert_allclose(row.log_loss, ref["log_loss"], rtol=0, atol=0)
+    pooled, classes = probabilities_by_model(res)
+    assert list(pooled) == ["a", "b"] and classes.tolist() == [0, 1, 2]
+    assert pooled["a"][1].shape == (30 * len(splits), 3)
+
+
+def test_probability_table_without_probabilities_is_empty():
+    from types import SimpleNamespace
+
+    from clfcompare.analysis import probabilities_by_model, probability_table
+
+    res = SimpleNamespace(probabilities=None, classes=None, models=["a"], design=None)
+    assert probability_table(res).empty
+    assert probabilities_by_model(res) == ({}, None)

@@ -731,3 +731,45 @@ def test_plot_loss_curves_draws_the_main_splits_of_a_design_with_halves():
     expected = curves.groupby("epoch")["loss"].median().to_numpy()
     assert_allclose(median.get_ydata()[: len(expected)], expected, rtol=1e-12)
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------- reliability
+
+
+def test_plot_reliability_draws_each_models_bins_and_counts():
+    from clfcompare.analysis import probability_scores, reliability_bins
+
+    rng = np.random.default_rng(0)
+    data = {}
+    for name in ("mlp_mse", "mlp_ce"):
+        proba = rng.dirichlet(np.ones(3), size=120)
+        data[name] = (rng.integers(0, 3, size=120), proba)
+    fig = plots.plot_reliability(data, [0, 1, 2], n_bins=8, title="cal $x$")
+    top, bottom = fig.axes
+    lines = [ln for ln in top.get_lines() if ln.get_label() != "perfectly calibrated"]
+    assert len(lines) == 2
+    colors = plots.model_colors(list(data))
+    for line, (name, (y, proba)) in zip(lines, data.items(), strict=True):
+        bins = reliability_bins(y, proba, [0, 1, 2], n_bins=8)
+        assert_allclose(line.get_xdata(), bins["confidence"], rtol=1e-12)
+        assert_allclose(line.get_ydata(), bins["accuracy"], rtol=1e-12)
+        assert to_hex(line.get_color()) == colors[name]
+        s = probability_scores(y, proba, [0, 1, 2])
+        assert line.get_label() == f"{name} (log loss {s['log_loss']:.3f}, Brier {s['brier']:.3f})"
+    heights = [p.get_height() for p in bottom.patches]
+    assert sum(heights) == 240  # every row of both models counted once
+    assert fig._suptitle.get_text() == "cal \\$x\\$"
+    plt.close(fig)
+
+
+def test_plot_reliability_refuses_bad_input():
+    with pytest.raises(TypeError, match="non-empty dict"):
+        plots.plot_reliability({}, [0, 1])
+    good = {"m": ([0, 1], np.array([[0.6, 0.4], [0.2, 0.8]]))}
+    with pytest.raises(ValueError, match="two Axes"):
+        plots.plot_reliability(good, [0, 1], axes=[plt.gca()])
+    with pytest.raises(ValueError, match="no colour for"):
+        plots.plot_reliability(good, [0, 1], colors={"x": "red"})
+    with pytest.raises(ValueError, match="n_bins"):
+        plots.plot_reliability(good, [0, 1], n_bins=0)
+    plt.close("all")
