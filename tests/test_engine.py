@@ -1183,3 +1183,101 @@ def test_on_epoch_with_loss_stopping_may_end_below_n_epochs(curve4):
                         on_epoch=lambda d, n: seen.append((d, n)))  # fmt: skip
     assert fit.stopped and fit.n_iter < 200
     assert seen == [(d, 200) for d in range(1, fit.n_iter + 1)]
+
+
+# ----------------------------------------------------------------------------------------------
+# models of different hyper-parameters in one run (a list of options)
+# ----------------------------------------------------------------------------------------------
+MIXED = [
+    dict(),
+    dict(learning_rate=0.01, alpha=0.5),
+    dict(loss="mse", learning_rate=0.002),
+    dict(loss="mse", square_loss_k=3.0, square_loss_M=2.0, alpha=0.1),
+    dict(beta_1=0.8, epsilon=1e-6, init_std="he"),
+    dict(learning_rate=0.01, alpha=0.5),  # the same as model 1, on another split
+]
+
+
+def _options(**changes):
+    return EngineOptions(hidden_layer_sizes=(50, 100, 50), **{**BASE, "n_threads": 1, **changes})
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "max_epochs", "call"),
+    [(5, 3, {}), (None, 30, {}), (7, 3, {"weights": True}),
+     (None, 60, {"stop": True})],
+)  # fmt: skip
+def test_models_of_different_hyper_parameters_together_equal_alone(
+    curve4, batch_size, max_epochs, call
+):
+    X, y = curve4
+    splits = _unequal_splits(len(X), (200, 197, 160, 203, 180, 199), seed=4)
+    seeds = [5, 6, 7, 8, 9, 10]
+    shared = dict(batch_size=batch_size, max_epochs=max_epochs, record_step_loss=True)
+    if call.get("stop"):
+        shared.update(stop_on_training_loss=True, tol=1e-3, n_iter_no_change=2)
+    options = [_options(**shared, **m) for m in MIXED]
+    weights = None
+    if call.get("weights"):
+        weights = np.random.default_rng(1).uniform(0, 2, size=(len(splits), len(X)))
+    together = train_mlps(X, y, splits, n_outputs=4, seeds=seeds, options=options,
+                          sample_weight=weights)  # fmt: skip
+    for m, idx in enumerate(splits):
+        w = None if weights is None else weights[m][idx]
+        (alone,) = train_mlps(X[idx], y[idx], [np.arange(len(idx))], n_outputs=4,
+                              seeds=[seeds[m]], options=options[m], sample_weight=w)  # fmt: skip
+        assert together[m].n_iter == alone.n_iter
+        assert_array_equal(_flat(together[m]), _flat(alone))
+        assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-13)
+        assert_allclose(together[m].step_losses, alone.step_losses, rtol=1e-13)
+    # the hyper-parameters did act: model 5 equals model 1's settings, not model 0's
+    (as_zero,) = train_mlps(X, y, [splits[5]], n_outputs=4, seeds=[10], options=options[0])
+    assert not np.allclose(_flat(as_zero), _flat(together[5]), rtol=1e-3)
+
+
+def test_mixed_options_in_cpu_blocks_and_all_equal_options_take_the_plain_path(
+    curve4, monkeypatch
+):
+    X, y = curve4
+    splits = _unequal_splits(len(X), (200, 197, 160, 203, 180))
+    options = [EngineOptions(hidden_layer_sizes=(8,), **{**BASE, "batch_size": 5,
+               "max_epochs": 2, "n_threads": 1, **m}) for m in MIXED[:5]]  # fmt: skip
+    whole = train_mlps(X, y, splits, n_outputs=4, seeds=[1, 2, 3, 4, 5], options=options)
+    monkeypatch.setattr(engine, "_CPU_BLOCK_BYTES", 16 * 60 * 2)
+    blocks = train_mlps(X, y, splits, n_outputs=4, seeds=[1, 2, 3, 4, 5], options=options)
+    for a, b in zip(whole, blocks, strict=True):
+        assert_array_equal(_flat(a), _flat(b))
+    monkeypatch.undo()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the per-model path was taken")
+
+    monkeypatch.setattr(engine._PerModel, "epoch_function", refuse)
+    same = train_mlps(X, y, splits, n_outputs=4, seeds=[1, 2, 3, 4, 5], options=[options[0]] * 5)
+    plain = train_mlps(X, y, splits, n_outputs=4, seeds=[1, 2, 3, 4, 5], options=options[0])
+    for a, b in zip(same, plain, strict=True):
+        assert_array_equal(_flat(a), _flat(b))
+
+
+def test_mixed_options_errors(curve4):
+    X, y = curve4
+    splits = [np.arange(100), np.arange(50, 150)]
+    opts = EngineOptions(hidden_layer_sizes=(8,), **{**BASE, "max_epochs": 2})
+    call = dict(n_outputs=4, seeds=[0, 1])
+    with pytest.raises(TypeError, match="must be an EngineOptions, got str .or a list"):
+        train_mlps(X, y, splits, options="fast", **call)
+    with pytest.raises(TypeError, match=r"options\[1\] must be an EngineOptions"):
+        train_mlps(X, y, splits, options=[opts, {}], **call)
+    with pytest.raises(ValueError, match="one EngineOptions per model: 2 models, 1"):
+        train_mlps(X, y, splits, options=[opts], **call)
+    other = dataclasses.replace(opts, max_epochs=3)
+    with pytest.raises(ValueError, match="same max_epochs; got 2, 3"):
+        train_mlps(X, y, splits, options=[opts, other], **call)
+    mse = dataclasses.replace(opts, loss="mse")
+    with pytest.raises(ValueError, match="early stopping .* same loss"):
+        train_mlps(X, y, splits, options=[opts, mse], validation_indices=splits, **call)
+    wild = dataclasses.replace(opts, loss="mse", learning_rate=1e30, batch_size=None,
+                               max_epochs=20, init_std=1.0)  # fmt: skip
+    tame = dataclasses.replace(wild, loss="ce", learning_rate=1e-3)
+    with pytest.raises(ValueError, match=r"diverged.*learning_rate=1e\+30"):
+        train_mlps(X, y, splits, options=[tame, wild], **call)

@@ -74,7 +74,17 @@ reads each model's own numbers and snapshots its parameters, so the models still
 exactly as alone. ``initial`` and ``keep_state`` hand parameters and Adam's state in and
 out, for warm starts and ``partial_fit``.
 
-Why one module of about 1,750 lines: the stacked memory layout, the hand-written backward
+Models of different hyper-parameters
+------------------------------------
+Given one :class:`EngineOptions` per model, models that differ in loss (cross-entropy or the
+square loss with its own ``k``/``M``), learning rate, Adam's betas and epsilon, ``alpha`` and
+``init_std`` (same layers, batch size, epochs, device) train in one stacked run, each still
+exactly as alone: the per-model quantities become per-slot tensors (target tables, loss
+factors, penalty scales) and Adam runs one fused call per setting (see :class:`_PerModel`).
+That is what a grid search over these parameters, or the MSE and CE networks of a study,
+needs: all candidates and folds in one run.
+
+Why one module of about 2,000 lines: the stacked memory layout, the hand-written backward
 pass, the batch plan, Adam and the training loop are one design held together by one
 exactness argument (every kernel sees the same shapes for a model whatever the other models
 are); apart, each piece would have to restate the layout and the argument. Its public face is
@@ -115,6 +125,7 @@ __all__ = [
     "make_targets",
     "parameter_layout",
     "resolve_device",
+    "SHARED_OPTIONS",
     "square_loss_grad",
     "stacked_runs",
     "torch_threads",
@@ -376,13 +387,16 @@ def _stacked_tensors(n_slots, layout, align, device):
     return storages, views
 
 
-def arrange_slots(n_steps, quantum):
+def arrange_slots(n_steps, quantum, keys=None):
     """Order models by steps per epoch and pad each group of equal steps to a multiple of slots.
 
     Models with the same number of steps per epoch share Adam's step counter, so they form one
     group of consecutive slots that Adam updates as one tensor slice. Every group but the last
     is padded with empty slots (``-1``) to a multiple of ``quantum`` slots, so that each slice
-    has a length that is a multiple of the kernel's vector width.
+    has a length that is a multiple of the kernel's vector width. ``keys`` (one int per
+    model; models of different hyper-parameters, :func:`train_mlps` with a list of options)
+    splits the groups further: a group is the models of equal steps and equal key, groups
+    ordered by steps (descending), then key.
 
     Returns
     -------
@@ -398,12 +412,15 @@ def arrange_slots(n_steps, quantum):
     ([0, 2, -1, -1, 1], [(52, 0, 4), (51, 4, 5)])
     """
     n_steps = np.asarray(n_steps)
-    counts = sorted(set(n_steps.tolist()), reverse=True)
+    keys = np.zeros(n_steps.shape, dtype=np.int64) if keys is None else np.asarray(keys)
+    pairs = sorted(
+        set(zip(n_steps.tolist(), keys.tolist(), strict=True)), key=lambda p: (-p[0], p[1])
+    )
     slots, groups = [], []
-    for g, count in enumerate(counts):
+    for g, (count, key) in enumerate(pairs):
         first = len(slots)
-        slots.extend(np.flatnonzero(n_steps == count).tolist())
-        if g < len(counts) - 1:
+        slots.extend(np.flatnonzero((n_steps == count) & (keys == key)).tolist())
+        if g < len(pairs) - 1:
             slots.extend([-1] * (-(len(slots) - first) % quantum))
         groups.append((int(count), first, len(slots)))
     return np.array(slots, dtype=np.int64), groups
@@ -1097,7 +1114,11 @@ class _Workspace:
                 self.weight_offset = offset.repeat_interleave(w).to(device)  # (slots * w,)
         # the L2 penalty (alpha > 0 only): alpha / b_{s,m} scales the gradient's weight decay,
         # alpha / (2 b_{s,m}) the squared norms in the step loss; 0 where a model has no rows
-        self.penalty, self.alpha = alpha > 0, alpha
+        # alpha: a float, or (mixed hyper-parameters) one float per slot
+        self.penalty = bool(np.any(np.asarray(alpha) > 0))
+        if np.ndim(alpha):
+            alpha = torch.as_tensor(np.asarray(alpha, dtype=np.float64))
+        self.alpha = alpha.to(device) if torch.is_tensor(alpha) else alpha
         if self.penalty:
             per_row = torch.where(rows > 0, alpha / rows.double().clamp(min=1), 0.0)
             self.decay_scale = per_row.float().view(n_steps, n_slots, 1, 1).to(device)
@@ -1229,9 +1250,16 @@ def train_mlps(
     seeds : list of int
         One per model: seeds its ``torch.Generator`` (initial weights, then one permutation per
         epoch).
-    options : EngineOptions
+    options : EngineOptions or list of EngineOptions
         How to train (loss, activation, Adam's parameters, batch size, epochs, the L2 penalty,
-        the stopping rule, device, threads); see :class:`EngineOptions`.
+        the stopping rule, device, threads); see :class:`EngineOptions`. A list gives one per
+        model: models of different ``loss``, ``learning_rate``, ``init_std``,
+        ``square_loss_k``, ``square_loss_M``, ``alpha``, ``beta_1``, ``beta_2`` and
+        ``epsilon`` then train in one stacked run, each exactly as alone (bitwise on the CPU
+        with one thread; see :class:`_PerModel`); the other fields (:data:`SHARED_OPTIONS`)
+        must be equal (``ValueError`` naming the field), and with ``validation_indices``
+        the loss and its ``k``/``M`` too. A list of equal options is the single-options run.
+        Such runs take the engine's own path on CUDA, not the fused kernel.
     validation_indices : list of 1-D int ndarray or None
         Rows of each model's validation set: early stopping on ``validation_metric`` (stop
         when it has not improved by ``options.tol`` for more than
@@ -1301,15 +1329,13 @@ def train_mlps(
     >>> [f.loss_curve.shape for f in fits]
     [(3,), (3,)]
     """
-    if not isinstance(options, EngineOptions):
-        raise TypeError(f"options must be an EngineOptions, got {type(options).__name__}")
-    o = options
+    n_models = len(train_indices)
+    o, mixed = _resolve_options(options, n_models)
     loss, activation, batch_size, max_epochs = o.loss, o.activation, o.batch_size, o.max_epochs
     learning_rate, alpha, n_threads, dev = o.learning_rate, o.alpha, o.n_threads, o.device
     n_outputs = check_int(n_outputs, "n_outputs", low=1)
     validation_metric = check_choice(validation_metric, "validation_metric", ("accuracy", "loss"))
     layer_sizes = (np.shape(X)[1], *o.hidden_layer_sizes, n_outputs)
-    n_models = len(train_indices)
     if n_models == 0:
         raise ValueError("train_indices is empty: nothing to train")
     if len(seeds) != n_models:
@@ -1325,6 +1351,7 @@ def train_mlps(
         and initial is None
         and not keep_state
         and callback is None
+        and mixed is None
     )
     if plain and o.fused and dev.type == "cuda" and os.environ.get("CLFCOMPARE_FUSED", "1") != "0":
         from clfcompare.estimators._fused import fused_supported, train_fused
@@ -1354,7 +1381,8 @@ def train_mlps(
                 )
             results += train_mlps(
                 X, y, list(train_indices[lo:hi]), n_outputs=n_outputs,
-                seeds=list(seeds[lo:hi]), options=options, validation_indices=val,
+                seeds=list(seeds[lo:hi]), validation_indices=val,
+                options=options if mixed is None else mixed[lo:hi],
                 sample_weight=block_weights, validation_metric=validation_metric,
                 initial=None if initial is None else list(initial[lo:hi]),
                 keep_state=keep_state, on_epoch=progress,
@@ -1368,12 +1396,23 @@ def train_mlps(
     align = _VECTOR_ALIGN * threads
     sizes = [n_in * n_out for _, _, n_in, n_out in layout] + [n for *_, n in layout]
     quantum = int(np.lcm.reduce([align // np.gcd(size, align) for size in sizes]))
-    slots, groups = arrange_slots(plan_batches(n_rows, batch_size).n_steps, quantum)
+    model_steps = plan_batches(n_rows, batch_size).n_steps
+    if mixed is None:
+        slots, groups = arrange_slots(model_steps, quantum)
+    else:  # groups of equal steps and hyper-parameters, unpadded: see _PerModel
+        kinds = _PerModel.kinds(mixed)
+        slots, groups = arrange_slots(model_steps, 1, keys=kinds)
     real = slots >= 0
     plan = plan_batches(np.where(real, n_rows[slots], 0), batch_size)
     rows_list = [rows_list[m] if m >= 0 else None for m in slots]
     generators = [torch.Generator().manual_seed(int(seeds[m])) if m >= 0 else None for m in slots]
     adam = dict(lr=learning_rate, beta1=o.beta_1, beta2=o.beta_2, eps=o.epsilon)
+    if mixed is not None:
+        if validation_indices is not None:
+            _PerModel.check_validation(mixed)
+        by_slot = [mixed[m] for m in slots]
+        learning_rate = np.array([op.learning_rate for op in by_slot])
+        alpha = np.array([op.alpha for op in by_slot])
     start_step = _initial_step(initial, slots, groups)
 
     # numpy computes the CPU matrix products; a diverging run is reported by the loss check
@@ -1397,7 +1436,8 @@ def train_mlps(
             if g is None:
                 continue
             if initial is None:
-                init[j] = init_parameters(layer_sizes, g, o.init_std)
+                std = o.init_std if mixed is None else mixed[slots[j]].init_std
+                init[j] = init_parameters(layer_sizes, g, std)
             else:
                 init[j] = _initial_params(initial[slots[j]][0], n_params)
         X32 = np.array(X, dtype=np.float32, order="C")
@@ -1413,6 +1453,10 @@ def train_mlps(
             y, n_outputs, loss, square_loss_k=o.square_loss_k, square_loss_M=o.square_loss_M
         )
         targets = torch.as_tensor(table).to(dev)
+        per_model = None
+        if mixed is not None:
+            per_model = _PerModel(by_slot, y, n_outputs, plan.chunk_rows, groups, dev)
+            targets = per_model.targets
         slot_weights = None
         if weights is not None:
             if weights.ndim == 1:
@@ -1443,7 +1487,10 @@ def train_mlps(
                 sample_weights=val_weights,
             )  # fmt: skip
         stopping = _LossStopping(ws, o.tol, o.n_iter_no_change) if loss_stopping else None
-        run_epoch = _epoch_function(ws, loss, activation, adam, _fused_adam_available(dev))
+        if per_model is None:
+            run_epoch = _epoch_function(ws, loss, activation, adam, _fused_adam_available(dev))
+        else:
+            run_epoch = per_model.epoch_function(ws, activation, _fused_adam_available(dev))
         # a graph pays off from the second epoch on: a one-epoch fit runs eagerly
         use_graph = o.cuda_graph and dev.type == "cuda" and max_epochs > 1
         runner = _EpochRunner(run_epoch, dev, use_graph)
@@ -1493,6 +1540,9 @@ def train_mlps(
         else:
             final = ws.stacked(None)
         if not np.isfinite(final[real]).all():
+            if np.ndim(learning_rate):
+                bad = ~np.isfinite(final).all(axis=1) & real
+                learning_rate = float(learning_rate[np.flatnonzero(bad)[0]])
             raise ValueError(
                 "training diverged: non-finite parameters after training with "
                 f"learning_rate={learning_rate}; lower the learning rate"
@@ -1530,6 +1580,219 @@ def train_mlps(
             bool(stopped_early[j]), adam_state,
         )  # fmt: skip
     return results
+
+
+#: Fields of EngineOptions that models trained in one run must share; the others (loss,
+#: learning_rate, init_std, square_loss_k, square_loss_M, alpha, beta_1, beta_2, epsilon)
+#: may differ from model to model.
+SHARED_OPTIONS = (
+    "hidden_layer_sizes", "activation", "batch_size", "max_epochs", "n_iter_no_change", "tol",
+    "stop_on_training_loss", "record_step_loss", "device", "n_threads", "cuda_graph", "fused",
+)  # fmt: skip
+
+
+def _resolve_options(options, n_models):
+    """``(shared options, per-model list or None)``: None when every model has the same."""
+    if isinstance(options, EngineOptions):
+        return options, None
+    if not isinstance(options, list | tuple):
+        raise TypeError(
+            f"options must be an EngineOptions, got {type(options).__name__} (or a list "
+            "of EngineOptions, one per model)"
+        )
+    if len(options) != n_models:
+        raise ValueError(f"need one EngineOptions per model: {n_models} models, {len(options)}")
+    for k, op in enumerate(options):
+        if not isinstance(op, EngineOptions):
+            raise TypeError(f"options[{k}] must be an EngineOptions, got {type(op).__name__}")
+    first = options[0]
+    for name in SHARED_OPTIONS:
+        values = [getattr(op, name) for op in options]
+        if any(v != values[0] for v in values):
+            distinct = list(dict.fromkeys(map(repr, values)))
+            raise ValueError(
+                f"models trained in one run must have the same {name}; got {', '.join(distinct)}"
+            )
+    if all(op == first for op in options):
+        return first, None
+    return first, list(options)
+
+
+class _PerModel:
+    """What differs between the models of a run with a list of options (one per model).
+
+    The engine then trains models of different loss (``"ce"``/``"mse"`` with their own
+    ``square_loss_k``/``square_loss_M``), learning rate, Adam parameters, ``alpha`` and
+    ``init_std`` in one stacked run, each exactly as alone:
+
+    * target tables: one per distinct ``(loss, k, M)``, stacked, and each slot reads its own
+      (its row indices are offset by ``table * n_samples``);
+    * the output gradient is computed per run of consecutive slots of one loss (slots are
+      ordered by steps per epoch, then by hyper-parameters: :func:`arrange_slots` with
+      keys), each run with its loss's function on a slice; the loss values get the loss's
+      factor per slot;
+    * ``alpha`` scales the penalty per slot (already per slot and per step in the
+      workspace); a model with ``alpha = 0`` among penalised ones adds ``0 * W`` to its
+      gradient, which changes no value;
+    * Adam runs one fused call per distinct ``(lr, beta_1, beta_2, epsilon)`` on the slices
+      of its groups. A slice need not hold a multiple of the kernel's vector width (the
+      groups are not padded with empty slots, which would cost their compute in every
+      product), so the last ``numel % 16`` elements of each slice, which the fused kernel
+      would treat in its scalar loop, are copied into a zero-padded scratch tensor of
+      ``16 k`` elements, updated there in the vector loop (with the slice's step counter)
+      and copied back: every element gets the vector loop's rounding, as alone.
+    """
+
+    #: elements per vector of the fused Adam kernel's widest loop (float32, AVX-512)
+    VECTOR = 16
+
+    @staticmethod
+    def kind(op):
+        return (op.loss, op.square_loss_k, op.square_loss_M, op.learning_rate, op.beta_1,
+                op.beta_2, op.epsilon)  # fmt: skip
+
+    @staticmethod
+    def kinds(options):
+        """Key of each model: the index of its (loss, Adam parameters) among the distinct."""
+        table = {}
+        return np.array([table.setdefault(_PerModel.kind(op), len(table)) for op in options])
+
+    @staticmethod
+    def check_validation(options):
+        losses = {(op.loss, op.square_loss_k, op.square_loss_M) for op in options}
+        if len(losses) > 1:
+            raise ValueError(
+                "early stopping (validation_indices) needs the same loss, square_loss_k and "
+                f"square_loss_M for all models trained together; got {sorted(losses)}"
+            )
+
+    def __init__(self, by_slot, y, n_outputs, chunk_rows, groups, device):
+        self.by_slot, self.groups, self.device = by_slot, groups, device
+        n_samples = len(y)
+        keys = {}
+        slot_table = [keys.setdefault((o.loss, o.square_loss_k, o.square_loss_M), len(keys))
+                      for o in by_slot]  # fmt: skip
+        width = 2 * n_outputs if any(key[0] == "mse" for key in keys) else n_outputs
+        tables = []
+        for loss, k, M in keys:
+            table = make_targets(y, n_outputs, loss, square_loss_k=k, square_loss_M=M)
+            if table.shape[1] < width:
+                table = np.hstack([table, np.zeros((n_samples, width - table.shape[1]),
+                                                   dtype=np.float32)])  # fmt: skip
+            tables.append(table)
+        self.targets = torch.as_tensor(np.vstack(tables)).to(device)
+        offset = torch.as_tensor(slot_table, dtype=torch.long) * n_samples
+        self.target_offset = offset.repeat_interleave(chunk_rows).to(device)
+        self.n_outputs = n_outputs
+        # runs of consecutive slots of one loss
+        self.runs = []
+        for j, o in enumerate(by_slot):
+            if self.runs and self.runs[-1][2] == o.loss:
+                self.runs[-1][1] = j + 1
+            else:
+                self.runs.append([j, j + 1, o.loss])
+        factor = [_LOSSES[o.loss][1] for o in by_slot]
+        self.loss_factor = torch.tensor(factor, dtype=torch.float64, device=device)
+
+    def adam_calls(self, ws, s):
+        """Fused Adam calls of step ``s``: per Adam setting, its slices and tail scratch.
+
+        Returns ``(distinct counters, copy-in (dst, src), calls, copy-out (dst, src))``.
+        """
+        sizes = [v[0].numel() for v in ws.params]
+        buffers = (ws.param_storage, ws.grad_storage, ws.exp_avg_storage, ws.exp_avg_sq_storage)
+        calls, distinct, copy_in, copy_out = {}, [], ([], []), ([], [])
+        for g, (count, first, end) in enumerate(self.groups):
+            if s >= count:
+                continue
+            o = self.by_slot[first]
+            key = (o.learning_rate, o.beta_1, o.beta_2, o.epsilon)
+            lists = calls.setdefault(key, ([], [], [], [], []))
+            counter = ws.adam_steps[g]
+            distinct.append(counter)
+            tails = []
+            for k, size in enumerate(sizes):
+                lo, hi = first * size, end * size
+                body = hi - (hi - lo) % self.VECTOR
+                for out, buf in zip(lists, buffers, strict=False):
+                    if body > lo:
+                        out.append(buf[k][lo:body])
+                if body > lo:
+                    lists[4].append(counter)
+                if hi > body:
+                    tails.append((k, body, hi))
+            if not tails:
+                continue
+            n_tail = sum(hi - body for _, body, hi in tails)
+            padded = -(-n_tail // self.VECTOR) * self.VECTOR
+            scratch = [torch.zeros(padded, device=self.device) for _ in buffers]
+            for out, buf in zip(lists, scratch, strict=False):
+                out.append(buf)
+            lists[4].append(counter)
+            at = 0
+            for k, body, hi in tails:
+                for q, buf in enumerate(buffers):
+                    piece = scratch[q][at : at + hi - body]
+                    copy_in[0].append(piece)
+                    copy_in[1].append(buf[k][body:hi])
+                    if q != 1:  # parameters and moments come back; gradients do not
+                        copy_out[0].append(buf[k][body:hi])
+                        copy_out[1].append(piece)
+                at += hi - body
+        adam = [
+            (lists, dict(lr=key[0], beta1=key[1], beta2=key[2], eps=key[3]))
+            for key, lists in calls.items()
+        ]
+        return distinct, copy_in, adam, copy_out
+
+    def epoch_function(self, ws, activation, fused):
+        """The body of one epoch (as :func:`_epoch_function`, hyper-parameters per slot)."""
+        plan = ws.plan
+        shape = (ws.n_slots, plan.chunk_rows, -1)
+        steps = [self.adam_calls(ws, s) for s in range(plan.n_steps_max)]
+        n_out = self.n_outputs
+        runs = [(lo, hi, _LOSSES[name][0], name == "ce") for lo, hi, name in self.runs]
+
+        def run_epoch():
+            for s in range(plan.n_steps_max):
+                if ws.weighted:
+                    ws.weigh_step(s)
+                for k in range(plan.n_chunks):
+                    idx = ws.idx[s, k]
+                    xb = ws.X.index_select(0, idx).view(shape)
+                    tb = ws.targets.index_select(0, idx + self.target_offset).view(shape)
+                    outputs = _forward(ws.layers, xb, activation)
+                    z, w, terms = outputs[-1], ws.row_weights[s, k], ws.loss_terms[s, k]
+                    pieces = []
+                    for lo, hi, grad, ce in runs:
+                        t = tb[lo:hi, :, :n_out] if ce else tb[lo:hi]
+                        pieces.append(grad(z[lo:hi], t, w[lo:hi], terms[lo:hi]))
+                    dz = pieces[0] if len(pieces) == 1 else torch.cat(pieces)
+                    _backward(ws.layers, xb, outputs, dz, activation, k > 0)
+                if ws.penalty:
+                    ws.layers.squared_norms(ws.weight_sq[s])
+                    ws.layers.add_weight_decay(ws.decay_scale[s])
+                distinct, copy_in, adam, copy_out = steps[s]
+                torch._foreach_add_(distinct, 1)
+                if copy_in[0]:
+                    torch._foreach_copy_(copy_in[0], copy_in[1])
+                for (params, grads, exp_avgs, exp_avg_sqs, counters), kw in adam:
+                    if fused:
+                        torch._fused_adam_(
+                            params, grads, exp_avgs, exp_avg_sqs, [], counters,
+                            weight_decay=0.0, amsgrad=False, maximize=False, **kw,
+                        )  # fmt: skip
+                    else:
+                        adam_update_(params, grads, exp_avgs, exp_avg_sqs, counters, **kw)
+                if copy_out[0]:
+                    torch._foreach_copy_(copy_out[0], copy_out[1])
+            terms = ws.loss_terms.double().sum(dim=(-2, -1)).mul_(self.loss_factor)
+            ws.step_loss.copy_(terms.sum(dim=1).T)
+            if ws.penalty:
+                penalty = ws.weight_sq.double().sum(dim=1).mul_(ws.penalty_scale)
+                ws.step_loss.add_(penalty.T)
+
+        return run_epoch
 
 
 def stacked_runs(n_models, layer_sizes, device):
@@ -1660,6 +1923,8 @@ def _check_finite(epoch_loss, alive, epoch, slots, learning_rate):
     bad = alive & ~np.isfinite(epoch_loss)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
+        if np.ndim(learning_rate):  # models of different hyper-parameters: this model's
+            learning_rate = float(learning_rate[first])
         raise ValueError(
             f"training diverged: the loss became {epoch_loss[first]} in epoch {epoch + 1} "
             f"(model {int(slots[first])}) with learning_rate={learning_rate}; "
