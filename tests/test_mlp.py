@@ -791,3 +791,85 @@ def test_fit_splits_on_epoch_counts_the_epochs_of_every_run(curve4):
         assert_array_equal(_params(fit), _params(plain))
     with pytest.raises(TypeError, match="on_epoch must be callable"):
         est.fit_splits(X, y, splits, on_epoch=3)
+
+
+# ----------------------------------------------------------------------------------------------
+# fit_splits_stacked: several configurations, one engine run
+# ----------------------------------------------------------------------------------------------
+def _grid():
+    base = {**FAST, "batch_size": 10, "max_epochs": 4}
+    return [
+        TorchMLPClassifier(**base),
+        TorchMLPClassifier(**{**base, "learning_rate": 0.01, "alpha": 0.3}),
+        TorchMLPClassifier(**{**base, "loss": "mse", "square_loss_k": 2.0, "random_state": 3}),
+        TorchMLPClassifier(**{**base, "class_weight": "balanced", "beta_1": 0.8}),
+        TorchMLPClassifier(**{**base, "hidden_layer_sizes": (8, 4)}),  # its own run
+    ]
+
+
+def test_fit_splits_stacked_equals_each_estimators_fit_splits(curve4, monkeypatch):
+    from clfcompare.estimators import fit_splits_stacked
+    from clfcompare.estimators import mlp as mlp_module
+
+    X, y = curve4
+    splits = [np.arange(0, 250), np.arange(60, 310), np.flatnonzero(y != 3)]
+    calls = []
+    engine_call = mlp_module.train_mlps
+
+    def counting(*args, **kwargs):
+        calls.append(len(args[2]))
+        return engine_call(*args, **kwargs)
+
+    monkeypatch.setattr(mlp_module, "train_mlps", counting)
+    grid = _grid()
+    stacked = fit_splits_stacked(grid, X, y, splits)
+    # runs: 3 unweighted configurations x 2 full-class splits, the 3 on the 3-class split;
+    # the class-weighted one and the (8, 4) network each on 2 + 1 class sets
+    assert sorted(calls) == [1, 1, 2, 2, 3, 6]
+    monkeypatch.undo()
+    for est, row in zip(grid, stacked, strict=True):
+        for fit, alone in zip(row, est.fit_splits(X, y, splits), strict=True):
+            assert fit.get_params() == alone.get_params()
+            assert_array_equal(_params(fit), _params(alone))
+            assert_array_equal(fit.loss_curve_, alone.loss_curve_)
+            assert fit.temperature_ == alone.temperature_ and fit.seed_ == alone.seed_
+    assert not np.array_equal(_params(stacked[0][0]), _params(stacked[1][0]))
+
+
+def test_fit_splits_stacked_random_states_forms(curve4):
+    from clfcompare.estimators import fit_splits_stacked
+
+    X, y = curve4
+    splits = [np.arange(0, 200), np.arange(100, 300)]
+    grid = _grid()[:2]
+    shared = fit_splits_stacked(grid, X, y, splits, random_states=[5, 6])
+    own = fit_splits_stacked(grid, X, y, splits, random_states=[None, [7, 8]])
+    for est, row in zip(grid, shared, strict=True):
+        for fit, alone in zip(
+            row, est.fit_splits(X, y, splits, random_states=[5, 6]), strict=True
+        ):
+            assert_array_equal(_params(fit), _params(alone))
+    for fit, alone in zip(own[1], grid[1].fit_splits(X, y, splits, random_states=[7, 8]),
+                          strict=True):  # fmt: skip
+        assert fit.random_state == alone.random_state
+        assert_array_equal(_params(fit), _params(alone))
+    assert_array_equal(_params(own[0][0]), _params(grid[0].fit_splits(X, y, splits)[0]))
+
+
+@pytest.mark.parametrize(
+    ("estimators", "kwargs", "error", "match"),
+    [
+        (TorchMLPClassifier(), {}, TypeError, "list of TorchMLPClassifier"),
+        ([], {}, ValueError, "estimators is empty"),
+        ([TorchMLPClassifier(), GridSearchCV], {}, TypeError, r"estimators\[1\] must be"),
+        ([TorchMLPClassifier(loss="l1")], {}, ValueError, "loss"),
+        ([TorchMLPClassifier()] * 2, {"random_states": [[1, 2]]}, ValueError, "1 lists for 2"),
+        ([TorchMLPClassifier()], {"random_states": 3}, TypeError, "random_states must be"),
+    ],
+)  # fmt: skip
+def test_fit_splits_stacked_errors(curve2, estimators, kwargs, error, match):
+    from clfcompare.estimators import fit_splits_stacked
+
+    X, y = curve2
+    with pytest.raises(error, match=match):
+        fit_splits_stacked(estimators, X, y, [np.arange(50), np.arange(20, 80)], **kwargs)

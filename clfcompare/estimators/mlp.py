@@ -38,9 +38,15 @@ from clfcompare.estimators._base import (
     effective_weights,
     validate_sample_weight,
 )
-from clfcompare.estimators._engine import LOSSES, EngineOptions, stacked_runs, train_mlps
+from clfcompare.estimators._engine import (
+    LOSSES,
+    SHARED_OPTIONS,
+    EngineOptions,
+    stacked_runs,
+    train_mlps,
+)
 
-__all__ = ["TorchMLPClassifier", "DEFAULT_LEARNING_RATES"]
+__all__ = ["TorchMLPClassifier", "DEFAULT_LEARNING_RATES", "fit_splits_stacked"]
 
 #: Adam's learning rate when ``learning_rate=None``: the seed's values (Design 2 passes
 #: ``lr=0.005``; Design 1 uses ``torch.optim.Adam``'s default 0.001).
@@ -633,70 +639,10 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
         >>> [f.n_iter_ for f in fits]
         [3, 3]
         """
-        options = self.engine_options()
-        # validated on a throw-away clone: fit_splits does not change self
-        X_checked, y_checked = clone(self)._validate_X_y(X, y, reset=True)
-        all_weights = validate_sample_weight(sample_weight, X_checked)
-        splits = check_train_indices(train_indices, len(y_checked))
-        if random_states is None:
-            states = [self.random_state] * len(splits)
-            fitted = [clone(self) for _ in splits]
-        else:
-            states = check_random_states(random_states, len(splits))
-            fitted = [clone(self).set_params(random_state=state) for state in states]
-        encoded = []
-        for k, (est, idx) in enumerate(zip(fitted, splits, strict=True)):
-            validate_data(est, X, reset=True, skip_check_array=True)
-            y_split = y_checked[idx]
-            check_classification_targets(y_split)
-            encoded.append(_encode(y_split, split=k))
-        seeds = [draw_seed(copy.deepcopy(state)) for state in states]
-        # splits with the same classes share one stacked run (same outputs, same encoding)
-        groups = {}
-        for k, (classes, _) in enumerate(encoded):
-            groups.setdefault(tuple(classes.tolist()), []).append(k)
-        results_all = []
-        progress = _Progress(
-            on_epoch, options, X_checked.shape[1], encoded, groups, verbose=bool(self.verbose)
+        (fitted,) = _fit_stacked(
+            [self], X, y, train_indices, [random_states], sample_weight, on_epoch
         )
-        for members in groups.values():
-            classes = encoded[members[0]][0]
-            codes = np.searchsorted(classes, y_checked)  # rows outside a split are not read
-            codes = np.where(np.isin(y_checked, classes), codes, 0)
-            weights = all_weights
-            if self.class_weight is not None:  # per split: "balanced" counts its own rows
-                weights = np.zeros((len(members), len(y_checked)))
-                for row, k in enumerate(members):
-                    idx = splits[k]
-                    weights[row, idx] = effective_weights(
-                        self, self.class_weight, classes, y_checked[idx],
-                        None if all_weights is None else all_weights[idx],
-                    )  # fmt: skip
-            results = _train_group(
-                self, options, X_checked, codes, classes,
-                [splits[k] for k in members], [seeds[k] for k in members], weights=weights,
-                callback=self._splits_printer(len(members)), on_epoch=progress.run(),
-            )  # fmt: skip
-            for row, (k, result) in enumerate(zip(members, results, strict=True)):
-                fitted[k]._set_fitted(result, classes, seeds[k], options)
-                w = weights if weights is None or weights.ndim == 1 else weights[row]
-                fitted[k]._fit_temperature(X_checked, codes, w, rows=splits[k])
-            results_all += results
-        _warn_unconverged(self, options, results_all)
         return fitted
-
-    def _splits_printer(self, n_models):
-        if not self.verbose:
-            return None
-
-        def report(epoch, info):
-            print(
-                f"Iteration {epoch}, mean loss of {n_models} models = "
-                f"{np.nanmean(info['loss']):.8f}",
-                flush=True,
-            )
-
-        return report
 
     def _set_fitted(self, result, classes, seed, options):
         self.classes_ = classes
@@ -979,6 +925,18 @@ def _epoch_seed(seed, epoch):
     return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0] % _SEED_HIGH)
 
 
+def _splits_printer(n_models):
+    """The engine's per-epoch callback of a stacked run of ``n_models`` (``verbose``)."""
+
+    def report(epoch, info):
+        print(
+            f"Iteration {epoch}, mean loss of {n_models} models = {np.nanmean(info['loss']):.8f}",
+            flush=True,
+        )
+
+    return report
+
+
 def _warn_unconverged(est, options, results):
     """scikit-learn's ConvergenceWarning when the training-loss rule never stopped a fit."""
     if not options.stop_on_training_loss or est.early_stopping:
@@ -997,38 +955,221 @@ def _warn_unconverged(est, options, results):
 class _Progress:
     """One ``on_epoch(epochs_done, n_epochs)`` over several engine calls, one after another.
 
-    ``groups`` maps each engine call (a class set) to its splits; each call's own progress
-    is shifted past the epochs of the calls before it.
+    ``runs`` holds, per engine call, ``(n_models, layer_sizes, options, one_run)``
+    (``one_run``: the engine gets a per-epoch callback and does not train in blocks); each
+    call's own progress is shifted past the epochs of the calls before it.
     """
 
-    def __init__(self, on_epoch, options, n_features, encoded, groups, verbose=False):
-        self.on_epoch, self.max_epochs = on_epoch, options.max_epochs
+    def __init__(self, on_epoch, runs):
+        self.on_epoch = on_epoch
         if on_epoch is None:
             return
         if not callable(on_epoch):
             raise TypeError(f"on_epoch must be callable, got {type(on_epoch).__name__}")
-        self.counts = []
-        for members in groups.values():
-            n_out = _n_outputs(options, encoded[members[0]][0])
-            sizes = (n_features, *options.hidden_layer_sizes, n_out)
-            # the engine trains in one run when it has a per-epoch callback (verbose)
-            runs = 1 if verbose else stacked_runs(len(members), sizes, options.device)
-            self.counts.append(runs)
-        self.total = self.max_epochs * sum(self.counts)
-        self.done = 0
+        self.sizes = [
+            o.max_epochs * (1 if one else stacked_runs(n, sizes, o.device))
+            for n, sizes, o, one in runs
+        ]
+        self.total, self.done = sum(self.sizes), 0
 
     def run(self):
         """The ``on_epoch`` of the next engine call (None without a callback)."""
         if self.on_epoch is None:
             return None
         offset = self.done
-        self.done += self.max_epochs * self.counts.pop(0)
+        self.done += self.sizes.pop(0)
         total, on_epoch = self.total, self.on_epoch
 
         def report(epochs_done, _n_epochs):
             on_epoch(offset + epochs_done, total)
 
         return report
+
+
+@dataclasses.dataclass
+class _Job:
+    """One network to train: a fitted-to-be clone on one split."""
+
+    source: TorchMLPClassifier  # the estimator it is a clone of
+    fitted: TorchMLPClassifier
+    split: np.ndarray
+    seed: int
+    options: EngineOptions
+    classes: np.ndarray
+    weights: np.ndarray | None  # (n_samples,) or None
+
+
+def _stack_key(job, n_outputs):
+    """Jobs of equal keys train in one engine run (:func:`train_mlps` with a list of options)."""
+    o, est = job.options, job.source
+    key = (tuple(job.classes.tolist()), n_outputs, tuple(getattr(o, f) for f in SHARED_OPTIONS))
+    key += (job.weights is None, bool(est.early_stopping))
+    if est.early_stopping:  # validation rows and the validation loss
+        key += (est.validation_fraction, o.loss, o.square_loss_k, o.square_loss_M)
+    return key
+
+
+def _check_per_estimator_states(random_states, n_estimators):
+    """``random_states`` of :func:`fit_splits_stacked` as one entry per estimator."""
+    if random_states is None:
+        return [None] * n_estimators
+    if not isinstance(random_states, list | tuple):
+        raise TypeError(
+            "random_states must be None, a list of one random_state per split, or a list of "
+            f"one such list (or None) per estimator; got {type(random_states).__name__}"
+        )
+    if any(isinstance(r, list | tuple | np.ndarray) for r in random_states):
+        if len(random_states) != n_estimators:
+            raise ValueError(
+                f"random_states has {len(random_states)} lists for {n_estimators} estimators"
+            )
+        return list(random_states)
+    return [random_states] * n_estimators
+
+
+def _fit_stacked(estimators, X, y, train_indices, random_states, sample_weight, on_epoch):
+    """Fit every estimator on every split; stack what can share an engine run.
+
+    ``random_states`` has one entry (None or a list per split) per estimator. Returns one list
+    of fitted clones per estimator, each as that estimator's own :meth:`fit_splits`.
+    """
+    all_options = [est.engine_options() for est in estimators]  # parameters first
+    # validated on a throw-away clone: fitting does not change the estimators
+    X_checked, y_checked = clone(estimators[0])._validate_X_y(X, y, reset=True)
+    all_weights = validate_sample_weight(sample_weight, X_checked)
+    splits = check_train_indices(train_indices, len(y_checked))
+    jobs, per_estimator = [], []
+    for est, options, est_states in zip(estimators, all_options, random_states, strict=True):
+        if est_states is None:
+            states = [est.random_state] * len(splits)
+            fitted = [clone(est) for _ in splits]
+        else:
+            states = check_random_states(est_states, len(splits))
+            fitted = [clone(est).set_params(random_state=state) for state in states]
+        mine = []
+        for k, (fit, idx) in enumerate(zip(fitted, splits, strict=True)):
+            validate_data(fit, X, reset=True, skip_check_array=True)
+            y_split = y_checked[idx]
+            check_classification_targets(y_split)
+            classes, _ = _encode(y_split, split=k)
+            weights = all_weights
+            if est.class_weight is not None:  # per split: "balanced" counts its own rows
+                weights = np.zeros(len(y_checked))
+                weights[idx] = effective_weights(
+                    est, est.class_weight, classes, y_split,
+                    None if all_weights is None else all_weights[idx],
+                )  # fmt: skip
+            seed = draw_seed(copy.deepcopy(states[k]))
+            mine.append(_Job(est, fit, idx, seed, options, classes, weights))
+        jobs += mine
+        per_estimator.append(mine)
+    groups = {}
+    for job in jobs:
+        key = _stack_key(job, _n_outputs(job.options, job.classes))
+        groups.setdefault(key, []).append(job)
+    runs = []
+    for members in groups.values():
+        n_out = _n_outputs(members[0].options, members[0].classes)
+        sizes = (X_checked.shape[1], *members[0].options.hidden_layer_sizes, n_out)
+        verbose = any(job.source.verbose for job in members)
+        runs.append((len(members), sizes, members[0].options, verbose))
+    progress = _Progress(on_epoch, runs)
+    results = {}
+    for members, (_, _, _, verbose) in zip(groups.values(), runs, strict=True):
+        classes = members[0].classes
+        codes = np.searchsorted(classes, y_checked)  # rows outside a split are not read
+        codes = np.where(np.isin(y_checked, classes), codes, 0)
+        weights = members[0].weights
+        if any(job.weights is not weights for job in members):  # one row per network
+            weights = np.stack([job.weights for job in members])
+        options = [job.options for job in members]
+        trained = _train_group(
+            members[0].source, options, X_checked, codes, classes,
+            [job.split for job in members], [job.seed for job in members], weights=weights,
+            callback=_splits_printer(len(members)) if verbose else None,
+            on_epoch=progress.run(),
+        )  # fmt: skip
+        for job, result in zip(members, trained, strict=True):
+            job.fitted._set_fitted(result, classes, job.seed, job.options)
+            job.fitted._fit_temperature(X_checked, codes, job.weights, rows=job.split)
+            results[id(job)] = result
+    for mine in per_estimator:
+        _warn_unconverged(mine[0].source, mine[0].options, [results[id(j)] for j in mine])
+    return [[job.fitted for job in mine] for mine in per_estimator]
+
+
+def fit_splits_stacked(
+    estimators, X, y, train_indices, random_states=None, sample_weight=None, on_epoch=None
+):
+    """Fit several ``TorchMLPClassifier`` configurations on the same splits, stacked.
+
+    What ``[est.fit_splits(X, y, train_indices, ...) for est in estimators]`` returns, with
+    the networks of all estimators and splits trained together: estimators that differ only
+    in ``loss``, ``learning_rate``, ``alpha``, ``square_loss_k``, ``square_loss_M``,
+    ``beta_1``, ``beta_2``, ``epsilon``, ``init_std`` and ``random_state`` share one
+    stacked engine run (:func:`~clfcompare.estimators.train_mlps` with a list of options);
+    the others (different layers, activation, batch size, epochs, device, threads, stopping
+    rule, early stopping's loss; splits with other class sets; a two-class square loss next
+    to a cross-entropy network: other output layers; weighted next to unweighted training,
+    e.g. a ``class_weight``) are grouped, and each group is one run. Each fitted network is
+    exactly the one its estimator's :meth:`~TorchMLPClassifier.fit_splits` gives (bitwise
+    on the CPU with one thread).
+    A grid search is the typical user: candidates x folds in one run
+    (:class:`clfcompare.search.BatchedGridSearchCV`).
+
+    Parameters
+    ----------
+    estimators : list of TorchMLPClassifier
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    train_indices : list of 1-D int arrays
+        Rows of each split.
+    random_states : None, list, or list of lists, optional
+        ``None``: every estimator uses its own ``random_state`` (as its ``fit_splits``
+        without ``random_states``). A list of one ``random_state`` per split: the same for
+        every estimator. A list of one entry per estimator, each ``None`` or a list of one
+        ``random_state`` per split (recognised by its entries being lists).
+    sample_weight : array-like of shape (n_samples,), default=None
+    on_epoch : callable, optional
+        ``on_epoch(epochs_done, n_epochs)`` over all runs (see ``fit_splits``).
+
+    Returns
+    -------
+    list of list of TorchMLPClassifier
+        ``result[i][k]``: estimator ``i`` fitted on split ``k``.
+
+    Raises
+    ------
+    TypeError
+        An estimator that is not a ``TorchMLPClassifier``; a malformed ``random_states``.
+    ValueError
+        No estimators, a bad parameter (named), bad splits or data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from clfcompare.datasets import make_curve
+    >>> from clfcompare.estimators import TorchMLPClassifier, fit_splits_stacked
+    >>> X, y = make_curve(2, random_state=0)
+    >>> base = dict(hidden_layer_sizes=(8,), max_epochs=3, device="cpu", random_state=0)
+    >>> grid = [TorchMLPClassifier(learning_rate=lr, **base) for lr in (0.01, 0.001)]
+    >>> fits = fit_splits_stacked(grid, X, y, [np.arange(0, 100), np.arange(50, 160)])
+    >>> [[f.learning_rate for f in row] for row in fits]
+    [[0.01, 0.01], [0.001, 0.001]]
+    """
+    if isinstance(estimators, TorchMLPClassifier) or not isinstance(estimators, list | tuple):
+        raise TypeError(
+            f"estimators must be a list of TorchMLPClassifier, got {type(estimators).__name__}"
+        )
+    if not estimators:
+        raise ValueError("estimators is empty: give at least one TorchMLPClassifier")
+    for i, est in enumerate(estimators):
+        if not isinstance(est, TorchMLPClassifier):
+            raise TypeError(
+                f"estimators[{i}] must be a TorchMLPClassifier, got {type(est).__name__}"
+            )
+    states = _check_per_estimator_states(random_states, len(estimators))
+    return _fit_stacked(list(estimators), X, y, train_indices, states, sample_weight, on_epoch)
 
 
 def _train_group(
@@ -1039,7 +1180,7 @@ def _train_group(
 
     ``weights``: None, (n_samples,) for every split, or (n_splits, n_samples).
     """
-    n_outputs = _n_outputs(options, classes)
+    n_outputs = _n_outputs(options[0] if isinstance(options, list) else options, classes)
     train, validation = splits, None
     if est.early_stopping:
         train, validation = [], []
