@@ -13,6 +13,7 @@ From a shell::
 
     clfcompare iris                                  # all five models on the iris data
     clfcompare data.csv --target label --models gaussian_shared logistic_gd mlp_ce
+    clfcompare data.csv --target label --impute median --one-hot --standardize
     clfcompare curve4 --repeats 10 --folds 5 --out results/curve4
     clfcompare curve2 --quick                        # a smoke run in seconds
 """
@@ -33,7 +34,7 @@ from clfcompare.datasets import (
     BUILTIN_DATASETS,
     curve_reference,
     load_builtin,
-    load_csv,
+    read_csv_data,
 )
 from clfcompare.study import (
     MODEL_DESCRIPTIONS,
@@ -60,7 +61,18 @@ __all__ = [
 QUICK = {"n_repeats": 2, "n_folds": 3, "epochs": 5}
 
 #: The advice of an InputError about a parameter (``err.parameter``), in the command's options.
-_ADVICE = {"n_folds": "; use fewer --folds", "out_dir": " (give another --out)"}
+_ADVICE = {
+    "n_folds": "; use fewer --folds",
+    "out_dir": " (give another --out)",
+    "text": "; give --one-hot to one-hot encode them (fitted inside each training split), or "
+    "drop them",
+    "missing": "; give --impute mean, median or most_frequent to fill them (fitted inside each "
+    "training split), or --impute drop to drop those rows",
+    "missing_labels": "; give --impute drop to drop those rows",
+}
+
+#: The values of ``--impute``: an imputer's strategy, none, or drop the rows.
+IMPUTE_CHOICES = ("none", "mean", "median", "most_frequent", "drop")
 
 
 #: A rendered parameter value that is an estimator (``module.Class(...)``) or a list of
@@ -473,8 +485,10 @@ def make_parser(prog="clfcompare"):
             "  clfcompare benchmark --help          # many data sets (see also: scores)\n\n"
             "Running the same command again resumes from the store in --out.\n"
             "The MLPs train on the features as given (the curve data are already scaled to\n"
-            "[0, 1]); if your columns have very different ranges, standardise them first.\n"
+            "[0, 1]); if your columns have very different ranges, give --standardize.\n"
             "The logistic regression standardises inside each training split by itself.\n"
+            "--standardize, --impute and --one-hot are fitted on the training rows of each\n"
+            "split (a Pipeline in front of every model), so no test row leaks into them.\n"
             "Exit codes: 0 done, 2 bad input (one line on stderr says what), 130\n"
             "interrupted (Ctrl-C; the finished trials stay in the store)."
         ),
@@ -487,8 +501,30 @@ def make_parser(prog="clfcompare"):
         "--target",
         metavar="COLUMN",
         help="the label column of the CSV file (comma-, semicolon- or tab-separated, read "
-        "from its header line; '.' as the decimal mark); every other column is a numeric "
-        "feature",
+        "from its header line; '.' as the decimal mark); every other column is a feature: "
+        "numbers, or text with --one-hot; an empty field is a missing value (see --impute)",
+    )
+    parser.add_argument(
+        "--standardize",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="scale every numeric feature to mean 0 and sd 1, fitted on the training rows of "
+        "each split (default: no)",
+    )
+    parser.add_argument(
+        "--impute",
+        choices=IMPUTE_CHOICES,
+        default="none",
+        help="missing feature values of a CSV file: fill a numeric column with its mean, "
+        "median or most frequent value and a text column with its most frequent category, "
+        "fitted on the training rows of each split; or drop the rows that have one before "
+        "the splits (default: none, a missing value is refused)",
+    )
+    parser.add_argument(
+        "--one-hot",
+        action="store_true",
+        help="read the text columns of a CSV file as categories, one-hot encoded (fitted on "
+        "the training rows of each split; a category seen only in a test fold is all zeros)",
     )
     return add_study_arguments(
         parser,
@@ -515,9 +551,11 @@ def _csv_description(text):
 
 
 def _load(args):
+    """``(X, y, description, column kinds, notes)`` of the data the command names."""
     if args.target is None:
         if args.data in BUILTIN_DATASETS:
-            return load_builtin(args.data)
+            X, y, desc = load_builtin(args.data)
+            return X, y, desc, ("numeric",) * X.shape[1], []
         if Path(args.data).suffix.lower() == ".csv" or Path(args.data).exists():
             raise InputError(f"give the label column of {args.data} with --target")
         raise InputError(
@@ -530,7 +568,48 @@ def _load(args):
             f"{path} is a built-in data set: drop --target (it names the label column of "
             "a CSV file)"
         )
-    return load_csv(path, args.target)
+    missing = {"none": "refuse", "drop": "drop"}.get(args.impute, "keep")
+    data = read_csv_data(
+        path, args.target, missing=missing, text="codes" if args.one_hot else "refuse"
+    )
+    notes = []
+    if data.n_dropped:
+        notes.append(
+            f"{data.n_dropped} row(s) with a missing value were dropped before the splits "
+            "(`--impute drop`)."
+        )
+    return data.X, data.y, data.description, data.kinds, notes
+
+
+def _preprocessing(args, X, kinds):
+    """``(preprocessor or None, markdown note or None)``: the transformer fitted inside each
+    split that the options and the data need (none when they need nothing)."""
+    from clfcompare.preprocessing import make_preprocessor
+
+    categorical = "categorical" in kinds
+    impute = args.impute if np.isnan(X).any() and args.impute != "drop" else "none"
+    if not (args.standardize or categorical or impute != "none"):
+        return None, None
+    preprocessor = make_preprocessor(
+        kinds, standardize=args.standardize, impute=impute, one_hot=categorical
+    )
+    steps = []
+    if impute != "none":
+        steps.append(
+            f"missing values imputed ({impute} of a numeric column"
+            + (", most frequent category of a text column" if categorical else "")
+            + ")"
+        )
+    if args.standardize:
+        steps.append("numeric features standardised (mean 0, sd 1)")
+    if categorical:
+        n = kinds.count("categorical")
+        steps.append(f"{n} text column(s) one-hot encoded (unseen categories: all zeros)")
+    note = (
+        "Preprocessing, fitted on the training rows of every split and applied to its test "
+        f"rows (a `Pipeline` in front of every model): {'; '.join(steps)}."
+    )
+    return preprocessor, note
 
 
 def main(argv=None):
@@ -554,7 +633,12 @@ def main(argv=None):
         from clfcompare.report import Markdown, escape_markdown
 
         check_model_names(args.models)  # before the data: a typo in --models is said first
-        X, y, desc = _load(args)
+        X, y, desc, kinds, notes = _load(args)
+        preprocessor, note = _preprocessing(args, X, list(kinds))
+        for line in notes:
+            print(f"{parser.prog}: {line.replace('`', '')}", file=sys.stderr)
+        if note is not None:
+            notes.append(note)
         name = args.data if args.target is None else Path(args.data).stem
         classes, counts = np.unique(y, return_counts=True)
         if args.target is not None:  # a CSV's description quotes its file and column names
@@ -581,6 +665,9 @@ def main(argv=None):
             data_description=Markdown(data_desc),  # the names in it escaped
             curve_classes=curve_classes,
             contrast=None,  # no question is pre-specified unless --contrast gives one
+            notes=notes,
+            # only when there is one: the study's default (None) otherwise
+            **({} if preprocessor is None else {"preprocessor": preprocessor}),
         )
 
     return execute(parser.prog, run, t_start=t_start)

@@ -2,8 +2,10 @@
 
 Sections: the curve data (:func:`make_curve`, :func:`load_curve`, :func:`true_curve`) and its
 reference values (:func:`bayes_accuracy`, :func:`bayes_cross_entropy`, :func:`curve_reference`,
-:func:`curve_loss_reference`); the loaders of a study (:func:`load_builtin`, :func:`load_csv`)
-and the check that stratified cross-validation can split the data (:func:`check_study_data`).
+:func:`curve_loss_reference`); the loaders of a study (:func:`load_builtin`, :func:`load_csv`,
+and :func:`read_csv_data`, which also reads missing values and text columns for the
+preprocessing of :mod:`clfcompare.preprocessing`) and the check that stratified
+cross-validation can split the data (:func:`check_study_data`).
 Errors about the user's data are :class:`clfcompare._checks.InputError` (a ``ValueError``),
 worded in parameter names; the command line words them in its options.
 
@@ -43,7 +45,9 @@ and 0.625 for HW4's four.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -51,11 +55,14 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from clfcompare._checks import InputError, check_int
+from clfcompare._checks import InputError, check_choice, check_int
 
 __all__ = [
     "BUILTIN_DATASETS",
     "CANONICAL_RANDOM_STATE",
+    "CSV_MISSING",
+    "CSV_TEXT",
+    "CsvData",
     "bayes_accuracy",
     "bayes_cross_entropy",
     "check_study_data",
@@ -66,6 +73,7 @@ __all__ = [
     "load_csv",
     "load_curve",
     "make_curve",
+    "read_csv_data",
     "true_curve",
     "write_curve_csv",
 ]
@@ -77,6 +85,8 @@ BUILTIN_DATASETS = {
     "iris": "scikit-learn's iris (150 flowers, 4 features, 3 classes)",
     "wine": "scikit-learn's wine (178 wines, 13 features, 3 classes)",
     "breast_cancer": "scikit-learn's breast cancer (569 tumours, 30 features, 2 classes)",
+    "digits": "scikit-learn's digits (1797 8x8 images of handwritten digits, 64 pixel "
+    "features, 10 classes)",
 }
 
 #: ``random_state`` used to generate the canonical CSV files in ``data/``.
@@ -380,7 +390,7 @@ def load_builtin(name):
 
     Parameters
     ----------
-    name : {"curve2", "curve4", "iris", "wine", "breast_cancer"}
+    name : {"curve2", "curve4", "iris", "wine", "breast_cancer", "digits"}
 
     Returns
     -------
@@ -450,8 +460,84 @@ def _duplicate_names(path, sep):
     return sorted(dupes)
 
 
+#: What :func:`read_csv_data` does with missing feature values, and with text columns.
+CSV_MISSING = ("refuse", "keep", "drop")
+CSV_TEXT = ("refuse", "codes")
+
+
+@dataclass(frozen=True)
+class CsvData:
+    """A CSV file read by :func:`read_csv_data`: numeric ``X``, labels, what each column is.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features), float
+        Numbers as read; a text column as category codes ``0 .. k - 1`` (the index into
+        ``categories[column]``); NaN where a value is missing (``missing="keep"``).
+    y : ndarray of shape (n_samples,)
+    description : str
+        Markdown-like text naming the file and its columns (in backtick spans, unescaped).
+    columns : tuple of str
+        The feature columns, in the order of ``X``.
+    kinds : tuple of {"numeric", "categorical"}
+        The kind of every feature column, for
+        :func:`clfcompare.preprocessing.make_preprocessor`.
+    categories : dict
+        ``{column: tuple of the category texts, sorted}`` for every text column.
+    missing_columns : tuple of str
+        The feature columns with a missing value (after dropping rows: none).
+    n_dropped : int
+        Rows dropped for a missing value (``missing="drop"``).
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    description: str
+    columns: tuple
+    kinds: tuple
+    categories: dict = field(default_factory=dict)
+    missing_columns: tuple = ()
+    n_dropped: int = 0
+
+
+def _advised(problem, parameter, advice):
+    """An InputError ``problem + advice`` that carries ``problem`` and ``parameter``, so that a
+    command line can give its own advice in its option names."""
+    err = InputError(f"{problem}{advice}")
+    err.problem, err.parameter = problem, parameter
+    return err
+
+
+def _no_such_column(path, target, columns):
+    """The refusal of a ``target`` that is not a column: a column that differs only in case,
+    else the close matches (:func:`difflib.get_close_matches`), then all the columns."""
+    names = [str(c) for c in columns]
+    wanted = str(target)
+    guesses = [c for c in names if c.casefold() == wanted.casefold()]
+    if not guesses:
+        guesses = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(g) for g in guesses)}?" if guesses else ""
+    return InputError(f"{path} has no column {target!r}{hint} Its columns are {names}")
+
+
+def _numbers_with_text(column):
+    """``(texts, n_rows)`` when a text column holds mostly numbers and a few distinct other
+    values (``"?"``, ``"n/a"``, ``"1,5"``), else None."""
+    present = column.dropna()
+    parsed = pd.to_numeric(present, errors="coerce")
+    other = present[parsed.isna()].astype(str)
+    texts = sorted(set(other))
+    if len(present) and parsed.notna().sum() >= 0.5 * len(present) and 0 < len(texts) <= 3:
+        return texts, len(other)
+    return None
+
+
 def load_csv(path, target):
-    """Read a CSV file: the ``target`` column is the label, every other column a feature.
+    """Read a CSV file of numbers: the ``target`` column is the label, every other column a
+    feature.
+
+    :func:`read_csv_data` with a missing value and a text column refused; it reads those too,
+    and says what each column is.
 
     Parameters
     ----------
@@ -468,9 +554,41 @@ def load_csv(path, target):
     Raises
     ------
     InputError
+        As :func:`read_csv_data`; a text column or a missing value too.
+    """
+    data = read_csv_data(path, target)
+    return data.X, data.y, data.description
+
+
+def read_csv_data(path, target, *, missing="refuse", text="refuse"):
+    """Read a CSV file: the ``target`` column is the label, every other column a feature.
+
+    Parameters
+    ----------
+    path : str or Path
+    target : str
+        Name of the label column (a name that differs only in case, or is close, is
+        suggested in the error).
+    missing : {"refuse", "keep", "drop"}, default="refuse"
+        A missing feature value: an error; kept as NaN (for an imputer fitted inside each
+        split, :func:`clfcompare.preprocessing.make_preprocessor`); or its row dropped (so are
+        rows without a label; :attr:`CsvData.n_dropped` and the description say how many).
+    text : {"refuse", "codes"}, default="refuse"
+        A column that is not numeric: an error, or category codes (for a one-hot encoding
+        fitted inside each split).
+
+    Returns
+    -------
+    CsvData
+
+    Raises
+    ------
+    InputError
         Missing or unreadable file, a column name that occurs twice in the header, missing
-        target column, no feature columns, non-numeric or missing feature values, missing
-        labels, a feature column that is the row number.
+        target column, no feature columns, non-numeric or missing feature values (as
+        ``text`` and ``missing`` say; the error carries ``parameter`` and ``problem``),
+        a column of numbers with a few text values (``?``), missing labels, infinite values,
+        a feature column that is the row number, no rows left after dropping.
 
     Notes
     -----
@@ -481,6 +599,8 @@ def load_csv(path, target):
     A first column with an empty header (the row index that ``DataFrame.to_csv()`` and R's
     ``write.csv`` write) is dropped, and the description says so.
     """
+    missing = check_choice(missing, "missing", CSV_MISSING)
+    text = check_choice(text, "text", CSV_TEXT)
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a CSV file")
@@ -508,37 +628,79 @@ def load_csv(path, target):
     if frame.shape[0] == 0:
         raise InputError(f"{path} has a header but no data rows")
     if target not in frame.columns:
-        raise InputError(f"{path} has no column {target!r}; its columns are {list(frame.columns)}")
+        raise _no_such_column(path, target, frame.columns)
     features = frame.drop(columns=[target])
     if features.shape[1] == 0:
         raise InputError(f"{path} has no feature columns besides the target {target!r}")
     bad = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
-    if bad:
+    for c in bad:
+        mixed = _numbers_with_text(features[c])
+        if mixed is not None and not (sep != "," and any("," in t for t in mixed[0])):
+            texts, n_rows = mixed
+            raise InputError(
+                f"feature column {str(c)!r} of {path} holds numbers but also the text "
+                f"value(s) {texts} ({n_rows} row(s)); if they mark missing values, leave those "
+                "fields empty (then impute or drop them), else correct them"
+            )
+    if bad and text == "refuse":
         decimal = (
             f" (the file was read as {_SEPARATORS[sep]}-separated with '.' as the decimal mark: "
             "write 1.5, not 1,5)"
             if sep != ","
             else ""
         )
-        raise InputError(
-            f"non-numeric feature column(s) {bad} in {path}; encode them as numbers or drop "
-            f"them{decimal}"
+        raise _advised(
+            f"non-numeric feature column(s) {bad} in {path}{decimal}",
+            "text",
+            "; pass text='codes' to read them as categories and one-hot encode them inside "
+            "each split (clfcompare.preprocessing.make_preprocessor), or drop them",
         )
-    if features.isna().to_numpy().any():
-        cols = list(features.columns[features.isna().any()])
-        raise InputError(f"missing values in feature column(s) {cols} of {path}")
     y = frame[target]
+    n_dropped = 0
+    if missing == "drop":
+        keep = ~(features.isna().any(axis=1) | y.isna())
+        n_dropped = int((~keep).sum())
+        if not keep.any():
+            raise InputError(f"every row of {path} has a missing value: none is left to use")
+        features, y = features[keep], y[keep]
+    holes = features.isna().any()
+    if holes.any() and missing == "refuse":
+        cols = [str(c) for c in features.columns[holes]]
+        n_rows = int(features.isna().any(axis=1).sum())
+        raise _advised(
+            f"missing values in feature column(s) {cols} of {path} ({n_rows} row(s))",
+            "missing",
+            "; pass missing='keep' and impute them inside each split "
+            "(clfcompare.preprocessing.make_preprocessor), or missing='drop' to drop those rows",
+        )
     if y.isna().any():
-        raise InputError(f"missing labels in column {target!r} of {path}")
-    X = features.to_numpy(dtype=float)
-    if not np.all(np.isfinite(X)):
+        raise _advised(
+            f"missing labels in column {target!r} of {path} ({int(y.isna().sum())} row(s))",
+            "missing_labels",
+            "; pass missing='drop' to drop those rows",
+        )
+    columns = tuple(str(c) for c in features.columns)
+    kinds, categories, values = [], {}, []
+    for c in features.columns:
+        col = features[c]
+        if c in bad:
+            cats = tuple(sorted(set(col.dropna().astype(str))))
+            lookup = {v: float(i) for i, v in enumerate(cats)}
+            values.append(col.map(lambda v, lookup=lookup: lookup.get(str(v), np.nan)))
+            categories[str(c)] = cats
+            kinds.append("categorical")
+        else:
+            values.append(col.astype(float))
+            kinds.append("numeric")
+    X = np.column_stack([np.asarray(v, dtype=float) for v in values])
+    if np.isinf(X).any():
         raise InputError(f"infinite feature values in {path}")
     n = X.shape[0]
     counts = (np.arange(n), np.arange(1, n + 1))
     row_numbers = [
         c
-        for c, col in zip(features.columns, X.T, strict=True)
-        if n > 2 and any(np.array_equal(col, r) for r in counts)
+        for c, kind, col in zip(features.columns, kinds, X.T, strict=True)
+        if n > 2 and kind == "numeric" and any(np.array_equal(col, r) for r in counts)
     ]
     if row_numbers:
         raise InputError(
@@ -550,12 +712,27 @@ def load_csv(path, target):
     if y.dtype == object:
         y = y.astype(str)
     sep_note = f" ({_SEPARATORS[sep]}-separated)" if sep != "," else ""
+    coded = ", ".join(f"`{c}` ({len(v)} categories)" for c, v in categories.items())
+    text_note = f"; text column(s) {coded}" if categories else ""
+    drop_note = f"; {n_dropped} row(s) with a missing value dropped" if n_dropped else ""
+    missing_columns = tuple(str(c) for c in features.columns[features.isna().any()])
+    holed = ", ".join(f"`{c}`" for c in missing_columns)
+    missing_note = f"; missing values in {holed}" if missing_columns else ""
     desc = (
         f"`{path.name}`{sep_note}: {X.shape[0]} rows, {X.shape[1]} feature(s) "
         f"({', '.join(map(str, features.columns[:10]))}{', ...' if X.shape[1] > 10 else ''}), "
-        f"target column `{target}`{index_note}"
+        f"target column `{target}`{index_note}{text_note}{missing_note}{drop_note}"
     )
-    return X, y, desc
+    return CsvData(
+        X=X,
+        y=y,
+        description=desc,
+        columns=columns,
+        kinds=tuple(kinds),
+        categories=categories,
+        missing_columns=missing_columns,
+        n_dropped=n_dropped,
+    )
 
 
 def check_study_data(X, y, n_folds):

@@ -320,3 +320,112 @@ def test_load_csv_refuses_duplicate_column_names(tmp_path, header, dupes):
     )
     X, y, _ = datasets.load_csv(ok, "label")
     assert X.shape == (12, 2) and y.tolist() == [i % 2 for i in range(12)]
+
+
+def test_digits_is_sklearns(tmp_path):
+    from sklearn.datasets import load_digits
+
+    X, y, desc = datasets.load_builtin("digits")
+    ref = load_digits()
+    assert_array_equal(X, ref.data) and X.dtype == float
+    assert_array_equal(y, ref.target)
+    assert X.shape == (1797, 64) and "load_digits" in desc
+    assert "digits" in datasets.BUILTIN_DATASETS
+
+
+# --------------------------------------------------------------------------- CSV: text, gaps
+
+
+@pytest.fixture
+def gappy_csv(tmp_path):
+    """A CSV file with a text column (a gap in it), a numeric gap and a missing label."""
+    path = tmp_path / "gappy.csv"
+    rows = [
+        "size,colour,weight,label",
+        "1.5,red,10,a",
+        ",blue,11,b",
+        "2.5,,12,a",
+        "3.5,red,13,b",
+        "4.0,green,14.5,a",
+        "4.5,blue,15,",
+        "5.0,red,16.5,b",
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_text_columns_become_sorted_category_codes(gappy_csv):
+    data = datasets.read_csv_data(gappy_csv, "label", missing="drop", text="codes")
+    # rows 2, 3 (gaps) and 6 (no label) dropped
+    assert data.n_dropped == 3
+    assert data.columns == ("size", "colour", "weight")
+    assert data.kinds == ("numeric", "categorical", "numeric")
+    # of the rows kept (the blue ones had a gap)
+    assert data.categories == {"colour": ("green", "red")}
+    assert_array_equal(data.X[:, 1], [1, 1, 0, 1])  # red red green red
+    assert_allclose(data.X[:, [0, 2]], [[1.5, 10], [3.5, 13], [4.0, 14.5], [5.0, 16.5]])
+    assert data.y.tolist() == ["a", "b", "a", "b"]
+    assert data.missing_columns == ()
+    assert "3 row(s) with a missing value dropped" in data.description
+    assert "`colour` (2 categories)" in data.description
+
+
+def test_missing_values_kept_as_nan_for_an_imputer(gappy_csv):
+    with pytest.raises(InputError, match=r"missing labels in column 'label'.*\(1 row\(s\)\)"):
+        datasets.read_csv_data(gappy_csv, "label", missing="keep", text="codes")
+    ok = gappy_csv.with_name("ok.csv")
+    ok.write_text(gappy_csv.read_text().replace("4.5,blue,15,\n", "4.5,blue,15,a\n"))
+    data = datasets.read_csv_data(ok, "label", missing="keep", text="codes")
+    assert data.X.shape == (7, 3) and data.n_dropped == 0
+    assert np.isnan(data.X[1, 0]) and np.isnan(data.X[2, 1])  # the gaps, also a text one
+    assert np.isnan(data.X).sum() == 2
+    assert data.missing_columns == ("size", "colour")
+    assert "missing values in `size`, `colour`" in data.description
+
+
+def test_refusals_name_the_parameter_that_fixes_them(gappy_csv):
+    with pytest.raises(InputError, match=r"\['colour'\].*pass text='codes'") as e:
+        datasets.read_csv_data(gappy_csv, "label")
+    assert e.value.parameter == "text" and "text='codes'" not in e.value.problem
+    with pytest.raises(InputError, match=r"\['size', 'colour'\].*missing='drop'") as e:
+        datasets.read_csv_data(gappy_csv, "label", text="codes")
+    assert e.value.parameter == "missing"
+    assert e.value.problem.endswith("(2 row(s))")
+    # load_csv: both refused, as before
+    with pytest.raises(InputError, match="non-numeric feature column"):
+        datasets.load_csv(gappy_csv, "label")
+    for kwargs, match in (({"missing": "fill"}, "missing must be"), ({"text": 1}, "text must")):
+        with pytest.raises(ValueError, match=match):
+            datasets.read_csv_data(gappy_csv, "label", **kwargs)
+
+
+def test_numbers_with_a_few_text_values_are_not_read_as_categories(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text("age,label\n" + "".join(f"{v},{i % 2}\n" for i, v in enumerate(
+        ["31", "?", "45", "52", "?", "28"])))  # fmt: skip
+    with pytest.raises(InputError, match=r"'age'.*numbers but also.*\['\?'\] \(2 row\(s\)\)"):
+        datasets.read_csv_data(path, "label", missing="keep", text="codes")
+
+
+@pytest.mark.parametrize(
+    ("target", "hint"),
+    [
+        ("Label", "did you mean 'label'?"),  # the case differs
+        ("LABEL", "did you mean 'label'?"),
+        ("lable", "did you mean 'label'?"),  # misspelt (difflib)
+        ("zzz", None),  # nothing like it
+    ],
+)
+def test_a_wrong_target_suggests_the_column(gappy_csv, target, hint):
+    with pytest.raises(InputError, match=f"has no column '{target}'") as e:
+        datasets.read_csv_data(gappy_csv, target)
+    message = str(e.value)
+    assert "['size', 'colour', 'weight', 'label']" in message
+    assert (hint in message) if hint else ("did you mean" not in message)
+
+
+def test_case_matches_come_before_close_ones(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("Class,class_,x\n" + "".join(f"{i % 2},{i % 2},{i * 1.5}\n" for i in range(6)))
+    with pytest.raises(InputError, match=r"did you mean 'Class'\? Its columns"):
+        datasets.read_csv_data(path, "CLASS")
