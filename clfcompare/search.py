@@ -1,0 +1,204 @@
+"""Batched grid search: every candidate on every fold trained together in one stacked run.
+
+:class:`BatchedGridSearchCV` is :class:`sklearn.model_selection.GridSearchCV` for
+:class:`~clfcompare.estimators.TorchMLPClassifier` (alone, or the last step of a
+:class:`~sklearn.pipeline.Pipeline`): instead of ``candidates x folds`` separate fits it trains
+all of them, and the refit of every candidate on the whole data, with
+:func:`~clfcompare.estimators.fit_splits_stacked` (one engine run for the candidates that
+differ only in ``learning_rate``, ``alpha``, ``loss``, ``square_loss_k``/``square_loss_M``,
+Adam's parameters, ``init_std`` or ``random_state``; one run per group otherwise). Each fitted
+network is the one ``GridSearchCV`` would fit (bitwise on the CPU with one thread), so the
+scores, ranks and best parameters are GridSearchCV's; only the time differs.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.base import clone, is_classifier
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import GridSearchCV, ParameterGrid, check_cv
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import indexable
+
+from clfcompare.estimators import TorchMLPClassifier, fit_splits_stacked
+
+__all__ = ["BatchedGridSearchCV"]
+
+
+class BatchedGridSearchCV(GridSearchCV):
+    """``GridSearchCV`` whose candidates x folds train together (TorchMLPClassifier).
+
+    Same parameters, attributes and methods as :class:`~sklearn.model_selection.GridSearchCV`
+    (``cv_results_`` with the same keys, ``best_params_``, ``best_score_``, ``best_index_``,
+    ``best_estimator_``, ``refit_time_``, ``scorer_``, ``n_splits_``, ``predict``/``score``
+    and the other delegations). The batched path applies when ``estimator`` is a
+    ``TorchMLPClassifier`` or a ``Pipeline`` ending in one, ``scoring`` is one metric
+    (``None``, a name or a callable) and ``fit`` gets no parameters but ``groups``.
+
+    How it trains:
+
+    * the candidates (``ParameterGrid(param_grid)``) are cloned and fitted on every fold's
+      training rows by :func:`~clfcompare.estimators.fit_splits_stacked`; with
+      ``refit=True`` (or a callable) the whole data set is one more split of the same run, so
+      ``best_estimator_`` is the candidate's fit on all rows (what GridSearchCV refits);
+    * a Pipeline's earlier steps are fitted per fold (``fit_transform`` on the fold's
+      training rows, as ``Pipeline.fit``); the transformed training rows of all folds are
+      stacked into one array (folds x rows) and each fold's network trains on its block.
+      Candidates with different parameters of the earlier steps are one run per setting;
+    * ``mean_fit_time`` is the run's time divided evenly among its networks (plus the
+      preprocessing of the fold); ``refit_time_`` the refits' share.
+
+    Anything else (another estimator, several metrics, fit parameters) runs
+    ``GridSearchCV.fit`` unchanged, as does a stacked run that raises (e.g. a diverging
+    candidate, which GridSearchCV scores with ``error_score``). ``n_jobs`` and
+    ``pre_dispatch`` do not apply to the batched run (the engine's ``n_threads`` does).
+
+    Examples
+    --------
+    >>> from clfcompare.datasets import make_curve
+    >>> from clfcompare.estimators import TorchMLPClassifier
+    >>> from clfcompare.search import BatchedGridSearchCV
+    >>> X, y = make_curve(2, random_state=0)
+    >>> net = TorchMLPClassifier(hidden_layer_sizes=(8,), batch_size=None, max_epochs=20,
+    ...                          device="cpu", random_state=0)
+    >>> search = BatchedGridSearchCV(net, {"learning_rate": [0.01, 0.05]}, cv=3).fit(X, y)
+    >>> sorted(search.best_params_)
+    ['learning_rate']
+    """
+
+    def fit(self, X, y=None, *, groups=None, **params):
+        """Run the search (batched where it applies, see the class); returns ``self``."""
+        final = self.estimator
+        if isinstance(final, Pipeline):
+            final = final.steps[-1][1]
+        multimetric = callable(self.scoring) is False and not (
+            self.scoring is None or isinstance(self.scoring, str)
+        )
+        if params or multimetric or not isinstance(final, TorchMLPClassifier):
+            return super().fit(X, y, groups=groups, **params)
+        try:
+            return self._batched_fit(X, y, groups)
+        except (ValueError, FloatingPointError) as exc:
+            if "training diverged" not in str(exc):
+                raise
+            return super().fit(X, y, groups=groups)
+
+    def _batched_fit(self, X, y, groups):
+        X, y, groups = indexable(X, y, groups)
+        candidates = list(ParameterGrid(self.param_grid))
+        if not candidates:
+            raise ValueError("param_grid gives no candidates")
+        estimators = [clone(self.estimator).set_params(**p) for p in candidates]  # names
+        scorer = check_scoring(self.estimator, scoring=self.scoring)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        folds = list(cv.split(X, y, groups))
+        n_splits, n_samples = len(folds), len(y)
+        refit = bool(self.refit)
+        trains = [train for train, _ in folds] + ([np.arange(n_samples)] if refit else [])
+        fitted, fit_times = self._fit_all(estimators, X, y, trains)
+        y_arr = np.asarray(y)
+        test_scores = np.empty((len(candidates), n_splits))
+        train_scores = np.empty((len(candidates), n_splits))
+        score_times = np.empty((len(candidates), n_splits))
+        for i in range(len(candidates)):
+            for k, (train, test) in enumerate(folds):
+                start = time.perf_counter()
+                test_scores[i, k] = scorer(fitted[i][k], _rows(X, test), y_arr[test])
+                score_times[i, k] = time.perf_counter() - start
+                if self.return_train_score:
+                    train_scores[i, k] = scorer(fitted[i][k], _rows(X, train), y_arr[train])
+        results = {}
+
+        def store(name, values):
+            mean = np.average(values, axis=1)
+            results[f"mean_{name}"] = mean
+            results[f"std_{name}"] = np.sqrt(np.average((values - mean[:, None]) ** 2, axis=1))
+
+        store("fit_time", fit_times[:, :n_splits])
+        store("score_time", score_times)
+        for name in sorted({key for p in candidates for key in p}):
+            column = np.ma.MaskedArray(np.empty(len(candidates), dtype=object), mask=True)
+            for i, p in enumerate(candidates):
+                if name in p:
+                    column[i] = p[name]
+            results[f"param_{name}"] = column
+        results["params"] = candidates
+        for k in range(n_splits):
+            results[f"split{k}_test_score"] = test_scores[:, k]
+        store("test_score", test_scores)
+        means = results["mean_test_score"]
+        if np.isnan(means).all():
+            ranks = np.ones(len(means), dtype=np.int32)
+        else:
+            filled = np.nan_to_num(means, nan=np.nanmin(means) - 1)
+            ranks = rankdata(-filled, method="min").astype(np.int32)
+        results["rank_test_score"] = ranks
+        if self.return_train_score:
+            for k in range(n_splits):
+                results[f"split{k}_train_score"] = train_scores[:, k]
+            store("train_score", train_scores)
+        self.cv_results_ = results
+        self.multimetric_ = False
+        self.scorer_ = scorer
+        self.n_splits_ = n_splits
+        if refit:  # as GridSearchCV: the best_* attributes only with refit
+            if callable(self.refit):
+                self.best_index_ = int(self.refit(results))
+            else:
+                self.best_index_ = int(ranks.argmin())
+                self.best_score_ = float(means[self.best_index_])
+            self.best_params_ = candidates[self.best_index_]
+            self.best_estimator_ = fitted[self.best_index_][n_splits]
+            self.refit_time_ = float(fit_times[self.best_index_, n_splits])
+            if hasattr(self.best_estimator_, "feature_names_in_"):
+                self.feature_names_in_ = self.best_estimator_.feature_names_in_
+        return self
+
+    def _fit_all(self, estimators, X, y, trains):
+        """Fitted estimators ``[candidate][split]`` and their fit times (even shares)."""
+        times = np.zeros((len(estimators), len(trains)))
+        if not isinstance(self.estimator, Pipeline):
+            start = time.perf_counter()
+            fitted = fit_splits_stacked(estimators, X, y, trains)
+            times[:] = (time.perf_counter() - start) / times.size
+            return fitted, times
+        # pipelines: one run per setting of the earlier steps' parameters
+        fitted = [None] * len(estimators)
+        settings = {}
+        for i, pipe in enumerate(estimators):
+            head = Pipeline(pipe.steps[:-1])
+            key = repr(sorted(head.get_params(deep=True).items(), key=lambda kv: kv[0]))
+            settings.setdefault(key, []).append(i)
+        y_arr = np.asarray(y)
+        for members in settings.values():
+            blocks, ys, heads, splits, at = [], [], [], [], 0
+            pre = np.zeros(len(trains))
+            for k, train in enumerate(trains):
+                start = time.perf_counter()
+                head = clone(Pipeline(estimators[members[0]].steps[:-1]))
+                blocks.append(np.asarray(head.fit_transform(_rows(X, train), y_arr[train])))
+                pre[k] = time.perf_counter() - start
+                ys.append(y_arr[train])
+                heads.append(head)
+                splits.append(np.arange(at, at + len(train)))
+                at += len(train)
+            finals = [estimators[i].steps[-1][1] for i in members]
+            start = time.perf_counter()
+            nets = fit_splits_stacked(finals, np.vstack(blocks), np.concatenate(ys), splits)
+            share = (time.perf_counter() - start) / (len(members) * len(trains))
+            for i, row in zip(members, nets, strict=True):
+                steps = estimators[i].steps
+                fitted[i] = [
+                    Pipeline([*head.steps, (steps[-1][0], net)], memory=estimators[i].memory)
+                    for head, net in zip(heads, row, strict=True)
+                ]
+                times[i] = share + pre
+        return fitted, times
+
+
+def _rows(X, rows):
+    """``X[rows]`` for arrays, sparse matrices and DataFrames."""
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]

@@ -1,0 +1,103 @@
+"""Tests of clfcompare.search.BatchedGridSearchCV against scikit-learn's GridSearchCV.
+
+Small networks and few epochs; CPU, one torch thread (tests/conftest.py). The stacked run
+trains every network bitwise as alone, so the scores must be *equal* to GridSearchCV's
+(compared with rtol 1e-12 only because a score is a float64 mean of predictions, which are
+exact; ranks and best parameters compared exactly).
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from clfcompare.datasets import load_curve
+from clfcompare.estimators import TorchMLPClassifier
+from clfcompare.search import BatchedGridSearchCV
+
+NET = dict(hidden_layer_sizes=(8,), batch_size=16, max_epochs=5, device="cpu", random_state=0)
+GRID = {"learning_rate": [0.005, 0.05], "alpha": [0.0, 0.5], "loss": ["ce", "mse"]}
+
+
+@pytest.fixture(scope="module")
+def curve4():
+    X, y = load_curve(4)
+    return X[:240], y[:240]
+
+
+def _params(est):
+    return np.concatenate([a.ravel() for a in est.coefs_ + est.intercepts_])
+
+
+def _compare(batched, plain):
+    a, b = batched.cv_results_, plain.cv_results_
+    assert set(a) == set(b)
+    assert a["params"] == b["params"]
+    for key in a:
+        if "score" in key and "time" not in key:
+            assert_allclose(a[key], b[key], rtol=1e-12, err_msg=key)
+        elif key.startswith("param_"):
+            assert list(a[key]) == list(b[key])
+    assert_array_equal(a["rank_test_score"], b["rank_test_score"])
+    assert batched.best_params_ == plain.best_params_
+    assert batched.best_index_ == plain.best_index_
+    assert batched.best_score_ == pytest.approx(plain.best_score_, rel=1e-12)
+
+
+def test_same_results_as_gridsearchcv_over_torch_mlp(curve4):
+    X, y = curve4
+    net = TorchMLPClassifier(**NET)
+    cv = KFold(3, shuffle=True, random_state=0)
+    batched = BatchedGridSearchCV(net, GRID, cv=cv, return_train_score=True).fit(X, y)
+    plain = GridSearchCV(net, GRID, cv=cv, return_train_score=True).fit(X, y)
+    _compare(batched, plain)
+    assert len(set(batched.cv_results_["mean_test_score"])) > 2  # the grid did matter
+    assert_array_equal(_params(batched.best_estimator_), _params(plain.best_estimator_))
+    assert_array_equal(batched.predict(X), plain.predict(X))
+    assert batched.score(X, y) == plain.score(X, y)
+    assert_array_equal(batched.classes_, plain.classes_)
+    assert_allclose(batched.predict_proba(X), plain.predict_proba(X), rtol=1e-12)
+
+
+def test_pipeline_with_a_scaler_is_batched_per_fold(curve4, monkeypatch):
+    X, y = curve4
+    X = X * [3.0, 0.5] + [1.0, -2.0]
+    pipe = make_pipeline(StandardScaler(), TorchMLPClassifier(**NET))
+    grid = {"torchmlpclassifier__learning_rate": [0.005, 0.05],
+            "standardscaler__with_mean": [True, False]}  # fmt: skip
+    fell_back = []
+    monkeypatch.setattr(GridSearchCV, "fit", lambda self, *a, **k: fell_back.append(1))
+    batched = BatchedGridSearchCV(pipe, grid, cv=3, scoring="accuracy").fit(X, y)
+    monkeypatch.undo()
+    assert not fell_back
+    plain = GridSearchCV(pipe, grid, cv=3, scoring="accuracy").fit(X, y)
+    _compare(batched, plain)
+    assert_array_equal(batched.predict(X), plain.predict(X))
+
+
+def test_bad_parameter_names_and_clone(curve4):
+    X, y = curve4
+    search = BatchedGridSearchCV(TorchMLPClassifier(**NET), {"learning_rat": [0.1]}, cv=2)
+    with pytest.raises(ValueError, match="learning_rat"):
+        search.fit(X, y)
+    params = search.get_params()
+    assert params["param_grid"] == {"learning_rat": [0.1]} and params["cv"] == 2
+    twin = clone(search).set_params(param_grid=GRID, estimator__max_epochs=2)
+    assert twin.estimator.max_epochs == 2 and search.estimator.max_epochs == 5
+
+
+def test_refit_false_and_other_estimators_fall_back(curve4):
+    X, y = curve4
+    search = BatchedGridSearchCV(TorchMLPClassifier(**NET), GRID, cv=2, refit=False).fit(X, y)
+    assert not hasattr(search, "best_estimator_") and not hasattr(search, "best_params_")
+    assert search.cv_results_["rank_test_score"].shape == (8,)
+    from sklearn.linear_model import LogisticRegression
+
+    other = BatchedGridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(X, y)
+    assert (
+        other.best_params_
+        == GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(X, y).best_params_
+    )
