@@ -10,12 +10,20 @@ into a fresh folder and prints one table of seconds:
 - ``trials``: :func:`run_study`'s ``Study.timings["trials"]``, and below it every model's
   share: the sum of its trials' ``fit_time`` as the trial runner recorded it (fitting only;
   predicting and scoring, the store and the process overhead are the ``rest``);
-- ``analysis``: ``total before the report - trials - figures`` (the analysis and the setup);
-- ``decision-region refits and data figure``: the one figure timing ``run_study`` records
-  (the box plot, interval and loss-curve figures are drawn inside ``write_report``, so they
-  are part of ``report``; ``run_study`` does not time them one by one);
-- ``report``: ``Study.timings["report"]`` (the report and the figures it draws);
+- ``analysis``: ``Study.timings["analysis"]`` (:func:`clfcompare.analysis.analyse`);
+- every other step ``run_study`` timed, in its order: each figure it draws (``figure: the
+  data``, ``figure: decision regions (split 0)``, ``figure: reliability diagram``), the
+  refits for the decision regions (only when a model's split-0 fit was not at hand: trials
+  read from a store), the log loss and Brier scores of the stored probabilities;
+- ``setup and the rest of run_study``: ``total before the report`` minus the steps above
+  (the data checks, the splits, the store's count);
+- ``report (box plot, intervals, loss curves)``: ``Study.timings["report"]`` (the markdown
+  and the three figures ``write_report`` draws and saves, which it does not time one by
+  one);
 - ``wall``: the whole run of this script.
+
+The header says the machine's load average before and after the run (1-minute): on a
+machine shared with other work the seconds are those of a loaded machine.
 
 Usage::
 
@@ -31,6 +39,7 @@ run: a resumed study would time nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -116,16 +125,18 @@ def bench(args, out_dir):
         log=lambda message: None,
     )
     t = study.timings
-    figure = t.get("decision-region refits and data figure", 0.0)
     rows.append(("trials", t["trials"]))
     scores = study.results.scores
     fit = scores.groupby("model", sort=False)["fit_time"].sum()
     for name in models:
         rows.append((f"  {name} (fit time)", float(fit.get(name, 0.0))))
     rows.append(("  rest (predict, score, store)", t["trials"] - float(fit.sum())))
-    rows.append(("analysis", t["total before the report"] - t["trials"] - figure))
-    rows.append(("decision-region refits and data figure", figure))
-    rows.append(("report (and its figures)", t["report"]))
+    skip = {"trials", "total before the report", "report", "total"}
+    steps = [(step, seconds) for step, seconds in t.items() if step not in skip]
+    rows += steps
+    setup = t["total before the report"] - t["trials"] - sum(s for _, s in steps)
+    rows.append(("setup and the rest of run_study", setup))
+    rows.append(("report (box plot, intervals, loss curves)", t["report"]))
     return rows
 
 
@@ -139,9 +150,18 @@ def format_rows(rows, wall):
     return "\n".join(lines)
 
 
+def _load():
+    """The 1-minute load average ("n/a" where the platform has none)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):
+        return "n/a"
+
+
 def main(argv=None):
     t_start = time.perf_counter()
     args = parse_args(argv)
+    load_before = _load()
     if args.out is None:
         with tempfile.TemporaryDirectory(prefix="bench_study_") as tmp:
             rows = bench(args, Path(tmp))
@@ -150,7 +170,8 @@ def main(argv=None):
     wall = time.perf_counter() - t_start
     settings = (
         f"{args.classes}-class curve data, {args.repeats} x {args.folds}-fold CV (+ halves), "
-        f"device {args.device}{', --quick' if args.quick else ''}"
+        f"device {args.device}, n_jobs {args.n_jobs}{', --quick' if args.quick else ''}; "
+        f"{os.cpu_count()} CPUs, load average {load_before} before, {_load()} after"
     )
     print(f"HW4 study, {settings}")
     print(format_rows(rows, wall))

@@ -20,8 +20,11 @@ The question of the homework, MSE vs CE, is the pre-specified contrast: tested o
 unadjusted, with its equivalence test (TOST, margin 0.01) beside the Bayesian ROPE; the other
 pairs are exploratory (Holm-adjusted, and simultaneous intervals over all pairs). Everything
 goes to ``results/hw4/``: the trial store ``hw4.sqlite`` (a second run resumes from it), the
-figures (data, loss curves, decision regions, box plot, simultaneous intervals) and
-``report.md`` (``--quick`` writes to ``results/hw4_quick/`` unless ``--out`` is given). The
+figures (data, loss curves, decision regions, box plot, simultaneous intervals, reliability) and
+``report.md`` (``--quick`` writes to ``results/hw4_quick/`` unless ``--out`` is given),
+with the log loss, Brier score and a reliability diagram of every model's probabilities (MSE
+vs CE calibration). The networks see the lecture's inputs, the min-max normalised curve data,
+not standardised ones (``run_study(scale_mlp=False)``, unlike the ``clfcompare`` command). The
 summary table and the wall time are printed. The data's Bayes-optimal
 accuracy, (K + 1) / (2K) = 0.625 for 4 classes, is stated in the report and drawn in the box
 plot: the ceiling against which to read the models' accuracies.
@@ -123,6 +126,9 @@ def main(argv=None):
             data_description=data_text,
             curve_classes=args.classes,  # the Bayes-optimal references, the true curve
             contrast="auto",  # MSE vs CE (unless --contrast gives another pair)
+            # the lecture's network on the lecture's inputs: the curve data are min-max
+            # normalised to [0, 1] already (the clfcompare command standardises by default)
+            scale_mlp=False,
         )
 
     return execute("hw4.py", run, t_start=t_start)

@@ -9,8 +9,11 @@ scikit-learn's ``cross_val_score`` is a thin layer over ``cross_validate``):
   holds its level for unstable learners such as the networks, and with every split's models
   seeded afresh from their ``random_state``) into a resumable trial store
   (:func:`clfcompare.trials.run_trials`), every number computed once
-  (:func:`clfcompare.analysis.analyse`), the figures, and ``report.md``
-  (:func:`clfcompare.report.write_report`); returns a :class:`Study`.
+  (:func:`clfcompare.analysis.analyse`), the figures (the decision regions drawn from the
+  models the trials fitted on split 0, nothing refitted but what a store gave back; the
+  reliability diagram and the log loss and Brier score of the stored probabilities), and
+  ``report.md`` (:func:`clfcompare.report.write_report`); returns a :class:`Study`;
+* :func:`prepare_models` — a preprocessor in front of every model, standardised networks.
 
 Errors are worded in parameter names (``n_folds``, ``out_dir``, ``random_state``). Bad input is
 a :class:`clfcompare._checks.InputError` (``StudyInputError`` is the same class); a trial store
@@ -28,10 +31,11 @@ Examples
 ...                   progress=False)  # doctest: +SKIP
 >>> study.comparison.pairwise  # doctest: +SKIP
 
-Why one module of about 800 lines: it is the one orchestration of a study (data checks, models,
-the trial design and its seeds, the trials, the analysis, the figures, the report and the
-notes that tie them together); each step is a small function here, and splitting them across
-modules would scatter one sequence a reader follows from top to bottom.
+Why one module of about 1,050 lines: it is the one orchestration of a study (data checks,
+models and their preprocessing, the trial design and its seeds, the trials, the analysis, the
+figures and the calibration of the probabilities, the report and the notes that tie them
+together); each step is a small function here, and splitting them across modules would scatter
+one sequence a reader follows from top to bottom.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ __all__ = [
     "build_models",
     "check_model_names",
     "describe_models",
+    "prepare_models",
     "run_study",
     "summarise_warnings",
 ]
@@ -159,6 +164,7 @@ def build_models(
     random_state=0,
     batch_size=SEED_BATCH_SIZE,
     hidden_layer_sizes=SEED_HIDDEN,
+    scale_mlp=False,
 ):
     """The study's models, unfitted, as ``{name: estimator}`` in ``MODEL_NAMES`` order.
 
@@ -178,12 +184,21 @@ def build_models(
     batch_size : int, default=5
         The MLPs' mini-batch size (the lecture's).
     hidden_layer_sizes : tuple of int, default=(50, 100, 50)
+    scale_mlp : bool, default=False
+        Standardise the MLPs' inputs: each becomes ``Pipeline([("scale", StandardScaler()),
+        ("mlp", TorchMLPClassifier(...))])`` (the scaler fitted on each training split; the
+        trial runner still trains the networks of all splits together). ``False``: the
+        lecture's network on the features as given (the curve data are min-max normalised
+        already); the ``clfcompare`` command standardises by default.
 
     Returns
     -------
     models : dict
     """
+    from clfcompare._checks import check_bool
+
     names = check_model_names(names)
+    scale_mlp = check_bool(scale_mlp, "scale_mlp")
     if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     from sklearn.pipeline import Pipeline
@@ -227,7 +242,94 @@ def build_models(
                 device=device,
                 random_state=random_state,
             )
+            if scale_mlp:
+                models[name] = Pipeline([("scale", StandardScaler()), ("mlp", models[name])])
     return models
+
+
+def _is_mlp(est):
+    """Whether ``est`` is a bare network (clfcompare's or scikit-learn's MLP)."""
+    from sklearn.neural_network import MLPClassifier
+
+    if isinstance(est, MLPClassifier):
+        return True
+    if type(est).__name__ != "TorchMLPClassifier":  # no torch import for other models
+        return False
+    from clfcompare.estimators import TorchMLPClassifier
+
+    return isinstance(est, TorchMLPClassifier)
+
+
+#: Names a Pipeline step cannot take (its own parameters).
+_PIPELINE_PARAMS = ("steps", "memory", "verbose", "transform_input")
+
+
+def _step_name(name, taken):
+    """A Pipeline step name for the model ``name`` (``"model"`` when ``name`` cannot be one)."""
+    name = str(name)
+    ok = name and "__" not in name and name not in _PIPELINE_PARAMS and name not in taken
+    return name if ok else "model"
+
+
+def prepare_models(models, *, preprocessor=None, scale_mlp=False):
+    """``models`` with the study's preprocessing: standardised networks, a preprocessor first.
+
+    Parameters
+    ----------
+    models : dict ``{name: unfitted estimator}``
+    preprocessor : scikit-learn transformer, optional
+        Put in front of every model, a fresh clone each: a bare model becomes
+        ``Pipeline([("preprocess", preprocessor), (name, model)])`` (the step named
+        ``"model"`` when ``name`` cannot name a step), a Pipeline gets it as its first step
+        (flat, so that a Pipeline whose last step trains many splits at once keeps doing so).
+        E.g. a ``ColumnTransformer`` that imputes missing values and one-hot encodes text
+        columns; it is fitted on each training split only.
+    scale_mlp : bool, default=False
+        A bare network (``TorchMLPClassifier`` or ``MLPClassifier``) becomes
+        ``Pipeline([("scale", StandardScaler()), ("mlp", network)])`` (after the
+        preprocessor). Networks already inside a Pipeline are left as they are.
+
+    Returns
+    -------
+    dict
+        New ``{name: estimator}``; the models not changed are the same objects.
+
+    Raises
+    ------
+    TypeError
+        ``preprocessor`` is not a transformer (no ``fit`` and ``transform``).
+    """
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from clfcompare._checks import check_bool
+
+    scale_mlp = check_bool(scale_mlp, "scale_mlp")
+    if preprocessor is not None and not (
+        hasattr(preprocessor, "fit") and hasattr(preprocessor, "transform")
+    ):
+        raise TypeError(
+            "preprocessor must be a scikit-learn transformer (with fit and transform), got "
+            f"{type(preprocessor).__name__}"
+        )
+    out = {}
+    for name, est in models.items():
+        if scale_mlp and _is_mlp(est):
+            est = Pipeline([("scale", StandardScaler()), ("mlp", est)])
+        if preprocessor is not None:
+            if isinstance(est, Pipeline):
+                steps = list(clone(est).steps)
+                extra = {"memory": est.memory, "verbose": est.verbose}
+            else:
+                steps, extra = [(_step_name(name, {"preprocess"}), est)], {}
+            taken = {n for n, _ in steps}
+            first = "preprocess"
+            while first in taken:
+                first += "_"
+            est = Pipeline([(first, clone(preprocessor)), *steps], **extra)
+        out[name] = est
+    return out
 
 
 def _last_step(est):
@@ -276,6 +378,18 @@ def describe_models(models):
     return out
 
 
+def _describe(models, scaled):
+    """:func:`describe_models`, saying which networks standardise their inputs."""
+    from clfcompare.report import Markdown
+
+    out = describe_models(models)
+    for name in scaled:
+        out[name] = Markdown(
+            f"{out[name]}; inputs standardised (`StandardScaler` fitted on each training split)"
+        )
+    return out
+
+
 def _model_threads(models):
     """What the models' ``n_threads`` set, e.g. "1 (mlp_mse, mlp_ce: n_threads=1)" ("": none).
 
@@ -308,7 +422,12 @@ class Study:
         :func:`clfcompare.analysis.analyse` of the results (every number of the report).
     report_path, store_path : Path
     timings : dict
-        ``{phase: seconds}``.
+        ``{phase: seconds}`` of this run, in order: ``trials``, ``analysis``, one
+        ``figure: ...`` entry per figure drawn here, ``refits for the decision regions``
+        (only when a model's split-0 fit was not at hand), ``probability scores`` (only with
+        stored probabilities), ``total before the report``, ``report`` (with the box plot,
+        interval and loss-curve figures it draws), ``total``. No entry for a step that did
+        not run.
     n_resumed : int
         Trials read from the store instead of run.
     """
@@ -388,11 +507,25 @@ def _refuse_links(out_dir, store_name):
     check_no_links(out_dir, names)
 
 
-def _run_trials(models, X, y, cv, *, n_jobs, store, progress, total, seeding=None):
+def _keeps_estimators():
+    """Whether :func:`clfcompare.trials.run_trials` can hand back fitted estimators
+    (``keep_estimators``)."""
+    import inspect
+
+    from clfcompare.trials import run_trials
+
+    return "keep_estimators" in inspect.signature(run_trials).parameters
+
+
+def _run_trials(models, X, y, cv, *, n_jobs, store, progress, total, seeding=None, keep=None):
     """run_trials with its warnings collected; a store error is an InputError, Ctrl-C a
     :class:`StudyInterrupted`; a refusal and a model's failure propagate. ``seeding``: the
-    ``seeds``/``n_seeds``/``seed_design`` arguments of run_trials."""
+    ``seeds``/``n_seeds``/``seed_design`` arguments of run_trials; ``keep``: the splits whose
+    fitted estimators come back in ``results.estimators`` (when run_trials can)."""
     from clfcompare.trials import StoreError, run_trials
+
+    if keep and _keeps_estimators():
+        seeding = {**(seeding or {}), "keep_estimators": list(keep)}
 
     with warnings.catch_warnings(record=True) as caught:
         # fits may warn once per split (e.g. a logistic regression on separable data):
@@ -441,26 +574,112 @@ def _split0_models(models, seeds, crossed):
     return out
 
 
-def _figures(X, y, models, cv, show_curve, say):
-    """The data figure and the decision regions of every model refitted on split 0
-    (2 features only; ``models`` seeded as on split 0): ``{caption: Figure}``."""
+def _plottable(X, preprocessor):
+    """``X`` as two finite float columns for the 2-D figures, or None (no such figures)."""
+    if preprocessor is not None and hasattr(X, "iloc"):
+        return None  # the preprocessor may select columns by name: a grid has none
+    try:
+        Xf = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if Xf.ndim != 2 or Xf.shape[1] != 2 or not np.all(np.isfinite(Xf)):
+        return None
+    return Xf
+
+
+def _figures(X, y, models, cv, show_curve, say, *, fitted, timings):
+    """The data figure and the decision regions of every model on split 0 (2 features only):
+    ``{caption: Figure}``.
+
+    ``fitted``: ``{name: estimator}`` fitted on split 0 by the trials; a model not in it (its
+    trials read from the store) is refitted, seeded as on split 0 (``models``). Each step's
+    seconds go to ``timings`` (no entry for a step that did not run).
+    """
     from sklearn.base import clone
 
     from clfcompare import plots
 
     extra = {}
-    if X.shape[1] != 2:
-        return extra
+    t0 = time.perf_counter()
     ax = plots.plot_curve_data(X, y, show_curve=show_curve, title=None if show_curve else "Data")
     extra["The data"] = ax.figure
+    timings["figure: the data"] = time.perf_counter() - t0
     train, test = next(iter(cv.split(X, y)))  # split 0 of the trials
-    say("refitting every model on split 0 for the decision-region figure")
-    with warnings.catch_warnings():
-        # the convergence of an individual refit is already part of the trials
-        warnings.simplefilter("ignore", category=UserWarning)
-        fitted = {name: clone(est).fit(X[train], y[train]) for name, est in models.items()}
-    extra["Decision regions (split 0)"] = plots.plot_decision_regions(fitted, X[test], y[test])
+    missing = [name for name in models if name not in fitted]
+    fitted = dict(fitted)
+    if missing:
+        t0 = time.perf_counter()
+        why = (
+            "trials read from the store, not fitted in this run"
+            if _keeps_estimators()
+            else "this run_trials does not hand back fitted estimators"
+        )
+        say(
+            f"refitting {', '.join(map(str, missing))} on split 0 for the decision-region "
+            f"figure ({why})"
+        )
+        with warnings.catch_warnings():
+            # the convergence of an individual refit is already part of the trials
+            warnings.simplefilter("ignore", category=UserWarning)
+            for name in missing:
+                fitted[name] = clone(models[name]).fit(X[train], y[train])
+        timings["refits for the decision regions"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ordered = {name: fitted[name] for name in models}
+    extra["Decision regions (split 0)"] = plots.plot_decision_regions(ordered, X[test], y[test])
+    timings["figure: decision regions (split 0)"] = time.perf_counter() - t0
     return extra
+
+
+def _calibration(results, colors, timings):
+    """The calibration note (log loss, Brier, over-confidence per model over the main splits)
+    and the reliability diagram, from the stored probabilities: ``(note, {caption: Figure})``
+    (``(None, {})`` without probabilities)."""
+    from clfcompare import plots
+    from clfcompare.analysis import probabilities_by_model, probability_table
+    from clfcompare.report import markdown_table
+
+    t0 = time.perf_counter()
+    pooled, classes = probabilities_by_model(results)
+    if not pooled:
+        return None, {}
+    table = probability_table(results)
+    rows = {}
+    for model, part in table.groupby("model", sort=False):
+
+        def spread(col, part=part):
+            mean = f"{part[col].mean():.3f}"
+            return f"{mean} ± {part[col].std(ddof=1):.3f}" if len(part) > 1 else mean
+
+        rows[model] = {
+            "log loss": spread("log_loss"),
+            "Brier score": spread("brier"),
+            "confidence − accuracy": spread("overconfidence"),
+            "p = 0 on the true class": int(part["n_zero"].sum()),
+        }
+    frame = _table_frame(rows)
+    lines = markdown_table(frame).splitlines()
+    note = (
+        "**Calibration** of the predicted probabilities on the test rows of the main CV "
+        f"splits (mean ± sd over the {table['split'].nunique()} splits; lower log loss and "
+        "Brier score are better; confidence − accuracy > 0 is over-confidence; a probability "
+        "of 0 on the true class counts as float64's machine epsilon in the log loss, as in "
+        "scikit-learn's `log_loss`; the Brier score is the multi-class one, 0 to 2):\n\n"
+        + "\n".join(f"  {line}" for line in lines)
+    )
+    timings["probability scores"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    fig = plots.plot_reliability(pooled, classes, colors={m: colors[m] for m in pooled})
+    timings["figure: reliability diagram"] = time.perf_counter() - t0
+    return note, {"Reliability diagram (main CV splits)": fig}
+
+
+def _table_frame(rows):
+    import pandas as pd
+
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "model"
+    return frame
 
 
 def _fixed_seeds(models):
@@ -543,6 +762,8 @@ def run_study(
     progress=True,
     log=_stderr,
     notes=None,
+    preprocessor=None,
+    scale_mlp=False,
 ):
     """Run a repeated-CV comparison into a resumable store and write figures and a report.
 
@@ -551,8 +772,12 @@ def run_study(
     random_state)`` (``halves=False``: ``RepeatedStratifiedKFold(n_folds, n_repeats,
     random_state)``) and the store ``out_dir/store_name`` (a second run resumes: finished
     trials are not redone); :func:`clfcompare.analysis.analyse`; the figures (data and decision
-    regions when there are 2 features, the box plot, the simultaneous intervals, the loss
-    curves); ``report.md`` by :func:`clfcompare.report.write_report`. The figures it draws are
+    regions when there are 2 features, drawn from the models the trials fitted on split 0:
+    only a model whose split-0 trial was read from the store is refitted, and the progress
+    says so; the box plot, the simultaneous intervals, the loss curves; the reliability
+    diagram when the trials stored probabilities, with the log loss, Brier score and
+    over-confidence per model in the notes); ``report.md`` by
+    :func:`clfcompare.report.write_report`. The figures it draws are
     closed when it returns or fails; the caller's stay open.
 
     Parameters
@@ -617,6 +842,16 @@ def run_study(
         Extra lines for the report's "Notes and warnings", in markdown (escape the
         user-supplied parts with :func:`clfcompare.report.escape_markdown`). The study's own
         notes escape what they quote (the store's name, the fits' warnings).
+    preprocessor : scikit-learn transformer, optional
+        Put in front of every model, fitted on each training split (:func:`prepare_models`),
+        e.g. a ``ColumnTransformer`` imputing missing values and one-hot encoding text
+        columns; ``X`` is then passed to it as given (a DataFrame stays one). The 2-D figures
+        are drawn only when ``X`` is two finite numeric columns and not a DataFrame. The
+        report does not describe it: say what it does in ``notes``.
+    scale_mlp : bool, default=False
+        Standardise the inputs of every bare network (:func:`prepare_models`): the
+        ``clfcompare`` command's default. ``False`` keeps the lecture's network on the
+        features as given (``analyses/hw4.py``: the curve data are min-max normalised).
 
     Returns
     -------
@@ -658,9 +893,15 @@ def run_study(
             f"seeds='fixed' fits every split with the model's own random_state, so n_seeds "
             f"must be 1, got {n_seeds}"
         )
-    X = np.asarray(X, dtype=float)
+    if preprocessor is None:
+        X = np.asarray(X, dtype=float)
+    elif not hasattr(X, "iloc"):  # a DataFrame stays one (columns by name)
+        X = np.asarray(X)
     y = np.asarray(y)
     check_study_data(X, y, n_folds)
+    scale_mlp = check_bool(scale_mlp, "scale_mlp")
+    scaled = [name for name, est in models.items() if scale_mlp and _is_mlp(est)]
+    models = prepare_models(models, preprocessor=preprocessor, scale_mlp=scale_mlp)
     inner_splits = max(2, n_folds // 2)
     if halves:
         _check_halves_data(y, inner_splits)
@@ -731,6 +972,7 @@ def run_study(
         progress=progress,
         total=total,
         seeding=seeding,
+        keep=[0] if _plottable(X, preprocessor) is not None else None,
     )
     for note in warned:
         say(f"warning: {note}")
@@ -758,6 +1000,7 @@ def run_study(
     resumed = f" ({n_done} of {total} read from the store {store})" if n_done else ""
     say(f"trials done in {timings['trials']:.1f} s{resumed}")
 
+    t0 = time.perf_counter()
     comparison = analyse(
         results,
         contrast=contrast,
@@ -766,12 +1009,33 @@ def run_study(
         references=references,
         loss_references=loss_references,
     )
+    timings["analysis"] = time.perf_counter() - t0
     own_figures = set(plt.get_fignums())  # the caller's: left open
     try:
-        t0 = time.perf_counter()
-        split0 = _split0_models(models, seeds, crossed=n_seeds > 1)
-        extra = _figures(X, y, split0, cv, curve_classes is not None, say)
-        timings["decision-region refits and data figure"] = time.perf_counter() - t0
+        extra = {}
+        Xf = _plottable(X, preprocessor)
+        if Xf is not None:
+            split0 = _split0_models(models, seeds, crossed=n_seeds > 1)
+            kept = getattr(results, "estimators", None) or {}
+            fitted = {name: kept[(name, 0)] for name in models if (name, 0) in kept}
+            extra.update(
+                _figures(
+                    Xf,
+                    y,
+                    split0,
+                    cv,
+                    curve_classes is not None,
+                    say,
+                    fitted=fitted,
+                    timings=timings,
+                )
+            )
+        from clfcompare.plots import model_colors
+
+        note, figs = _calibration(results, model_colors(list(results.models)), timings)
+        if note is not None:
+            notes.append(note)
+        extra.update(figs)
 
         timings["total before the report"] = time.perf_counter() - t_start
         t0 = time.perf_counter()
@@ -784,7 +1048,7 @@ def run_study(
             out_dir,
             title=title,
             data_description=data_description,
-            models_description=describe_models(models),
+            models_description=_describe(models, scaled),
             machine_info=machine,
             timings=timings,
             figures=extra,

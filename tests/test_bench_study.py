@@ -19,7 +19,8 @@ def test_quick_run_prints_every_step(bench, tmp_path, capsys):
     out = tmp_path / "study"
     assert bench.main(["--quick", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "2 x 3-fold CV" in text and "--quick" in text
+    assert "2 x 3-fold CV" in text and "--quick" in text and "load average" in text
+    probabilities = "reliability" in text  # when run_trials stores probabilities
     steps = [
         "imports",
         "data",
@@ -31,8 +32,11 @@ def test_quick_run_prints_every_step(bench, tmp_path, capsys):
         "mlp_ce (fit time)",
         "rest (predict, score, store)",
         "analysis",
-        "decision-region refits and data figure",
-        "report (and its figures)",
+        "figure: the data",
+        "figure: decision regions (split 0)",
+        *(["probability scores", "figure: reliability diagram"] if probabilities else []),
+        "setup and the rest of run_study",
+        "report (box plot, intervals, loss curves)",
         "wall",
     ]
     seconds = {}
@@ -42,11 +46,19 @@ def test_quick_run_prints_every_step(bench, tmp_path, capsys):
             seconds[m.group(1)] = float(m.group(2))
     assert list(seconds) == steps
     assert all(v >= 0 for k, v in seconds.items() if k != "rest (predict, score, store)")
-    assert seconds["trials"] > 0 and seconds["report (and its figures)"] > 0
+    report = seconds["report (box plot, intervals, loss curves)"]
+    assert seconds["trials"] > 0 and report > 0
+    # a fresh run fits every model during the trials: nothing is refitted for a figure
+    assert "refits for the decision regions" not in seconds
     # the models' fit times are part of the trials' time, the steps part of the wall time
     fits = sum(v for k, v in seconds.items() if k.endswith("(fit time)"))
     assert fits <= seconds["trials"] + 0.01
-    assert seconds["trials"] + seconds["report (and its figures)"] <= seconds["wall"] + 0.01
+    assert seconds["trials"] + report <= seconds["wall"] + 0.01
+    assert (
+        sum(v for k, v in seconds.items() if not k.endswith("(fit time)") and k != "wall")
+        - (seconds["rest (predict, score, store)"])
+        <= seconds["wall"] + 0.01
+    )
     assert (out / "report.md").is_file() and (out / "bench.sqlite").is_file()
 
 

@@ -13,7 +13,6 @@ test rows, so one changed prediction moves a mean by > 1e-3. Of the reports, the
 issue 11 did not change must still match (see :func:`report_parts`).
 """
 
-import functools
 import shutil
 import warnings
 from pathlib import Path
@@ -23,6 +22,7 @@ import pandas as pd
 import pytest
 from _scripts import load_script  # tests/ is on sys.path (no __init__.py)
 from numpy.testing import assert_allclose
+from sklearn.naive_bayes import GaussianNB
 
 from clfcompare import cli, study
 from clfcompare.analysis import summary_table
@@ -126,14 +126,21 @@ def assert_report_matches_golden(text, stem, *, contrast=None):
     assert new == old
 
 
-#: The design of the code before issue 11, for the goldens.
-OLD_DESIGN = {"halves": False, "seeds": "fixed"}
+#: The design of the code before issue 11, for the goldens (and the networks on the features as
+#: given: the command standardises their inputs by default since issue 13).
+OLD_DESIGN = {"halves": False, "seeds": "fixed", "scale_mlp": False}
+
+
+def old_run_study(*args, **kwargs):
+    """:func:`study.run_study` with :data:`OLD_DESIGN`, whatever the caller asks for."""
+    return study.run_study(*args, **{**kwargs, **OLD_DESIGN})
 
 
 def old_models(*args, **kwargs):
     """:func:`study.build_models` with the logistic regression's solver of the goldens' code
-    (plain gradient descent; ``GDLogisticRegression``'s default became ``"agd"`` after them)."""
-    models = study.build_models(*args, **kwargs)
+    (plain gradient descent; ``GDLogisticRegression``'s default became ``"agd"`` after them)
+    and the networks on the features as given."""
+    models = study.build_models(*args, **{**kwargs, "scale_mlp": False})
     if "logistic_gd" in models:
         models["logistic_gd"].set_params(logistic__solver="gd")
     return models
@@ -141,7 +148,7 @@ def old_models(*args, **kwargs):
 
 def _patch_old(mp):
     """The command line and hw4.py run the study with the old design and the old models."""
-    mp.setattr(cli, "run_study", functools.partial(study.run_study, **OLD_DESIGN))
+    mp.setattr(cli, "run_study", old_run_study)
     mp.setattr(cli, "build_models", old_models)
 
 
@@ -466,7 +473,6 @@ def test_run_study_closes_only_its_own_figures(tmp_path, monkeypatch):
 
 
 def _fast_models():
-    from sklearn.naive_bayes import GaussianNB
     from sklearn.tree import DecisionTreeClassifier
 
     return {
@@ -644,3 +650,268 @@ def test_a_damaged_store_is_an_input_error_naming_it(tmp_path):
     assert isinstance(info.value.__cause__, StoreError)
     assert str(store) in str(info.value)
     assert store.read_bytes() == b"garbage " * 100
+
+
+# --------------------------------------------------------------------------- issues 13 and 15
+
+
+def _keeps_estimators():
+    import inspect
+
+    from clfcompare.trials import run_trials
+
+    return "keep_estimators" in inspect.signature(run_trials).parameters
+
+
+needs_kept_fits = pytest.mark.skipif(
+    not _keeps_estimators(), reason="run_trials cannot hand back fitted estimators yet"
+)
+
+#: Every fit of a :class:`CountingNB` (in this process: the studies below run n_jobs=1).
+FITS = []
+
+
+class CountingNB(GaussianNB):
+    """Gaussian naive Bayes that records every fit (to see what the study refits)."""
+
+    def fit(self, X, y, sample_weight=None):
+        FITS.append(len(y))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@needs_kept_fits
+def test_decision_regions_come_from_the_trials_fits(tmp_path, monkeypatch):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from clfcompare import plots
+
+    drawn = []
+    original = plots.plot_decision_regions
+
+    def spy(estimators, *args, **kwargs):
+        drawn.append(dict(estimators))
+        return original(estimators, *args, **kwargs)
+
+    monkeypatch.setattr(plots, "plot_decision_regions", spy)
+    X, y, _ = load_builtin("curve2")
+    models = {"nb": CountingNB(), "tree": DecisionTreeClassifier(max_depth=3, random_state=0)}
+    lines = []
+    kwargs = dict(out_dir=tmp_path, n_repeats=1, n_folds=2, halves=False, log=lines.append)
+    FITS.clear()
+    first = study.run_study(X, y, models=models, **kwargs)
+    assert len(FITS) == 2  # one per split: nothing refitted for the figure
+    assert not any("refitting" in line for line in lines)
+    kept = first.results.estimators
+    assert drawn[-1]["nb"] is kept[("nb", 0)] and drawn[-1]["tree"] is kept[("tree", 0)]
+    assert list(first.timings)[:4] == [
+        "trials",
+        "analysis",
+        "figure: the data",
+        "figure: decision regions (split 0)",
+    ]
+    assert "refits for the decision regions" not in first.timings
+    text = first.report_path.read_text(encoding="utf-8")
+    timing_rows = text.split("## Timings", 1)[1]
+    assert "| figure: decision regions (split 0) |" in timing_rows
+    assert "refits" not in timing_rows
+
+    # everything read from the store: each model refitted once on split 0, and said so
+    FITS.clear()
+    lines.clear()
+    again = study.run_study(X, y, models=models, **kwargs)
+    assert again.n_resumed == 4 and FITS == [len(y) // 2]
+    assert any(
+        "refitting nb, tree on split 0 for the decision-region figure (trials read from the "
+        "store" in line
+        for line in lines
+    )
+    assert again.timings["refits for the decision regions"] >= 0
+    # the refit equals the trials' fit of split 0 (same rows, deterministic model)
+    assert_allclose(drawn[-1]["nb"].theta_, kept[("nb", 0)].theta_, rtol=0, atol=0)
+
+    # a model added to the store: its trials run now (kept), the stored ones are refitted
+    FITS.clear()
+    lines.clear()
+    stump = DecisionTreeClassifier(max_depth=1, random_state=0)
+    study.run_study(X, y, models={**models, "stump": stump}, **kwargs)
+    assert FITS == [len(y) // 2]  # nb's refit only
+    said = [line for line in lines if "refitting" in line]
+    assert len(said) == 1 and said[0].startswith("refitting nb, tree on split 0")
+
+
+def test_timings_have_no_row_for_a_figure_not_drawn(tmp_path):
+    # iris has 4 features: no data or decision-region figure, and no timing row for them
+    X, y, _ = load_builtin("iris")
+    res = study.run_study(
+        X,
+        y,
+        models={"nb": CountingNB()},
+        out_dir=tmp_path,
+        n_repeats=1,
+        n_folds=3,
+        halves=False,
+        progress=False,
+    )
+    names = list(res.timings)
+    assert not any("the data" in n or "decision" in n or "refit" in n for n in names)
+    assert names[:2] == ["trials", "analysis"] and names[-2:] == ["report", "total"]
+    text = res.report_path.read_text(encoding="utf-8").split("## Timings", 1)[1]
+    assert "decision" not in text and "| analysis |" in text
+
+
+def test_the_study_scores_the_stored_probabilities(tmp_path):
+    from sklearn.linear_model import Perceptron
+    from sklearn.metrics import brier_score_loss, log_loss
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    X, y, _ = load_builtin("iris")
+    models = {"nb": GaussianNB(), "perceptron": Perceptron(random_state=0)}
+    res = study.run_study(
+        X, y, models=models, out_dir=tmp_path, n_repeats=2, n_folds=3, progress=False
+    )
+    if getattr(res.results, "probabilities", None) is None:
+        pytest.skip("run_trials does not store probabilities yet")
+    # reference: sklearn's log loss and Brier score of the main CV's splits (the halves'
+    # splits, 40 more, are not scored); the perceptron has no predict_proba: no row
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
+    losses, briers = [], []
+    for tr, te in cv.split(X, y):
+        proba = GaussianNB().fit(X[tr], y[tr]).predict_proba(X[te])
+        losses.append(log_loss(y[te], proba, labels=[0, 1, 2]))
+        briers.append(brier_score_loss(y[te], proba, labels=[0, 1, 2], scale_by_half=False))
+    text = res.report_path.read_text(encoding="utf-8")
+    notes = text.split("## Notes and warnings", 1)[1].split("\n## ", 1)[0]
+    row = next(line for line in notes.splitlines() if line.strip().startswith("| nb |"))
+    cells = [c.strip() for c in row.strip().strip("|").split("|")]
+    assert cells[1] == f"{np.mean(losses):.3f} ± {np.std(losses, ddof=1):.3f}"
+    assert cells[2] == f"{np.mean(briers):.3f} ± {np.std(briers, ddof=1):.3f}"
+    assert "over the 6 splits" in notes and "| perceptron |" not in notes
+    assert (tmp_path / "reliability_diagram_main_cv_splits.png").is_file()
+    assert "figure: reliability diagram" in res.timings
+
+
+def test_build_models_can_standardise_the_networks():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    models = study.build_models(["gaussian_shared", "mlp_mse", "mlp_ce"], scale_mlp=True)
+    for name in ("mlp_mse", "mlp_ce"):
+        est = models[name]
+        assert isinstance(est, Pipeline) and [n for n, _ in est.steps] == ["scale", "mlp"]
+        assert isinstance(est.steps[0][1], StandardScaler)
+        assert type(est.steps[1][1]).__name__ == "TorchMLPClassifier"
+    assert not isinstance(models["gaussian_shared"], Pipeline)
+    plain = study.build_models(["mlp_ce"])["mlp_ce"]
+    assert type(plain).__name__ == "TorchMLPClassifier"  # the default: as before
+    with pytest.raises(TypeError, match="scale_mlp"):
+        study.build_models(["mlp_ce"], scale_mlp="yes")
+
+
+def test_prepare_models_wraps_flattens_and_names_steps():
+    from sklearn.impute import SimpleImputer
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import Pipeline
+
+    imputer = SimpleImputer()
+    logistic = study.build_models(["logistic_gd"])["logistic_gd"]
+    nb, mlp = GaussianNB(), MLPClassifier()
+    out = study.prepare_models(
+        {"logistic_gd": logistic, "a__b": nb, "mlp": mlp},
+        preprocessor=imputer,
+        scale_mlp=True,
+    )
+    assert [n for n, _ in out["logistic_gd"].steps] == ["preprocess", "scale", "logistic"]
+    assert [n for n, _ in out["a__b"].steps] == ["preprocess", "model"]  # "__": not a name
+    assert [n for n, _ in out["mlp"].steps] == ["preprocess", "scale", "mlp"]
+    firsts = [out[m].steps[0][1] for m in out]
+    assert all(isinstance(f, SimpleImputer) and f is not imputer for f in firsts)
+    assert len({id(f) for f in firsts}) == 3  # a clone each
+    assert logistic.steps[0][0] == "scale" and len(logistic.steps) == 2  # left untouched
+    kept = study.prepare_models({"nb": nb, "m": Pipeline([("s", imputer), ("m", mlp)])})
+    assert kept["nb"] is nb and isinstance(kept["m"], Pipeline)  # nothing asked: as given
+    again = study.prepare_models(kept, scale_mlp=True)
+    assert again["m"] is kept["m"]  # a network inside a Pipeline is left as it is
+    with pytest.raises(TypeError, match="preprocessor must be a scikit-learn transformer"):
+        study.prepare_models({"nb": nb}, preprocessor="median")
+
+
+def test_scale_mlp_standardises_inside_each_split(tmp_path):
+    from sklearn.base import clone
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import RepeatedStratifiedKFold
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, _ = load_builtin("iris")
+    X = X * np.array([1.0, 100.0, 0.01, 10.0])  # scales far apart
+    net = MLPClassifier(hidden_layer_sizes=(8,), max_iter=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        res = study.run_study(
+            X,
+            y,
+            models={"net": net},
+            out_dir=tmp_path,
+            n_repeats=1,
+            n_folds=3,
+            halves=False,
+            seeds="fixed",
+            scale_mlp=True,
+            progress=False,
+        )
+        cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=1, random_state=0)
+        splits = list(cv.split(X, y))
+        scaled = [
+            make_pipeline(StandardScaler(), clone(net)).fit(X[tr], y[tr]).score(X[te], y[te])
+            for tr, te in splits
+        ]
+        raw = [clone(net).fit(X[tr], y[tr]).score(X[te], y[te]) for tr, te in splits]
+    assert_allclose(res.results.score_table()["net"], scaled, rtol=0, atol=0)
+    assert not np.allclose(scaled, raw)  # the scaling matters on these columns
+    text = res.report_path.read_text(encoding="utf-8")
+    assert "inputs standardised (`StandardScaler` fitted on each training split)" in text
+
+
+def test_a_preprocessor_runs_inside_every_split_of_a_dataframe(tmp_path):
+    from sklearn.base import clone
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.model_selection import RepeatedStratifiedKFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y, _ = load_builtin("iris")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    frame.loc[rng.choice(150, 12, replace=False), "b"] = np.nan
+    frame["colour"] = rng.choice(["red", "blue", "green"], size=150)
+    pre = ColumnTransformer(
+        [
+            ("num", SimpleImputer(strategy="median"), ["a", "b", "c", "d"]),
+            ("cat", OneHotEncoder(drop="first", handle_unknown="ignore"), ["colour"]),
+        ]
+    )
+    models = study.build_models(["gaussian_shared", "logistic_gd"])
+    res = study.run_study(
+        frame,
+        y,
+        models=models,
+        out_dir=tmp_path,
+        n_repeats=1,
+        n_folds=3,
+        halves=False,
+        preprocessor=pre,
+        progress=False,
+    )
+    # reference: scikit-learn's Pipeline of the same steps on the same splits
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=1, random_state=0)
+    for name, est in models.items():
+        steps = est.steps if isinstance(est, Pipeline) else [(name, est)]
+        pipe = Pipeline([("preprocess", clone(pre)), *[(n, clone(s)) for n, s in steps]])
+        ref = [
+            clone(pipe).fit(frame.iloc[tr], y[tr]).score(frame.iloc[te], y[te])
+            for tr, te in cv.split(frame, y)
+        ]
+        assert_allclose(res.results.score_table()[name], ref, rtol=0, atol=1e-12), name
+    assert not (tmp_path / "the_data.png").exists()  # a DataFrame: no 2-D figure
