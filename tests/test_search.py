@@ -101,3 +101,16 @@ def test_refit_false_and_other_estimators_fall_back(curve4):
         other.best_params_
         == GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(X, y).best_params_
     )
+
+
+def test_benchmark_quick_run_agrees_with_gridsearchcv(capsys):
+    from _scripts import load_script  # tests/ is on sys.path (no __init__.py)
+
+    bench = load_script("bench_search")
+    # exit status 0: same best parameters, mean scores and ranks as GridSearchCV
+    assert bench.main(["--quick", "--no-sklearn"]) == 0
+    text = capsys.readouterr().out
+    assert "8 configurations x 3 folds" in text and "same best params True" in text
+    assert "BatchedGridSearchCV(TorchMLPClassifier)" in text
+    with pytest.raises(SystemExit):
+        bench.main(["--epochs", "0"])
