@@ -375,8 +375,12 @@ def test_torch_mlp_fast_path_matches_split_by_split(tmp_path, device):
     cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)
     scoring = ("accuracy", "neg_log_loss")
     path = tmp_path / "mlp.sqlite"
-    # a one-step Pipeline has no fit_splits, so it takes the split-by-split path
-    models = {"fast": est, "plain": make_pipeline(clone(est))}
+
+    class NoHook(TorchMLPClassifier):  # without the many-split hook: split by split
+        fit_splits = None
+
+    # a one-step Pipeline ending in the hook is batched too (tests/test_trials_batching.py)
+    models = {"fast": est, "plain": NoHook(**est.get_params())}
     res = run_trials(models, X, y, cv=cv, scoring=scoring, progress=False, store=path)
     fast = res.scores[res.scores["model"] == "fast"].reset_index(drop=True)
     plain = res.scores[res.scores["model"] == "plain"].reset_index(drop=True)
@@ -1056,9 +1060,9 @@ class _TTY(StringIO):
 
 @pytest.mark.parametrize(
     ("stream", "progress", "shown"),
-    [(_TTY, True, True), (_TTY, False, False), (StringIO, True, False)],
+    [(_TTY, True, True), (_TTY, False, False), (StringIO, True, True), (StringIO, False, False)],
 )
-def test_progress_bar_only_when_asked_and_on_a_terminal(
+def test_progress_shows_only_when_asked_a_bar_on_a_terminal_lines_in_a_log(
     data, monkeypatch, stream, progress, shown
 ):
     monkeypatch.syspath_prepend(str(HERE))
@@ -1071,6 +1075,10 @@ def test_progress_bar_only_when_asked_and_on_a_terminal(
     run_trials({"d": _kill_target.SlowCentroid(delay=0.25)}, X, y, cv=3, progress=progress)
     out = err.getvalue()
     assert ("run_trials" in out and "3/3" in out) if shown else out == ""
+    if shown and stream is StringIO:  # a log file: plain lines, no bar
+        lines = out.splitlines()
+        assert lines[-1].startswith("run_trials: 3/3 trials (100%), ") and "\r" not in out
+        assert 1 <= len(lines) <= 3
 
 
 # ------------------------------------------------------------------------- bad input

@@ -40,8 +40,20 @@ SCHEMA = (
     " epoch INTEGER NOT NULL, loss REAL, PRIMARY KEY (model, split, epoch),"
     " FOREIGN KEY (model, split) REFERENCES trials(model, split))",
 )
+#: Tables of the stores written since issue 13 (a store written before lacks them, and is
+#: read and resumed without them): the sorted class labels of ``y`` (the columns of the
+#: probabilities), and per trial the fit batch it was fitted in and its test samples' class
+#: probabilities (JSON: ``n_test`` lists of ``n_classes`` numbers; NULL for a model without
+#: ``predict_proba``).
+EXTRA_SCHEMA = (
+    "CREATE TABLE classes (position INTEGER PRIMARY KEY, label NOT NULL)",
+    "CREATE TABLE trial_extras (model TEXT NOT NULL, split INTEGER NOT NULL,"
+    " fit_batch_time REAL NOT NULL, fit_batch_size INTEGER NOT NULL, probabilities TEXT,"
+    " PRIMARY KEY (model, split), FOREIGN KEY (model, split) REFERENCES trials(model, split))",
+)
 TABLES = {"meta", "models", "trials", "predictions", "loss_curves"}
-_TABLE_SQL = {sql.split()[2]: sql for sql in SCHEMA}
+EXTRA_TABLES = {"classes", "trial_extras"}
+_TABLE_SQL = {sql.split()[2]: sql for sql in SCHEMA + EXTRA_SCHEMA}
 #: Tables SQLite itself may add (``ANALYZE``): harmless statistics.
 _SQLITE_TABLES = {"sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"}
 
@@ -191,7 +203,8 @@ def check_schema(path, objects):
         return True
     tables = {name for kind, name, _ in objects if kind == "table"}
     p = repr(os.fspath(path))
-    if not TABLES <= tables:
+    extra = tables & EXTRA_TABLES
+    if not TABLES <= tables or extra and extra != EXTRA_TABLES:
         raise StoreError(
             path,
             f"{p} is not a clfcompare trial store (expected tables {sorted(TABLES)}; found "
@@ -451,6 +464,23 @@ def check_rows(con, path, meta):
             "loss value {row}: not a number at an epoch 1 .. n_epochs of its trial",
         ),
     ]
+    if has_extras(con):
+        checks += [
+            (
+                f"SELECT position FROM classes WHERE typeof(position) != 'integer'"
+                f" OR {_label_condition('label', dtype)}",
+                f"class at position {{row}}: its label is not a label of the store's label "
+                f"dtype {dtype.str}",
+            ),
+            (
+                "SELECT model, split FROM trial_extras WHERE"
+                " typeof(fit_batch_time) NOT IN ('real', 'integer') OR fit_batch_time < 0"
+                " OR typeof(fit_batch_size) != 'integer' OR fit_batch_size < 1"
+                " OR typeof(probabilities) NOT IN ('text', 'null')",
+                "trial {row}: its fit batch (time >= 0, size >= 1) or probabilities (JSON "
+                "text) are not of their types",
+            ),
+        ]
     check_consistency(con, path)
     for sql, message in checks:
         row = con.execute(sql + " LIMIT 1").fetchone()
@@ -473,6 +503,8 @@ def check_consistency(con, path):
         " GROUP BY model, split) c ON c.model = t.model AND c.split = t.split"
         " WHERE COALESCE(p.n, 0) != t.n_test OR COALESCE(c.n, 0) != t.n_epochs LIMIT 10"
     ).fetchall()
+    # a trial_extras row without its trial (a trial deleted by hand) is not read, and is
+    # replaced when the trial is written again: no damage
     orphans = con.execute(
         "SELECT COUNT(*) FROM (SELECT model, split FROM predictions UNION"
         " SELECT model, split FROM loss_curves) r WHERE NOT EXISTS"
@@ -484,3 +516,33 @@ def check_consistency(con, path):
             f"the trial store {os.fspath(path)!r} is inconsistent: trials with missing rows "
             f"{[tuple(r) for r in bad]}, {orphans} orphaned (model, split) groups",
         )
+
+
+def has_extras(con):
+    """True when the store behind ``con`` has the tables of :data:`EXTRA_SCHEMA`."""
+    names = {n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return EXTRA_TABLES <= names
+
+
+def parse_probabilities(path, model, split, text, n_test, n_classes):
+    """A trial's stored probabilities as an ``(n_test, n_classes)`` float array (None for
+    NULL), checked: JSON of ``n_test`` lists of ``n_classes`` numbers."""
+    if text is None:
+        return None
+    where = f"trial {_short((model, split))}"
+    try:
+        rows = _loads(text)
+    except ValueError as exc:
+        raise damaged(path, f"{where}: probabilities is not valid JSON ({exc})") from None
+    if (
+        not isinstance(rows, list)
+        or len(rows) != n_test
+        or not all(isinstance(r, list) and len(r) == n_classes for r in rows)
+        or not all(_is_number(v) for r in rows for v in r)
+    ):
+        raise damaged(
+            path,
+            f"{where}: probabilities is not {n_test} lists of {n_classes} numbers "
+            "(its test samples x the stored classes)",
+        )
+    return np.array(rows, dtype=float).reshape(n_test, n_classes)

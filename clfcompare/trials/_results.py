@@ -13,6 +13,8 @@ from clfcompare.trials._store import TrialStore, as_label_array
 _SCORE_COLUMNS = ("model", "split", "repeat", "fold", "n_train", "n_test", "fit_time")
 _PRED_COLUMNS = ("model", "split", "sample", "y_true", "y_pred")
 _LOSS_COLUMNS = ("model", "split", "epoch", "loss")
+_PROBA_KEYS = ("model", "split", "sample", "y_true")
+_BATCH_COLUMNS = ("model", "split", "fit_batch_time", "fit_batch_size")
 _ROLES = ("main", "half", "all")
 _DESIGN_KINDS = ("halves", "cv")
 
@@ -32,12 +34,22 @@ class Trial:
     loss: np.ndarray | None = None
     repeat: int = field(default=0)
     fold: int = field(default=0)
+    #: wall time of the fit call that fitted this trial (with others in one batch); NaN when
+    #: unknown (a store written before it was recorded)
+    fit_batch_time: float = float("nan")
+    #: number of fits in that call (1 for a split fitted alone)
+    fit_batch_size: int = 1
+    #: (n_test, n_classes) class probabilities in the order of the run's classes, or None
+    proba: np.ndarray | None = None
+    #: the fitted estimator, when the run keeps it (never stored)
+    estimator: object = None
 
 
 def build_frames(trials, models, scoring, y_dtype):
     """The three tidy DataFrames of :class:`TrialResults` from a list of :class:`Trial`.
 
     Rows are ordered by model (in ``models`` order), then split, then test position / epoch.
+    :func:`extra_frames` builds the probabilities and fit batches of the same trials.
     """
     order = {name: i for i, name in enumerate(models)}
     trials = sorted(trials, key=lambda t: (order[t.model], t.split))
@@ -91,6 +103,49 @@ def build_frames(trials, models, scoring, y_dtype):
     return scores, predictions, loss_curves
 
 
+def extra_frames(trials, models, y_dtype, n_classes):
+    """:attr:`TrialResults.probabilities` and :attr:`TrialResults.fit_batches` of ``trials``
+    (in the row order of :func:`build_frames`); ``n_classes`` columns of probabilities."""
+    order = {name: i for i, name in enumerate(models)}
+    trials = sorted(trials, key=lambda t: (order[t.model], t.split))
+    batches = pd.DataFrame(
+        {
+            "model": np.array([t.model for t in trials], dtype=object),
+            "split": np.array([t.split for t in trials], dtype=np.int64),
+            "fit_batch_time": np.array([t.fit_batch_time for t in trials], dtype=float),
+            "fit_batch_size": np.array([t.fit_batch_size for t in trials], dtype=np.int64),
+        }
+    )
+    with_proba = [t for t in trials if t.proba is not None]
+    n_test = np.array([len(t.sample) for t in with_proba], dtype=np.int64)
+    proba = (
+        np.concatenate([np.asarray(t.proba, dtype=float) for t in with_proba])
+        if with_proba
+        else np.zeros((0, n_classes))
+    )
+    if proba.shape[1:] != (n_classes,):
+        raise ValueError(
+            f"probabilities have {proba.shape[1:]} columns, expected {n_classes} (the classes)"
+        )
+    labels = [as_label_array(t.y_true, y_dtype) for t in with_proba]
+    probabilities = pd.DataFrame(
+        {
+            "model": np.repeat(np.array([t.model for t in with_proba], dtype=object), n_test),
+            "split": np.repeat(np.array([t.split for t in with_proba], dtype=np.int64), n_test),
+            "sample": np.concatenate([np.asarray(t.sample, dtype=np.int64) for t in with_proba])
+            if with_proba
+            else np.array([], dtype=np.int64),
+            "y_true": as_label_array(np.concatenate(labels), y_dtype)
+            if labels
+            else np.array([], dtype=y_dtype),
+            **{f"proba_{j}": proba[:, j] for j in range(n_classes)},
+        }
+    )
+    for frame in (batches, probabilities):
+        frame["model"] = frame["model"].astype(str)
+    return probabilities, batches
+
+
 class TrialResults:
     """Results of :func:`run_trials`: one row per model and cross-validation split.
 
@@ -106,6 +161,29 @@ class TrialResults:
     loss_curves : pandas.DataFrame
         ``model``, ``split``, ``epoch`` (1-based), ``loss``, for fitted estimators that expose
         ``loss_curve_`` (or whose pipeline's last step does).
+    probabilities : pandas.DataFrame or None
+        Per-sample test class probabilities of the models with ``predict_proba``:
+        ``model``, ``split``, ``sample``, ``y_true``, then ``proba_0`` .. ``proba_{k-1}`` in
+        the order of :attr:`classes` (a class absent from a split's training rows has
+        probability 0 there). Models without ``predict_proba`` have no rows, nor have trials
+        read from a store written before probabilities were stored. ``None`` when the
+        results were built without them (``TrialResults(...)`` by hand).
+    classes : numpy.ndarray
+        The sorted class labels of ``y`` (the columns of :attr:`probabilities`). For a store
+        written before they were stored, and for results built by hand without them, the
+        sorted labels seen in :attr:`predictions` (``y_true`` and ``y_pred``).
+    fit_batches : pandas.DataFrame
+        How each trial was fitted: ``model``, ``split``, ``fit_batch_time`` (float, seconds:
+        the wall time of the call that fitted it, with the others of its batch) and
+        ``fit_batch_size`` (int: the fits in that call). A split fitted alone has size 1 and
+        ``fit_batch_time`` equal to its ``fit_time``; a model trained on many splits at once
+        (a many-split hook, see :func:`run_trials`) has ``fit_time = fit_batch_time /
+        fit_batch_size``, its share. NaN and 1 for trials read from a store written before
+        batches were recorded, and for results built by hand without them.
+    estimators : dict
+        ``{(model, split): fitted estimator}`` for the splits :func:`run_trials` was asked
+        to keep (``keep_estimators``) and fitted in that run (not persisted; empty by
+        default).
     models : tuple of str
         Model names, in the order given.
     scoring : tuple of str
@@ -151,13 +229,36 @@ class TrialResults:
         n_splits,
         design=None,
         seeding=None,
+        probabilities=None,
+        classes=None,
+        fit_batches=None,
+        estimators=None,
     ):
         models = tuple(models)
         scoring = tuple(scoring)
+        if classes is None:
+            classes = _labels_seen(predictions)
+        classes = np.asarray(classes)
+        if classes.ndim != 1:
+            raise ValueError(f"classes must be 1-D, got shape {classes.shape}")
+        proba_cols = _PROBA_KEYS + tuple(f"proba_{j}" for j in range(len(classes)))
+        if fit_batches is None:
+            fit_batches = pd.DataFrame(
+                {
+                    "model": scores["model"].astype(str),
+                    "split": scores["split"].astype(np.int64),
+                    "fit_batch_time": np.full(len(scores), np.nan),
+                    "fit_batch_size": np.ones(len(scores), dtype=np.int64),
+                }
+            )
+        checks = [("fit_batches", fit_batches, _BATCH_COLUMNS)]
+        if probabilities is not None:
+            checks.append(("probabilities", probabilities, proba_cols))
         for name, frame, cols in (
             ("scores", scores, _SCORE_COLUMNS + scoring),
             ("predictions", predictions, _PRED_COLUMNS),
             ("loss_curves", loss_curves, _LOSS_COLUMNS),
+            *checks,
         ):
             if not isinstance(frame, pd.DataFrame):
                 raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
@@ -190,6 +291,12 @@ class TrialResults:
         self.n_splits = int(n_splits)
         self.design = _check_design(design, self.n_splits)
         self.seeding = None if seeding is None else dict(seeding)
+        self.probabilities = probabilities
+        self.classes = classes
+        self.fit_batches = fit_batches
+        if estimators is not None and not isinstance(estimators, dict):
+            raise TypeError(f"estimators must be a dict, got {type(estimators).__name__}")
+        self.estimators = {} if estimators is None else dict(estimators)
 
     @classmethod
     def from_store(cls, path):
@@ -489,8 +596,11 @@ def results_from_store(store, models):
     y_dtype = np.dtype(meta["y_dtype"])
     scoring = tuple(meta["scoring"])
     trials = []
+    classes = store.read_classes()
+    classes = None if classes is None else as_label_array(classes, y_dtype)
+    n_classes = None if classes is None else len(classes)
     for model in models:
-        for row, sample, y_true, y_pred, loss in store.read_trials(model):
+        for row, sample, y_true, y_pred, loss in store.read_trials(model, n_classes):
             trials.append(
                 Trial(
                     model=model,
@@ -504,9 +614,15 @@ def results_from_store(store, models):
                     loss=loss,
                     repeat=row["repeat"],
                     fold=row["fold"],
+                    fit_batch_time=row["fit_batch_time"],
+                    fit_batch_size=row["fit_batch_size"],
+                    proba=row["proba"],
                 )
             )
     frames = build_frames(trials, models, scoring, y_dtype)
+    if classes is None:  # a store written before the classes were stored
+        classes = _labels_seen(frames[1])
+    probabilities, batches = extra_frames(trials, models, y_dtype, len(classes))
     return TrialResults(
         *frames,
         models=models,
@@ -514,7 +630,19 @@ def results_from_store(store, models):
         n_splits=meta["n_splits"],
         design=meta.get("design"),
         seeding=meta.get("seeding"),
+        probabilities=probabilities,
+        classes=classes,
+        fit_batches=batches,
     )
+
+
+def _labels_seen(predictions):
+    """The sorted distinct labels of ``y_true`` and ``y_pred`` of a predictions frame."""
+    values = np.concatenate([np.asarray(predictions["y_true"]), np.asarray(predictions["y_pred"])])
+    try:
+        return np.unique(values)
+    except TypeError:  # object labels that do not sort together: first-seen order
+        return np.asarray(pd.unique(values))
 
 
 def _check_role(role):

@@ -1,9 +1,17 @@
-"""`run_trials`: every model on the same repeated cross-validation splits."""
+"""`run_trials`: every model on the same repeated cross-validation splits.
+
+Why one module of about 1,000 lines: how a run is planned (which models train their splits
+together, a Pipeline's preprocessing per split), what its workers do (fit, score, class
+probabilities, thread pinning), how its progress is shown and how its trials reach the store
+are one concept, the trial run; each part is a handful of private helpers of
+:func:`run_trials`.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+import multiprocessing
 import sys
 import time
 import traceback
@@ -11,6 +19,8 @@ from numbers import Integral
 
 import joblib
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import (
@@ -18,14 +28,20 @@ from sklearn.model_selection import (
     RepeatedStratifiedKFold,
     StratifiedKFold,
 )
+from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import check_consistent_length, indexable
-from tqdm import tqdm
 
 from clfcompare._checks import check_choice, check_int
 from clfcompare.trials._designs import RepeatedKFoldWithHalves
 from clfcompare.trials._integrity import MAX_SPLITS
-from clfcompare.trials._results import Trial, TrialResults, build_frames, read_results
+from clfcompare.trials._results import (
+    Trial,
+    TrialResults,
+    build_frames,
+    extra_frames,
+    read_results,
+)
 from clfcompare.trials._seeds import (
     SCHEME,
     SEED_DESIGNS,
@@ -196,15 +212,48 @@ def _check_seeded(name, estimator):
     return keys
 
 
-def _takes_seeds(estimator):
-    """True when ``estimator.fit_splits`` accepts ``random_states=`` (docs/interfaces.md)."""
+def _hook_takes(estimator, keyword):
+    """True when ``estimator.fit_splits`` accepts the keyword ``keyword``."""
     try:
         params = inspect.signature(estimator.fit_splits).parameters
     except (TypeError, ValueError):
         return False
-    return "random_states" in params or any(
+    return keyword in params or any(
         p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
     )
+
+
+def _takes_seeds(estimator):
+    """True when ``estimator.fit_splits`` accepts ``random_states=`` (docs/interfaces.md)."""
+    return _hook_takes(estimator, "random_states")
+
+
+def _batch_plan(estimator, keys):
+    """How a model trains its splits together: ``(hook, step)`` or None (one split at a time).
+
+    ``hook``: the estimator whose ``fit_splits`` is called, the model itself (``step`` None)
+    or the last step of a :class:`~sklearn.pipeline.Pipeline` (``step`` its name), whose
+    preprocessing steps are then fitted per split. ``keys``: the model's integer
+    ``random_state`` parameters (:func:`seeded_params`); a hook that cannot receive the
+    derived seeds (no ``random_states=``, or seeds nested deeper than its own
+    ``random_state``) is bypassed.
+    """
+    if callable(getattr(estimator, "fit_splits", None)):
+        own = set(keys)
+        hook, step, seed_key = estimator, None, "random_state"
+    elif isinstance(estimator, Pipeline) and estimator.steps:
+        step, hook = estimator.steps[-1]
+        if hook is None or isinstance(hook, (str, type)):
+            return None
+        if not callable(getattr(hook, "fit_splits", None)):
+            return None
+        own = {k for k in keys if k.startswith(f"{step}__")}
+        seed_key = f"{step}__random_state"
+    else:
+        return None
+    if own and (own != {seed_key} or not _takes_seeds(hook)):
+        return None
+    return hook, step
 
 
 def _design(cv, n_data_splits, n_seeds, seed_design):
@@ -233,7 +282,45 @@ def _loss_curve(est):
     return curve if curve.size else None
 
 
-def _score(model, s, est, X, y, train, test, scoring, fit_time):
+class _Task:
+    """What every worker needs besides its model and splits: scorer names, the sorted class
+    labels of ``y`` (the columns of the stored probabilities), the splits whose fitted
+    estimators are kept, and whether to pin the worker's thread pools to one thread."""
+
+    def __init__(self, scoring, classes, keep=frozenset(), pin=False):
+        self.scoring = scoring
+        self.classes = classes
+        self.keep = keep
+        self.pin = pin
+
+
+def _probabilities(est, X_test, n_test, classes):
+    """``est.predict_proba(X_test)`` in the columns of ``classes`` (None without it)."""
+    predict_proba = getattr(est, "predict_proba", None)  # a Pipeline hides it if absent
+    if not callable(predict_proba):
+        return None
+    proba = np.asarray(predict_proba(X_test), dtype=float)
+    own = getattr(est, "classes_", None)
+    if own is None:
+        raise ValueError("the model has predict_proba but no classes_ to name its columns")
+    own = np.asarray(own).tolist()
+    if proba.shape != (n_test, len(own)):
+        raise ValueError(
+            f"predict_proba returned shape {proba.shape} for {n_test} test samples "
+            f"and {len(own)} classes_"
+        )
+    position = {label: j for j, label in enumerate(classes.tolist())}
+    unknown = [label for label in own if label not in position]
+    if unknown:
+        raise ValueError(
+            f"the model's classes_ {unknown} are not among the classes of y {list(position)}"
+        )
+    out = np.zeros((n_test, len(classes)))
+    out[:, [position[label] for label in own]] = proba
+    return out
+
+
+def _score(model, s, est, X, y, train, test, task, fit_time, batch_time=None, batch_size=1):
     X_test, y_test = _safe_indexing(X, test), y[test]
     y_pred = np.asarray(est.predict(X_test))
     if y_pred.shape != (len(test),):
@@ -241,7 +328,7 @@ def _score(model, s, est, X, y, train, test, scoring, fit_time):
             f"predict returned shape {y_pred.shape} for {len(test)} test samples; "
             "expected one label per sample"
         )
-    scores = {name: float(get_scorer(name)(est, X_test, y_test)) for name in scoring}
+    scores = {name: float(get_scorer(name)(est, X_test, y_test)) for name in task.scoring}
     return Trial(
         model=model,
         split=s,
@@ -252,6 +339,10 @@ def _score(model, s, est, X, y, train, test, scoring, fit_time):
         y_true=y_test,
         y_pred=as_label_array(y_pred, y.dtype),
         loss=_loss_curve(est),
+        fit_batch_time=fit_time if batch_time is None else batch_time,
+        fit_batch_size=batch_size,
+        proba=_probabilities(est, X_test, len(test), task.classes),
+        estimator=est if s in task.keep else None,
     )
 
 
@@ -306,68 +397,261 @@ class _Failure:
         raise self.exc
 
 
-def _run_split(model, estimator, X, y, s, train, test, scoring, seeds=None):
+@contextlib.contextmanager
+def _one_thread(pin):
+    """In a worker process (``pin`` and not the main process): BLAS/OpenMP pools and, when
+    torch is already imported (a torch estimator was unpickled), torch's intra-op pool
+    limited to one thread, so that ``n_jobs`` workers do not oversubscribe the cores.
+    Imports nothing new: torch is only looked up in ``sys.modules``."""
+    if not pin or multiprocessing.current_process().name == "MainProcess":
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=1):
+        if torch is not None:
+            torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            if torch is not None:
+                torch.set_num_threads(before)
+
+
+def _run_split(model, estimator, X, y, s, train, test, task, seeds=None):
     """Clone (with the split's derived ``seeds`` set), fit on one training split, predict and
     score its test split."""
     try:
-        est = clone(estimator)
-        if seeds:
-            est.set_params(**seeds)
-        t0 = time.perf_counter()
-        est.fit(_safe_indexing(X, train), y[train])
-        fit_time = time.perf_counter() - t0
-        return [_score(model, s, est, X, y, train, test, scoring, fit_time)]
+        with _one_thread(task.pin):
+            est = clone(estimator)
+            if seeds:
+                est.set_params(**seeds)
+            t0 = time.perf_counter()
+            est.fit(_safe_indexing(X, train), y[train])
+            fit_time = time.perf_counter() - t0
+            return [_score(model, s, est, X, y, train, test, task, fit_time)]
     except Exception as exc:
         return [_Failure(exc, model, f"fitting/scoring split {s}")]
 
 
-def _run_fit_splits(model, estimator, X, y, chunk, scoring, random_states=None):
+def _stack(blocks):
+    """Row blocks (arrays, sparse matrices or DataFrames) as one matrix of all their rows."""
+    if all(sp.issparse(b) for b in blocks):
+        return sp.vstack(blocks, format="csr")
+    if all(isinstance(b, pd.DataFrame) for b in blocks):
+        return pd.concat(blocks, ignore_index=True)
+    return np.concatenate([np.asarray(b) for b in blocks])
+
+
+def _fit_pipeline_splits(pipeline, step, hook, X, y, chunk, seeds, on_epoch):
+    """Fit a Pipeline whose last step has the many-split hook on every split of ``chunk``.
+
+    Per split, a clone of the pipeline (with the split's derived ``seeds``) fits its
+    preprocessing steps on the training rows, as ``Pipeline.fit`` does (``fit_transform``);
+    the transformed training rows of all splits are stacked into one matrix and the last
+    steps of all splits train together in one ``fit_splits`` call, split ``k`` on its own
+    block of rows (the hook reads only the rows it is given: ``fit_splits(X, y, [idx])[0]``
+    is ``clone(hook).fit(X[idx], y[idx])``). Returns the fitted pipelines.
+    """
+    pipes, blocks, targets, indices, states = [], [], [], [], []
+    key = f"{step}__random_state"
+    offset = 0
+    for (_, train, _), seed in zip(chunk, seeds, strict=True):
+        pipe = clone(pipeline)
+        if seed:
+            pipe.set_params(**seed)
+        y_train = y[train]
+        X_train = _safe_indexing(X, train)
+        # a one-step Pipeline hands X to its last step as it is
+        blocks.append(
+            pipe[:-1].fit_transform(X_train, y_train) if len(pipe.steps) > 1 else X_train
+        )
+        targets.append(y_train)
+        indices.append(np.arange(offset, offset + len(train), dtype=np.intp))
+        offset += len(train)
+        states.append(seed.get(key) if seed else None)
+        pipes.append(pipe)
+    kwargs = {} if on_epoch is None else {"on_epoch": on_epoch}
+    if any(state is not None for state in states):
+        kwargs["random_states"] = states
+    fitted = list(clone(hook).fit_splits(_stack(blocks), np.concatenate(targets), indices,
+                                         **kwargs))  # fmt: skip
+    if len(fitted) != len(chunk):
+        raise ValueError(f"fit_splits returned {len(fitted)} estimators for {len(chunk)} splits")
+    for pipe, final in zip(pipes, fitted, strict=True):
+        pipe.steps[-1] = (step, final)
+    return pipes
+
+
+def _run_fit_splits(model, estimator, X, y, chunk, task, random_states=None, *, plan=None,
+                    seeds=None, on_epoch=None):  # fmt: skip
     """Fit one model on many splits with its ``fit_splits`` hook, then score each split.
 
     ``random_states``: the derived seed of each split of ``chunk``, passed on as
-    ``fit_splits(..., random_states=...)``; None calls the hook without it.
+    ``fit_splits(..., random_states=...)``; None calls the hook without it. ``plan``: the
+    ``(hook, step)`` of :func:`_batch_plan`; a Pipeline (``step`` not None) fits its
+    preprocessing per split with the derived ``seeds`` (one dict per split) and its last
+    steps together (:func:`_fit_pipeline_splits`). ``on_epoch``: the hook's progress
+    callback (passed only when given).
     Returns the scored trials in split order, ending with a :class:`_Failure` at the first
     split that fails (the splits scored before it are kept).
     """
-    try:
-        est = clone(estimator)
-        t0 = time.perf_counter()
-        trains = [train for _, train, _ in chunk]
-        if random_states is None:
-            fitted = list(est.fit_splits(X, y, trains))
-        else:
-            fitted = list(est.fit_splits(X, y, trains, random_states=random_states))
-        per_split = (time.perf_counter() - t0) / len(chunk)
-        if len(fitted) != len(chunk):
-            raise ValueError(
-                f"fit_splits returned {len(fitted)} estimators for {len(chunk)} splits"
-            )
-    except Exception as exc:
-        what = f"fitting (one fit_splits call) splits {[s for s, _, _ in chunk]}"
-        return [_Failure(exc, model, what)]
-    out = []
-    for f, (s, train, test) in zip(fitted, chunk, strict=True):
+    with _one_thread(task.pin):
         try:
-            out.append(_score(model, s, f, X, y, train, test, scoring, per_split))
+            t0 = time.perf_counter()
+            hook, step = plan if plan is not None else (estimator, None)
+            if step is not None:
+                fitted = _fit_pipeline_splits(estimator, step, hook, X, y, chunk, seeds, on_epoch)
+            else:
+                est = clone(estimator)
+                trains = [train for _, train, _ in chunk]
+                kwargs = {} if on_epoch is None else {"on_epoch": on_epoch}
+                if random_states is not None:
+                    kwargs["random_states"] = random_states
+                fitted = list(est.fit_splits(X, y, trains, **kwargs))
+            batch_time = time.perf_counter() - t0
+            if len(fitted) != len(chunk):
+                raise ValueError(
+                    f"fit_splits returned {len(fitted)} estimators for {len(chunk)} splits"
+                )
         except Exception as exc:
-            out.append(_Failure(exc, model, f"scoring split {s}"))
-            break
-    return out
+            what = f"fitting (one fit_splits call) splits {[s for s, _, _ in chunk]}"
+            return [_Failure(exc, model, what)]
+        out = []
+        per_split = batch_time / len(chunk)
+        for f, (s, train, test) in zip(fitted, chunk, strict=True):
+            try:
+                out.append(
+                    _score(
+                        model, s, f, X, y, train, test, task, per_split, batch_time, len(chunk)
+                    )  # fmt: skip
+                )
+            except Exception as exc:
+                out.append(_Failure(exc, model, f"scoring split {s}"))
+                break
+        return out
 
 
-#: Seconds before the progress bar appears: runs shorter than this stay silent.
+#: Seconds before any progress shows: runs shorter than this stay silent.
 _PROGRESS_DELAY = 0.5
+#: Plain progress lines (a log file): at most one per this fraction of the trials, or per
+#: this many seconds.
+_LINE_STEP = 0.1
+_LINE_SECONDS = 30.0
 
 
-def _progress_enabled(progress, stream):
-    """A progress bar only when asked for and ``stream`` is a terminal."""
-    if not progress:
-        return False
+def _isatty(stream):
     isatty = getattr(stream, "isatty", None)
     try:
         return bool(isatty()) if callable(isatty) else False
     except ValueError:  # closed stream
         return False
+
+
+def _in_notebook():
+    """True inside a Jupyter kernel (IPython's ZMQ shell); imports nothing."""
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    try:
+        shell = get() if callable(get) else None
+    except Exception:  # noqa: BLE001 - an IPython that cannot tell is no notebook
+        return False
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+class _Progress:
+    """The progress of a run, counted in trials, where it can be seen.
+
+    A ``tqdm.auto`` bar (a widget in a notebook, a bar in a terminal) when ``stream`` is a
+    terminal or the code runs in a notebook; otherwise (a log file, a pipe) plain lines,
+    ``run_trials: 40/100 trials (40%), 12.3 s``, at most one per 10 % of the trials or 30 s;
+    nothing when not ``enabled``. Nothing shows during the first half second. A batched
+    model's epochs advance the count by fractions (:meth:`epochs`), corrected to the whole
+    count as its trials land (:meth:`advance`).
+    """
+
+    def __init__(self, total, enabled, stream, clock=time.monotonic):
+        self.total, self.done, self.partial = total, 0, 0.0
+        self.stream, self.clock = stream, clock
+        self.start = clock()
+        self.mode = None
+        if enabled and total:
+            self.mode = "bar" if _in_notebook() or _isatty(stream) else "lines"
+        self._bar = None
+        self._last = None  # (count, time) of the last line printed
+        if self.mode == "bar":
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(
+                total=total,
+                desc="run_trials",
+                unit="trial",
+                file=stream,
+                delay=_PROGRESS_DELAY,
+            )
+
+    def epochs(self, n_trials):
+        """An ``on_epoch(epochs_done, n_epochs)`` callback for a hook training ``n_trials``
+        trials together: the count rises by ``n_trials * epochs_done / n_epochs``."""
+
+        def on_epoch(epochs_done, n_epochs):
+            if n_epochs > 0:
+                self.partial = n_trials * min(max(epochs_done / n_epochs, 0.0), 1.0)
+                self._show()
+
+        return on_epoch
+
+    def advance(self, n=1):
+        """``n`` trials landed (each one taken off the fraction its batch had shown)."""
+        self.done += n
+        self.partial = max(0.0, self.partial - n)
+        self._show()
+
+    def _count(self):
+        count = min(self.done + self.partial, self.total)
+        return self.done if count == self.done else round(count, 1)
+
+    def _show(self, final=False):
+        if self.mode == "bar":
+            self._bar.n = self._count()
+            self._bar.update(0)  # redraws when tqdm's delay and mininterval allow
+        elif self.mode == "lines":
+            now = self.clock()
+            count = self._count()
+            if now - self.start < _PROGRESS_DELAY:
+                return
+            if self._last is not None:
+                last_count, last_time = self._last
+                if str(count) == str(last_count):  # "4.0" (epochs) is followed by "4"
+                    return
+                due = (
+                    count - last_count >= _LINE_STEP * self.total
+                    or now - last_time >= _LINE_SECONDS
+                    or (final and count >= self.total)
+                )
+                if not due:
+                    return
+            self._last = (count, now)
+            print(
+                f"run_trials: {count}/{self.total} trials ({100 * count / self.total:.0f}%), "
+                f"{now - self.start:.1f} s",
+                file=self.stream,
+                flush=True,
+            )
+
+    def close(self):
+        if self.mode == "bar":
+            self._bar.close()
+        elif self.mode == "lines" and self.done:
+            self._show(final=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def _parallel(n_jobs):
@@ -394,6 +678,7 @@ def run_trials(
     n_seeds=None,
     seeds="common",
     seed_design="nested",
+    keep_estimators=None,
 ):
     """Fit and score every model on the same cross-validation splits (a paired design).
 
@@ -424,7 +709,10 @@ def run_trials(
         Workers for :class:`joblib.Parallel` (``None``: 1, or the active
         ``joblib.parallel_backend`` context, e.g. ``"dask"``). Each split of an ordinary
         estimator is one task (joblib batches short tasks); a model with the many-split hook
-        is one task. Results are identical for any ``n_jobs`` and backend.
+        is one task. Results are identical for any ``n_jobs`` and backend. Each worker
+        process limits its BLAS/OpenMP pools (threadpoolctl) and, when torch is imported
+        there, torch's intra-op threads to one while it runs a task, so that the workers do
+        not oversubscribe the cores (``n_jobs=1`` runs in this process and changes nothing).
     store : str or os.PathLike, default=None
         SQLite file in which each finished trial is committed as it arrives (in the calling
         process only). A second run with the same store skips the finished trials. A store
@@ -436,8 +724,13 @@ def run_trials(
         their own ``random_state`` (see Notes). Pass an int with a ``store`` so a resumed run
         gets the same splits.
     progress : bool, default=True
-        Show a tqdm bar on stderr, only when stderr is a terminal and the run lasts more
-        than half a second.
+        Show the progress, counted in trials, once the run has lasted half a second: a
+        ``tqdm.auto`` bar when stderr is a terminal or the code runs in a Jupyter notebook
+        (a widget there); otherwise (stderr a log file or a pipe) plain lines on stderr,
+        ``run_trials: 40/100 trials (40%), 12.3 s``, at most one per 10 % of the trials or
+        per 30 s. With ``n_jobs=1``, a many-split hook that takes ``on_epoch`` (the
+        MLP's) advances the count by fractions of its batch after every epoch, corrected to
+        the whole count as its trials land. ``False``: silent.
     n_seeds : int or None, default=None
         Fit every model ``n_seeds`` times on every split, each time with another derived
         seed (a split x seed design, for :func:`variance_components`).
@@ -457,6 +750,11 @@ def run_trials(
         With ``n_seeds``: ``"nested"`` gives every (split, replica) its own seed;
         ``"crossed"`` gives replica ``k`` the same seed on every split (the seed is then a
         factor crossed with the split). ``"crossed"`` needs ``n_seeds``.
+    keep_estimators : iterable of int, optional
+        Trial numbers (splits) whose fitted estimators are kept in
+        :attr:`TrialResults.estimators`, ``{(model, split): estimator}``, e.g. ``[0]`` for
+        a figure of the models of split 0 without refitting them. Only trials fitted in this
+        run are there (a trial resumed from ``store`` is not refitted); never stored.
 
     Returns
     -------
@@ -490,8 +788,23 @@ def run_trials(
     Trial :math:`(m, s)` fits ``clone(models[m])`` on ``X[train_s]`` and scores it on
     ``X[test_s]``; ``fit_time`` is the wall time of ``fit``. Estimators with a many-split
     hook (``callable(est.fit_splits)``, see ``docs/interfaces.md``) are fitted on all their
-    pending splits in one call, :math:`t_{\\text{fit}} = T_{\\text{total}} / n_{\\text{splits}}`
-    per split; their scores equal those of the split-by-split path.
+    pending splits in one call; so is a :class:`~sklearn.pipeline.Pipeline` whose last step
+    has the hook (e.g. ``StandardScaler`` then the MLP): per split, a clone of the pipeline
+    (with the split's derived seeds) fits its preprocessing steps on the training rows as
+    ``Pipeline.fit`` does, and the last steps of all splits train together in one
+    ``fit_splits`` call on the stacked transformed training rows; each split's fitted
+    pipeline is then scored on the original ``X[test_s]``. Their scores equal those of the
+    split-by-split path. Such a batch's ``fit_time`` is its per-split share,
+    :math:`t_{\\text{fit}} = T_{\\text{batch}} / n_{\\text{batch}}` (for a Pipeline
+    :math:`T_{\\text{batch}}` includes the preprocessing); :attr:`TrialResults.fit_batches`
+    labels it with ``fit_batch_time`` (:math:`T_{\\text{batch}}`, the wall time of the
+    call) and ``fit_batch_size`` (:math:`n_{\\text{batch}}`); a split fitted alone has 1 and
+    its ``fit_time``. The store keeps both.
+
+    For a model with ``predict_proba`` the class probabilities of every test sample are
+    kept (:attr:`TrialResults.probabilities`, columns in the order of
+    :attr:`TrialResults.classes`, the sorted labels of ``y``) and stored, so that log loss,
+    Brier score and calibration can be computed from the trials.
 
     The store fingerprints the set-up: SHA-256 of ``X`` and ``y`` (values, dtype, shape), of
     the materialised split indices and their repeat/fold numbers, the scoring names, and for
@@ -561,12 +874,14 @@ def run_trials(
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D class labels, got shape {y.shape}")
     n_samples = len(y)
+    classes = _classes(y)
     cv = _make_cv(cv, random_state)
     data_splits = _materialise_splits(cv, X, y, n_samples, groups)
     data_repeats, data_folds = repeat_fold(cv, len(data_splits))
     n_rep = 1 if n_seeds is None else n_seeds
     splits = [pair for pair in data_splits for _ in range(n_rep)]
     repeats, folds = np.repeat(data_repeats, n_rep), np.repeat(data_folds, n_rep)
+    keep = _check_keep(keep_estimators, len(splits))
     design = _design(cv, len(data_splits), n_seeds, seed_design)
     seeding = {"scheme": SCHEME, "seeds": seeds, "n_seeds": n_seeds, "seed_design": seed_design}
 
@@ -607,44 +922,56 @@ def run_trials(
     try:
         if db is not None:
             finished = _open_store(
-                db, setup, fingerprints, [n for n in names if seed_keys[n]], defaults
+                db, setup, fingerprints, [n for n in names if seed_keys[n]], defaults, classes
             )
 
-        fast, tasks, n_pending = [], [], 0
-        for name in names:
-            pending = [s for s in range(len(splits)) if (name, s) not in finished]
-            n_pending += len(pending)
-            if not pending:
-                continue
-            est, keys = models[name], seed_keys[name]
-            hook = callable(getattr(est, "fit_splits", None))
-            if hook and (not keys or (set(keys) == {"random_state"} and _takes_seeds(est))):
-                chunk = [(s, *splits[s]) for s in pending]
-                states = [unit_seeds(name, s)["random_state"] for s in pending] if keys else None
-                fast.append(
-                    joblib.delayed(_run_fit_splits)(name, est, X, y, chunk, scoring, states)
-                )
-            else:
-                tasks.extend(
-                    joblib.delayed(_run_split)(
-                        name, est, X, y, s, *splits[s], scoring, unit_seeds(name, s)
+        pending = {
+            name: [s for s in range(len(splits)) if (name, s) not in finished] for name in names
+        }
+        n_pending = sum(len(p) for p in pending.values())
+        # A many-split job is long. Run in parallel, the long jobs start first (the
+        # shortest total time); run one task at a time, the short per-split trials go
+        # first, so that an interrupted run has stored them.
+        serial = joblib.effective_n_jobs(n_jobs) == 1
+        task = _Task(scoring, classes, keep, pin=not serial)
+        fast, tasks = [], []
+        trials, kept = [], {}
+        with _Progress(n_pending, bool(progress), sys.stderr) as bar:
+            for name in names:
+                todo = pending[name]
+                if not todo:
+                    continue
+                est, keys = models[name], seed_keys[name]
+                plan = _batch_plan(est, keys)
+                if plan is not None:
+                    chunk = [(s, *splits[s]) for s in todo]
+                    seeds_of = [unit_seeds(name, s) for s in todo]
+                    key = "random_state" if plan[1] is None else f"{plan[1]}__random_state"
+                    states = [d[key] for d in seeds_of] if key in keys else None
+                    on_epoch = None
+                    if serial and bar.mode is not None and _hook_takes(plan[0], "on_epoch"):
+                        on_epoch = bar.epochs(len(chunk))
+                    fast.append(
+                        joblib.delayed(_run_fit_splits)(
+                            name,
+                            est,
+                            X,
+                            y,
+                            chunk,
+                            task,
+                            states,
+                            plan=plan,
+                            seeds=seeds_of,
+                            on_epoch=on_epoch,
+                        )  # fmt: skip
                     )
-                    for s in pending
-                )
-
-        trials = []
-        with tqdm(
-            total=n_pending,
-            desc="run_trials",
-            unit="trial",
-            file=sys.stderr,
-            delay=_PROGRESS_DELAY,
-            disable=not _progress_enabled(progress, sys.stderr),
-        ) as bar:
-            # A many-split job is long. Run in parallel, the long jobs start first (the
-            # shortest total time); run one task at a time, the short per-split trials go
-            # first, so that an interrupted run has stored them.
-            serial = joblib.effective_n_jobs(n_jobs) == 1
+                else:
+                    tasks.extend(
+                        joblib.delayed(_run_split)(
+                            name, est, X, y, s, *splits[s], task, unit_seeds(name, s)
+                        )
+                        for s in todo
+                    )
             jobs = tasks + fast if serial else fast + tasks
             if jobs:
                 for batch in _parallel(n_jobs)(jobs):
@@ -653,14 +980,20 @@ def run_trials(
                             trial.reraise()
                         trial.repeat = int(repeats[trial.split])
                         trial.fold = int(folds[trial.split])
+                        if trial.estimator is not None:
+                            kept[(trial.model, trial.split)] = trial.estimator
+                            trial.estimator = None
                         if db is not None:
                             db.write(trial, trial.repeat, trial.fold)
                         else:
                             trials.append(trial)
-                        bar.update(1)
+                        bar.advance(1)
         if db is not None:
-            return read_results(db, names)
+            results = read_results(db, names)
+            results.estimators = kept
+            return results
         frames = build_frames(trials, names, scoring, y.dtype)
+        probabilities, batches = extra_frames(trials, names, y.dtype, len(classes))
         return TrialResults(
             *frames,
             models=names,
@@ -668,13 +1001,46 @@ def run_trials(
             n_splits=len(splits),
             design=design,
             seeding=seeding,
+            probabilities=probabilities,
+            classes=classes,
+            fit_batches=batches,
+            estimators=kept,
         )
     finally:
         if db is not None:
             db.close()
 
 
-def _open_store(db, setup, fingerprints, seeded, defaults=None):
+def _classes(y):
+    """The sorted distinct labels of ``y`` (first-seen order for labels that do not sort)."""
+    try:
+        return np.unique(y)
+    except TypeError:
+        return np.asarray(pd.unique(y))
+
+
+def _check_keep(keep_estimators, n_splits):
+    """``keep_estimators`` as a frozenset of split numbers in ``0 .. n_splits - 1``."""
+    if keep_estimators is None:
+        return frozenset()
+    if isinstance(keep_estimators, (str, bytes)) or not hasattr(keep_estimators, "__iter__"):
+        raise TypeError(
+            "keep_estimators must be None or an iterable of split numbers, got "
+            f"{type(keep_estimators).__name__}"
+        )
+    out = set()
+    for s in keep_estimators:
+        s = check_int(s, "keep_estimators entries")
+        if not 0 <= s < n_splits:
+            raise ValueError(
+                f"keep_estimators holds split {s}, outside 0 .. {n_splits - 1} "
+                f"(this run has {n_splits} trials per model)"
+            )
+        out.add(s)
+    return frozenset(out)
+
+
+def _open_store(db, setup, fingerprints, seeded, defaults=None, classes=()):
     """Set up a new store, or check an existing one; the set of its finished trials.
 
     An existing store is read only until something is to be written: its set-up is compared
@@ -685,7 +1051,7 @@ def _open_store(db, setup, fingerprints, seeded, defaults=None):
     n_total = len(names) * setup["n_splits"]
     if db.is_new:
         db.make_writable(f"{n_total} trials are still to run")
-        if db.initialise(setup, fingerprints):
+        if db.initialise(setup, fingerprints, classes):
             return set()
     new = db.check_setup(setup, fingerprints, seeded=seeded, defaults=defaults)
     with db.snapshot():

@@ -15,6 +15,15 @@ Layout (every value is plain data: INTEGER, REAL, TEXT; nothing is pickled)::
     predictions(model, split, position, sample, y_true, y_pred)
                                                     PRIMARY KEY (model, split, position)
     loss_curves(model, split, epoch, loss)          PRIMARY KEY (model, split, epoch)
+    classes(position, label)                        the sorted class labels of y
+    trial_extras(model, split, fit_batch_time, fit_batch_size, probabilities)
+                                                    PRIMARY KEY (model, split);
+                                                    probabilities: JSON, n_test lists of
+                                                    n_classes numbers, or NULL
+
+The last two tables are written by stores made since issue 13. A store made before lacks
+them: it is read (no probabilities, fit batches unknown: NaN time, size 1) and resumed as it
+is, its new trials written without them.
 
 One finished trial (its ``trials`` row, its ``n_test`` predictions and its ``n_epochs`` loss
 values) is written in one transaction, so a killed writer leaves either the whole trial or
@@ -55,6 +64,7 @@ from clfcompare.trials._fingerprint import (  # noqa: F401 - the store's fingerp
     render_param,
 )
 from clfcompare.trials._integrity import (
+    EXTRA_SCHEMA,
     FORMAT,
     SCHEMA,
     VERSION,
@@ -62,8 +72,10 @@ from clfcompare.trials._integrity import (
     check_rows,
     check_schema,
     error_kind,
+    has_extras,
     parse_meta,
     parse_models,
+    parse_probabilities,
     parse_scores,
     store_error,
 )
@@ -420,6 +432,8 @@ class TrialStore:
         self.immutable = False
         self.is_new = True
         self.meta = None
+        #: the store has the tables of EXTRA_SCHEMA (classes, trial_extras)
+        self.extras = False
         self._con = None
         self._tidy = False
         p = Path(self.path)
@@ -571,6 +585,7 @@ class TrialStore:
             self.meta = None
             return
         con.execute("PRAGMA foreign_keys=ON")
+        self.extras = has_extras(con)
         raw = dict(con.execute("SELECT key, value FROM meta").fetchall())
         self.meta = parse_meta(self.path, raw)
 
@@ -630,8 +645,9 @@ class TrialStore:
             ).fetchall()
         return parse_models(self.path, rows)
 
-    def initialise(self, setup, models):
-        """Create the tables and write the set-up (one transaction).
+    def initialise(self, setup, models, classes=()):
+        """Create the tables and write the set-up and the sorted class labels ``classes``
+        (one transaction).
 
         Returns False, creating nothing, when another process initialised the file first
         (the caller then checks the set-up as for any existing store).
@@ -640,19 +656,35 @@ class TrialStore:
         with self._transaction("setting it up") as con:
             first = not con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
             if first:  # else another process set it up first: nothing written, COMMIT ends
-                for stmt in SCHEMA:
+                for stmt in SCHEMA + EXTRA_SCHEMA:
                     con.execute(stmt)
                 con.executemany(
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
                     [(k, json.dumps(v)) for k, v in meta.items()],
                 )
                 self._insert_models(models, start=0)
+                # bound as to_sql_values binds labels (not a call of it: that is the write
+                # path's alone, which the crash tests count)
+                labels = [v.item() if isinstance(v, np.generic) else v for v in classes]
+                con.executemany(
+                    "INSERT INTO classes (position, label) VALUES (?, ?)", enumerate(labels)
+                )
         if not first:
             self._retry(self._open, "reading its schema and set-up")
             return False
         self.meta = meta
         self.is_new = False
+        self.extras = True
         return True
+
+    def read_classes(self):
+        """The stored class labels (a list of SQLite values), or None for a store written
+        before they were stored."""
+        if not self.extras:
+            return None
+        with self._guard("reading its classes"):
+            rows = self._con.execute("SELECT label FROM classes ORDER BY position").fetchall()
+        return [label for (label,) in rows]
 
     def _insert_models(self, models, start):
         self._con.executemany(
@@ -822,6 +854,21 @@ class TrialStore:
                         for e, v in enumerate(np.asarray(loss, dtype=float).tolist())
                     ],
                 )
+            if self.extras:
+                proba = trial.proba
+                con.execute(
+                    "INSERT OR REPLACE INTO trial_extras (model, split, fit_batch_time,"
+                    " fit_batch_size, probabilities) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        trial.model,
+                        int(trial.split),
+                        float(trial.fit_batch_time),
+                        int(trial.fit_batch_size),
+                        None
+                        if proba is None
+                        else json.dumps(np.asarray(proba, dtype=float).tolist()),
+                    ),
+                )
         return True
 
     def check_rows(self):
@@ -831,13 +878,27 @@ class TrialStore:
         with self._guard("checking its rows"):
             check_rows(self._con, self.path, self.meta)
 
-    def read_trials(self, model):
-        """All stored trials of one model as ``(row, sample, y_true, y_pred, loss)``."""
-        with self._guard(f"reading the trials of model {model!r}"):
-            return self._read_trials(model)
+    def read_trials(self, model, n_classes=None):
+        """All stored trials of one model as ``(row, sample, y_true, y_pred, loss)``.
 
-    def _read_trials(self, model):
+        ``row`` holds ``fit_batch_time``, ``fit_batch_size`` (NaN and 1 where the store did
+        not record them) and ``proba`` (an ``(n_test, n_classes)`` array, or None).
+        """
+        with self._guard(f"reading the trials of model {model!r}"):
+            return self._read_trials(model, n_classes)
+
+    def _read_trials(self, model, n_classes=None):
         con = self._con
+        extras = {}
+        if self.extras:
+            extras = {
+                split: rest
+                for split, *rest in con.execute(
+                    "SELECT split, fit_batch_time, fit_batch_size, probabilities"
+                    " FROM trial_extras WHERE model = ?",
+                    (model,),
+                ).fetchall()
+            }
         rows = con.execute(
             "SELECT split, repeat, fold, n_train, n_test, fit_time, scores, n_epochs"
             " FROM trials WHERE model = ? ORDER BY split",
@@ -871,6 +932,11 @@ class TrialStore:
                     f"the trial store {self.path!r} is inconsistent at "
                     f"model {model!r}, split {split}",
                 )
+            batch_time, batch_size, proba = extras.get(split, (float("nan"), 1, None))
+            if proba is not None and n_classes is None:
+                raise StoreError(
+                    self.path, f"the trial store {self.path!r} holds probabilities but no classes"
+                )
             out.append(
                 (
                     dict(
@@ -880,6 +946,11 @@ class TrialStore:
                         n_train=n_train,
                         fit_time=fit_time,
                         scores=parse_scores(self.path, model, split, scores, scoring),
+                        fit_batch_time=float(batch_time),
+                        fit_batch_size=int(batch_size),
+                        proba=parse_probabilities(
+                            self.path, model, split, proba, n_test, n_classes
+                        ),
                     ),
                     np.array([r[1] for r in block], dtype=np.int64),
                     [r[2] for r in block],

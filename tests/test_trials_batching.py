@@ -1,0 +1,408 @@
+"""run_trials: Pipelines keep the many-split path, probabilities and fit batches in the
+results and the store, progress that shows everywhere, kept estimators, pinned workers.
+
+References: every batched result is checked against ``clone(model).set_params(<derived
+seeds>).fit(X[train], y[train])`` fitted here one split at a time (sklearn's own Pipeline);
+stored probabilities against :func:`sklearn.metrics.log_loss` and
+:func:`sklearn.metrics.brier_score_loss` of such refits.
+"""
+
+import contextlib
+import shutil
+import sqlite3
+import sys
+from io import StringIO
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, log_loss
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+from clfcompare.datasets import make_curve
+from clfcompare.trials import _runner, derive_seed, load_results, run_trials
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+# torch and the estimators are imported inside the tests: loky workers import this module
+# to unpickle its toy estimators, and should not pay for torch unless a test needs it
+def _mlp(**kw):
+    from clfcompare.estimators.mlp import TorchMLPClassifier
+
+    return TorchMLPClassifier(
+        hidden_layer_sizes=(8,), max_epochs=5, batch_size=16, device="cpu", random_state=3,
+        **kw,
+    )  # fmt: skip
+
+
+def _splits(X, y, n_splits=3, n_repeats=2):
+    cv = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=0)
+    return cv, list(cv.split(X, y))
+
+
+def _one_at_a_time(model, X, y, splits, seed_key, seed):
+    """The reference: sklearn's own fit, one split at a time, with the derived seeds."""
+    out = []
+    for s, (train, test) in enumerate(splits):
+        est = clone(model)
+        if seed_key is not None:
+            est.set_params(**{seed_key: derive_seed(seed, s, 0)})
+        est.fit(X[train], y[train])
+        out.append((est, test))
+    return out
+
+
+# ------------------------------------------------------------------- Pipeline batching
+def test_a_pipeline_ending_in_the_mlp_is_batched_and_equals_one_at_a_time():
+    X, y = make_curve(2, random_state=0)
+    pipe = Pipeline([("scale", StandardScaler()), ("mlp", _mlp())])
+    cv, splits = _splits(X, y)
+    res = run_trials({"p": pipe}, X, y, cv=cv, progress=False, keep_estimators=range(6))
+    # one fit_splits call for the six splits
+    assert (res.fit_batches["fit_batch_size"] == 6).all()
+    assert res.fit_batches["fit_batch_time"].nunique() == 1
+    assert_allclose(res.scores["fit_time"], res.fit_batches["fit_batch_time"] / 6, rtol=1e-12)
+    ref = _one_at_a_time(pipe, X, y, splits, "mlp__random_state", 3)
+    proba = res.probabilities
+    for s, (est, test) in enumerate(ref):
+        kept = res.estimators[("p", s)]
+        # the same derived seed as the one-at-a-time path
+        assert kept.named_steps["mlp"].random_state == derive_seed(3, s, 0)
+        assert isinstance(kept, Pipeline) and kept.named_steps["scale"].n_samples_seen_ == len(
+            splits[s][0]
+        )
+        got = proba[proba["split"] == s]
+        assert_array_equal(got["sample"], test)
+        # CPU, one thread (tests/conftest.py): bitwise
+        assert_array_equal(got[["proba_0", "proba_1"]].to_numpy(), est.predict_proba(X[test]))
+        pred = res.predictions[res.predictions["split"] == s]["y_pred"].to_numpy()
+        assert_array_equal(pred, est.predict(X[test]))
+        assert res.scores.loc[res.scores["split"] == s, "accuracy"].item() == est.score(
+            X[test], y[test]
+        )
+        assert_array_equal(kept.named_steps["mlp"].coefs_[0], est.named_steps["mlp"].coefs_[0])
+
+
+def test_a_pipeline_ending_in_the_logistic_regression_is_batched():
+    from clfcompare.estimators.logistic import GDLogisticRegression
+
+    X, y = make_classification(n_samples=90, n_features=5, n_informative=3, n_classes=3,
+                               random_state=1)  # fmt: skip
+    X[:, 0] *= 50.0  # scaling matters
+    pipe = Pipeline([("scale", StandardScaler()), ("lr", GDLogisticRegression())])
+    cv, splits = _splits(X, y, 3, 1)
+    res = run_trials({"p": pipe}, X, y, cv=cv, progress=False)
+    assert (res.fit_batches["fit_batch_size"] == 3).all()
+    for s, (est, test) in enumerate(_one_at_a_time(pipe, X, y, splits, None, None)):
+        got = res.probabilities[res.probabilities["split"] == s]
+        # the batched descents sum in another order: to rounding
+        assert_allclose(
+            got[["proba_0", "proba_1", "proba_2"]].to_numpy(), est.predict_proba(X[test]),
+            rtol=1e-6, atol=1e-12,
+        )  # fmt: skip
+        pred = res.predictions[res.predictions["split"] == s]["y_pred"].to_numpy()
+        assert_array_equal(pred, est.predict(X[test]))
+
+
+def test_a_pipeline_without_a_hook_and_a_hook_that_cannot_take_seeds_go_split_by_split():
+    from clfcompare.estimators.mlp import TorchMLPClassifier
+
+    class NoHookMLP(TorchMLPClassifier):  # without the many-split hook: split by split
+        fit_splits = None
+
+    X, y = make_curve(2, random_state=0)
+    models = {
+        "sk": Pipeline([("scale", StandardScaler()), ("lr", LogisticRegression())]),
+        "nohook": Pipeline([("scale", StandardScaler()), ("mlp", NoHookMLP(
+            hidden_layer_sizes=(8,), max_epochs=5, batch_size=16, device="cpu",
+            random_state=3))]),
+        "batched": Pipeline([("scale", StandardScaler()), ("mlp", _mlp())]),
+    }  # fmt: skip
+    cv, splits = _splits(X, y, 3, 1)
+    res = run_trials(models, X, y, cv=cv, progress=False)
+    sizes = res.fit_batches.groupby("model")["fit_batch_size"].unique()
+    assert sizes["sk"].tolist() == [1] and sizes["nohook"].tolist() == [1]
+    assert sizes["batched"].tolist() == [3]
+    single = res.fit_batches[res.fit_batches["model"] == "sk"]
+    fit = res.scores[res.scores["model"] == "sk"]
+    assert_array_equal(single["fit_batch_time"], fit["fit_time"])  # alone: its own time
+    # the batched pipeline and the split-by-split one fit the same networks
+    pb = res.probabilities
+    assert_array_equal(
+        pb[pb["model"] == "nohook"][["proba_0", "proba_1"]].to_numpy(),
+        pb[pb["model"] == "batched"][["proba_0", "proba_1"]].to_numpy(),
+    )
+    # a seed nested below the hook's own random_state cannot be passed to it
+    assert _runner._batch_plan(models["batched"], {"mlp__random_state": 3}) is not None
+    assert _runner._batch_plan(models["batched"], {"mlp__inner__random_state": 3}) is None
+    assert _runner._batch_plan(models["sk"], {}) is None
+
+
+# ---------------------------------------------------------------------- probabilities
+def test_probabilities_give_sklearns_log_loss_and_brier_of_the_refitted_model(tmp_path):
+    X, y = make_classification(n_samples=80, n_features=4, n_informative=3, n_redundant=0,
+                               n_classes=3, random_state=2)  # fmt: skip
+    labels = np.array(["emu", "cat", "dog"])[y]
+    cv = StratifiedKFold(n_splits=4, shuffle=True, random_state=0)
+    splits = list(cv.split(X, labels))
+    models = {"lr": LogisticRegression(C=0.5), "svm": LinearSVC()}
+    path = tmp_path / "p.sqlite"
+    res = run_trials(models, X, labels, cv=cv, progress=False, store=path)
+    assert_array_equal(res.classes, ["cat", "dog", "emu"])
+    assert list(res.probabilities.columns) == [
+        "model", "split", "sample", "y_true", "proba_0", "proba_1", "proba_2"
+    ]  # fmt: skip
+    assert set(res.probabilities["model"]) == {"lr"}  # LinearSVC has no predict_proba
+    for s, (train, test) in enumerate(splits):
+        est = LogisticRegression(C=0.5).fit(X[train], labels[train])
+        rows = res.probabilities[res.probabilities["split"] == s]
+        assert_array_equal(rows["y_true"], labels[test])
+        p = rows[["proba_0", "proba_1", "proba_2"]].to_numpy()
+        ref = est.predict_proba(X[test])
+        assert_allclose(
+            log_loss(rows["y_true"], p, labels=res.classes),
+            log_loss(labels[test], ref, labels=est.classes_),
+            rtol=1e-9,
+        )
+        for j, c in enumerate(res.classes):
+            assert_allclose(
+                brier_score_loss(rows["y_true"] == c, p[:, j]),
+                brier_score_loss(labels[test] == c, ref[:, j]),
+                rtol=1e-9,
+            )
+    # the store round trip is exact
+    loaded = load_results(path)
+    pd.testing.assert_frame_equal(loaded.probabilities, res.probabilities, check_exact=True)
+    pd.testing.assert_frame_equal(loaded.fit_batches, res.fit_batches, check_exact=True)
+    assert_array_equal(loaded.classes, res.classes)
+    assert loaded.classes.dtype == labels.dtype
+
+
+def test_a_class_missing_from_a_training_split_has_probability_zero():
+    X = np.arange(12, dtype=float)[:, None]
+    y = np.array([0] * 5 + [1] * 5 + [2] * 2)
+    cv = [(np.arange(10), np.arange(10, 12)), (np.arange(2, 12), np.arange(2))]
+    res = run_trials({"lr": LogisticRegression()}, X, y, cv=cv, progress=False)
+    rows = res.probabilities[res.probabilities["split"] == 0]
+    assert (rows["proba_2"] == 0).all()  # class 2 was not among split 0's training labels
+    ref = LogisticRegression().fit(X[:10], y[:10]).predict_proba(X[10:])
+    assert_array_equal(rows[["proba_0", "proba_1"]].to_numpy(), ref)
+
+
+def _as_old_store(path):
+    """Drop what stores written before issue 13 lack: the store the old code wrote."""
+    with contextlib.closing(sqlite3.connect(path)) as con, con:
+        con.execute("DROP TABLE trial_extras")
+        con.execute("DROP TABLE classes")
+
+
+def test_an_old_store_opens_resumes_and_reads_without_probabilities(tmp_path):
+    X, y = make_classification(n_samples=40, n_features=3, n_informative=2, n_redundant=0,
+                               random_state=0)  # fmt: skip
+    path = tmp_path / "old.sqlite"
+    fresh = run_trials({"lr": LogisticRegression()}, X, y, cv=3, progress=False, store=path)
+    _as_old_store(path)
+    old = load_results(path)
+    assert len(old.probabilities) == 0 and list(old.probabilities.columns)[-1] == "proba_1"
+    assert old.fit_batches["fit_batch_time"].isna().all()
+    assert (old.fit_batches["fit_batch_size"] == 1).all()
+    assert_array_equal(old.classes, [0, 1])  # from the stored labels
+    pd.testing.assert_frame_equal(old.scores, fresh.scores)
+    # resumed with another model: written as the old code wrote, read back the same way
+    both = run_trials(
+        {"lr": LogisticRegression(), "lr2": LogisticRegression(C=0.1)},
+        X, y, cv=3, progress=False, store=path,
+    )  # fmt: skip
+    assert both.is_complete and len(both.probabilities) == 0
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        tables = {n for (n,) in con.execute("SELECT name FROM sqlite_master")}
+    assert "trial_extras" not in tables
+
+
+def test_the_golden_store_of_the_old_code_reads_with_empty_probabilities(tmp_path):
+    path = tmp_path / "hw4.sqlite"
+    shutil.copy(DATA / "store_hw4_quick.sqlite", path)
+    res = load_results(path)
+    assert res.probabilities is not None and len(res.probabilities) == 0
+    assert len(res.fit_batches) == len(res.scores)
+    assert res.fit_batches["fit_batch_time"].isna().all()
+    assert_array_equal(res.classes, np.unique(res.predictions["y_true"]))
+
+
+@pytest.mark.parametrize(
+    ("statement", "shown"),
+    [
+        ("UPDATE trial_extras SET probabilities = '[[0.5]]' WHERE split = 1", "probabilities"),
+        ("UPDATE trial_extras SET probabilities = '{' WHERE split = 1", "not valid JSON"),
+        ("UPDATE trial_extras SET fit_batch_size = 0 WHERE split = 1", "fit batch"),
+        ("UPDATE classes SET label = 'x' WHERE position = 0", "class at position"),
+    ],
+)
+def test_damaged_extras_name_the_row(tmp_path, statement, shown):
+    from clfcompare.trials import StoreError
+
+    X, y = make_classification(n_samples=30, n_features=3, n_informative=2, n_redundant=0,
+                               random_state=0)  # fmt: skip
+    path = tmp_path / "d.sqlite"
+    run_trials({"lr": LogisticRegression()}, X, y, cv=3, progress=False, store=path)
+    with contextlib.closing(sqlite3.connect(path)) as con, con:
+        con.execute(statement)
+    with pytest.raises(StoreError, match=shown):
+        load_results(path)
+
+
+# -------------------------------------------------------------------- kept estimators
+def test_keep_estimators_keeps_the_fitted_models_of_this_run(tmp_path):
+    X, y = make_curve(2, random_state=0)
+    models = {"lr": LogisticRegression(), "p": Pipeline([("s", StandardScaler()), ("m", _mlp())])}
+    cv, splits = _splits(X, y, 3, 1)
+    assert run_trials(models, X, y, cv=cv, progress=False).estimators == {}
+    path = tmp_path / "k.sqlite"
+    run_trials({"lr": models["lr"]}, X, y, cv=cv, progress=False, store=path)
+    res = run_trials(models, X, y, cv=cv, progress=False, store=path, keep_estimators=[0, 2])
+    # lr was resumed (not refitted): absent; p was fitted in this run
+    assert sorted(res.estimators) == [("p", 0), ("p", 2)]
+    for (name, s), est in res.estimators.items():
+        test = splits[s][1]
+        pred = res.predictions[
+            (res.predictions["model"] == name) & (res.predictions["split"] == s)
+        ]
+        assert_array_equal(est.predict(X[test]), pred["y_pred"])
+    assert load_results(path).estimators == {}  # not persisted
+    for bad, error in ((3, TypeError), ("0", TypeError), ([5], ValueError), ([-1], ValueError)):
+        with pytest.raises(error, match="keep_estimators"):
+            run_trials(models, X, y, cv=cv, progress=False, keep_estimators=bad)
+
+
+# --------------------------------------------------------------------------- progress
+class EpochHook(ClassifierMixin, BaseEstimator):
+    """A toy model with a many-split hook that reports epochs (``on_epoch``)."""
+
+    def __init__(self, n_epochs=4):
+        self.n_epochs = n_epochs
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.majority_ = self.classes_[np.argmax([np.sum(y == c) for c in self.classes_])]
+        self.had_on_epoch_ = False
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.majority_)
+
+    def fit_splits(self, X, y, train_indices, on_epoch=None):
+        fits = [clone(self).fit(X[idx], y[idx]) for idx in train_indices]
+        for e in range(1, self.n_epochs + 1):
+            if on_epoch is not None:
+                on_epoch(e, self.n_epochs)
+                print(f"epoch {e}", file=sys.stderr)
+        for f in fits:
+            f.had_on_epoch_ = on_epoch is not None
+        return fits
+
+
+class _TTY(StringIO):
+    def isatty(self):
+        return True
+
+
+def _progress_lines(monkeypatch, **kw):
+    X, y = make_classification(n_samples=40, random_state=0)
+    err = StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(_runner, "_PROGRESS_DELAY", 0.0)
+    res = run_trials({"e": EpochHook()}, X, y, cv=4, keep_estimators=range(4), **kw)
+    return res, err.getvalue().splitlines()
+
+
+def test_epochs_advance_the_count_by_fractions_in_process(monkeypatch):
+    res, lines = _progress_lines(monkeypatch)
+    assert all(est.had_on_epoch_ for est in res.estimators.values())
+    # 4 trials in one batch of 4 epochs: 1, 2, 3, 4 trials' worth, then the trials land
+    shown = [line.split(" trials")[0] for line in lines if line.startswith("run_trials")]
+    assert shown[:4] == ["run_trials: 1.0/4", "run_trials: 2.0/4", "run_trials: 3.0/4",
+                         "run_trials: 4.0/4"]  # fmt: skip
+    assert lines.index("epoch 1") > 0 and shown[-1] == "run_trials: 4/4"
+    assert len(shown) == 5
+
+
+def test_no_epoch_callback_without_progress_or_in_workers(monkeypatch):
+    res, lines = _progress_lines(monkeypatch, progress=False)
+    assert lines == [] and not any(e.had_on_epoch_ for e in res.estimators.values())
+    res, _ = _progress_lines(monkeypatch, n_jobs=2)
+    assert not any(e.had_on_epoch_ for e in res.estimators.values())
+
+
+def test_plain_lines_at_most_every_tenth_or_thirty_seconds():
+    now = [0.0]
+    err = StringIO()
+    bar = _runner._Progress(100, True, err, clock=lambda: now[0])
+    assert bar.mode == "lines"
+    for i in range(100):
+        now[0] = 0.05 * (i + 1)
+        bar.advance(1)
+    bar.close()
+    lines = err.getvalue().splitlines()
+    # the first after the half second of silence, then one per 10 %, and the last
+    assert lines[0] == "run_trials: 10/100 trials (10%), 0.5 s"
+    assert len(lines) == 10 and lines[-1] == "run_trials: 100/100 trials (100%), 5.0 s"
+    err = StringIO()
+    now[0] = 0.0
+    bar = _runner._Progress(1000, True, err, clock=lambda: now[0])
+    for _ in range(20):
+        now[0] += 20.0
+        bar.advance(1)
+    # every other 20-s step is 30 s past the last line; never per trial
+    assert len(err.getvalue().splitlines()) == 10
+    assert _runner._Progress(10, True, _TTY()).mode == "bar"
+    assert _runner._Progress(10, False, _TTY()).mode is None
+
+
+# ---------------------------------------------------------------------- worker threads
+class ThreadProbe(ClassifierMixin, BaseEstimator):
+    """Records the thread limits it was fitted under (torch and BLAS). Unpickled, it
+    imports torch, as a torch estimator's module does."""
+
+    def __setstate__(self, state):
+        import torch  # noqa: F401 - in sys.modules before the worker runs, as for the MLP
+
+        self.__dict__.update(state)
+
+    def fit(self, X, y):
+        import torch
+        from threadpoolctl import threadpool_info
+
+        self.classes_ = np.unique(y)
+        self.torch_threads_ = torch.get_num_threads()
+        self.blas_threads_ = [p["num_threads"] for p in threadpool_info()]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+def test_workers_pin_torch_and_blas_to_one_thread():
+    X, y = make_classification(n_samples=30, random_state=0)
+    # loky would give each worker 4 threads (without the pin torch and BLAS would use them)
+    with joblib.parallel_backend("loky", inner_max_num_threads=4):
+        res = run_trials({"t": ThreadProbe()}, X, y, cv=3, n_jobs=2, progress=False,
+                         keep_estimators=range(3))  # fmt: skip
+    for est in res.estimators.values():
+        assert est.torch_threads_ == 1
+        assert all(n == 1 for n in est.blas_threads_)
+    # in process nothing is changed
+    import torch
+
+    before = torch.get_num_threads()
+    with _runner._one_thread(True):
+        assert torch.get_num_threads() == before
