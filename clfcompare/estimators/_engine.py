@@ -1653,9 +1653,14 @@ class _PerModel:
 
     @staticmethod
     def kinds(options):
-        """Key of each model: the index of its (loss, Adam parameters) among the distinct."""
-        table = {}
-        return np.array([table.setdefault(_PerModel.kind(op), len(table)) for op in options])
+        """Key of each model: the rank of its (loss, Adam parameters) among the distinct.
+
+        Sorted by loss first, so that the slots of one loss are consecutive in each group of
+        equal steps (fewer runs of the output gradient).
+        """
+        kinds = [_PerModel.kind(op) for op in options]
+        order = {kind: r for r, kind in enumerate(sorted(set(kinds), key=repr))}
+        return np.array([order[kind] for kind in kinds])
 
     @staticmethod
     def check_validation(options):
