@@ -98,6 +98,10 @@ def test_cli_builtin_resumes_from_the_store(tmp_path, capsys):
         text
     )
     assert "92 of 92 trials were read from the store" in text
+    # 4 features: no decision regions drawn, so no timing row for them (issue 13)
+    assert "decision-region" not in text.split("## Timings", 1)[1]
+    # the HTML and the LaTeX tables beside the markdown
+    assert (out / "report.html").is_file() and (out / "report_tables.tex").is_file()
 
 
 def test_resume_counts_only_the_models_of_this_run(tmp_path, capsys):

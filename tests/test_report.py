@@ -302,7 +302,9 @@ def test_report_contrast_none_and_no_figures(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "different from" not in text
     assert "## Figures" not in text
-    assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["report.md"]
+    # no figure files; the HTML and the LaTeX tables beside the markdown (by default)
+    written = sorted(p.name for p in Path(tmp_path).iterdir())
+    assert written == ["report.html", "report.md", "report_tables.tex"]
 
 
 def test_write_report_rejects_non_results(tmp_path):
@@ -740,3 +742,260 @@ def test_the_reports_calibration_numbers_are_the_readmes_table():
         CALIBRATION["corrected_ttest"]["stable"],
         *CALIBRATION["corrected_ttest"]["unstable"],
     ] == t
+
+
+# --------------------------------------------------------------------------- HTML and LaTeX
+
+import base64  # noqa: E402
+import re  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
+
+from clfcompare.trials import TrialResults  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class _Page(HTMLParser):
+    """What an HTML file holds: tags, tables (cells per row, the header row first), images,
+    the text of every element (decoded)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.tables, self.images, self.text, self.open = [], [], [], [], []
+        self.headings = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag not in ("br", "img", "meta"):
+            self.open.append(tag)
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append(0)
+        elif tag in ("td", "th"):
+            self.tables[-1][-1] += 1
+        elif tag == "img":
+            self.images.append(dict(attrs))
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open[-1] == tag, (self.open[-3:], tag)  # well nested
+        self.open.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self.open and re.fullmatch(r"h[1-6]", self.open[-1]):
+            self.headings.append(data)
+
+
+def parse_html(text):
+    page = _Page()
+    page.feed(text)
+    page.close()
+    assert page.open == [], page.open
+    return page
+
+
+def md_cell_counts(text):
+    """Cells per row of every markdown table of ``text`` (header row first)."""
+    tables, block = [], []
+    for ln in [*text.splitlines(), ""]:
+        if ln.startswith("|"):
+            if not re.fullmatch(r"\|( --- \|)+", ln):
+                block.append(len(re.findall(r"(?<!\\)\|", ln)) - 1)
+        elif block:
+            tables.append(block)
+            block = []
+    return tables
+
+
+def test_html_report_is_one_self_contained_file(written):
+    _, out, path, md = written
+    text = (out / "report.html").read_text(encoding="utf-8")
+    page = parse_html(text)
+    # every table of the markdown, with the same rows and cells per row
+    assert page.tables == md_cell_counts(md)
+    assert len(page.tables) >= 6
+    for rows in page.tables:
+        assert len(set(rows)) == 1, rows
+    # the figures embedded: as many as report.md links, each decoding to a PNG
+    assert len(page.images) == md.count("](") - md.count("](#") == 4
+    for img in page.images:
+        assert img["src"].startswith("data:image/png;base64,")
+        assert base64.b64decode(img["src"].split(",", 1)[1])[:8] == PNG_MAGIC
+    # nothing outside it: no stylesheet, script, frame or link to a file
+    assert not {"link", "script", "iframe", "object"} & set(page.tags)
+    assert not re.search(r"""(src|href)=["'](?!data:|#)""", text)
+    # the same headings as the markdown, in order
+    md_headings = [re.sub(r"^#+ ", "", ln) for ln in md.splitlines() if ln.startswith("#")]
+    assert [h.strip() for h in page.headings] == [h.replace("\\", "") for h in md_headings]
+    assert '<h2 id="in-short">' in text or "## In short" not in md  # the anchor links work
+
+
+HOSTILE = {
+    "<script>alert(1)</script>": 0.0,
+    "a|b *c* _d_ <i>&amp;": 0.04,
+    "mlp_ce\u202e`x`": 0.08,
+}
+
+
+def test_html_and_latex_escape_hostile_names(tmp_path):
+    res = make_results(offsets=HOSTILE)
+    fig, _ = plt.subplots()
+    path = write(
+        res,
+        tmp_path,
+        contrast=None,
+        title="<b>T</b> & 50% $x$ #1 {y} ~ ^ \\ | [z]",
+        models_description={m: report.escape_markdown(m) for m in HOSTILE},
+        data_description=report.escape_markdown("<img src=x onerror=alert(1)> a|b"),
+        notes=[report.escape_markdown("**not bold** <script>")],
+        figures={"<caption> & \u202e": fig},
+        machine_info={"host": "<h>"},
+    )
+    md = path.read_text(encoding="utf-8")
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    page = parse_html(text)
+    allowed = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "ul",
+               "li", "strong", "em", "code", "br", "a", "table", "thead", "tbody", "tr", "th",
+               "td", "figure", "img", "figcaption"}  # fmt: skip
+    assert set(page.tags) <= allowed, set(page.tags) - allowed
+    assert "<script" not in text and "onerror=" not in text.replace("onerror=alert", "")
+    assert "\u202e" not in text and "&#x202e;" not in text.lower()
+    assert page.tables == md_cell_counts(md) and all(len(set(t)) == 1 for t in page.tables)
+    plain = "".join(page.text)
+    for name in HOSTILE:  # shown as written (bidi visible), not as markup
+        assert name.replace("\u202e", "[U+202E]") in plain, name
+    assert "<img src=x onerror=alert(1)> a|b" in plain
+    assert "**not bold** <script>" in plain
+    assert "<b>T</b> & 50% $x$ #1 {y} ~ ^ \\ | [z]" in plain
+    assert page.headings[0] == "<b>T</b> & 50% $x$ #1 {y} ~ ^ \\ | [z]"
+    tex = (tmp_path / "report_tables.tex").read_text(encoding="utf-8")
+    assert "\u202e" not in tex and "<" not in tex
+    # the names as a hand-written reference escapes them
+    assert r"\textless{}script\textgreater{}alert(1)\textless{}/script\textgreater{}" in tex
+    assert r"a\textbar{}b {*}c{*} \_d\_ \textless{}i\textgreater{}\&amp;" in tex
+    assert r"mlp\_ce[U+202E]`x`".replace("[", "{[}").replace("]", "{]}") in tex
+    assert_balanced_latex(tex)
+
+
+def assert_balanced_latex(tex):
+    """Braces balanced (escaped ones not counted), every environment closed, every tabular
+    row with its header's number of cells."""
+    bare = re.sub(r"\\[{}%&$#_]", "", tex)
+    depth = 0
+    for ch in bare:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= 0
+    assert depth == 0
+    assert tex.count("\\begin{table}") == tex.count("\\end{table}") >= 1
+    assert tex.count("\\begin{tabular}") == tex.count("\\end{tabular}") == tex.count("\\toprule")
+    assert "%" not in re.sub(r"\\%", "", "\n".join(tex.splitlines()[2:]))  # no comment cut
+    for spec, body in re.findall(r"\\begin\{tabular\}\{(\w+)\}\n(.*?)\\bottomrule", tex, re.S):
+        rows = [r for r in body.splitlines() if r.endswith("\\\\")]
+        assert {len(re.findall(r"(?<!\\)&", r)) + 1 for r in rows} == {len(spec)}, body
+
+
+def test_latex_tables_are_the_reports_tables(written):
+    _, out, _, md = written
+    tex = (out / "report_tables.tex").read_text(encoding="utf-8")
+    assert_balanced_latex(tex)
+    assert tex.count("\\begin{tabular}") == len(md_cell_counts(md))
+    assert "\\caption{Test accuracy per model}" in tex
+    corrected = "The corrected repeated-CV t-test on the same main splits, for comparison"
+    assert ("\\caption{The corrected repeated-CV t-test" in tex) == (corrected in md)
+    assert "\\usepackage{booktabs}" in tex.splitlines()[1]
+
+
+def test_latex_escaping_against_a_hand_written_reference():
+    from clfcompare.report.latex import latex_tabular
+
+    got = latex_tabular(["a & b", "n"], [["x_1 % {y} ~ ^ \\ # $", "0.95 ± 0.01"]], caption="c_1")
+    assert got.splitlines() == [
+        r"\begin{table}[ht]",
+        r"\centering",
+        r"\caption{c\_1}",
+        r"\begin{tabular}{lr}",
+        r"\toprule",
+        r"a \& b & n \\",
+        r"\midrule",
+        r"x\_1 \% \{y\} \textasciitilde{} \textasciicircum{} \textbackslash{} \# \$ & "
+        r"0.95 \textpm{} 0.01 \\",
+        r"\bottomrule",
+        r"\end{tabular}",
+        r"\end{table}",
+    ]
+    with pytest.raises(ValueError, match="as many cells as its header"):
+        latex_tabular(["a"], [["1", "2"]])
+
+
+def test_formats_choose_the_files(tmp_path):
+    res = make_results()
+    path = write(res, tmp_path / "html", formats=("html",), standard_figures=True)
+    assert path.name == "report.html"
+    assert sorted(p.name for p in (tmp_path / "html").iterdir()) == ["report.html"]  # no PNG
+    assert len(parse_html(path.read_text(encoding="utf-8")).images) == 3
+    path = write(res, tmp_path / "md", formats="md", standard_figures=False)
+    assert sorted(p.name for p in (tmp_path / "md").iterdir()) == ["report.md"]
+    with pytest.raises(ValueError, match="formats must be some of"):
+        write(res, tmp_path / "bad", formats=("pdf",))
+    with pytest.raises(ValueError, match="formats must be some of"):
+        write(res, tmp_path / "bad", formats=())
+
+
+# --------------------------------------------------------------------------- report items
+
+
+def _with_accuracy(res, values):
+    scores = res.scores.copy()
+    scores["accuracy"] = values
+    return TrialResults(scores, res.predictions, res.loss_curves, models=res.models,
+                        scoring=res.scoring, n_splits=res.n_splits)  # fmt: skip
+
+
+def test_enough_decimals_for_a_tiny_spread(tmp_path):
+    # an AUC of 0.9993 ± 0.0004 printed as 0.999 ± 0.000 (issue 13)
+    res = make_results(offsets={"a": 0.0, "b": 0.0}, with_curves=False)
+    rng = np.random.default_rng(1)
+    values = np.r_[0.9993 + rng.normal(0, 0.0004, 20), 0.9990 + rng.normal(0, 0.0004, 20)]
+    res = _with_accuracy(res, np.minimum(values, 1.0))
+    text = write(res, tmp_path, contrast=None, standard_figures=False).read_text("utf-8")
+    summary = res.scores.groupby("model")["accuracy"].agg(["mean", "std"])
+    m, s = summary.loc["a"]
+    assert 0.0002 < s < 0.0007
+    assert f"| a | {m:.4f} ± {s:.4f} |" in text  # 4 decimals: the sd shows
+    assert "± 0.000 " not in text and "± 0.000|" not in text
+    # the difference and its interval get the decimals of the interval
+    row = next(ln for ln in text.splitlines() if ln.startswith("| a | b |"))
+    diff, ci = row.split(" | ")[2:4]
+    assert re.fullmatch(r"[+-]0\.\d{4,}", diff), diff
+    assert re.fullmatch(r"[+-]0\.\d{4,} to [+-]0\.\d{4,}", ci), ci
+    # and a usual spread keeps 3 decimals
+    assert report.markdown.mean_sd(0.95, 0.02) == "0.950 ± 0.020"
+
+
+def _paragraphs(text):
+    return [
+        b.strip()
+        for b in text.split("\n\n")
+        if b.strip()
+        and not b.lstrip().startswith(("|", "#", "!["))
+        and b.strip() != "_Not described._"  # the placeholder of a missing description
+    ]
+
+
+@pytest.mark.parametrize("contrast", ["lecture", None])
+def test_no_paragraph_twice(tmp_path, contrast):
+    text = write(make_results(), tmp_path, contrast=contrast).read_text("utf-8")
+    paragraphs = _paragraphs(text)
+    assert len(paragraphs) > 5
+    assert len(set(paragraphs)) == len(paragraphs), [p for p in paragraphs
+                                                     if paragraphs.count(p) > 1]  # fmt: skip
+    bullets = [ln for ln in text.splitlines() if ln.startswith("- ")]
+    assert len(set(bullets)) == len(bullets)
+
+
+def test_no_timing_row_for_a_step_that_did_not_run(tmp_path):
+    # the report lists the phases it is given and the sum of the fit times, nothing more
+    text = write(make_results(), tmp_path, timings={"trials": 2.5}).read_text("utf-8")
+    rows = text.split("## Timings", 1)[1].strip().splitlines()[2:]
+    assert [r.split(" | ")[0] for r in rows] == ["| trials", "| sum of per-trial fit times"]

@@ -1,4 +1,4 @@
-"""A markdown report of a classifier comparison, with its figures as PNG files beside it.
+"""A report of a classifier comparison: markdown with PNG figures, one HTML file, LaTeX tables.
 
 :func:`write_report` turns a :class:`~clfcompare.analysis.Comparison` (what
 :func:`clfcompare.analysis.analyse` computed) into ``report.md``: first the answer in short (the
@@ -12,14 +12,18 @@ pairs Holm-adjusted; the Bayesian correlated t-test's probabilities) with the co
 t-test's table beside it, the simultaneous intervals of several models, the variance
 components of a split x seed design, a plain-words answer to "are these two models different
 here?" (the comparison's contrast), the figures, the machine, the library versions and the
-timings. No rank test over the splits of one data set.
+timings. No rank test over the splits of one data set. Beside it, from the same parts:
+``report.html`` (one self-contained file, the figures embedded, :mod:`~clfcompare.report.html`)
+and ``report_tables.tex`` (every table as a ``booktabs`` tabular,
+:mod:`~clfcompare.report.latex`).
 
 The report reads the comparison and runs no test (it never imports :mod:`clfcompare.stats`).
 Its parts: :mod:`~clfcompare.report.sections` (one small function per section, in order),
 :mod:`~clfcompare.report.prose` (the sentences), :mod:`~clfcompare.report.markdown` (tables),
 :mod:`~clfcompare.report.machine` (machine and versions), :mod:`~clfcompare.report.escape`
 (escaping user-supplied text for markdown, HTML and LaTeX), :mod:`~clfcompare.report.files`
-(writing without following symbolic links).
+(writing without following symbolic links), :mod:`~clfcompare.report.html` and
+:mod:`~clfcompare.report.latex` (the other two formats).
 
 Every user-supplied string the report writes (model names, the metric, reference labels, the
 title, figure captions, the machine's fields, timings' names) is escaped
@@ -48,12 +52,15 @@ from clfcompare.analysis import (
 )
 from clfcompare.report.escape import Markdown, code_span, escape_markdown
 from clfcompare.report.files import check_no_links, open_new
+from clfcompare.report.html import render_html
+from clfcompare.report.latex import render_latex
 from clfcompare.report.machine import describe_machine, library_versions
 from clfcompare.report.markdown import markdown_table
 from clfcompare.report.prose import contrast_paragraph
 from clfcompare.report.sections import SECTIONS, Page
 
 __all__ = [
+    "REPORT_FORMATS",
     "write_report",
     "Markdown",
     "check_no_links",
@@ -71,6 +78,20 @@ __all__ = [
 ]
 
 
+#: The formats :func:`write_report` writes: markdown (with PNG files), HTML, LaTeX tables.
+REPORT_FORMATS = ("md", "html", "tex")
+
+
+def report_files(filename="report.md"):
+    """``{format: file name}`` of the files :func:`write_report` writes for ``filename``.
+
+    >>> report_files("report.md")
+    {'md': 'report.md', 'html': 'report.html', 'tex': 'report_tables.tex'}
+    """
+    stem = Path(filename).stem
+    return {"md": str(filename), "html": f"{stem}.html", "tex": f"{stem}_tables.tex"}
+
+
 def write_report(
     comparison,
     out_dir,
@@ -85,8 +106,15 @@ def write_report(
     notes=None,
     reference_notes=None,
     filename="report.md",
+    formats=REPORT_FORMATS,
 ):
-    """Write a markdown report of a comparison, with its figures as PNG files beside it.
+    """Write the report of a comparison: markdown with PNG figures, HTML, LaTeX tables.
+
+    The markdown ``filename`` with the figures as PNG files beside it; ``report.html``, the
+    same content in one self-contained file (the figures embedded as base64 PNG, no
+    external file); ``report_tables.tex``, every table as a LaTeX ``booktabs`` table (for
+    ``\\input``). All three are written from the same sections, every user-supplied string
+    escaped for its format.
 
     Parameters
     ----------
@@ -123,11 +151,14 @@ def write_report(
         Bayes-optimal cross-entropy, printed by the loss curves (default: one line naming the
         value).
     filename : str, default="report.md"
+        The markdown file; the others are named after it (:func:`report_files`).
+    formats : sequence of {"md", "html", "tex"}, default: all three
+        Which files to write (the PNG files go with ``"md"``).
 
     Returns
     -------
     path : Path
-        The report file.
+        The markdown file (without ``"md"``: the first of the others written).
 
     Raises
     ------
@@ -152,10 +183,15 @@ def write_report(
         raise TypeError(
             f"reference_notes must be a mapping {{label: text}}, got {type(reference_notes)}"
         )
+    formats = (formats,) if isinstance(formats, str) else tuple(formats)
+    bad = [f for f in formats if f not in REPORT_FORMATS]
+    if bad or not formats:
+        raise ValueError(f"formats must be some of {REPORT_FORMATS}, got {formats!r}")
     notes = [notes] if isinstance(notes, str) else list(notes or [])
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    check_no_links(out_dir, [filename])  # before the figures are drawn and saved
+    files = report_files(filename)
+    check_no_links(out_dir, [files[f] for f in formats])  # before the figures are drawn
     page = Page(
         out_dir=out_dir,
         title=title,
@@ -167,9 +203,18 @@ def write_report(
         standard_figures=check_bool(standard_figures, "standard_figures"),
         notes=tuple(str(n) for n in notes),
         reference_notes={str(k): str(v) for k, v in (reference_notes or {}).items()},
+        write_png="md" in formats,
     )
     lines = [line for section in SECTIONS for line in section(comparison, page)]
-    path = out_dir / filename
-    with open_new(path) as fh:
-        fh.write("\n".join(lines))
-    return path
+    render = {
+        "md": lambda: "\n".join(lines),
+        "html": lambda: render_html(lines, title),
+        "tex": lambda: render_latex(lines, title),
+    }
+    paths = {}
+    for f in REPORT_FORMATS:
+        if f in formats:
+            paths[f] = out_dir / files[f]
+            with open_new(paths[f]) as fh:
+                fh.write(render[f]())
+    return next(iter(paths.values()))

@@ -16,7 +16,47 @@ import pandas as pd
 from clfcompare._checks import check_int
 from clfcompare.report.escape import Markdown, escape_markdown
 
-__all__ = ["format_value", "markdown_table"]
+__all__ = [
+    "MarkdownImage",
+    "MarkdownTable",
+    "decimals_for",
+    "format_value",
+    "markdown_table",
+    "mean_sd",
+]
+
+
+class MarkdownTable(Markdown):
+    """A markdown table (:func:`markdown_table`) that keeps its cells for the other formats.
+
+    Attributes
+    ----------
+    header : list of str
+        The column names, as given (not escaped).
+    rows : list of list of str
+        The formatted cells (:func:`format_value`), not escaped: a
+        :class:`~clfcompare.report.escape.Markdown` cell is markdown, any other text.
+    caption : str or None
+        Plain text naming the table (the LaTeX caption), if given.
+    """
+
+    header: list
+    rows: list
+    caption: str | None
+
+
+class MarkdownImage(Markdown):
+    """A figure's markdown line ``![caption](file)`` that keeps its PNG for the HTML file.
+
+    Attributes
+    ----------
+    caption : str
+        Plain text.
+    png : bytes
+    """
+
+    caption: str
+    png: bytes
 
 
 def format_value(value, digits=3):
@@ -44,10 +84,38 @@ def format_value(value, digits=3):
     return str(value)
 
 
+def decimals_for(spread, *, least=3, most=6):
+    """Decimals that show ``spread`` (an sd, half a confidence interval) with at least one
+    significant digit: ``least``, or more for a spread below ``10**-least`` (at most
+    ``most``); 0, NaN and inf get ``least``.
+
+    >>> [decimals_for(v) for v in (0.04, 0.0004, 0.00099, 0.0, float("nan"), 1e-12)]
+    [3, 4, 4, 3, 3, 6]
+    """
+    s = abs(float(spread))
+    if not math.isfinite(s) or s == 0:
+        return least
+    return int(min(most, max(least, -math.floor(math.log10(s)))))
+
+
+def mean_sd(mean, sd):
+    """``"mean ± sd"`` with the decimals of :func:`decimals_for` ``(sd)`` (the mean alone,
+    with 3 decimals, when the sd is not finite: one trial).
+
+    >>> mean_sd(0.99934, 0.00041), mean_sd(0.9512, 0.0234), mean_sd(0.9, float("nan"))
+    ('0.9993 ± 0.0004', '0.951 ± 0.023', '0.900')
+    """
+    mean, sd = float(mean), float(sd)
+    if not math.isfinite(sd):
+        return f"{mean:.3f}"
+    d = decimals_for(sd)
+    return f"{mean:.{d}f} ± {sd:.{d}f}"
+
+
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def markdown_table(df, *, digits=3, index=True):
+def markdown_table(df, *, digits=3, index=True, caption=None):
     """A DataFrame as a GitHub-flavoured markdown table.
 
     Floats get ``digits`` decimals (tiny ones scientific notation), NaN shows as "–",
@@ -57,6 +125,9 @@ def markdown_table(df, *, digits=3, index=True):
     :class:`~clfcompare.report.escape.Markdown` one, written as it is; a line break (``\\n``,
     ``\\r\\n``, ``\\r``) becomes ``<br>`` (GitHub-flavoured markdown keeps it as a line
     break inside the cell), so that every row stays one line of the table.
+
+    Returns a :class:`MarkdownTable`: the markdown, with the header and the formatted cells
+    kept (and ``caption``, plain text) for the HTML and LaTeX versions of a report.
 
     Examples
     --------
@@ -86,7 +157,10 @@ def markdown_table(df, *, digits=3, index=True):
 
     out = [line(header), "| " + " | ".join("---" for _ in header) + " |"]
     out += [line(r) for r in rows]
-    return "\n".join(out)
+    table = MarkdownTable("\n".join(out))
+    table.header, table.rows = header, rows
+    table.caption = None if caption is None else str(caption)
+    return table
 
 
 def slug(text):
@@ -111,7 +185,7 @@ def describe(value):
     return str(value)
 
 
-def kv_table(mapping, key="item", value="value"):
+def kv_table(mapping, key="item", value="value", caption=None):
     """A mapping as a two-column markdown table (keys and values escaped as text)."""
     df = pd.DataFrame({key: [str(k) for k in mapping], value: list(mapping.values())})
-    return markdown_table(df, index=False)
+    return markdown_table(df, index=False, caption=caption)

@@ -15,6 +15,7 @@ import numpy as np
 
 from clfcompare.analysis import main_scores, n_data_splits, pair_row
 from clfcompare.report.escape import escape_markdown as md
+from clfcompare.report.markdown import decimals_for, mean_sd
 
 __all__ = ["contrast_paragraph"]
 
@@ -149,6 +150,7 @@ class PairFacts(NamedTuple):
     """What both answers quote of a pair_row ``model_a − model_b``."""
 
     diff: float  # mean difference a − b
+    diff_text: str  # "+0.012": as many decimals as the CI
     ci: str  # " (95% CI lo to hi)", or "" when the CI is not finite
     stat: str  # "Z = 1.23" or "t = 1.23"
     p: float  # the default test, unadjusted
@@ -171,7 +173,8 @@ def pair_facts(comparison, r, model_a, model_b):
     diff = float(r["mean_difference"])
     lo, hi = float(r.get("ci_low", np.nan)), float(r.get("ci_high", np.nan))
     level = f"{100 * (1 - comparison.alpha):g}%"
-    ci = f" ({level} CI {lo:+.3f} to {hi:+.3f})" if np.isfinite(lo) and np.isfinite(hi) else ""
+    d = decimals_for((hi - lo) / 2)  # 3, or more for a narrow interval
+    ci = f" ({level} CI {lo:+.{d}f} to {hi:+.{d}f})" if np.isfinite(lo) and np.isfinite(hi) else ""
     p, p_adj = float(r["pvalue"]), float(r["pvalue_adjusted"])
     better, worse = (model_a, model_b) if diff > 0 else (model_b, model_a)
     probs = tuple(float(r[k]) for k in ("prob_a_better", "prob_equivalent", "prob_b_better"))
@@ -188,6 +191,7 @@ def pair_facts(comparison, r, model_a, model_b):
         )
     return PairFacts(
         diff=diff,
+        diff_text=f"{diff:+.{d}f}",
         ci=ci,
         stat=f"{STAT_SYMBOL.get(test, 'statistic')} = {float(r['statistic']):.2f}",
         p=p,
@@ -300,7 +304,7 @@ def contrast_paragraph(comparison, model_a, model_b):
     a, b, m = md(model_a), md(model_b), md(metric)
     first = (
         f"Over {n_splits} paired splits, **{a}** has mean {m} {mean_a:.3f} and "
-        f"**{b}** {mean_b:.3f}: a difference of {f.diff:+.3f}{f.ci} ({a} − {b})."
+        f"**{b}** {mean_b:.3f}: a difference of {f.diff_text}{f.ci} ({a} − {b})."
     )
     tests = f"{f.stat}, {_p_words(f)}"
     if f.significant:
@@ -356,7 +360,7 @@ def pair_test_sentences(comparison, r, model_a, model_b):
         else f"not significant at α = {alpha}"
     )
     out = [
-        f"Difference {md(model_a)} − {md(model_b)} = {f.diff:+.3f}{f.ci}; {f.test}: {f.stat}, "
+        f"Difference {md(model_a)} − {md(model_b)} = {f.diff_text}{f.ci}; {f.test}: {f.stat}, "
         f"{_p_words(f)}, {verdict}.",
     ]
     corrected = corrected_sentence(comparison, model_a, model_b)
@@ -430,8 +434,7 @@ def answer_sentences(comparison):
 
     def ms(m):
         """``m``'s "mean ± sd" (the mean alone for one trial); callers name the model."""
-        sd = summary.loc[m, "sd"]
-        return f"{summary.loc[m, 'mean']:.3f}" + (f" ± {sd:.3f}" if np.isfinite(sd) else "")
+        return mean_sd(summary.loc[m, "mean"], summary.loc[m, "sd"])
 
     pair = comparison.answer_pair
     a, b = pair

@@ -19,7 +19,15 @@ import pandas as pd
 from clfcompare.report.escape import escape_markdown as md
 from clfcompare.report.files import check_no_links, open_new
 from clfcompare.report.machine import describe_machine, library_versions
-from clfcompare.report.markdown import describe, kv_table, markdown_table, slug
+from clfcompare.report.markdown import (
+    MarkdownImage,
+    decimals_for,
+    describe,
+    kv_table,
+    markdown_table,
+    mean_sd,
+    slug,
+)
 from clfcompare.report.prose import (
     STAT_SYMBOL,
     answer_sentences,
@@ -46,6 +54,7 @@ class Page:
     standard_figures: bool = True
     notes: tuple = ()
     reference_notes: dict = field(default_factory=dict)
+    write_png: bool = True  # the figures as PNG files beside report.md
 
 
 def header(comparison, page):
@@ -75,8 +84,7 @@ def scores(comparison, page):
     summary, metric = comparison.summary, comparison.metric
     shown = summary.copy()
     shown[f"mean ± sd {metric}"] = [
-        f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}"
-        for m, s in zip(summary["mean"], summary["sd"], strict=True)
+        mean_sd(m, s) for m, s in zip(summary["mean"], summary["sd"], strict=True)
     ]
     # milliseconds: fits range from under 1 ms (closed form) to seconds (networks)
     shown["fit ms/trial"] = [f"{1e3 * v:.1f}" for v in summary["fit_time_mean"]]
@@ -92,12 +100,13 @@ def scores(comparison, page):
     if comparison.other_summaries:
         extra = pd.DataFrame(
             {
-                s: [f"{r['mean']:.3f} ± {r['sd']:.3f}" for _, r in table.iterrows()]
+                s: [mean_sd(r["mean"], r["sd"]) for _, r in table.iterrows()]
                 for s, table in comparison.other_summaries.items()
             },
             index=summary.index,
         )
-        lines += ["Other scores (mean ± sd):", "", markdown_table(extra), ""]
+        table = markdown_table(extra, caption="Other scores (mean ± sd)")
+        lines += ["Other scores (mean ± sd):", "", table, ""]
     return lines
 
 
@@ -106,7 +115,21 @@ def _p3(v):
 
 
 def _ci(lo, hi):
-    return f"{lo:+.3f} to {hi:+.3f}" if np.isfinite(lo) and np.isfinite(hi) else "–"
+    """``"lo to hi"`` with the decimals that show half its width (:func:`decimals_for`)."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "–"
+    d = decimals_for((hi - lo) / 2)
+    return f"{lo:+.{d}f} to {hi:+.{d}f}"
+
+
+def _diffs(table):
+    """The mean differences of a table, each with the decimals of its interval."""
+    return [
+        f"{v:+.{decimals_for((hi - lo) / 2)}f}"
+        for v, lo, hi in zip(
+            table["mean_difference"], table["ci_low"], table["ci_high"], strict=True
+        )
+    ]
 
 
 def _readable_pairwise(comparison):
@@ -133,7 +156,7 @@ def _readable_pairwise(comparison):
             verdicts[i] = comparison.answer_verdict
     out.update(
         {
-            "mean A − B": [f"{v:+.3f}" for v in table["mean_difference"]],
+            "mean A − B": _diffs(table),
             f"{level} CI": [
                 _ci(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
             ],
@@ -201,7 +224,11 @@ def pairwise(comparison, page):
             "The corrected repeated-CV t-test on the same main splits, for comparison "
             "(Holm-adjusted over the same pairs):",
             "",
-            markdown_table(_readable_corrected(comparison), index=False),
+            markdown_table(
+                _readable_corrected(comparison),
+                index=False,
+                caption="The corrected repeated-CV t-test on the same main splits",
+            ),
             "",
         ]
     lines += [f"Which test holds: {calibration_sentence()}"]
@@ -241,7 +268,7 @@ def simultaneous(comparison, page):
         {
             "A": t["model_a"],
             "B": t["model_b"],
-            "mean A − B": [f"{v:+.3f}" for v in t["mean_difference"]],
+            "mean A − B": _diffs(t),
             f"simultaneous {level} interval": [
                 _ci(lo, hi) for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
             ],
@@ -337,11 +364,19 @@ def contrast(comparison, page):
 
 
 def _save(fig, path):
+    """The figure as PNG bytes, written to ``path`` unless it is None; the figure closed."""
+    import io
+
     import matplotlib.pyplot as plt
 
-    with open_new(path, "wb") as fh:  # not through a symbolic link
-        fig.savefig(fh, format="png", dpi=110)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
+    png = buffer.getvalue()
+    if path is not None:
+        with open_new(path, "wb") as fh:  # not through a symbolic link
+            fh.write(png)
+    return png
 
 
 def _standard_figures(comparison):
@@ -390,13 +425,15 @@ def figures(comparison, page):
         all_figs[stem] = (str(caption), fig)
     if not all_figs:
         return []
-    check_no_links(page.out_dir, [f"{stem}.png" for stem in all_figs])  # before any is written
+    if page.write_png:
+        check_no_links(page.out_dir, [f"{stem}.png" for stem in all_figs])  # before any is
     lines = ["## Figures", ""]
     for stem, (caption, fig) in all_figs.items():
         name = f"{stem}.png"
-        _save(fig, page.out_dir / name)
-        caption = md(caption)
-        lines += [f"### {caption}", "", f"![{caption}]({name})", ""]
+        png = _save(fig, page.out_dir / name if page.write_png else None)
+        image = MarkdownImage(f"![{md(caption)}]({name})")
+        image.caption, image.png = " ".join(str(caption).split()), png
+        lines += [f"### {md(caption)}", "", image, ""]
         if stem == "loss_curves":
             lines += _loss_reference_lines(comparison, page)
     return lines
