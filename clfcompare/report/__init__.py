@@ -61,6 +61,7 @@ from clfcompare.report.sections import SECTIONS, Page
 
 __all__ = [
     "REPORT_FORMATS",
+    "report_files",
     "write_report",
     "Markdown",
     "check_no_links",
