@@ -75,6 +75,12 @@ def _same(a, b):
     )
     pd.testing.assert_frame_equal(a.predictions, b.predictions, check_exact=True)
     pd.testing.assert_frame_equal(a.loss_curves, b.loss_curves, check_exact=True)
+    pd.testing.assert_frame_equal(a.probabilities, b.probabilities, check_exact=True)
+    pd.testing.assert_frame_equal(
+        a.fit_batches.drop(columns="fit_batch_time"),
+        b.fit_batches.drop(columns="fit_batch_time"),
+        check_exact=True,
+    )
 
 
 def _sidecars(path):

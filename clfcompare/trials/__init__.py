@@ -16,10 +16,13 @@ A *trial* is one model fitted on one training split and scored on its test split
 sees the same materialised splits (a paired design, which the significance tests in
 :mod:`clfcompare.stats` assume). With ``store="run.sqlite"`` every finished trial is committed
 to an SQLite file as it finishes; running again resumes, and :func:`load_results` reads the
-tables back.
+tables back: scores, per-sample predictions, class probabilities (models with
+``predict_proba``), loss curves and how each trial was fitted (alone or in a batch of splits
+trained together: a model with a ``fit_splits`` hook, or a Pipeline ending in one).
 
-This package imports numpy, scikit-learn, joblib, tqdm and :mod:`clfcompare._checks` only:
-nothing of the estimators or of the analysis layer (``tests/test_layers.py``).
+This package imports numpy, pandas, scipy, scikit-learn, joblib, tqdm and
+:mod:`clfcompare._checks` only (threadpoolctl inside worker processes): nothing of the
+estimators or of the analysis layer, and not torch (``tests/test_layers.py``).
 """
 
 from clfcompare.trials._designs import RepeatedKFoldWithHalves
