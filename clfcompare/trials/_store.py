@@ -35,7 +35,7 @@ written to, and a complete store is read from a read-only folder. Every SQLite e
 a :class:`StoreError` naming the store (a full disk: "disk full", every committed trial
 kept). The fingerprint of a set-up is computed in :mod:`._fingerprint`.
 
-Why one module of about 900 lines: opening (read-only first, then for writing, with the
+Why one module of about 1,000 lines: opening (read-only first, then for writing, with the
 retries a racing set-up needs), writing and reading the store, and comparing a run's set-up
 with the stored one (:class:`SetupMismatch`), are one concept: what a store holds and when
 it may be resumed.
