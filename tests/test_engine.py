@@ -1281,3 +1281,56 @@ def test_mixed_options_errors(curve4):
     tame = dataclasses.replace(wild, loss="ce", learning_rate=1e-3)
     with pytest.raises(ValueError, match=r"diverged.*learning_rate=1e\+30"):
         train_mlps(X, y, splits, options=[tame, wild], **call)
+
+
+def _state(fit):
+    """``initial`` entry that resumes ``fit``: its flat parameters and Adam state."""
+    pairs = zip(fit.coefs, fit.intercepts, strict=True)
+    return np.concatenate([a.ravel() for pair in pairs for a in pair]), fit.adam_state
+
+
+def test_grid_of_losses_and_rates_with_refits_equal_alone_and_resume(curve4, monkeypatch):
+    """A grid search's run: 2 losses x 2 learning rates x (3 folds + the refit on all rows).
+
+    Models of one Adam setting and both losses share one slice of the fused kernel, and the
+    refits (64 steps per epoch) train alone in the steps the folds (43) sit out; each model
+    must still be bitwise its lone fit, also when resumed from its Adam state.
+    """
+    X, y = curve4
+    folds = [np.setdiff1d(np.arange(len(X)), np.arange(k, len(X), 3)) for k in range(3)]
+    splits = [*folds, np.arange(len(X))]
+    grid = [
+        _options(batch_size=5, max_epochs=2, loss=loss, learning_rate=lr, alpha=alpha)
+        for loss in ("ce", "mse")
+        for lr in (0.005, 0.001)
+        for alpha in (0.0, 0.01)
+    ]
+    options = [op for op in grid for _ in splits]
+    trains = splits * len(grid)
+    seeds = list(range(len(trains)))
+    seen = []
+    adam_calls = engine._PerModel.adam_calls
+
+    def spy(self, ws, s):
+        calls = adam_calls(self, ws, s)
+        seen.append((s, len(calls[2]), sum(len(lists[0]) for lists, _ in calls[2])))
+        return calls
+
+    monkeypatch.setattr(engine._PerModel, "adam_calls", spy)
+    together = train_mlps(X, y, trains, n_outputs=4, seeds=seeds, options=options,
+                          keep_state=True)  # fmt: skip
+    # two fused calls (one per learning rate); at most 2 x 8 slices (folds, refits) + scratch
+    assert {calls for _, calls, _ in seen} == {2}
+    assert max(n for _, _, n in seen) <= 2 * (2 * 8 + 2)
+    resumed = train_mlps(X, y, trains, n_outputs=4, seeds=seeds, options=options,
+                         initial=[_state(f) for f in together])  # fmt: skip
+    for m, idx in enumerate(trains):
+        (alone,) = train_mlps(X[idx], y[idx], [np.arange(len(idx))], n_outputs=4,
+                              seeds=[seeds[m]], options=options[m], keep_state=True)  # fmt: skip
+        assert_array_equal(_flat(together[m]), _flat(alone))
+        assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-13)
+        if m % 5 == 0:  # the resumed run too, for a few models
+            (again,) = train_mlps(X[idx], y[idx], [np.arange(len(idx))], n_outputs=4,
+                                  seeds=[seeds[m]], options=options[m],
+                                  initial=[_state(alone)])  # fmt: skip
+            assert_array_equal(_flat(resumed[m]), _flat(again))

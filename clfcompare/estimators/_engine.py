@@ -1082,6 +1082,7 @@ class _Workspace:
         self.exp_avgs, self.exp_avg_sqs = state[2][1], state[3][1]
         self.load(self.params, init)
         self.layers = _Layers(self.params, self.grads)
+        self._prefix = {n_slots: self.layers}  # the layers of the first n slots, by n
         n_steps, c, w = plan.n_steps_max, plan.n_chunks, plan.chunk_rows
         rows = torch.as_tensor(plan.rows, dtype=torch.float32)  # (S, slots)
         pos = torch.arange(c * w, dtype=torch.float32).view(c, 1, w)
@@ -1126,6 +1127,34 @@ class _Workspace:
             self.weight_sq = torch.zeros(
                 n_steps, len(layout), n_slots, device=device, dtype=torch.float32
             )
+
+    def active(self, s):
+        """Slots that train at step ``s``: the first ``n``, with their layers and chunk views.
+
+        Groups are ordered by steps per epoch, most first (:func:`arrange_slots`), so the
+        models that still have rows at step ``s`` are a prefix of the slots; the others sit
+        the step out, and their forward and backward pass is skipped, not computed on padding
+        (e.g. the folds of a grid search next to its refits on all rows, which have more
+        steps). Every model's products and reductions keep their shapes, so its numbers do
+        not change (as with any other number of models).
+
+        Returns
+        -------
+        n : int
+        layers : _Layers
+            The layers of slots ``[0, n)`` (views of the same memory).
+        chunks : list of (idx, row_weights, loss_terms)
+            Per chunk of the step: the row indices of slots ``[0, n)`` and views of the row
+            weights and loss terms.
+        """
+        n = max(end if g < len(self.groups) - 1 else self.n_slots
+                for g, (count, _, end) in enumerate(self.groups) if s < count)  # fmt: skip
+        if n not in self._prefix:
+            self._prefix[n] = _Layers([v[:n] for v in self.params], [v[:n] for v in self.grads])
+        w = self.plan.chunk_rows
+        chunks = [(self.idx[s, k, : n * w], self.row_weights[s, k, :n], self.loss_terms[s, k, :n])
+                  for k in range(self.plan.n_chunks)]  # fmt: skip
+        return n, self._prefix[n], chunks
 
     def load(self, views, flat):
         """Copy (slots, n_params) ``flat`` into stacked ``views`` (params or Adam moments)."""
@@ -1185,23 +1214,24 @@ def _epoch_function(ws, loss, activation, adam, fused):
     """The body of one epoch: every step reads its rows from ``ws.idx`` and updates in place."""
     loss_grad = _LOSSES[loss][0]
     plan = ws.plan
-    shape = (ws.n_slots, plan.chunk_rows, -1)
+    active = [ws.active(s) for s in range(plan.n_steps_max)]
     adam_lists = [ws.adam_lists(s) for s in range(plan.n_steps_max)]
 
     def run_epoch():
         for s in range(plan.n_steps_max):
             if ws.weighted:
                 ws.weigh_step(s)
-            for k in range(plan.n_chunks):
-                idx = ws.idx[s, k]
+            n, layers, chunks = active[s]
+            shape = (n, plan.chunk_rows, -1)
+            for k, (idx, w, terms) in enumerate(chunks):
                 xb = ws.X.index_select(0, idx).view(shape)
                 tb = ws.targets.index_select(0, idx).view(shape)
-                outputs = _forward(ws.layers, xb, activation)
-                dz = loss_grad(outputs[-1], tb, ws.row_weights[s, k], ws.loss_terms[s, k])
-                _backward(ws.layers, xb, outputs, dz, activation, k > 0)
+                outputs = _forward(layers, xb, activation)
+                dz = loss_grad(outputs[-1], tb, w, terms)
+                _backward(layers, xb, outputs, dz, activation, k > 0)
             if ws.penalty:  # at the weights the step starts from, as the loss terms
-                ws.layers.squared_norms(ws.weight_sq[s])
-                ws.layers.add_weight_decay(ws.decay_scale[s])
+                layers.squared_norms(ws.weight_sq[s, :, :n])
+                layers.add_weight_decay(ws.decay_scale[s, :n])
             params, grads, exp_avgs, exp_avg_sqs, steps, distinct = adam_lists[s]
             torch._foreach_add_(distinct, 1)
             if fused:
@@ -1655,11 +1685,21 @@ class _PerModel:
     def kinds(options):
         """Key of each model: the rank of its (loss, Adam parameters) among the distinct.
 
-        Sorted by loss first, so that the slots of one loss are consecutive in each group of
-        equal steps (fewer runs of the output gradient).
+        Sorted by Adam's parameters first, so that in each group of equal steps the slots of
+        one Adam setting are consecutive (one slice per tensor and setting for the fused
+        kernel: fewer slices and tails, see :meth:`adam_calls`); within a setting by loss,
+        the first loss of a setting being the last one of the setting before where it can
+        (fewer runs of the output gradient: ce mse | mse ce | ce mse ...).
         """
         kinds = [_PerModel.kind(op) for op in options]
-        order = {kind: r for r, kind in enumerate(sorted(set(kinds), key=repr))}
+        settings = sorted({kind[3:] for kind in kinds}, key=repr)
+        order, previous = {}, None
+        for setting in settings:
+            losses = sorted({kind[:3] for kind in kinds if kind[3:] == setting}, key=repr)
+            losses.sort(key=lambda loss, p=previous: loss[0] != p)  # stable: repr order kept
+            for loss in losses:
+                order[(*loss, *setting)] = len(order)
+            previous = losses[-1][0]
         return np.array([order[kind] for kind in kinds])
 
     @staticmethod
@@ -1707,14 +1747,24 @@ class _PerModel:
         sizes = [v[0].numel() for v in ws.params]
         buffers = (ws.param_storage, ws.grad_storage, ws.exp_avg_storage, ws.exp_avg_sq_storage)
         calls, distinct, copy_in, copy_out = {}, [], ([], []), ([], [])
+        # consecutive groups of one setting, equal steps per epoch and equal step counts
+        # (their counters stay equal) are one slice [first, end) with the first's counter
+        segments, previous = [], None
         for g, (count, first, end) in enumerate(self.groups):
             if s >= count:
                 continue
             o = self.by_slot[first]
             key = (o.learning_rate, o.beta_1, o.beta_2, o.epsilon)
-            lists = calls.setdefault(key, ([], [], [], [], []))
             counter = ws.adam_steps[g]
             distinct.append(counter)
+            merge = (key, count, float(counter))
+            if segments and previous == merge and segments[-1][3] == first:
+                segments[-1][3] = end
+            else:
+                segments.append([key, counter, first, end])
+            previous = merge
+        for key, counter, first, end in segments:
+            lists = calls.setdefault(key, ([], [], [], [], []))
             tails = []
             for k, size in enumerate(sizes):
                 lo, hi = first * size, end * size
@@ -1753,30 +1803,47 @@ class _PerModel:
     def epoch_function(self, ws, activation, fused):
         """The body of one epoch (as :func:`_epoch_function`, hyper-parameters per slot)."""
         plan = ws.plan
-        shape = (ws.n_slots, plan.chunk_rows, -1)
         steps = [self.adam_calls(ws, s) for s in range(plan.n_steps_max)]
         n_out = self.n_outputs
-        runs = [(lo, hi, _LOSSES[name][0], name == "ce") for lo, hi, name in self.runs]
+        # the rows of every chunk in the stacked target tables (made once per epoch) and the
+        # static views of every step (its active slots, see _Workspace.active), made once
+        target_idx = torch.empty_like(ws.idx)
+        active = []
+        for s in range(plan.n_steps_max):
+            n, layers, chunks = ws.active(s)
+            runs = [(lo, min(hi, n), _LOSSES[name][0], name == "ce")
+                    for lo, hi, name in self.runs if lo < n]  # fmt: skip
+            per_chunk = []
+            for k, (idx, w, terms) in enumerate(chunks):
+                pieces = [(lo, hi, grad, ce, w[lo:hi], terms[lo:hi])
+                          for lo, hi, grad, ce in runs]  # fmt: skip
+                per_chunk.append((idx, target_idx[s, k, : idx.shape[0]], pieces))
+            active.append((n, layers, per_chunk))
 
         def run_epoch():
+            torch.add(ws.idx, self.target_offset, out=target_idx)
             for s in range(plan.n_steps_max):
                 if ws.weighted:
                     ws.weigh_step(s)
-                for k in range(plan.n_chunks):
-                    idx = ws.idx[s, k]
+                n, layers, per_chunk = active[s]
+                shape = (n, plan.chunk_rows, -1)
+                for k, (idx, t_idx, pieces) in enumerate(per_chunk):
                     xb = ws.X.index_select(0, idx).view(shape)
-                    tb = ws.targets.index_select(0, idx + self.target_offset).view(shape)
-                    outputs = _forward(ws.layers, xb, activation)
-                    z, w, terms = outputs[-1], ws.row_weights[s, k], ws.loss_terms[s, k]
-                    pieces = []
-                    for lo, hi, grad, ce in runs:
-                        t = tb[lo:hi, :, :n_out] if ce else tb[lo:hi]
-                        pieces.append(grad(z[lo:hi], t, w[lo:hi], terms[lo:hi]))
-                    dz = pieces[0] if len(pieces) == 1 else torch.cat(pieces)
-                    _backward(ws.layers, xb, outputs, dz, activation, k > 0)
+                    tb = ws.targets.index_select(0, t_idx).view(shape)
+                    outputs = _forward(layers, xb, activation)
+                    z = outputs[-1]
+                    if len(pieces) == 1:
+                        _, _, grad, ce, w, terms = pieces[0]
+                        dz = grad(z, tb[..., :n_out] if ce else tb, w, terms)
+                    else:
+                        dz = torch.cat([
+                            grad(z[lo:hi], tb[lo:hi, :, :n_out] if ce else tb[lo:hi], w, terms)
+                            for lo, hi, grad, ce, w, terms in pieces
+                        ])  # fmt: skip
+                    _backward(layers, xb, outputs, dz, activation, k > 0)
                 if ws.penalty:
-                    ws.layers.squared_norms(ws.weight_sq[s])
-                    ws.layers.add_weight_decay(ws.decay_scale[s])
+                    layers.squared_norms(ws.weight_sq[s, :, :n])
+                    layers.add_weight_decay(ws.decay_scale[s, :n])
                 distinct, copy_in, adam, copy_out = steps[s]
                 torch._foreach_add_(distinct, 1)
                 if copy_in[0]:
