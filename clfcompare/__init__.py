@@ -13,9 +13,13 @@ Benchmarks across data sets
 Study
     run_study, build_models (data -> models -> trials -> analysis -> figures -> report), the
     module ``study``
+Model selection
+    BatchedGridSearchCV (a GridSearchCV whose candidates x folds train in one stacked run), the
+    module ``search``
 Data
-    make_curve, load_curve, bayes_accuracy, bayes_cross_entropy, load_builtin, load_csv, the
-    module ``datasets``
+    make_curve, load_curve, bayes_accuracy, bayes_cross_entropy, load_builtin, load_csv,
+    read_csv_data, make_preprocessor (missing values, text columns, scaling; fitted inside each
+    split), the modules ``datasets`` and ``preprocessing``
 
 Names are imported on first use (PEP 562), so ``import clfcompare`` and the ``clfcompare``
 command start without loading torch and matplotlib until they are needed.
@@ -44,6 +48,9 @@ _LAZY = {
     "build_models": "clfcompare.study",
     "load_builtin": "clfcompare.datasets",
     "load_csv": "clfcompare.datasets",
+    "read_csv_data": "clfcompare.datasets",
+    "make_preprocessor": "clfcompare.preprocessing",
+    "BatchedGridSearchCV": "clfcompare.search",
     "bayes_accuracy": "clfcompare.datasets",
     "bayes_cross_entropy": "clfcompare.datasets",
     "load_curve": "clfcompare.datasets",
@@ -53,6 +60,8 @@ _LAZY = {
     "datasets": "clfcompare.datasets",
     "study": "clfcompare.study",
     "plots": "clfcompare.plots",
+    "preprocessing": "clfcompare.preprocessing",
+    "search": "clfcompare.search",
     "report": "clfcompare.report",
     "stats": "clfcompare.stats",
 }
