@@ -1334,3 +1334,38 @@ def test_grid_of_losses_and_rates_with_refits_equal_alone_and_resume(curve4, mon
                                   seeds=[seeds[m]], options=options[m],
                                   initial=[_state(alone)])  # fmt: skip
             assert_array_equal(_flat(resumed[m]), _flat(again))
+
+
+@pytest.mark.gpu
+def test_gpu_mixed_options_together_match_alone(curve4):
+    """A mixed-settings run on CUDA against each model's lone CUDA fit.
+
+    The lone fits take the fused CUDA kernel (plain options), the mixed run the engine's path
+    with a CUDA graph: other kernels, so float32 rounding, not bits. After 3 epochs of 5-row
+    steps the parameter vectors agree to 1e-4 relative (norm-wise, see
+    _assert_params_close), the loss curves to 1e-4 and the predicted classes on all 320
+    rows for at least 98% of them.
+    """
+    X, y = curve4
+    splits = _unequal_splits(len(X), (200, 197, 160, 203, 180, 199), seed=4)
+    seeds = [5, 6, 7, 8, 9, 10]
+    options = [_options(batch_size=5, max_epochs=3, device="cuda", n_threads=None, **m)
+               for m in MIXED]  # fmt: skip
+    together = train_mlps(X, y, splits, n_outputs=4, seeds=seeds, options=options)
+    for m, idx in enumerate(splits):
+        (alone,) = train_mlps(X[idx], y[idx], [np.arange(len(idx))], n_outputs=4,
+                              seeds=[seeds[m]], options=options[m])  # fmt: skip
+        _assert_params_close(together[m], alone, rel=1e-4)
+        assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-4)
+        same = np.mean(_predict(together[m], X) == _predict(alone, X))
+        assert same >= 0.98, f"model {m}: {same:.3f} of the predictions agree"
+
+
+def _predict(fit, X):
+    """Classes from a TrainedMLP's parameters (ReLU hidden layers), float64 on the CPU."""
+    h = np.asarray(X, dtype=np.float64)
+    for layer, (w, b) in enumerate(zip(fit.coefs, fit.intercepts, strict=True)):
+        h = h @ w.astype(np.float64) + b
+        if layer < len(fit.coefs) - 1:
+            h = np.maximum(h, 0.0)
+    return h.argmax(axis=1)

@@ -114,3 +114,36 @@ def test_benchmark_quick_run_agrees_with_gridsearchcv(capsys):
     assert "BatchedGridSearchCV(TorchMLPClassifier)" in text
     with pytest.raises(SystemExit):
         bench.main(["--epochs", "0"])
+
+
+@pytest.mark.gpu
+def test_gpu_batched_search_picks_the_same_best_params(curve4):
+    # on CUDA the networks agree with GridSearchCV's to float32 rounding, not bits: the
+    # mean scores within one row of a fold (1/80), the best parameters the same (the grid's
+    # candidates differ by more than that)
+    X, y = curve4
+    net = TorchMLPClassifier(**{**NET, "device": "cuda"})
+    cv = KFold(3, shuffle=True, random_state=0)
+    batched = BatchedGridSearchCV(net, GRID, cv=cv).fit(X, y)
+    plain = GridSearchCV(net, GRID, cv=cv).fit(X, y)
+    assert batched.cv_results_["params"] == plain.cv_results_["params"]
+    assert_allclose(
+        batched.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"],
+        atol=1 / 80 + 1e-12,
+    )  # fmt: skip
+    assert batched.best_params_ == plain.best_params_
+    assert batched.best_estimator_.device == "cuda"
+    assert np.mean(batched.predict(X) == plain.predict(X)) >= 0.98
+
+
+def test_benchmark_device_option():
+    import torch
+    from _scripts import load_script
+
+    bench = load_script("bench_search")
+    assert bench.parse_args(["--device", "cpu"]).device == "cpu"
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--device", "gpu"])
+    if not torch.cuda.is_available():
+        with pytest.raises(SystemExit):  # named, never a silent CPU run
+            bench.parse_args(["--device", "cuda"])
