@@ -1340,11 +1340,12 @@ def test_grid_of_losses_and_rates_with_refits_equal_alone_and_resume(curve4, mon
 def test_gpu_mixed_options_together_match_alone(curve4):
     """A mixed-settings run on CUDA against each model's lone CUDA fit.
 
-    The lone fits take the fused CUDA kernel (plain options), the mixed run the engine's path
-    with a CUDA graph: other kernels, so float32 rounding, not bits. After 3 epochs of 5-row
-    steps the parameter vectors agree to 1e-4 relative (norm-wise, see
-    _assert_params_close), the loss curves to 1e-4 and the predicted classes on all 320
-    rows for at least 98% of them.
+    The lone fits take the fused CUDA kernel where it applies (plain options), the mixed run
+    the engine's path with a CUDA graph: other kernels, so float32 rounding, not bits. After
+    3 epochs of 5-row steps the parameter vectors must agree to 1e-3 relative (norm-wise, see
+    _assert_params_close; the engine's torch.bmm path against numpy's on the CPU differs by
+    4e-7, and a model trained with another model's options by more than 1e-2, checked), the
+    loss curves to 1e-4 and the predicted classes on all 320 rows for at least 98% of them.
     """
     X, y = curve4
     splits = _unequal_splits(len(X), (200, 197, 160, 203, 180, 199), seed=4)
@@ -1355,10 +1356,13 @@ def test_gpu_mixed_options_together_match_alone(curve4):
     for m, idx in enumerate(splits):
         (alone,) = train_mlps(X[idx], y[idx], [np.arange(len(idx))], n_outputs=4,
                               seeds=[seeds[m]], options=options[m])  # fmt: skip
-        _assert_params_close(together[m], alone, rel=1e-4)
+        _assert_params_close(together[m], alone, rel=1e-3)
         assert_allclose(together[m].loss_curve, alone.loss_curve, rtol=1e-4)
         same = np.mean(_predict(together[m], X) == _predict(alone, X))
         assert same >= 0.98, f"model {m}: {same:.3f} of the predictions agree"
+    (as_zero,) = train_mlps(X, y, [splits[5]], n_outputs=4, seeds=[10], options=options[0])
+    with pytest.raises(AssertionError, match="relative parameter difference"):
+        _assert_params_close(as_zero, together[5], rel=1e-2)
 
 
 def _predict(fit, X):

@@ -119,8 +119,8 @@ def test_benchmark_quick_run_agrees_with_gridsearchcv(capsys):
 @pytest.mark.gpu
 def test_gpu_batched_search_picks_the_same_best_params(curve4):
     # on CUDA the networks agree with GridSearchCV's to float32 rounding, not bits: the
-    # mean scores within one row of a fold (1/80), the best parameters the same (the grid's
-    # candidates differ by more than that)
+    # mean scores within 6 of the 240 rows (0.025), the best parameters the same (on the
+    # CPU the best candidate leads the second by 12 rows: 147 against 135 of 240)
     X, y = curve4
     net = TorchMLPClassifier(**{**NET, "device": "cuda"})
     cv = KFold(3, shuffle=True, random_state=0)
@@ -129,7 +129,7 @@ def test_gpu_batched_search_picks_the_same_best_params(curve4):
     assert batched.cv_results_["params"] == plain.cv_results_["params"]
     assert_allclose(
         batched.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"],
-        atol=1 / 80 + 1e-12,
+        atol=0.025,
     )  # fmt: skip
     assert batched.best_params_ == plain.best_params_
     assert batched.best_estimator_.device == "cuda"
