@@ -390,6 +390,38 @@ def _describe(models, scaled):
     return out
 
 
+def _default_n_jobs(models):
+    """The study's trial workers when ``n_jobs`` is None: one per network that trains on the
+    CPU, at most the cores this process may use, and 1 without such a network.
+
+    The trial runner trains all splits of a network as one batched task, and the networks
+    dominate a study's time: on an idle 2-core CPU (the H200 host pinned to two cores) the
+    HW4 study took 99 s with 2 workers and 155 s with 1. The other models are cheap, and a
+    network on a GPU gains nothing from a second CPU process.
+    """
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    on_cpu = 0
+    for est in models.values():
+        last = _last_step(est)
+        if not _is_mlp(last):
+            continue
+        device = last.get_params(deep=False).get("device", "cpu")
+        if type(last).__name__ == "TorchMLPClassifier":
+            from clfcompare.estimators import resolve_device
+
+            try:
+                device = resolve_device(device).type
+            except (TypeError, ValueError):  # the model refuses it when it is fitted
+                continue
+        on_cpu += device == "cpu"
+    return max(1, min(cores, on_cpu))
+
+
 def _model_threads(models):
     """What the models' ``n_threads`` set, e.g. "1 (mlp_mse, mlp_ce: n_threads=1)" ("": none).
 
@@ -791,7 +823,9 @@ def run_study(
     n_repeats : int >= 1, default=10
     n_folds : int >= 2, default=5
     n_jobs : int, default=None
-        joblib workers for the trials.
+        joblib workers for the trials. ``None``: one per network that trains on the CPU
+        (each network's splits are one batched task), at most the cores this process may
+        use; 1 when no network trains on the CPU. The scores do not depend on it.
     random_state : int, default=0
         Seeds the splits.
     halves : bool, default=True
@@ -953,9 +987,11 @@ def run_study(
             "the store was made with these settings"
         )
     words = _design_words(n_repeats, n_folds, halves, n_partitions, inner_splits, n_seeds)
+    if n_jobs is None:
+        n_jobs = _default_n_jobs(models)
     say(
         f"running {len(models)} model{'s' if len(models) > 1 else ''} x {n_splits} splits "
-        f"({words}) on {X.shape[0]} rows -> {store}"
+        f"({words}) on {X.shape[0]} rows, n_jobs={n_jobs} -> {store}"
     )
     fitted_models = _fixed_seeds(models) if seeds == "fixed" else models
     seeding = {} if seeds == "fixed" else {"seeds": seeds}
@@ -1043,6 +1079,7 @@ def run_study(
         threads = _model_threads(models)
         if threads:
             machine["torch threads of the models"] = threads
+        machine["trial workers (n_jobs)"] = str(n_jobs)
         path = report.write_report(
             comparison,
             out_dir,

@@ -915,3 +915,37 @@ def test_a_preprocessor_runs_inside_every_split_of_a_dataframe(tmp_path):
         ]
         assert_allclose(res.results.score_table()[name], ref, rtol=0, atol=1e-12), name
     assert not (tmp_path / "the_data.png").exists()  # a DataFrame: no 2-D figure
+
+
+def test_the_default_n_jobs_is_one_worker_per_cpu_network(monkeypatch):
+    import os
+
+    from sklearn.neural_network import MLPClassifier
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    models = study.build_models(device="cpu")
+    assert study._default_n_jobs(models) == 2  # mlp_mse and mlp_ce, each one batched task
+    scaled = study.build_models(device="cpu", scale_mlp=True)
+    assert study._default_n_jobs(scaled) == 2  # a network inside a Pipeline counts too
+    assert study._default_n_jobs(study.build_models(["gaussian_shared", "logistic_gd"])) == 1
+    three = {**models, "sk": MLPClassifier()}
+    assert study._default_n_jobs(three) == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert study._default_n_jobs(three) == 1  # never more workers than cores
+
+
+def test_run_study_says_its_workers(tmp_path):
+    X, y, _ = load_builtin("iris")
+    lines = []
+    res = study.run_study(
+        X,
+        y,
+        models={"nb": GaussianNB()},
+        out_dir=tmp_path,
+        n_repeats=1,
+        n_folds=3,
+        halves=False,
+        log=lines.append,
+    )
+    assert any("on 150 rows, n_jobs=1 ->" in line for line in lines)  # no network: 1
+    assert "| trial workers (n_jobs) | 1 |" in res.report_path.read_text(encoding="utf-8")
