@@ -147,3 +147,46 @@ def test_benchmark_device_option():
     if not torch.cuda.is_available():
         with pytest.raises(SystemExit):  # named, never a silent CPU run
             bench.parse_args(["--device", "cuda"])
+
+
+def test_n_jobs_splits_large_runs_into_threads_with_the_same_results(curve4, monkeypatch):
+    import threading
+
+    import torch
+
+    from clfcompare import search as search_module
+
+    X, y = curve4
+    net = TorchMLPClassifier(**NET)
+    cv = KFold(3, shuffle=True, random_state=0)
+    one = BatchedGridSearchCV(net, GRID, cv=cv).fit(X, y)
+    parts = []
+    fit_parts = search_module._fit_parts
+
+    def spy(estimators, X, y, trains, n_parts):
+        parts.append(n_parts)
+        return fit_parts(estimators, X, y, trains, n_parts)
+
+    monkeypatch.setattr(search_module, "_fit_parts", spy)
+    # 8 candidates x (3 folds + refit) = 32 networks: below the size for a split
+    BatchedGridSearchCV(net, GRID, cv=cv, n_jobs=2).fit(X, y)
+    assert parts == []
+    monkeypatch.setattr(search_module, "MIN_NETWORKS_PER_JOB", 16)
+    torch.set_num_threads(2)  # the caller's setting: pinned to 1 in the parts, then restored
+    try:
+        two = BatchedGridSearchCV(net, GRID, cv=cv, n_jobs=2).fit(X, y)
+        assert parts == [2] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)
+    _compare(two, one)  # bitwise networks: equal scores, ranks and best parameters
+    assert_array_equal(_params(two.best_estimator_), _params(one.best_estimator_))
+    # guards: threads of the estimator, no seed, outside the main thread
+    for changed in ({"n_threads": 2}, {"random_state": None}):
+        BatchedGridSearchCV(clone(net).set_params(**changed), GRID, cv=cv, n_jobs=2).fit(X, y)
+    done = []
+    worker = threading.Thread(
+        target=lambda: done.append(BatchedGridSearchCV(net, GRID, cv=cv, n_jobs=2).fit(X, y))
+    )
+    worker.start()
+    worker.join()
+    assert len(done) == 1 and parts == [2]
