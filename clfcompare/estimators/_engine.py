@@ -50,7 +50,9 @@ a DataLoader given generator ``g_m`` also draws its workers' base seed from it b
 epoch's permutation, and the seed's loaders use torch's global generator.) Stacked, the epoch has
 ``S = max_m ceil(n_m / B)`` steps: the rows a model does not have are padding with weight 0,
 and models that have fewer steps sit the last steps out (their Adam update is skipped, not
-just zero). Whole-data training is the same code with ``S = 1``.
+just zero; models are ordered by steps, most first, so those that sit a step out are the last
+slots, and the step's forward and backward pass runs on the first slots only). Whole-data
+training is the same code with ``S = 1``.
 
 Threads and memory
 ------------------
@@ -1665,9 +1667,11 @@ class _PerModel:
       workspace); a model with ``alpha = 0`` among penalised ones adds ``0 * W`` to its
       gradient, which changes no value;
     * Adam runs one fused call per distinct ``(lr, beta_1, beta_2, epsilon)`` on the slices
-      of its groups. A slice need not hold a multiple of the kernel's vector width (the
-      groups are not padded with empty slots, which would cost their compute in every
-      product), so the last ``numel % 16`` elements of each slice, which the fused kernel
+      of its groups; consecutive groups of one setting (its losses) with equal steps are one
+      slice per tensor (slots ordered by setting, then loss: :meth:`kinds`). A slice need
+      not hold a multiple of the kernel's vector width (the groups are not padded with empty
+      slots, which would cost their compute in every product), so the last
+      ``numel % 16`` elements of each slice, which the fused kernel
       would treat in its scalar loop, are copied into a zero-padded scratch tensor of
       ``16 k`` elements, updated there in the vector loop (with the slice's step counter)
       and copied back: every element gets the vector loop's rounding, as alone.
