@@ -89,7 +89,8 @@ def parse_args(argv=None):
 
 
 def bench(args, out_dir):
-    """Run the study into ``out_dir`` and return ``[(step, seconds)]`` in order."""
+    """Run the study into ``out_dir`` and return ``[(step, seconds)]`` in order; the study's
+    trial workers (its ``n_jobs``, resolved) go to ``args.workers``."""
     rows = []
     t0 = time.perf_counter()
     import matplotlib
@@ -126,6 +127,7 @@ def bench(args, out_dir):
         progress=False,
         log=lambda message: None,
     )
+    args.workers = study.n_jobs
     t = study.timings
     rows.append(("trials", t["trials"]))
     scores = study.results.scores
@@ -174,7 +176,9 @@ def main(argv=None):
     wall = time.perf_counter() - t_start
     settings = (
         f"{args.classes}-class curve data, {args.repeats} x {args.folds}-fold CV (+ halves), "
-        f"device {args.device}, n_jobs {args.n_jobs}{', --quick' if args.quick else ''}; "
+        f"device {args.device}, n_jobs {args.workers}"
+        f"{' (the study default)' if args.n_jobs is None else ''}"
+        f"{', --quick' if args.quick else ''}; "
         f"{os.cpu_count()} CPUs, load average {load_before} before, {_load()} after"
     )
     print(f"HW4 study, {settings}")

@@ -1020,7 +1020,7 @@ def plot_reliability(probabilities, classes, *, n_bins=10, axes=None, colors=Non
     top.set_xlim(0, 1)
     top.set_ylim(0, 1)
     top.set_ylabel("accuracy of the predicted class")
-    top.legend(fontsize=8, loc="upper left")
+    top.legend(fontsize=8, loc="upper left", framealpha=0.9)
     top.grid(alpha=0.3)
     bottom.set_xlabel("confidence (top predicted probability)")
     bottom.set_ylabel("rows")

@@ -462,6 +462,8 @@ class Study:
         not run.
     n_resumed : int
         Trials read from the store instead of run.
+    n_jobs : int
+        The trial workers of this run (``run_study``'s ``n_jobs``, its default resolved).
     """
 
     results: object
@@ -470,6 +472,7 @@ class Study:
     store_path: Path
     timings: dict = field(default_factory=dict)
     n_resumed: int = 0
+    n_jobs: int = 1
 
     @property
     def summary(self):
@@ -1104,4 +1107,5 @@ def run_study(
         store_path=store,
         timings=timings,
         n_resumed=n_done,
+        n_jobs=n_jobs,
     )

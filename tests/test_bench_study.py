@@ -20,6 +20,11 @@ def test_quick_run_prints_every_step(bench, tmp_path, capsys):
     assert bench.main(["--quick", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "2 x 3-fold CV" in text and "--quick" in text and "load average" in text
+    # the study's own default, resolved: one worker per network on the CPU, at most the cores
+    import os
+
+    workers = min(2, len(os.sched_getaffinity(0)))
+    assert f"n_jobs {workers} (the study default)" in text
     probabilities = "reliability" in text  # when run_trials stores probabilities
     steps = [
         "imports",

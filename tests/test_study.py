@@ -948,4 +948,5 @@ def test_run_study_says_its_workers(tmp_path):
         log=lines.append,
     )
     assert any("on 150 rows, n_jobs=1 ->" in line for line in lines)  # no network: 1
+    assert res.n_jobs == 1
     assert "| trial workers (n_jobs) | 1 |" in res.report_path.read_text(encoding="utf-8")
