@@ -29,10 +29,15 @@ the rule of the ``verdict`` column of :func:`clfcompare.stats.compare`;
 The statistical tests are imported when :func:`analyse` runs, so that importing this module (and
 the report, which reads its result) loads no test code.
 
-Why one module of about 830 lines: every number of a one-data-set comparison is computed here
-once (summaries, the default and the corrected pairwise tables, the simultaneous intervals,
-the contrast, its equivalence test, stalled runs, variance components) into one frozen
-:class:`Comparison`; they share the same inputs and checks, and the report reads them all.
+The stored test probabilities are scored here too (:func:`probability_scores`: log loss,
+multi-class Brier score, over-confidence; :func:`reliability_bins`; per model and split
+:func:`probability_table`), for the study's calibration note and reliability diagram.
+
+Why one module of about 1,040 lines: every number of a one-data-set comparison is computed
+here once (summaries, the default and the corrected pairwise tables, the simultaneous
+intervals, the contrast, its equivalence test, stalled runs, variance components) into one
+frozen :class:`Comparison`, and the probability scores beside it; they share the same inputs
+and checks (the main splits of a half-partition design), and the report reads them all.
 """
 
 from __future__ import annotations

@@ -20,11 +20,12 @@ computed (several models on one data set). The critical-difference diagram draws
 result; it belongs to comparisons across data sets (a rank test needs independent rows, and
 the splits of one data set are not), so a single-data-set study does not draw it.
 
-Why one module of about 1000 lines: it is the one place of the study's figures, which share the
+Why one module of about 1,050 lines: it is the one place of the study's figures, which share the
 palette (:func:`model_colors`, :func:`class_colors`), the input checks of results and score tables
 and the axes conventions above; each figure is one function of 50-150 lines (most of it
 matplotlib layout: the loss curves' runs of different lengths and log axis, the decision
-regions' grid, the CD diagram's label placement). Split it by figure if it grows further.
+regions' grid, the CD diagram's label placement, the reliability diagram's two panels). Split
+it by figure if it grows further.
 """
 
 from __future__ import annotations
