@@ -1390,7 +1390,7 @@ def train_mlps(
 
         if fused_supported(layer_sizes, activation, dev):
             results = train_fused(
-                X, y, train_indices, n_outputs=n_outputs, seeds=seeds, options=options,
+                X, y, train_indices, n_outputs=n_outputs, seeds=seeds, options=o,
                 validation_indices=validation_indices,
             )  # fmt: skip
             if on_epoch is not None:
