@@ -20,7 +20,8 @@ mkdir -p "$out"
 export MPLBACKEND=Agg PYTHONUNBUFFERED=1
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 py="${PYTHON:-python3}"
-gpu_tests=(tests/test_engine.py tests/test_mlp.py tests/test_trials.py tests/test_hw4.py tests/test_fused.py)
+gpu_tests=(tests/test_engine.py tests/test_mlp.py tests/test_trials.py tests/test_hw4.py tests/test_fused.py
+    tests/test_search.py)
 
 {
     date -u
