@@ -13,7 +13,8 @@ From a shell::
 
     clfcompare iris                                  # all five models on the iris data
     clfcompare data.csv --target label --models gaussian_shared logistic_gd mlp_ce
-    clfcompare data.csv --target label --impute median --one-hot --standardize
+    clfcompare data.csv --target label --impute median --one-hot
+    clfcompare digits --quick
     clfcompare curve4 --repeats 10 --folds 5 --out results/curve4
     clfcompare curve2 --quick                        # a smoke run in seconds
 """
@@ -37,6 +38,7 @@ from clfcompare.datasets import (
     read_csv_data,
 )
 from clfcompare.study import (
+    GAUSSIAN_FITS,
     MODEL_DESCRIPTIONS,
     MODEL_NAMES,
     SEED_EPOCHS,
@@ -278,7 +280,8 @@ def add_study_arguments(
         type=_n_jobs,
         default=None,
         metavar="N",
-        help="parallel worker processes for the trials, -1 for one per core (default: 1)",
+        help="parallel worker processes for the trials, -1 for one per core (default: one "
+        "per network that trains on the CPU, at most the usable cores; 1 without one)",
     )
     parser.add_argument(
         "--seed",
@@ -323,9 +326,12 @@ def add_study_arguments(
     return parser
 
 
-def study_from_args(args, X, y, *, out_dir, notes=None, **study_kwargs):
+def study_from_args(args, X, y, *, out_dir, notes=None, gaussian="exact", **study_kwargs):
     """Build the models and run :func:`clfcompare.study.run_study` with the options of
     :func:`add_study_arguments`.
+
+    ``gaussian`` is :func:`~clfcompare.study.build_models`' (how the Gaussian models treat a
+    singular covariance); ``study_kwargs`` go to ``run_study`` (e.g. ``scale_mlp``).
 
     ``--quick`` replaces repeats, folds and epochs by :data:`QUICK`, marks the report's title
     as a smoke test and adds a note that its numbers test the pipeline, not the models.
@@ -363,7 +369,9 @@ def study_from_args(args, X, y, *, out_dir, notes=None, **study_kwargs):
         if args.baseline not in chosen:
             raise InputError(f"--baseline {args.baseline!r} is not among --models {chosen}")
         study_kwargs["baseline"] = args.baseline
-    models = build_models(args.models, epochs=epochs, device=args.device, random_state=args.seed)
+    models = build_models(
+        args.models, epochs=epochs, device=args.device, random_state=args.seed, gaussian=gaussian
+    )
     return run_study(
         X,
         y,
@@ -484,9 +492,11 @@ def make_parser(prog="clfcompare"):
             "  clfcompare curve2 --quick            # smoke run in seconds\n"
             "  clfcompare benchmark --help          # many data sets (see also: scores)\n\n"
             "Running the same command again resumes from the store in --out.\n"
-            "The MLPs train on the features as given (the curve data are already scaled to\n"
-            "[0, 1]); if your columns have very different ranges, give --standardize.\n"
+            "The MLPs' inputs are standardised inside each training split (--no-scale-mlp:\n"
+            "the features as given, as analyses/hw4.py on the curve data, scaled to [0, 1]).\n"
             "The logistic regression standardises inside each training split by itself.\n"
+            "The Gaussian models use a pseudo-inverse where a covariance is singular\n"
+            "(constant pixels of digits, one-hot columns); --gaussian exact refuses one.\n"
             "--standardize, --impute and --one-hot are fitted on the training rows of each\n"
             "split (a Pipeline in front of every model), so no test row leaks into them.\n"
             "Exit codes: 0 done, 2 bad input (one line on stderr says what), 130\n"
@@ -519,6 +529,25 @@ def make_parser(prog="clfcompare"):
         "median or most frequent value and a text column with its most frequent category, "
         "fitted on the training rows of each split; or drop the rows that have one before "
         "the splits (default: none, a missing value is refused)",
+    )
+    parser.add_argument(
+        "--scale-mlp",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="standardise the networks' inputs (mean 0, sd 1, a StandardScaler fitted on the "
+        "training rows of each split in front of each MLP); --no-scale-mlp trains them on the "
+        "features as given, as analyses/hw4.py does (default: yes; with --standardize the "
+        "features are standardised already and no second scaler is added)",
+    )
+    parser.add_argument(
+        "--gaussian",
+        choices=GAUSSIAN_FITS,
+        default="pinv",
+        help="the Gaussian models' covariances: exact (maximum likelihood; a singular one, "
+        "e.g. from a constant feature or one-hot columns, is an error), pinv (the same, a "
+        "singular one used through its pseudo-inverse: the exact model wherever that is "
+        "defined) or shrinkage (Ledoit-Wolf, as LinearDiscriminantAnalysis's "
+        "shrinkage='auto') (default: pinv)",
     )
     parser.add_argument(
         "--one-hot",
@@ -646,10 +675,9 @@ def main(argv=None):
         counted = ", ".join(
             f"{escape_markdown(c)}: {n}" for c, n in zip(classes, counts, strict=True)
         )
-        data_desc = (
-            f"{desc}. {X.shape[0]} rows, {X.shape[1]} features, {len(classes)} classes "
-            f"(counts: {counted})."
-        )
+        # a CSV's description gives its rows and features already
+        size = "" if args.target is not None else f"{X.shape[0]} rows, {X.shape[1]} features, "
+        data_desc = f"{desc}. {size}{len(classes)} classes (counts: {counted})."
         curve_classes = None
         if args.target is None and args.data.startswith("curve"):
             curve_classes = len(classes)
@@ -666,6 +694,9 @@ def main(argv=None):
             curve_classes=curve_classes,
             contrast=None,  # no question is pre-specified unless --contrast gives one
             notes=notes,
+            gaussian=args.gaussian,
+            # with --standardize the features are standardised already
+            scale_mlp=args.scale_mlp and not args.standardize,
             # only when there is one: the study's default (None) otherwise
             **({} if preprocessor is None else {"preprocessor": preprocessor}),
         )

@@ -55,6 +55,7 @@ __all__ = [
     "InputError",
     "MODEL_NAMES",
     "MODEL_DESCRIPTIONS",
+    "GAUSSIAN_FITS",
     "N_PARTITIONS",
     "SEEDINGS",
     "STABLE_MODELS",
@@ -92,6 +93,11 @@ MODEL_DESCRIPTIONS = {
 #: a pair of them. The networks are not (their fit depends on the initial weights and the
 #: order of the mini-batches).
 STABLE_MODELS = ("gaussian_shared", "gaussian_separate", "logistic_gd")
+
+#: How :func:`build_models` fits the Gaussian models' covariances (its ``gaussian``): the
+#: maximum-likelihood ones (a singular one refused), the same with a pseudo-inverse where one
+#: is singular, or Ledoit-Wolf shrunk ones.
+GAUSSIAN_FITS = ("exact", "pinv", "shrinkage")
 
 #: Half/half partitions of the rows beside the main CV (Nadeau and Bengio's conservative Z).
 N_PARTITIONS = 10
@@ -165,6 +171,7 @@ def build_models(
     batch_size=SEED_BATCH_SIZE,
     hidden_layer_sizes=SEED_HIDDEN,
     scale_mlp=False,
+    gaussian="exact",
 ):
     """The study's models, unfitted, as ``{name: estimator}`` in ``MODEL_NAMES`` order.
 
@@ -190,15 +197,28 @@ def build_models(
         trial runner still trains the networks of all splits together). ``False``: the
         lecture's network on the features as given (the curve data are min-max normalised
         already); the ``clfcompare`` command standardises by default.
+    gaussian : {"exact", "pinv", "shrinkage"}, default="exact"
+        How the two Gaussian models treat their covariances (:data:`GAUSSIAN_FITS`).
+        ``"exact"``: the maximum-likelihood estimates, and a singular one (a constant
+        feature, one-hot columns that sum to 1, too few rows) is a ``ValueError`` (the
+        lecture's model; ``analyses/hw4.py``). ``"pinv"``: the same estimates, a singular one
+        used through its pseudo-inverse (``allow_singular=True``): on data whose covariances
+        are invertible the model, and every score, is the exact one bit for bit, and on
+        rank-deficient data (``digits``, one-hot columns) it is the Gaussian on the data's
+        affine span (the ``clfcompare`` command's default). ``"shrinkage"``: Ledoit-Wolf
+        shrunk covariances (``shrinkage="auto"``, as ``LinearDiscriminantAnalysis(
+        solver="lsqr", shrinkage="auto")``), another model on every data set.
 
     Returns
     -------
     models : dict
     """
-    from clfcompare._checks import check_bool
+    from clfcompare._checks import check_bool, check_choice
 
     names = check_model_names(names)
     scale_mlp = check_bool(scale_mlp, "scale_mlp")
+    gaussian_params = {"exact": {}, "pinv": {"allow_singular": True}, "shrinkage": {
+        "shrinkage": "auto"}}[check_choice(gaussian, "gaussian", GAUSSIAN_FITS)]  # fmt: skip
     if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     from sklearn.pipeline import Pipeline
@@ -212,9 +232,9 @@ def build_models(
         if name not in names:
             continue
         if name == "gaussian_shared":
-            models[name] = GaussianGenerativeClassifier(covariance="shared")
+            models[name] = GaussianGenerativeClassifier(covariance="shared", **gaussian_params)
         elif name == "gaussian_separate":
-            models[name] = GaussianGenerativeClassifier(covariance="separate")
+            models[name] = GaussianGenerativeClassifier(covariance="separate", **gaussian_params)
         elif name == "logistic_gd":
             # The maximum-likelihood fit is invariant to affine changes of the features, but
             # gradient descent converges far faster on standardised ones (measured on curve4:
@@ -366,6 +386,11 @@ def describe_models(models):
                 "random_state",
             )
             if k in params
+        ]
+        keys += [  # shown only when set: the lecture's model otherwise
+            k
+            for k, default in (("reg_covar", 0.0), ("shrinkage", None), ("allow_singular", False))
+            if k in params and params[k] != default
         ]
         settings = ", ".join(f"{k}={params[k]!r}" for k in keys)
         text = f"{escape_markdown(what)}. {code_span(f'{type(last).__name__}({settings})')}"
@@ -533,11 +558,13 @@ _STORE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 def _refuse_links(out_dir, store_name):
     """Refuse a symbolic link among the files the study writes in ``out_dir`` (the store and
-    SQLite's files beside it, ``report.md``, the figures): a write through it would land
-    outside the folder. An :class:`InputError` naming the link."""
-    from clfcompare.report import check_no_links
+    SQLite's files beside it, ``report.md``, ``report.html``, ``report_tables.tex``, the
+    figures): a write through it would land outside the folder. An :class:`InputError`
+    naming the link."""
+    from clfcompare.report import check_no_links, report_files
 
-    names = [store_name, *(f"{store_name}{s}" for s in _STORE_SIDE_FILES), "report.md"]
+    names = [store_name, *(f"{store_name}{s}" for s in _STORE_SIDE_FILES)]
+    names += list(report_files("report.md").values())
     names += [p.name for p in out_dir.glob("*.png")]
     check_no_links(out_dir, names)
 
@@ -900,7 +927,8 @@ def run_study(
         Bad parameters or data, an output folder that cannot be made, a store that cannot be
         used (:class:`clfcompare.trials.StoreError`: damaged, unreadable, disk full), or a
         symbolic link in ``out_dir`` where the study writes (the store and its ``-wal``,
-        ``-shm``, ``-journal`` files, ``report.md``, a figure ``*.png``): refused before any
+        ``-shm``, ``-journal`` files, ``report.md``, ``report.html``, ``report_tables.tex``,
+        a figure ``*.png``): refused before any
         trial runs, and nothing is written through a link (writes never follow one).
     clfcompare.trials.SetupMismatch
         The store holds trials of other settings.

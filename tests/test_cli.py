@@ -396,11 +396,13 @@ def test_csv_row_number_column_is_refused(tmp_path, csv_file, capsys, start):
 
 def test_a_model_failing_on_the_data_is_one_line(tmp_path, csv_file, capsys):
     # a constant feature makes the Gaussian model's covariance singular: its own ValueError
-    # (which names the feature and the remedy) was raised as a traceback with exit code 1
+    # (which names the feature and the remedy) was raised as a traceback with exit code 1.
+    # The command's default Gaussian models use a pseudo-inverse there: the exact one refuses
     _, frame = csv_file
     path = tmp_path / "const.csv"
     frame.assign(c=1.0).to_csv(path, index=False)
-    argv = [str(path), "--target", "label", "--quick", "--out", str(tmp_path / "o")]
+    argv = [str(path), "--target", "label", "--quick", "--out", str(tmp_path / "o"),
+            "--gaussian", "exact"]  # fmt: skip
     assert cli.main([*argv, "--models", "logistic_gd", "gaussian_shared", "--no-progress"]) == 2
     line = one_error_line(capsys)
     assert "model 'gaussian_shared' failed on this data" in line
@@ -835,8 +837,7 @@ def test_a_csv_with_a_gap_and_a_text_column_runs_end_to_end(tmp_path, csv_file, 
     out = tmp_path / "out"
     argv = [str(path), "--target", "label", "--quick", "--impute", "median", "--one-hot",
             "--standardize", "--out", str(out), "--no-progress"]  # fmt: skip
-    # the Gaussian models refuse one-hot columns (their indicators sum to 1: a singular
-    # covariance) unless shrunk; the logistic regression and a network take them
+    # the Gaussian models on one-hot columns: test_a_one_hot_csv_runs_with_the_gaussian_models
     models = ["--models", "logistic_gd", "mlp_ce"]
     assert cli.main(argv + models) == 0, capsys.readouterr().err
     text = (out / "report.md").read_text(encoding="utf-8")
@@ -844,3 +845,140 @@ def test_a_csv_with_a_gap_and_a_text_column_runs_end_to_end(tmp_path, csv_file, 
     assert "60 rows" in text
     res = load_results(out / "study.sqlite")
     assert res.scores["accuracy"].between(0, 1).all() and len(res.scores)
+
+
+# --------------------------------------------------------------------------- issue 13 defaults
+
+
+def _stopped_study(monkeypatch):
+    """Patch the command's run_study and build_models to record their arguments and stop."""
+    seen = {}
+    real_build = cli.build_models
+
+    def build(*args, **kwargs):
+        seen["build"] = kwargs
+        return real_build(*args, **kwargs)
+
+    def fake_run_study(X, y, **kwargs):
+        seen["study"] = kwargs
+        raise InputError("stopped before the trials")
+
+    monkeypatch.setattr(cli, "build_models", build)
+    monkeypatch.setattr(cli, "run_study", fake_run_study)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("options", "scaled"),
+    [([], True), (["--no-scale-mlp"], False), (["--scale-mlp"], True),
+     (["--standardize"], False)],  # --standardize: the features are standardised already
+)  # fmt: skip
+def test_the_command_standardises_the_networks_by_default(csv_file, monkeypatch, capsys,
+                                                          options, scaled):  # fmt: skip
+    path, _ = csv_file
+    seen = _stopped_study(monkeypatch)
+    argv = [str(path), "--target", "label", "--quick", "--models", "mlp_ce", "--no-progress"]
+    assert cli.main(argv + options) == 2
+    assert seen["study"]["scale_mlp"] is scaled
+    assert "scale_mlp" not in seen["build"]  # the study wraps the bare networks and says so
+
+
+def test_the_command_picks_the_pinv_gaussians_unless_told(csv_file, monkeypatch, capsys):
+    path, _ = csv_file
+    seen = _stopped_study(monkeypatch)
+    argv = [str(path), "--target", "label", "--quick", "--no-progress"]
+    assert cli.main(argv) == 2
+    assert seen["build"]["gaussian"] == "pinv"
+    assert cli.main(argv + ["--gaussian", "shrinkage"]) == 2
+    assert seen["build"]["gaussian"] == "shrinkage"
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        cli.main(argv + ["--gaussian", "lw"])
+    assert "invalid choice: 'lw'" in capsys.readouterr().err
+
+
+def test_hw4s_shared_options_keep_the_exact_gaussians(monkeypatch):
+    # study_from_args (analyses/hw4.py) keeps the lecture's exact model unless asked
+    import argparse
+
+    parser = cli.add_study_arguments(argparse.ArgumentParser(), out_help="x")
+    args = parser.parse_args(["--quick", "--models", "gaussian_shared", "--no-progress"])
+    seen = {}
+    monkeypatch.setattr(cli, "run_study", lambda X, y, **kw: seen.update(kw))
+    X, y = np.zeros((6, 1)), np.array([0, 1] * 3)
+    cli.study_from_args(args, X, y, out_dir="unused")
+    assert not seen["models"]["gaussian_shared"].allow_singular
+    assert "scale_mlp" not in seen  # run_study's default (False)
+
+
+def test_the_networks_inputs_are_standardised_in_the_report(tmp_path, csv_file, capsys):
+    path, _ = csv_file
+    out = tmp_path / "out"
+    argv = [str(path), "--target", "label", "--quick", "--models", "logistic_gd", "mlp_ce",
+            "--no-progress", "--out", str(out)]  # fmt: skip
+    assert cli.main(argv) == 0
+    text = (out / "report.md").read_text(encoding="utf-8")
+    row = next(ln for ln in text.splitlines() if ln.startswith("| mlp_ce |"))
+    assert "inputs standardised (`StandardScaler` fitted on each training split)" in row
+    row = next(ln for ln in text.splitlines() if ln.startswith("| logistic_gd |"))
+    assert "inputs standardised" not in row  # only the networks get the scaler
+    capsys.readouterr()
+
+
+def test_help_says_the_default_workers_and_the_new_options(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: 1)" not in text.split("--n-jobs", 1)[1].split("--seed")[0]
+    assert "one per network that trains on the CPU, at most the usable cores" in text
+    for word in ("--no-scale-mlp", "--gaussian", "pinv", "shrinkage", "Ledoit-Wolf"):
+        assert word in text, word
+
+
+def _data_paragraph(text):
+    return text.split("## Data", 1)[1].split("\n## ", 1)[0].strip()
+
+
+def test_a_csvs_data_paragraph_counts_rows_and_features_once(tmp_path, csv_file, capsys):
+    path, _ = csv_file
+    out = tmp_path / "out"
+    argv = [str(path), "--target", "label", "--quick", "--out", str(out)]
+    assert cli.main(argv + FAST) == 0
+    data = _data_paragraph((out / "report.md").read_text(encoding="utf-8"))
+    assert data.count("60 rows") == 1 and data.count("feature") == 1, data
+    assert "3 classes (counts: a: 20, b: 20, c: 20)" in data
+    capsys.readouterr()
+
+
+def test_digits_runs_with_all_default_models(tmp_path, capsys):
+    # constant pixels make the exact Gaussian covariances singular: the command's default
+    # (pinv) fits them; --gaussian exact is the model's one-line refusal
+    out = tmp_path / "digits"
+    argv = ["digits", "--quick", "--no-progress", "--out", str(out)]
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    res = load_results(out / "study.sqlite")
+    assert res.models == MODEL_NAMES
+    summary = res.score_table().mean()
+    assert (summary[["gaussian_shared", "gaussian_separate", "logistic_gd"]] > 0.85).all()
+    capsys.readouterr()
+    argv = ["digits", "--quick", "--no-progress", "--out", str(tmp_path / "exact"),
+            "--models", "gaussian_shared", "--gaussian", "exact"]  # fmt: skip
+    assert cli.main(argv) == 2
+    line = one_error_line(capsys)
+    assert "model 'gaussian_shared' failed on this data" in line
+
+
+def test_a_one_hot_csv_runs_with_the_gaussian_models(tmp_path, csv_file, capsys):
+    _, frame = csv_file
+    path = tmp_path / "mixed.csv"
+    gappy_frame(frame).to_csv(path, index=False)
+    argv = [str(path), "--target", "label", "--quick", "--impute", "median", "--one-hot",
+            "--no-progress", "--models", "gaussian_shared", "gaussian_separate"]  # fmt: skip
+    assert cli.main(argv + ["--out", str(tmp_path / "a")]) == 0, capsys.readouterr().err
+    res = load_results(tmp_path / "a" / "study.sqlite")
+    means = res.score_table().mean()  # the main CV's splits: above chance (1/3)
+    assert (means > 0.5).all(), means
+    capsys.readouterr()
+    # the indicator columns sum to 1: the exact model refuses them
+    assert cli.main(argv + ["--out", str(tmp_path / "b"), "--gaussian", "exact"]) == 2
+    assert "failed on this data" in one_error_line(capsys)

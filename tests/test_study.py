@@ -139,8 +139,9 @@ def old_run_study(*args, **kwargs):
 def old_models(*args, **kwargs):
     """:func:`study.build_models` with the logistic regression's solver of the goldens' code
     (plain gradient descent; ``GDLogisticRegression``'s default became ``"agd"`` after them)
-    and the networks on the features as given."""
-    models = study.build_models(*args, **{**kwargs, "scale_mlp": False})
+    the networks on the features as given and the exact Gaussian models (the command's default
+    is their pseudo-inverse: the same scores on iris, but another setting in the report)."""
+    models = study.build_models(*args, **{**kwargs, "scale_mlp": False, "gaussian": "exact"})
     if "logistic_gd" in models:
         models["logistic_gd"].set_params(logistic__solver="gd")
     return models
@@ -430,6 +431,10 @@ def test_describe_models_names_settings_and_learning_rates():
     # the lecture's rates: Adam's default 0.001 in Design 1 (MSE), 0.005 in Design 2 (CE)
     assert desc["mlp_mse"].endswith("Adam learning rate 0.001 (the lecture's for this loss)")
     assert desc["mlp_ce"].endswith("Adam learning rate 0.005 (the lecture's for this loss)")
+    # the Gaussian options are shown only when set (the lecture's model otherwise)
+    assert desc["gaussian_shared"].endswith("GaussianGenerativeClassifier(covariance='shared')`")
+    shrunk = study.describe_models(study.build_models(["gaussian_shared"], gaussian="shrinkage"))
+    assert "(covariance='shared', shrinkage='auto')" in shrunk["gaussian_shared"]
 
 
 def test_summarise_warnings_groups_by_message_without_numbers():
@@ -586,7 +591,7 @@ def test_halves_need_enough_rows_per_class(tmp_path):
 @pytest.mark.parametrize(
     "name",
     ["study.sqlite", "study.sqlite-wal", "study.sqlite-shm", "study.sqlite-journal", "report.md",
-     "scores_box.png"],
+     "report.html", "report_tables.tex", "scores_box.png"],
 )  # fmt: skip
 @pytest.mark.parametrize("dangling", [False, True])
 def test_a_symlink_in_out_dir_is_refused_before_any_trial(tmp_path, monkeypatch, name, dangling):
@@ -950,3 +955,72 @@ def test_run_study_says_its_workers(tmp_path):
     assert any("on 150 rows, n_jobs=1 ->" in line for line in lines)  # no network: 1
     assert res.n_jobs == 1
     assert "| trial workers (n_jobs) | 1 |" in res.report_path.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- rank-deficient data
+
+
+def test_build_models_gaussian_options_set_the_estimators():
+    gaussians = ["gaussian_shared", "gaussian_separate"]
+    for option, params in [
+        ("exact", {"shrinkage": None, "allow_singular": False}),
+        ("pinv", {"shrinkage": None, "allow_singular": True}),
+        ("shrinkage", {"shrinkage": "auto", "allow_singular": False}),
+    ]:
+        models = study.build_models(gaussians, gaussian=option)
+        for name, cov in zip(gaussians, ("shared", "separate"), strict=True):
+            got = models[name].get_params()
+            assert {k: got[k] for k in params} == params, option
+            assert got["covariance"] == cov
+    exact = study.build_models(gaussians)  # the default is the lecture's exact model
+    for est in exact.values():
+        assert not est.allow_singular and est.shrinkage is None
+    with pytest.raises(ValueError, match="gaussian"):
+        study.build_models(gaussians, gaussian="lw")
+
+
+def test_pinv_gaussians_equal_the_exact_ones_bitwise_where_those_exist():
+    # the rule that keeps the curve data's results: the pseudo-inverse is used only for a
+    # covariance that fails the singularity checks
+    X, y = load_curve(4)
+    names = ["gaussian_shared", "gaussian_separate"]
+    exact = study.build_models(names, gaussian="exact")
+    pinv = study.build_models(names, gaussian="pinv")
+    for name in names:
+        a = exact[name].fit(X, y).predict_proba(X)
+        b = pinv[name].fit(X, y).predict_proba(X)
+        assert np.array_equal(a, b), name
+
+
+def test_digits_needs_the_pinv_or_shrunk_gaussians():
+    X, y, _ = load_builtin("digits")
+    names = ["gaussian_shared", "gaussian_separate"]
+    for name in names:  # constant pixels: the exact model is not defined
+        with pytest.raises(ValueError, match="singular|zero variance|collinear"):
+            study.build_models([name], gaussian="exact")[name].fit(X, y)
+    # the shrunk shared model is LDA's (lsqr, Ledoit-Wolf) on the same data; the pinv one
+    # LDA's svd solver (the covariance's pseudo-inverse on the data's span)
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis as LDA
+
+    lw = study.build_models(["gaussian_shared"], gaussian="shrinkage")["gaussian_shared"]
+    ref = LDA(solver="lsqr", shrinkage="auto").fit(X, y)
+    agree = np.mean(lw.fit(X, y).predict(X) == ref.predict(X))
+    assert agree > 0.995, agree
+    pinv = study.build_models(["gaussian_shared"], gaussian="pinv")["gaussian_shared"]
+    agree = np.mean(pinv.fit(X, y).predict(X) == LDA().fit(X, y).predict(X))
+    assert agree > 0.99, agree
+
+
+def test_run_study_on_digits_with_the_commands_gaussians(tmp_path):
+    X, y, _ = load_builtin("digits")
+    models = study.build_models(
+        ["gaussian_shared", "gaussian_separate", "logistic_gd"], gaussian="pinv"
+    )
+    s = study.run_study(
+        X, y, models=models, out_dir=tmp_path, n_repeats=1, n_folds=2, halves=False,
+        progress=False,
+    )  # fmt: skip
+    means = s.summary["mean"]
+    assert (means > 0.85).all(), means  # LDA/QDA-like accuracies on digits, not chance (0.1)
+    text = s.report_path.read_text(encoding="utf-8")
+    assert "GaussianGenerativeClassifier(covariance='shared', allow_singular=True)" in text
