@@ -11,6 +11,7 @@ import contextlib
 import shutil
 import sqlite3
 import sys
+import warnings
 from io import StringIO
 from pathlib import Path
 
@@ -406,3 +407,224 @@ def test_workers_pin_torch_and_blas_to_one_thread():
     before = torch.get_num_threads()
     with _runner._one_thread(True):
         assert torch.get_num_threads() == before
+
+
+# ------------------------------------------------------------- models stacked in one run
+def _spy_stacked(monkeypatch):
+    """Count the calls of ``fit_splits_stacked`` (the runner looks it up when it runs)."""
+    import clfcompare.estimators as package
+
+    calls, real = [], package.fit_splits_stacked
+
+    def spy(estimators, X, y, train_indices, **kw):
+        calls.append((len(estimators), len(train_indices), sorted(kw)))
+        return real(estimators, X, y, train_indices, **kw)
+
+    monkeypatch.setattr(package, "fit_splits_stacked", spy)
+    return calls
+
+
+def _model_rows(res, name):
+    """Every table of ``res`` for model ``name`` (fit times left out), index reset."""
+    out = {}
+    for what in ("scores", "predictions", "loss_curves", "probabilities"):
+        frame = getattr(res, what)
+        frame = frame[frame["model"] == name].drop(columns=["fit_time"], errors="ignore")
+        out[what] = frame.reset_index(drop=True)
+    return out
+
+
+def _assert_each_as_alone(res, models, X, y, cv, **kw):
+    """Every model's tables in ``res`` are bitwise those of ``run_trials`` of it alone."""
+    for name, model in models.items():
+        alone = run_trials({name: model}, X, y, cv=cv, progress=False, **kw)
+        got, want = _model_rows(res, name), _model_rows(alone, name)
+        for what in got:
+            pd.testing.assert_frame_equal(got[what], want[what], check_exact=True, obj=what)
+
+
+@pytest.mark.parametrize("seeds", ["common", "per_model"])
+def test_networks_of_other_losses_train_in_one_stacked_run_each_as_alone(monkeypatch, seeds):
+    X, y = make_curve(4, random_state=0)
+    models = {
+        "mse": _mlp(loss="mse"),
+        "lr": LogisticRegression(max_iter=200),  # no hook: split by split, beside the stack
+        "ce": _mlp(loss="ce", learning_rate=0.01),
+    }
+    cv, splits = _splits(X, y, 3, 2)
+    calls = _spy_stacked(monkeypatch)
+    res = run_trials(models, X, y, cv=cv, progress=False, seeds=seeds, keep_estimators=[1])
+    assert calls == [(2, 6, ["random_states"])]  # one call: 2 models x 6 splits
+    batches = res.fit_batches.set_index("model")
+    assert (batches.loc[["mse", "ce"], "fit_batch_size"] == 12).all()
+    assert batches.loc[["mse", "ce"], "fit_batch_time"].nunique() == 1
+    assert (batches.loc["lr", "fit_batch_size"] == 1).all()
+    stacked = res.scores[res.scores["model"] != "lr"]
+    assert_allclose(stacked["fit_time"], batches.loc[["mse", "ce"], "fit_batch_time"] / 12,
+                    rtol=1e-12)  # fmt: skip
+    # the independent reference: sklearn's fit of one network on split 1, derived seed
+    seed = derive_seed(3, 1, 0) if seeds == "common" else None
+    ref = clone(models["ce"])
+    if seed is not None:
+        ref.set_params(random_state=seed)
+        ref.fit(X[splits[1][0]], y[splits[1][0]])
+        kept = res.estimators[("ce", 1)]
+        assert kept.random_state == seed
+        assert_array_equal(kept.predict_proba(X[splits[1][1]]),
+                           ref.predict_proba(X[splits[1][1]]))  # fmt: skip
+    # each model's scores, predictions, loss curves and probabilities: bitwise its lone run
+    _assert_each_as_alone(res, models, X, y, cv, seeds=seeds)
+
+
+def test_pipelines_with_the_same_preprocessing_stack_and_others_do_not(monkeypatch):
+    X, y = make_curve(2, random_state=1)
+    X = X * [3.0, 0.5] + [1.0, -2.0]  # the scaling matters
+    scaled = {
+        "mse": Pipeline([("scale", StandardScaler()), ("mlp", _mlp(loss="mse"))]),
+        "ce": Pipeline([("std", StandardScaler()), ("net", _mlp(loss="ce"))]),
+    }
+    cv, _ = _splits(X, y, 3, 1)
+    calls = _spy_stacked(monkeypatch)
+    res = run_trials(scaled, X, y, cv=cv, progress=False, keep_estimators=[0])
+    assert calls == [(2, 3, ["random_states"])]
+    assert (res.fit_batches["fit_batch_size"] == 6).all()
+    assert res.estimators[("ce", 0)].named_steps["std"].n_samples_seen_ == len(cv_train(cv, X, y))
+    _assert_each_as_alone(res, scaled, X, y, cv)
+    # other preprocessing parameters, a bare network next to a pipeline, a subclass of the
+    # network, seeded preprocessing: each trains on its own
+    from clfcompare.estimators.mlp import TorchMLPClassifier
+
+    class OwnMLP(TorchMLPClassifier):
+        pass
+
+    apart = {
+        "a": Pipeline([("scale", StandardScaler()), ("mlp", _mlp())]),
+        "b": Pipeline([("scale", StandardScaler(with_mean=False)), ("mlp", _mlp())]),
+        "c": _mlp(),
+        "d": OwnMLP(hidden_layer_sizes=(8,), max_epochs=5, batch_size=16, device="cpu",
+                    random_state=3),
+    }  # fmt: skip
+    calls.clear()
+    res = run_trials(apart, X, y, cv=cv, progress=False)
+    assert calls == []
+    assert (res.fit_batches["fit_batch_size"] == 3).all()
+    plans = {name: _runner._batch_plan(m, {}) for name, m in apart.items()}
+    assert [_runner._stack_key(apart[n], plans[n]) is None for n in "abcd"] == [
+        False, False, False, True,
+    ]  # fmt: skip
+    assert len({_runner._stack_key(apart[n], plans[n]) for n in "abc"}) == 3
+    from sklearn.decomposition import PCA
+
+    seeded = Pipeline([("pca", PCA(random_state=0)), ("mlp", _mlp())])
+    assert _runner._stack_key(seeded, _runner._batch_plan(seeded, {})) is None
+
+
+def cv_train(cv, X, y):
+    """The training rows of the first split of ``cv``."""
+    return next(iter(cv.split(X, y)))[0]
+
+
+class DriftingScaler(StandardScaler):
+    """Scales by one more on every fit: two pipelines with equal parameters, other rows."""
+
+    fits = 0
+
+    def fit(self, X, y=None, sample_weight=None):
+        DriftingScaler.fits += 1
+        self.drift_ = DriftingScaler.fits
+        return super().fit(X, y, sample_weight)
+
+    def transform(self, X, copy=None):
+        return super().transform(X, copy) * self.drift_
+
+
+def test_pipelines_whose_rows_differ_after_all_train_apart(monkeypatch):
+    X, y = make_curve(2, random_state=0)
+    models = {n: Pipeline([("s", DriftingScaler()), ("m", _mlp(loss=n))]) for n in ("mse", "ce")}
+    cv, _ = _splits(X, y, 3, 1)
+    calls = _spy_stacked(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # found before the stacked call: no warning
+        res = run_trials(models, X, y, cv=cv, progress=False)
+    assert calls == []
+    assert (res.fit_batches["fit_batch_size"] == 3).all()
+    assert _runner._same_rows(np.array([1.0, np.nan]), np.array([1.0, np.nan]))
+    assert not _runner._same_rows(np.array([1.0, 2.0]), np.array([1.0, 2.5]))
+    assert not _runner._same_rows(np.array([1.0]), np.array([1.0], dtype=np.float32))
+
+
+def test_a_failing_stacked_fit_falls_back_to_each_model_alone(tmp_path, monkeypatch):
+    import clfcompare.estimators as package
+
+    X, y = make_curve(2, random_state=0)
+    models = {"mse": _mlp(loss="mse"), "ce": _mlp(loss="ce")}
+    cv, _ = _splits(X, y, 3, 1)
+
+    def broken(*args, **kw):
+        raise RuntimeError("engine out of order")
+
+    monkeypatch.setattr(package, "fit_splits_stacked", broken)
+    with pytest.warns(RuntimeWarning, match="stacked fit of models .'mse', 'ce'. failed"):
+        res = run_trials(models, X, y, cv=cv, progress=False)
+    assert (res.fit_batches["fit_batch_size"] == 3).all()  # fitted model by model
+    monkeypatch.undo()
+    _assert_each_as_alone(res, models, X, y, cv)
+    # a model that fails on its own is named, and the other model's trials are stored
+    bad = {"good": _mlp(loss="mse"), "bad": _mlp(loss="ce", learning_rate=-1.0)}
+    path = tmp_path / "bad.sqlite"
+    with pytest.warns(RuntimeWarning, match="stacked fit"), pytest.raises(ValueError) as err:
+        run_trials(bad, X, y, cv=cv, progress=False, store=path)
+    assert err.value.clfcompare_model == "bad"
+    assert "learning_rate" in str(err.value)
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        stored = con.execute("SELECT model, COUNT(*) FROM trials GROUP BY model").fetchall()
+    assert stored == [("good", 3)]
+
+
+def test_stacked_runs_resume_per_model_and_split(tmp_path, monkeypatch):
+    X, y = make_curve(2, random_state=0)
+    models = {"mse": _mlp(loss="mse"), "ce": _mlp(loss="ce")}
+    cv, _ = _splits(X, y, 3, 2)
+    path = tmp_path / "s.sqlite"
+    full = run_trials(models, X, y, cv=cv, progress=False, store=path)
+    calls = _spy_stacked(monkeypatch)
+
+    def resume(where):
+        with contextlib.closing(sqlite3.connect(path)) as con, con:
+            for table in ("trial_extras", "loss_curves", "predictions", "trials"):
+                con.execute(f"DELETE FROM {table} WHERE {where}")
+        calls.clear()
+        res = run_trials(models, X, y, cv=cv, progress=False, store=path)
+        for name in models:  # what was refitted is bitwise what the first run stored
+            got, want = _model_rows(res, name), _model_rows(full, name)
+            for what in got:
+                pd.testing.assert_frame_equal(got[what], want[what], check_exact=True)
+        return res.fit_batches.set_index(["model", "split"])["fit_batch_size"]
+
+    # splits 1 and 4 of both models pending: one stacked run of them; the rest not refitted
+    sizes = resume("split IN (1, 4)")
+    assert calls == [(2, 2, ["random_states"])]
+    assert sizes[("mse", 1)] == sizes[("ce", 4)] == 4
+    assert sizes[("mse", 5)] == sizes[("ce", 0)] == 12
+    # other pending splits: each model on its own (mse's split 2, ce's splits 2 and 5)
+    sizes = resume("split = 2 OR (model = 'ce' AND split = 5)")
+    assert calls == []
+    assert sizes[("mse", 2)] == 1 and sizes[("ce", 2)] == sizes[("ce", 5)] == 2
+
+
+def test_in_workers_each_model_is_its_own_job_and_progress_spans_the_stack(monkeypatch):
+    X, y = make_curve(2, random_state=0)
+    models = {"mse": _mlp(loss="mse"), "ce": _mlp(loss="ce")}
+    cv, _ = _splits(X, y, 3, 1)
+    calls = _spy_stacked(monkeypatch)
+    res = run_trials(models, X, y, cv=cv, progress=False, n_jobs=2)
+    assert calls == [] and (res.fit_batches["fit_batch_size"] == 3).all()
+    # in process, with progress: the stacked run reports its epochs over its 6 trials
+    err = StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(_runner, "_PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(_runner, "_LINE_STEP", 0.0)
+    run_trials(models, X, y, cv=cv)
+    assert calls == [(2, 3, ["on_epoch", "random_states"])]
+    shown = [line.split(" trials")[0] for line in err.getvalue().splitlines()]
+    assert "run_trials: 1.2/6" in shown and shown[-1] == "run_trials: 6/6"  # 1 of 5 epochs

@@ -1,10 +1,10 @@
 """`run_trials`: every model on the same repeated cross-validation splits.
 
-Why one module of about 1,000 lines: how a run is planned (which models train their splits
-together, a Pipeline's preprocessing per split), what its workers do (fit, score, class
-probabilities, thread pinning), how its progress is shown and how its trials reach the store
-are one concept, the trial run; each part is a handful of private helpers of
-:func:`run_trials`.
+Why one module of about 1,300 lines: how a run is planned (which models train their splits
+together, a Pipeline's preprocessing per split, which models share one stacked engine run),
+what its workers do (fit, score, class probabilities, thread pinning), how its progress is
+shown and how its trials reach the store are one concept, the trial run; each part is a
+handful of private helpers of :func:`run_trials`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import multiprocessing
 import sys
 import time
 import traceback
+import warnings
 from numbers import Integral
 
 import joblib
@@ -256,6 +257,27 @@ def _batch_plan(estimator, keys):
     return hook, step
 
 
+def _hook_seeds(plan, keys, seeds_of):
+    """``(states, seeds_of)`` of a batched model: the derived seed of its hook on each
+    split (None when the hook keeps its own ``random_state``) and its derived seeds."""
+    key = "random_state" if plan[1] is None else f"{plan[1]}__random_state"
+    return ([d[key] for d in seeds_of] if key in keys else None), seeds_of
+
+
+def _stacks(names, models, plans, pending):
+    """``{name: (names of its stack)}`` for every model that trains in a stacked run with
+    others: the models of one :func:`_stack_key` and the same pending splits (a resumed
+    store may have finished some splits of one model only), two or more of them."""
+    groups = {}
+    for name in names:
+        if not pending[name]:
+            continue
+        key = _stack_key(models[name], plans[name])
+        if key is not None:
+            groups.setdefault((key, tuple(pending[name])), []).append(name)
+    return {n: tuple(group) for group in groups.values() if len(group) > 1 for n in group}
+
+
 def _design(cv, n_data_splits, n_seeds, seed_design):
     """:attr:`TrialResults.design` of a run (None for plain CV with one seed per split)."""
     if isinstance(cv, RepeatedKFoldWithHalves):
@@ -445,19 +467,17 @@ def _stack(blocks):
     return np.concatenate([np.asarray(b) for b in blocks])
 
 
-def _fit_pipeline_splits(pipeline, step, hook, X, y, chunk, seeds, on_epoch):
-    """Fit a Pipeline whose last step has the many-split hook on every split of ``chunk``.
+def _preprocess_splits(pipeline, step, X, y, chunk, seeds):
+    """Per split of ``chunk``, a clone of ``pipeline`` (with the split's derived ``seeds``)
+    whose preprocessing steps are fitted on the training rows, as ``Pipeline.fit`` does
+    (``fit_transform``).
 
-    Per split, a clone of the pipeline (with the split's derived ``seeds``) fits its
-    preprocessing steps on the training rows, as ``Pipeline.fit`` does (``fit_transform``);
-    the transformed training rows of all splits are stacked into one matrix and the last
-    steps of all splits train together in one ``fit_splits`` call, split ``k`` on its own
-    block of rows (the hook reads only the rows it is given: ``fit_splits(X, y, [idx])[0]``
-    is ``clone(hook).fit(X[idx], y[idx])``). Returns the fitted pipelines.
+    Returns ``(pipes, blocks, targets, states)``: the pipelines (their last step unfitted),
+    the transformed training rows and labels of every split, and the derived seed of each
+    split's last step (None where it has none).
     """
-    pipes, blocks, targets, indices, states = [], [], [], [], []
+    pipes, blocks, targets, states = [], [], [], []
     key = f"{step}__random_state"
-    offset = 0
     for (_, train, _), seed in zip(chunk, seeds, strict=True):
         pipe = clone(pipeline)
         if seed:
@@ -469,15 +489,38 @@ def _fit_pipeline_splits(pipeline, step, hook, X, y, chunk, seeds, on_epoch):
             pipe[:-1].fit_transform(X_train, y_train) if len(pipe.steps) > 1 else X_train
         )
         targets.append(y_train)
-        indices.append(np.arange(offset, offset + len(train), dtype=np.intp))
-        offset += len(train)
         states.append(seed.get(key) if seed else None)
         pipes.append(pipe)
+    return pipes, blocks, targets, states
+
+
+def _block_indices(targets):
+    """The row numbers of each split's block in the stacked matrix (one label per row in
+    ``targets``)."""
+    out, offset = [], 0
+    for target in targets:
+        n = len(target)
+        out.append(np.arange(offset, offset + n, dtype=np.intp))
+        offset += n
+    return out
+
+
+def _fit_pipeline_splits(pipeline, step, hook, X, y, chunk, seeds, on_epoch):
+    """Fit a Pipeline whose last step has the many-split hook on every split of ``chunk``.
+
+    Per split, a clone of the pipeline (with the split's derived ``seeds``) fits its
+    preprocessing steps on the training rows (:func:`_preprocess_splits`); the transformed
+    training rows of all splits are stacked into one matrix and the last steps of all
+    splits train together in one ``fit_splits`` call, split ``k`` on its own block of rows
+    (the hook reads only the rows it is given: ``fit_splits(X, y, [idx])[0]`` is
+    ``clone(hook).fit(X[idx], y[idx])``). Returns the fitted pipelines.
+    """
+    pipes, blocks, targets, states = _preprocess_splits(pipeline, step, X, y, chunk, seeds)
     kwargs = {} if on_epoch is None else {"on_epoch": on_epoch}
     if any(state is not None for state in states):
         kwargs["random_states"] = states
-    fitted = list(clone(hook).fit_splits(_stack(blocks), np.concatenate(targets), indices,
-                                         **kwargs))  # fmt: skip
+    fitted = list(clone(hook).fit_splits(_stack(blocks), np.concatenate(targets),
+                                         _block_indices(targets), **kwargs))  # fmt: skip
     if len(fitted) != len(chunk):
         raise ValueError(f"fit_splits returned {len(fitted)} estimators for {len(chunk)} splits")
     for pipe, final in zip(pipes, fitted, strict=True):
@@ -532,6 +575,188 @@ def _run_fit_splits(model, estimator, X, y, chunk, task, random_states=None, *, 
                 out.append(_Failure(exc, model, f"scoring split {s}"))
                 break
         return out
+
+
+class _Member:
+    """One model of a stacked run (:func:`_run_stacked`): its name, the estimator, its
+    :func:`_batch_plan`, the derived seed of its hook on each split (``states``, or None),
+    its derived seeds per split (``seeds``, dicts for a Pipeline's clones) and the progress
+    callback it gets if it has to be fitted alone (``on_epoch``)."""
+
+    def __init__(self, name, estimator, plan, states, seeds, on_epoch=None):
+        self.name = name
+        self.estimator = estimator
+        self.plan = plan
+        self.states = states
+        self.seeds = seeds
+        self.on_epoch = on_epoch
+
+
+def _stack_key(estimator, plan):
+    """Which models may train their splits in one stacked engine run, as a hashable key
+    (models with equal keys may); None for a model that trains alone.
+
+    Only clfcompare's ``TorchMLPClassifier`` itself (not a subclass, which may fit another
+    way) has a stacked fit (``clfcompare.estimators.fit_splits_stacked``), looked up in
+    ``sys.modules``: an estimator of that class has imported it, and the trial runner
+    imports no estimators. A bare network is fitted on the rows of ``X``; a
+    :class:`~sklearn.pipeline.Pipeline` (the class itself) ending in one on the rows its
+    preprocessing steps make, so two pipelines share a run only when those steps are of the
+    same classes with the same parameters (rendered as the store renders them; the step
+    names do not matter) and none has
+    a ``random_state`` (seeded or random preprocessing could give each model other rows).
+    :func:`_run_stacked` checks that the rows are indeed the same, split by split.
+    """
+    if plan is None:
+        return None
+    hook, step = plan
+    package = sys.modules.get("clfcompare.estimators")
+    mlp = getattr(package, "TorchMLPClassifier", None)
+    if mlp is None or type(hook) is not mlp:
+        return None
+    if not callable(getattr(package, "fit_splits_stacked", None)):
+        return None
+    if step is None:
+        return ("X",)
+    if type(estimator) is not Pipeline:
+        return None
+    key = ["pipeline"]
+    for _, step_est in estimator.steps[:-1]:  # step names do not change the rows
+        if step_est is None or isinstance(step_est, str):  # "passthrough"
+            key.append(("passthrough",))
+            continue
+        try:
+            params = step_est.get_params(deep=True)
+            if any(k == "random_state" or k.endswith("__random_state") for k in params):
+                return None
+            cls, rendered = model_fingerprint(step_est)
+        except Exception:  # noqa: BLE001 - a step that cannot be rendered trains alone
+            return None
+        key.append((cls, tuple(rendered.items())))
+    return tuple(key)
+
+
+class _RowsDiffer(Exception):
+    """The preprocessing of the pipelines of one stack made different training rows."""
+
+
+def _same_rows(a, b):
+    """True when two transformed row blocks are identical (values, shape, kind)."""
+    if sp.issparse(a) or sp.issparse(b):
+        return sp.issparse(a) and sp.issparse(b) and a.shape == b.shape and (a != b).nnz == 0
+    if isinstance(a, pd.DataFrame) or isinstance(b, pd.DataFrame):
+        return isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame) and a.equals(b)
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+def _fit_stacked(members, X, y, chunk, on_epoch):
+    """Fit every model of ``members`` on every split of ``chunk`` in one
+    ``fit_splits_stacked`` call; returns one list of fitted estimators per member.
+
+    Bare networks train on the rows of ``X``; pipelines fit their preprocessing per split
+    each (as :func:`_fit_pipeline_splits` does) and their last steps train on the stacked
+    transformed rows, which must be the same for every member (else :class:`_RowsDiffer`).
+    """
+    stacked = sys.modules["clfcompare.estimators"].fit_splits_stacked
+    hooks, states, pipes_of = [], [], []
+    if members[0].plan[1] is None:
+        X_fit, y_fit = X, y
+        indices = [train for _, train, _ in chunk]
+        for m in members:
+            hooks.append(clone(m.estimator))
+            states.append(None if m.states is None else list(m.states))
+            pipes_of.append(None)
+    else:
+        first = None
+        for m in members:
+            pipes, blocks, targets, own = _preprocess_splits(
+                m.estimator, m.plan[1], X, y, chunk, m.seeds
+            )
+            if first is None:
+                first = (blocks, targets)
+            elif not all(_same_rows(a, b) for a, b in zip(first[0], blocks, strict=True)):
+                raise _RowsDiffer(f"model {m.name!r}")
+            hooks.append(clone(m.plan[0]))
+            states.append(own if any(state is not None for state in own) else None)
+            pipes_of.append(pipes)
+        X_fit, y_fit = _stack(first[0]), np.concatenate(first[1])
+        indices = _block_indices(first[1])
+    kwargs = {} if on_epoch is None else {"on_epoch": on_epoch}
+    if any(state is not None for state in states):
+        kwargs["random_states"] = states
+    fitted = [list(fits) for fits in stacked(hooks, X_fit, y_fit, indices, **kwargs)]
+    if len(fitted) != len(members) or any(len(f) != len(chunk) for f in fitted):
+        raise ValueError(
+            f"fit_splits_stacked returned {[len(f) for f in fitted]} estimators for "
+            f"{len(members)} models x {len(chunk)} splits"
+        )
+    out = []
+    for m, fits, pipes in zip(members, fitted, pipes_of, strict=True):
+        if pipes is not None:
+            for pipe, final in zip(pipes, fits, strict=True):
+                pipe.steps[-1] = (m.plan[1], final)
+            fits = pipes
+        out.append(fits)
+    return out
+
+
+def _run_stacked(members, X, y, chunk, task, on_epoch=None):
+    """Fit several models on the same splits in one stacked engine run, then score each.
+
+    ``members``: the :class:`_Member` models (all of one :func:`_stack_key`), ``chunk``
+    their common pending splits, ``on_epoch`` the progress callback of the whole run. Each
+    trial gets the run's wall time as ``fit_batch_time``, the number of its fits
+    (models x splits) as ``fit_batch_size`` and its share as ``fit_time``. If the stacked
+    call fails, or the pipelines' preprocessing made different rows, every model is fitted
+    on its own (:func:`_run_fit_splits`, as without stacking) so that a failure names its
+    model; a failed stacked call also warns (``RuntimeWarning``) with its cause.
+    Returns every scored trial, model by model, then the first :class:`_Failure` if any.
+    """
+    with _one_thread(task.pin):
+        try:
+            t0 = time.perf_counter()
+            fitted = _fit_stacked(members, X, y, chunk, on_epoch)
+            batch_time = time.perf_counter() - t0
+        except _RowsDiffer:
+            fitted = None
+        except Exception as exc:  # noqa: BLE001 - refitted alone: the error is named there
+            fitted = None
+            warnings.warn(
+                f"run_trials: the stacked fit of models {[m.name for m in members]} failed "
+                f"({type(exc).__name__}: {exc}); fitting each model on its own",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    if fitted is None:
+        out = []
+        for m in members:
+            out += _run_fit_splits(m.name, m.estimator, X, y, chunk, task, m.states,
+                                   plan=m.plan, seeds=m.seeds, on_epoch=m.on_epoch)  # fmt: skip
+        return _failures_last(out)
+    with _one_thread(task.pin):
+        n_fits = len(members) * len(chunk)
+        per_fit = batch_time / n_fits
+        out = []
+        for m, fits in zip(members, fitted, strict=True):
+            for f, (s, train, test) in zip(fits, chunk, strict=True):
+                try:
+                    out.append(
+                        _score(m.name, s, f, X, y, train, test, task, per_fit, batch_time, n_fits)
+                    )
+                except Exception as exc:
+                    out.append(_Failure(exc, m.name, f"scoring split {s}"))
+                    break
+        return _failures_last(out)
+
+
+def _failures_last(out):
+    """The trials of ``out``, then its first :class:`_Failure` (the runner stores every
+    trial before it raises)."""
+    failures = [t for t in out if isinstance(t, _Failure)]
+    return [t for t in out if not isinstance(t, _Failure)] + failures[:1]
 
 
 #: Seconds before any progress shows: runs shorter than this stay silent.
@@ -709,7 +934,10 @@ def run_trials(
         Workers for :class:`joblib.Parallel` (``None``: 1, or the active
         ``joblib.parallel_backend`` context, e.g. ``"dask"``). Each split of an ordinary
         estimator is one task (joblib batches short tasks); a model with the many-split hook
-        is one task. Results are identical for any ``n_jobs`` and backend. Each worker
+        is one task. In one process (``n_jobs`` resolving to 1) models that can share an
+        engine run are one task (see Notes); with more workers each model stays its own
+        task, so that the workers train them side by side. Results are identical for any
+        ``n_jobs`` and backend. Each worker
         process limits its BLAS/OpenMP pools (threadpoolctl) and, when torch is imported
         there, torch's intra-op threads to one while it runs a task, so that the workers do
         not oversubscribe the cores (``n_jobs=1`` runs in this process and changes nothing).
@@ -800,6 +1028,24 @@ def run_trials(
     labels it with ``fit_batch_time`` (:math:`T_{\\text{batch}}`, the wall time of the
     call) and ``fit_batch_size`` (:math:`n_{\\text{batch}}`); a split fitted alone has 1 and
     its ``fit_time``. The store keeps both.
+
+    **Models stacked in one engine run.** Run in one process (``n_jobs`` resolving to 1),
+    models whose networks can train together are fitted in one
+    :func:`clfcompare.estimators.fit_splits_stacked` call over all their pending splits,
+    each model with its own derived seeds, each network exactly as its model's own
+    ``fit_splits`` call would train it (bitwise on the CPU with one thread): bare
+    ``TorchMLPClassifier`` models (e.g. the MSE and the cross-entropy network of a study),
+    or :class:`~sklearn.pipeline.Pipeline` objects ending in one whose preprocessing steps
+    are of the same classes with the same parameters (e.g. both ``StandardScaler()``) and
+    hold no ``random_state``, so that their stacked transformed rows are the same (checked
+    split by split before the call: rows that differ after all send each model to its own
+    call). Models stack only with the same pending splits (a resumed store may differ by
+    model; a model whose splits are all stored is not refitted). Such a batch's
+    ``fit_batch_time`` is the wall time of the whole call and ``fit_batch_size`` its number
+    of fits (models x splits), ``fit_time`` the share of one fit. Every trial is still
+    scored, kept and stored per model and split. If the stacked call fails, each model is
+    fitted on its own call (a ``RuntimeWarning`` gives the stacked call's error), so that
+    an error is raised naming its model.
 
     For a model with ``predict_proba`` the class probabilities of every test sample are
     kept (:attr:`TrialResults.probabilities`, columns in the order of
@@ -937,20 +1183,41 @@ def run_trials(
         fast, tasks = [], []
         trials, kept = [], {}
         with _Progress(n_pending, bool(progress), sys.stderr) as bar:
+
+            def epochs(hook, n_trials):  # the progress callback of a batch, or None
+                if serial and bar.mode is not None and _hook_takes(hook, "on_epoch"):
+                    return bar.epochs(n_trials)
+                return None
+
+            plans = {name: _batch_plan(models[name], seed_keys[name]) for name in names}
+            stacks = _stacks(names, models, plans, pending) if serial else {}
             for name in names:
                 todo = pending[name]
-                if not todo:
-                    continue
-                est, keys = models[name], seed_keys[name]
-                plan = _batch_plan(est, keys)
-                if plan is not None:
+                if not todo or stacks.get(name, (name,))[0] != name:
+                    continue  # done, or a later member of a stack
+                est, keys, plan = models[name], seed_keys[name], plans[name]
+                if name in stacks:  # the first member: the whole stack in one job
                     chunk = [(s, *splits[s]) for s in todo]
-                    seeds_of = [unit_seeds(name, s) for s in todo]
-                    key = "random_state" if plan[1] is None else f"{plan[1]}__random_state"
-                    states = [d[key] for d in seeds_of] if key in keys else None
-                    on_epoch = None
-                    if serial and bar.mode is not None and _hook_takes(plan[0], "on_epoch"):
-                        on_epoch = bar.epochs(len(chunk))
+                    members = []
+                    for member in stacks[name]:
+                        states, seeds_of = _hook_seeds(
+                            plans[member], seed_keys[member], [unit_seeds(member, s) for s in todo]
+                        )
+                        members.append(
+                            _Member(
+                                member,
+                                models[member],
+                                plans[member],
+                                states,
+                                seeds_of,
+                                epochs(plans[member][0], len(chunk)),
+                            )  # fmt: skip
+                        )
+                    on_epoch = epochs(plan[0], len(chunk) * len(members))
+                    fast.append(joblib.delayed(_run_stacked)(members, X, y, chunk, task, on_epoch))
+                elif plan is not None:
+                    chunk = [(s, *splits[s]) for s in todo]
+                    states, seeds_of = _hook_seeds(plan, keys, [unit_seeds(name, s) for s in todo])
                     fast.append(
                         joblib.delayed(_run_fit_splits)(
                             name,
@@ -962,7 +1229,7 @@ def run_trials(
                             states,
                             plan=plan,
                             seeds=seeds_of,
-                            on_epoch=on_epoch,
+                            on_epoch=epochs(plan[0], len(chunk)),
                         )  # fmt: skip
                     )
                 else:
