@@ -31,7 +31,7 @@ Examples
 ...                   progress=False)  # doctest: +SKIP
 >>> study.comparison.pairwise  # doctest: +SKIP
 
-Why one module of about 1,050 lines: it is the one orchestration of a study (data checks,
+Why one module of about 1,150 lines: it is the one orchestration of a study (data checks,
 models and their preprocessing, the trial design and its seeds, the trials, the analysis, the
 figures and the calibration of the probabilities, the report and the notes that tie them
 together); each step is a small function here, and splitting them across modules would scatter
