@@ -811,3 +811,52 @@ def test_memory_stays_flat_over_2000_trials(tmp_path):
     finally:
         tracemalloc.stop()
     assert growth < 256 * 1024, f"memory grew by {growth} bytes over 4 read/resume cycles"
+
+
+# --------------------------------------------------------------------------------------------
+# a store of the code before issue 13 (no classes/trial_extras tables) resumed
+# --------------------------------------------------------------------------------------------
+def test_the_golden_old_store_gets_the_new_tables_when_trials_are_written_into_it(tmp_path):
+    from numpy.testing import assert_allclose, assert_array_equal
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    from clfcompare.datasets import load_curve
+
+    path = tmp_path / "hw4.sqlite"
+    shutil.copy(HERE / "data" / "store_hw4_quick.sqlite", path)
+    tables = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    assert {"classes", "trial_extras"}.isdisjoint(n for (n,) in _sql(path, tables))
+    before = load_results(path)
+    X4, y4 = load_curve(4)
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)  # the store's
+    res = run_trials({"lr": LogisticRegression()}, X4, y4, cv=cv, store=path, progress=False)
+    assert {"classes", "trial_extras"} <= {n for (n,) in _sql(path, tables)}
+    assert _sql(path, "SELECT label FROM classes ORDER BY position") == [(0,), (1,), (2,), (3,)]
+    assert _sidecars(path) == [] and _integrity(path) == [("ok",)]
+    back = load_results(path)
+    assert back.models == (*before.models, "lr")
+    # the old trials read back as before: scores, predictions, loss curves, no extras
+    old = list(before.models)
+    for what in ("scores", "predictions", "loss_curves"):
+        frame = getattr(back, what)
+        pd.testing.assert_frame_equal(
+            frame[frame["model"].isin(old)].reset_index(drop=True),
+            getattr(before, what),
+            check_exact=True,
+        )
+    assert set(back.probabilities["model"]) == {"lr"}
+    batches = back.fit_batches.set_index("model")
+    assert batches.loc[old, "fit_batch_time"].isna().all()
+    assert (batches.loc["lr", "fit_batch_size"] == 1).all()
+    assert_allclose(batches.loc["lr", "fit_batch_time"], res.scores["fit_time"], rtol=1e-12)
+    # the new model's probabilities are those of its refit (independent reference)
+    train, test = next(iter(cv.split(X4, y4)))
+    ref = LogisticRegression().fit(X4[train], y4[train]).predict_proba(X4[test])
+    rows = back.probabilities[back.probabilities["split"] == 0]
+    assert_array_equal(rows["sample"], test)
+    assert_allclose(rows[[f"proba_{k}" for k in range(4)]].to_numpy(), ref, rtol=1e-12)
+    # opened again for writing (a new model), the tables are not added twice
+    run_trials({"d": DummyClassifier()}, X4, y4, cv=cv, store=path, progress=False)
+    assert count_finished(path, ["d"]) == 6 and _integrity(path) == [("ok",)]
+    assert len(_sql(path, "SELECT * FROM classes")) == 4

@@ -219,15 +219,40 @@ def test_an_old_store_opens_resumes_and_reads_without_probabilities(tmp_path):
     assert (old.fit_batches["fit_batch_size"] == 1).all()
     assert_array_equal(old.classes, [0, 1])  # from the stored labels
     pd.testing.assert_frame_equal(old.scores, fresh.scores)
-    # resumed with another model: written as the old code wrote, read back the same way
+    # complete: read, never opened for writing, so still the old layout
+    run_trials({"lr": LogisticRegression()}, X, y, cv=3, progress=False, store=path)
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        tables = {n for (n,) in con.execute("SELECT name FROM sqlite_master")}
+    assert "trial_extras" not in tables and "classes" not in tables
+    # resumed with another model: opened for writing, the store gets the new tables, and the
+    # new model's trials keep their probabilities and fit batches (the old ones stay without)
     both = run_trials(
         {"lr": LogisticRegression(), "lr2": LogisticRegression(C=0.1)},
         X, y, cv=3, progress=False, store=path,
     )  # fmt: skip
-    assert both.is_complete and len(both.probabilities) == 0
+    assert both.is_complete
     with contextlib.closing(sqlite3.connect(path)) as con:
         tables = {n for (n,) in con.execute("SELECT name FROM sqlite_master")}
-    assert "trial_extras" not in tables
+        labels = con.execute("SELECT position, label FROM classes").fetchall()
+    assert {"trial_extras", "classes"} <= tables and labels == [(0, 0), (1, 1)]
+    back = load_results(path)
+    for res in (both, back):
+        assert set(res.probabilities["model"]) == {"lr2"}
+        assert len(res.probabilities) == len(y)  # every test sample of lr2's 3 splits
+        batches = res.fit_batches.set_index("model")
+        assert batches.loc["lr", "fit_batch_time"].isna().all()
+        assert (batches.loc["lr2", "fit_batch_time"] >= 0).all()
+        assert (batches.loc["lr2", "fit_batch_size"] == 1).all()
+        pd.testing.assert_frame_equal(
+            res.scores[res.scores["model"] == "lr"].reset_index(drop=True), fresh.scores
+        )
+    # the stored probabilities are those of the refitted model
+    cv = StratifiedKFold(3)
+    train, test = next(iter(cv.split(X, y)))
+    ref = LogisticRegression(C=0.1).fit(X[train], y[train]).predict_proba(X[test])
+    rows = back.probabilities[back.probabilities["split"] == 0]
+    assert_array_equal(rows["sample"], test)
+    assert_allclose(rows[["proba_0", "proba_1"]].to_numpy(), ref, rtol=1e-12)
 
 
 def test_the_golden_store_of_the_old_code_reads_with_empty_probabilities(tmp_path):

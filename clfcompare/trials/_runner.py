@@ -1327,7 +1327,8 @@ def _open_store(db, setup, fingerprints, seeded, defaults=None, classes=()):
     n_splits = setup["n_splits"]
     n_todo = sum(1 for name in names for s in range(n_splits) if (name, s) not in finished)
     if new or n_todo:
-        db.make_writable(f"{n_todo} trials are still to run")
+        # a store written before the classes and trial_extras tables gets them here
+        db.make_writable(f"{n_todo} trials are still to run", classes)
         if new:
             db.add_models(new)
             # one added meanwhile by another process may differ

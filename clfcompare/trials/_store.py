@@ -22,8 +22,9 @@ Layout (every value is plain data: INTEGER, REAL, TEXT; nothing is pickled)::
                                                     n_classes numbers, or NULL
 
 The last two tables are written by stores made since issue 13. A store made before lacks
-them: it is read (no probabilities, fit batches unknown: NaN time, size 1) and resumed as it
-is, its new trials written without them.
+them: it is read (no probabilities, fit batches unknown: NaN time, size 1); resumed with
+trials to write, it gets them when opened for writing (:meth:`TrialStore.make_writable`),
+so that its new trials have probabilities and fit batches (its earlier ones stay without).
 
 One finished trial (its ``trials`` row, its ``n_test`` predictions and its ``n_epochs`` loss
 values) is written in one transaction, so a killed writer leaves either the whole trial or
@@ -554,12 +555,23 @@ class TrialStore:
             raise store_error(self.path, exc, "opening it for writing") from exc
         self.writable = True
 
-    def make_writable(self, why):
+    def make_writable(self, why, classes=None):
         """Reopen for writing (no-op if open so); ``why``: what is to be written, for the
         :class:`StoreError` of a store that cannot be written here (e.g. ``"3 trials are
-        still to run"``)."""
-        if self.writable:
-            return
+        still to run"``).
+
+        ``classes``: the sorted class labels of the run's ``y``. A store written before
+        issue 13 (no ``classes``/``trial_extras`` tables) then gets those tables and the
+        labels (:meth:`add_extras`), so that the trials written into it from now on keep
+        their probabilities and fit batches; its earlier trials stay without them.
+        """
+        if not self.writable:
+            self._reopen_writer(why)
+        if classes is not None and not self.extras:
+            self.add_extras(classes)
+
+    def _reopen_writer(self, why):
+        """Close the reader and open the store for writing (see :meth:`make_writable`)."""
         if self.immutable:
             raise StoreError(
                 self.path,
@@ -663,12 +675,7 @@ class TrialStore:
                     [(k, json.dumps(v)) for k, v in meta.items()],
                 )
                 self._insert_models(models, start=0)
-                # bound as to_sql_values binds labels (not a call of it: that is the write
-                # path's alone, which the crash tests count)
-                labels = [v.item() if isinstance(v, np.generic) else v for v in classes]
-                con.executemany(
-                    "INSERT INTO classes (position, label) VALUES (?, ?)", enumerate(labels)
-                )
+                _insert_classes(con, classes)
         if not first:
             self._retry(self._open, "reading its schema and set-up")
             return False
@@ -676,6 +683,17 @@ class TrialStore:
         self.is_new = False
         self.extras = True
         return True
+
+    def add_extras(self, classes):
+        """Add the tables of :data:`EXTRA_SCHEMA` and the class labels ``classes`` (sorted
+        labels of ``y``) to a store written before they existed (one transaction; nothing
+        when another process added them first). The store must be open for writing."""
+        with self._transaction("adding its classes and trial_extras tables") as con:
+            if not has_extras(con):  # else another process added them meanwhile
+                for stmt in EXTRA_SCHEMA:
+                    con.execute(stmt)
+                _insert_classes(con, classes)
+        self.extras = True
 
     def read_classes(self):
         """The stored class labels (a list of SQLite values), or None for a store written
@@ -961,6 +979,14 @@ class TrialStore:
                 )
             )
         return out
+
+
+def _insert_classes(con, classes):
+    """Write the class labels ``classes`` into the ``classes`` table, in their order."""
+    # bound as to_sql_values binds labels (not a call of it: that is the write path's alone,
+    # which the crash tests count)
+    labels = [v.item() if isinstance(v, np.generic) else v for v in classes]
+    con.executemany("INSERT INTO classes (position, label) VALUES (?, ?)", enumerate(labels))
 
 
 def _hand_back_sidecars(path):
