@@ -873,3 +873,104 @@ def test_fit_splits_stacked_errors(curve2, estimators, kwargs, error, match):
     X, y = curve2
     with pytest.raises(error, match=match):
         fit_splits_stacked(estimators, X, y, [np.arange(50), np.arange(20, 80)], **kwargs)
+
+
+def _scipy_temperature(outputs, codes, scale, weights):
+    """The per-network temperature fit as it was (scipy's bounded Brent on one network)."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import log_softmax
+
+    from clfcompare.estimators.mlp import TEMPERATURE_BOUNDS, square_loss_scores
+
+    scores = square_loss_scores(outputs, scale)
+    rows = np.arange(len(codes))
+
+    def nll(log_t):
+        return np.average(
+            -log_softmax(scores / np.exp(log_t), axis=1)[rows, codes], weights=weights
+        )
+
+    bounds = np.log(TEMPERATURE_BOUNDS[0]), np.log(TEMPERATURE_BOUNDS[1])
+    found = minimize_scalar(nll, bounds=bounds, method="bounded", options={"xatol": 1e-6})
+    return float(np.exp(found.x))
+
+
+def test_vectorised_temperature_search_is_scipys_bounded_brent():
+    # 120 networks of mixed shapes, scales and weights, some at the bounds of T: every
+    # temperature bitwise equal to scipy's scalar search on that network alone, and
+    # independent of which networks are searched with it
+    from clfcompare.estimators.mlp import (
+        TEMPERATURE_BOUNDS,
+        fit_square_loss_temperature,
+        fit_square_loss_temperatures,
+        square_loss_scores,
+    )
+
+    rng = np.random.default_rng(3)
+    scores, codes, weights, expected = [], [], [], []
+    for i in range(120):
+        n, k = int(rng.choice([7, 40, 41])), int(rng.choice([1, 3, 4]))
+        c = rng.integers(0, 2 if k == 1 else k, n)
+        if i % 10 == 0:  # perfectly separated: T at its lower bound
+            out = c[:, None].astype(float) if k == 1 else np.eye(k)[c]
+        elif i % 10 == 1:  # noise: T at its upper bound
+            out = np.full((n, k), 0.5)
+        else:
+            out = rng.normal(0.5, rng.uniform(0.05, 2.0), (n, k))
+        w = rng.uniform(0.0, 2.0, n) if i % 3 == 0 else None
+        scale = float(rng.choice([1.0, 2.5]))
+        scores.append(square_loss_scores(out, scale))
+        codes.append(c)
+        weights.append(w)
+        expected.append(_scipy_temperature(out, c, scale, w))
+        if i < 20:
+            assert fit_square_loss_temperature(out, c, scale, w) == expected[-1]
+    expected = np.array(expected)
+    assert_array_equal(fit_square_loss_temperatures(scores, codes, weights), expected)
+    assert expected.min() == pytest.approx(TEMPERATURE_BOUNDS[0], rel=1e-5)
+    assert expected.max() == pytest.approx(TEMPERATURE_BOUNDS[1], rel=1e-5)
+    some = [5, 17, 64, 99]
+    assert_array_equal(
+        fit_square_loss_temperatures(
+            [scores[i] for i in some], [codes[i] for i in some], [weights[i] for i in some]
+        ),
+        expected[some],
+    )
+    with pytest.raises(ValueError, match="one entry per network"):
+        fit_square_loss_temperatures(scores[:2], codes[:1])
+    with pytest.raises(ValueError, match="network 1: scores must be"):
+        fit_square_loss_temperatures(scores[:2], [codes[0], codes[0][:3]])
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_stacked_temperatures_and_probabilities_equal_a_lone_fit(curve4, weighted):
+    # every square-loss network of a stacked run gets the temperature (and so the
+    # predict_proba) of clone(est).set_params(random_state=s).fit(X[idx], y[idx]): bitwise
+    from clfcompare.estimators import fit_splits_stacked
+    from clfcompare.estimators.mlp import TEMPERATURE_BOUNDS
+
+    X, y = curve4
+    w = np.random.default_rng(0).uniform(0.5, 2.0, len(y)) if weighted else None
+    # four classes (K outputs), three, and two (one output)
+    splits = [np.arange(0, 250), np.flatnonzero(y != 3), np.flatnonzero(y < 2)]
+    base = {**FAST, "max_epochs": 15}
+    grid = [
+        TorchMLPClassifier(**{**base, "loss": loss, "learning_rate": lr})
+        for loss in ("mse", "ce")
+        for lr in (0.05, 0.01)
+    ] + [TorchMLPClassifier(loss="mse", square_loss_k=2.0, square_loss_M=3.0, **base)]
+    stacked = fit_splits_stacked(grid, X, y, splits, random_states=[4, 5, 6], sample_weight=w)
+    square = 0
+    for est, row in zip(grid, stacked, strict=True):
+        for fit, idx, state in zip(row, splits, [4, 5, 6], strict=True):
+            alone = clone(est).set_params(random_state=state)
+            alone.fit(X[idx], y[idx], sample_weight=None if w is None else w[idx])
+            assert_array_equal(_params(fit), _params(alone))
+            assert fit.temperature_ == alone.temperature_
+            assert_array_equal(fit.predict_proba(X), alone.predict_proba(X))
+            if est.loss == "mse":
+                square += 1
+                assert TEMPERATURE_BOUNDS[0] < fit.temperature_ < TEMPERATURE_BOUNDS[1]
+            else:
+                assert fit.temperature_ is None
+    assert square == 9

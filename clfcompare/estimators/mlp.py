@@ -9,20 +9,21 @@ class and minimises the cross-entropy. Both designs are ``TorchMLPClassifier(los
 :meth:`TorchMLPClassifier.engine_options`), which also trains one configuration on many
 cross-validation splits in one call (:meth:`TorchMLPClassifier.fit_splits`).
 
-Why one module of about 1,000 lines: one estimator and what turns its outputs into
-probabilities (the square-loss map and its temperature) and its fits into the engine's calls
-(weights, warm starts, ``partial_fit``, splits); most of the length is the parameter
-documentation, with the measurements behind the defaults.
+Why one module of about 1,400 lines: one estimator and what turns its outputs into
+probabilities (the square-loss map and its temperature, searched for all networks of a run
+at once) and its fits into the engine's calls (weights, warm starts, ``partial_fit``,
+splits, stacked configurations); most of the length is the parameter documentation, with
+the measurements behind the defaults.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import numbers
 import warnings
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
@@ -201,8 +202,10 @@ def fit_square_loss_temperature(outputs, codes, scale=1.0, sample_weight=None):
     """The temperature ``T`` of :func:`square_loss_softmax` of least (weighted) log loss.
 
     One-dimensional minimisation of the mean of :math:`-\\ln p_{y_n}` over
-    :math:`\\ln T` in ``TEMPERATURE_BOUNDS`` (scipy's bounded Brent method; the log loss of
-    a softmax of fixed scores is smooth in ``T``).
+    :math:`\\ln T` in ``TEMPERATURE_BOUNDS`` by scipy's bounded Brent method
+    (``minimize_scalar(method="bounded", options={"xatol": 1e-6})``, the same iterates; the
+    log loss of a softmax of fixed scores is smooth in ``T``). One network of
+    :func:`fit_square_loss_temperatures`.
 
     Parameters
     ----------
@@ -217,17 +220,178 @@ def fit_square_loss_temperature(outputs, codes, scale=1.0, sample_weight=None):
     Returns
     -------
     float
-    """
-    scores = square_loss_scores(outputs, scale)
-    rows = np.arange(scores.shape[0])
 
-    def nll(log_t):
-        per = -log_softmax(scores / np.exp(log_t), axis=1)[rows, codes]
-        return np.average(per, weights=sample_weight)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from clfcompare.estimators.mlp import fit_square_loss_temperature
+    >>> out = np.array([[0.9], [0.2], [0.7], [0.4]])
+    >>> round(fit_square_loss_temperature(out, np.array([1, 0, 1, 1])), 4)
+    0.2421
+    """
+    (temperature,) = fit_square_loss_temperatures(
+        [square_loss_scores(outputs, scale)], [codes], [sample_weight]
+    )
+    return float(temperature)
+
+
+def fit_square_loss_temperatures(scores, codes, sample_weights=None):
+    """:func:`fit_square_loss_temperature` of several networks in one vectorised search.
+
+    The bounded Brent method of scipy's ``minimize_scalar`` (``_minimize_scalar_bounded``,
+    ``xatol=1e-6``) run elementwise over the networks: every network takes the branches and
+    iterates that the scalar method takes on its own (each step's arithmetic is the scalar
+    step's, in float64), and the log losses of the networks still searching are evaluated
+    together, one array operation per group of networks of equal row and class counts. A
+    network's temperature therefore does not depend on which other networks are fitted
+    with it.
+
+    Parameters
+    ----------
+    scores : list of ndarray of shape (n_samples_i, n_classes_i)
+        :func:`square_loss_scores` of each network on its training rows.
+    codes : list of ndarray of shape (n_samples_i,)
+        Class indices of those rows.
+    sample_weights : list of (ndarray of shape (n_samples_i,) or None), optional
+        Row weights per network (``None``: all networks unweighted).
+
+    Returns
+    -------
+    ndarray of shape (n_networks,)
+        The temperatures, in ``TEMPERATURE_BOUNDS``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from clfcompare.estimators.mlp import fit_square_loss_temperatures, square_loss_scores
+    >>> out = np.array([[0.9], [0.2], [0.7], [0.4]])
+    >>> s = square_loss_scores(out)
+    >>> codes = [np.array([1, 0, 1, 1]), np.array([1, 0, 0, 1])]
+    >>> fit_square_loss_temperatures([s, s], codes).round(4)
+    array([0.2421, 0.6952])
+    """
+    n = len(scores)
+    if sample_weights is None:
+        sample_weights = [None] * n
+    if not (len(codes) == len(sample_weights) == n):
+        raise ValueError(
+            f"scores, codes and sample_weights need one entry per network: got {n}, "
+            f"{len(codes)} and {len(sample_weights)}"
+        )
+    groups = {}  # networks whose log losses are one array computation
+    for i, (s, c, w) in enumerate(zip(scores, codes, sample_weights, strict=True)):
+        if s.ndim != 2 or c.shape != (s.shape[0],):
+            raise ValueError(
+                f"network {i}: scores must be (n_samples, n_classes) and codes (n_samples,); "
+                f"got {s.shape} and {c.shape}"
+            )
+        groups.setdefault((s.shape, w is None), []).append(i)
+    stacks = []
+    for (_, unweighted), members in groups.items():
+        s = np.stack([np.asarray(scores[i], dtype=np.float64) for i in members])
+        c = np.stack([np.asarray(codes[i], dtype=np.intp) for i in members])[..., None]
+        w = None if unweighted else np.stack([sample_weights[i] for i in members])
+        # max_k(s_k / T) = max_k(s_k) / T and the true class's s_c / T exactly (rounding is
+        # monotone), so only the sum of exponentials is a reduction per step
+        top = s.max(axis=-1, keepdims=True)
+        true = np.take_along_axis(s, c, -1)[..., 0]
+        stacks.append((np.asarray(members), s, top, true, w))
+
+    def nll(log_t, active):
+        """Mean log loss of each active network at ``exp(log_t)`` (others: NaN).
+
+        scipy's ``log_softmax(s / T)[rows, codes]`` term by term: ``tmp = z - max z``,
+        ``tmp_c - log(sum(exp(tmp)))``, in the same float64 operations.
+        """
+        value = np.full(n, np.nan)
+        for members, s, top, true, w in stacks:
+            on = active[members]
+            if not on.any():
+                continue
+            where = members[on]
+            t = np.array([np.exp(v) for v in log_t[where]])[:, None]  # the scalar method's exp
+            z_max = top[on] / t[..., None]
+            total = np.sum(np.exp(s[on] / t[..., None] - z_max), axis=-1)
+            per = -((true[on] / t - z_max[..., 0]) - np.log(total))
+            value[where] = np.average(per, axis=1, weights=None if w is None else w[on])
+        return value
 
     low, high = np.log(TEMPERATURE_BOUNDS[0]), np.log(TEMPERATURE_BOUNDS[1])
-    found = minimize_scalar(nll, bounds=(low, high), method="bounded", options={"xatol": 1e-6})
-    return float(np.exp(found.x))
+    return np.exp(_bounded_brent(nll, n, low, high, xatol=1e-6))
+
+
+def _bounded_brent(func, n, x1, x2, xatol, maxfun=500):
+    """scipy's ``_minimize_scalar_bounded`` (1.17) on ``n`` functions at once; returns ``xf``.
+
+    ``func(x, active)`` gives the ``n`` function values at ``x`` (read where ``active``).
+    Each line is the scalar method's, made elementwise with ``np.where``; a function stops
+    when its own convergence test (or ``maxfun``) says so.
+    """
+    sqrt_eps = np.sqrt(2.2e-16)
+    golden_mean = 0.5 * (3.0 - np.sqrt(5.0))
+    a, b = np.full(n, x1, dtype=np.float64), np.full(n, x2, dtype=np.float64)
+    fulc = a + golden_mean * (b - a)
+    nfc, xf = fulc.copy(), fulc.copy()
+    rat, e = np.zeros(n), np.zeros(n)
+    everyone = np.ones(n, dtype=bool)
+    fx = func(xf, everyone)
+    num = np.ones(n, dtype=np.int64)
+    ffulc, fnfc = fx.copy(), fx.copy()
+    xm = 0.5 * (a + b)
+    tol1 = sqrt_eps * np.abs(xf) + xatol / 3.0
+    tol2 = 2.0 * tol1
+    active = np.abs(xf - xm) > (tol2 - 0.5 * (b - a))
+    while active.any():
+        with np.errstate(all="ignore"):  # the parabola of a golden step is not used
+            parabolic = np.abs(e) > tol1
+            r = (xf - nfc) * (fx - ffulc)
+            q = (xf - fulc) * (fx - fnfc)
+            p = (xf - fulc) * q - (xf - nfc) * r
+            q = 2.0 * (q - r)
+            p = np.where(q > 0.0, -p, p)
+            q = np.abs(q)
+            r = e
+            e_parabolic = rat
+            accept = (
+                parabolic
+                & (np.abs(p) < np.abs(0.5 * q * r))
+                & (p > q * (a - xf))
+                & (p < q * (b - xf))
+            )
+            rat_parabolic = (p + 0.0) / q
+            x = xf + rat_parabolic
+            near = ((x - a) < tol2) | ((b - x) < tol2)
+            si = np.sign(xm - xf) + ((xm - xf) == 0)
+            rat_parabolic = np.where(near, tol1 * si, rat_parabolic)
+            e_golden = np.where(xf >= xm, a - xf, b - xf)
+            e_new = np.where(accept, e_parabolic, e_golden)
+            rat_new = np.where(accept, rat_parabolic, golden_mean * e_golden)
+        e = np.where(active, e_new, e)
+        rat = np.where(active, rat_new, rat)
+        si = np.sign(rat) + (rat == 0)
+        x = xf + si * np.maximum(np.abs(rat), tol1)
+        fu = func(x, active)
+        num += active
+        better = active & (fu <= fx)
+        worse = active & ~(fu <= fx)
+        a = np.where(better & (x >= xf), xf, np.where(worse & (x < xf), x, a))
+        b = np.where(better & ~(x >= xf), xf, np.where(worse & ~(x < xf), x, b))
+        shift = worse & ((fu <= fnfc) | (nfc == xf))
+        last = worse & ~shift & ((fu <= ffulc) | (fulc == xf) | (fulc == nfc))
+        fulc, ffulc = (
+            np.where(better | shift, nfc, np.where(last, x, fulc)),
+            np.where(better | shift, fnfc, np.where(last, fu, ffulc)),
+        )
+        nfc, fnfc = (
+            np.where(better, xf, np.where(shift, x, nfc)),
+            np.where(better, fx, np.where(shift, fu, fnfc)),
+        )
+        xf, fx = np.where(better, x, xf), np.where(better, fu, fx)
+        xm = 0.5 * (a + b)
+        tol1 = sqrt_eps * np.abs(xf) + xatol / 3.0
+        tol2 = 2.0 * tol1
+        active &= (num < maxfun) & (np.abs(xf - xm) > (tol2 - 0.5 * (b - a)))
+    return xf
 
 
 class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
@@ -829,18 +993,9 @@ class TorchMLPClassifier(ClassifierMixin, BaseEstimator):
 
         return report
 
-    def _fit_temperature(self, X, codes, weights, rows=None):
+    def _fit_temperature(self, X, codes, weights):
         """``temperature_`` of the square-loss probabilities, on the training rows."""
-        if self.loss != "mse":
-            self.temperature_ = None
-            return
-        if rows is not None:
-            X, codes = X[rows], codes[rows]
-            weights = None if weights is None else weights[rows]
-        outputs = network_forward(X, self.coefs_, self.intercepts_, self.activation)
-        self.temperature_ = fit_square_loss_temperature(
-            outputs, codes, self.square_loss_M, weights
-        )
+        _fit_temperatures([self], X, codes, [weights], [np.arange(X.shape[0])])
 
     # ------------------------------------------------------------------------------------------
     # prediction (float64, CPU, numpy)
@@ -935,6 +1090,30 @@ def _splits_printer(n_models):
         )
 
     return report
+
+
+def _fit_temperatures(fitted, X, codes, weights, rows):
+    """Set ``temperature_`` of fitted estimators, the square-loss ones in one search.
+
+    ``fitted[i]`` was trained on ``X[rows[i]]`` with classes ``codes[rows[i]]`` and row
+    weights ``weights[i]`` (None or of shape (n_samples,)); the others get None. The
+    float64 forward pass is per network (its rows: a row's outputs as :meth:`predict`'s),
+    the temperature search (:func:`fit_square_loss_temperatures`) for all at once.
+    """
+    square, scores, split_codes, split_weights = [], [], [], []
+    for est, w, idx in zip(fitted, weights, rows, strict=True):
+        est.temperature_ = None
+        if est.loss != "mse":
+            continue
+        outputs = network_forward(X[idx], est.coefs_, est.intercepts_, est.activation)
+        square.append(est)
+        scores.append(square_loss_scores(outputs, est.square_loss_M))
+        split_codes.append(codes[idx])
+        split_weights.append(None if w is None else w[idx])
+    if square:
+        temperatures = fit_square_loss_temperatures(scores, split_codes, split_weights)
+        for est, t in zip(square, temperatures, strict=True):
+            est.temperature_ = float(t)
 
 
 def _warn_unconverged(est, options, results):
@@ -1039,6 +1218,7 @@ def _fit_stacked(estimators, X, y, train_indices, random_states, sample_weight, 
     all_weights = validate_sample_weight(sample_weight, X_checked)
     splits = check_train_indices(train_indices, len(y_checked))
     jobs, per_estimator = [], []
+    split_classes, int_seeds = {}, {}  # the same for every estimator: found once
     for est, options, est_states in zip(estimators, all_options, random_states, strict=True):
         if est_states is None:
             states = [est.random_state] * len(splits)
@@ -1050,8 +1230,10 @@ def _fit_stacked(estimators, X, y, train_indices, random_states, sample_weight, 
         for k, (fit, idx) in enumerate(zip(fitted, splits, strict=True)):
             validate_data(fit, X, reset=True, skip_check_array=True)
             y_split = y_checked[idx]
-            check_classification_targets(y_split)
-            classes, _ = _encode(y_split, split=k)
+            if k not in split_classes:
+                check_classification_targets(y_split)
+                split_classes[k] = _encode(y_split, split=k)[0]
+            classes = split_classes[k]
             weights = all_weights
             if est.class_weight is not None:  # per split: "balanced" counts its own rows
                 weights = np.zeros(len(y_checked))
@@ -1059,7 +1241,13 @@ def _fit_stacked(estimators, X, y, train_indices, random_states, sample_weight, 
                     est, est.class_weight, classes, y_split,
                     None if all_weights is None else all_weights[idx],
                 )  # fmt: skip
-            seed = draw_seed(copy.deepcopy(states[k]))
+            state = states[k]
+            if isinstance(state, numbers.Integral):  # an int always draws the same seed
+                if int(state) not in int_seeds:
+                    int_seeds[int(state)] = draw_seed(state)
+                seed = int_seeds[int(state)]
+            else:
+                seed = draw_seed(copy.deepcopy(state))
             mine.append(_Job(est, fit, idx, seed, options, classes, weights))
         jobs += mine
         per_estimator.append(mine)
@@ -1091,8 +1279,11 @@ def _fit_stacked(estimators, X, y, train_indices, random_states, sample_weight, 
         )  # fmt: skip
         for job, result in zip(members, trained, strict=True):
             job.fitted._set_fitted(result, classes, job.seed, job.options)
-            job.fitted._fit_temperature(X_checked, codes, job.weights, rows=job.split)
             results[id(job)] = result
+        _fit_temperatures(
+            [job.fitted for job in members], X_checked, codes,
+            [job.weights for job in members], [job.split for job in members],
+        )  # fmt: skip
     for mine in per_estimator:
         _warn_unconverged(mine[0].source, mine[0].options, [results[id(j)] for j in mine])
     return [[job.fitted for job in mine] for mine in per_estimator]
