@@ -39,22 +39,13 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
+from clfcompare.cli import positive_int
 from clfcompare.datasets import load_curve
 from clfcompare.estimators import TorchMLPClassifier, resolve_device
 from clfcompare.search import BatchedGridSearchCV
 
 GRID = {"learning_rate": [0.005, 0.001], "alpha": [0.0, 0.001], "loss": ["ce", "mse"]}
 SKLEARN_GRID = {"learning_rate_init": [0.005, 0.001], "alpha": [0.0, 0.001], "beta_1": [0.9, 0.8]}
-
-
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def parse_args(argv):

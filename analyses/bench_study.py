@@ -51,7 +51,8 @@ from pathlib import Path
 QUICK = {"repeats": 2, "folds": 3, "epochs": 5}
 
 
-def _positive(text):
+def _positive(text):  # cli.positive_int's twin: importing clfcompare.cli would load the
+    # study before the imports are timed
     try:
         value = int(text)
     except ValueError:
