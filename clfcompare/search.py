@@ -108,9 +108,10 @@ class BatchedGridSearchCV(GridSearchCV):
             return super().fit(X, y, groups=groups, **params)
         try:
             return self._batched_fit(X, y, groups)
-        except (ValueError, FloatingPointError) as exc:
-            if "training diverged" not in str(exc):
-                raise
+        except Exception:  # noqa: BLE001 - one candidate's error is GridSearchCV's to score
+            # a diverging or invalid candidate, or preprocessing the stacked run cannot take
+            # (e.g. a sparse step output): GridSearchCV fits one by one and applies
+            # error_score (raising with error_score="raise")
             return super().fit(X, y, groups=groups)
 
     def _batched_fit(self, X, y, groups):
@@ -171,13 +172,15 @@ class BatchedGridSearchCV(GridSearchCV):
         self.multimetric_ = False
         self.scorer_ = scorer
         self.n_splits_ = n_splits
-        if refit:  # as GridSearchCV: the best_* attributes only with refit
-            if callable(self.refit):
-                self.best_index_ = int(self.refit(results))
-            else:
-                self.best_index_ = int(ranks.argmin())
-                self.best_score_ = float(means[self.best_index_])
-            self.best_params_ = candidates[self.best_index_]
+        # as GridSearchCV with one metric: best_index_/best_params_ (and best_score_ unless
+        # refit is callable) also without a refit; best_estimator_ only with one
+        if callable(self.refit):
+            self.best_index_ = int(self.refit(results))
+        else:
+            self.best_index_ = int(ranks.argmin())
+            self.best_score_ = float(means[self.best_index_])
+        self.best_params_ = candidates[self.best_index_]
+        if refit:
             self.best_estimator_ = fitted[self.best_index_][n_splits]
             self.refit_time_ = float(fit_times[self.best_index_, n_splits])
             if hasattr(self.best_estimator_, "feature_names_in_"):

@@ -92,7 +92,8 @@ def test_bad_parameter_names_and_clone(curve4):
 def test_refit_false_and_other_estimators_fall_back(curve4):
     X, y = curve4
     search = BatchedGridSearchCV(TorchMLPClassifier(**NET), GRID, cv=2, refit=False).fit(X, y)
-    assert not hasattr(search, "best_estimator_") and not hasattr(search, "best_params_")
+    # as GridSearchCV with one metric: the best candidate is named, nothing is refitted
+    assert not hasattr(search, "best_estimator_") and hasattr(search, "best_params_")
     assert search.cv_results_["rank_test_score"].shape == (8,)
     from sklearn.linear_model import LogisticRegression
 
@@ -190,3 +191,47 @@ def test_n_jobs_splits_large_runs_into_threads_with_the_same_results(curve4, mon
     worker.start()
     worker.join()
     assert len(done) == 1 and parts == [2]
+
+
+def _small_net():
+    return TorchMLPClassifier(
+        hidden_layer_sizes=(8,), batch_size=None, max_epochs=20, device="cpu", random_state=0
+    )
+
+
+def test_refit_false_sets_the_best_candidate_as_gridsearchcv():
+    X, y = load_curve(2)
+    grid = {"learning_rate": [0.01, 0.05]}
+    ref = GridSearchCV(_small_net(), grid, cv=3, refit=False).fit(X, y)
+    got = BatchedGridSearchCV(_small_net(), grid, cv=3, refit=False).fit(X, y)
+    assert got.best_params_ == ref.best_params_
+    assert got.best_index_ == ref.best_index_
+    assert_allclose(got.best_score_, ref.best_score_, rtol=1e-12)
+    assert not hasattr(got, "best_estimator_") and not hasattr(ref, "best_estimator_")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning", "ignore::RuntimeWarning")
+def test_an_invalid_candidate_is_scored_error_score_as_gridsearchcv():
+    X, y = load_curve(2)
+    grid = {"learning_rate": [-1.0, 0.01]}
+    ref = GridSearchCV(_small_net(), grid, cv=3).fit(X, y)
+    got = BatchedGridSearchCV(_small_net(), grid, cv=3).fit(X, y)
+    assert np.isnan(got.cv_results_["mean_test_score"][0])
+    assert_allclose(got.cv_results_["mean_test_score"], ref.cv_results_["mean_test_score"])
+    assert got.best_params_ == {"learning_rate": 0.01}
+    with pytest.raises(ValueError, match="learning_rate"):
+        BatchedGridSearchCV(_small_net(), grid, cv=3, error_score="raise").fit(X, y)
+
+
+def test_a_sparse_step_output_gives_gridsearchcvs_result():
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 3, size=(90, 2))
+    y = (X[:, 0] + rng.integers(0, 2, size=90) > 2).astype(int)
+    pipe = make_pipeline(OneHotEncoder(), _small_net())  # sparse output by default
+    grid = {"torchmlpclassifier__learning_rate": [0.01, 0.05]}
+    ref = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    got = BatchedGridSearchCV(pipe, grid, cv=3).fit(X, y)
+    assert got.best_params_ == ref.best_params_
+    assert_allclose(got.cv_results_["mean_test_score"], ref.cv_results_["mean_test_score"])

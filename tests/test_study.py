@@ -774,8 +774,7 @@ def test_the_study_scores_the_stored_probabilities(tmp_path):
     res = study.run_study(
         X, y, models=models, out_dir=tmp_path, n_repeats=2, n_folds=3, progress=False
     )
-    if getattr(res.results, "probabilities", None) is None:
-        pytest.skip("run_trials does not store probabilities yet")
+    assert res.results.probabilities is not None
     # reference: sklearn's log loss and Brier score of the main CV's splits (the halves'
     # splits, 40 more, are not scored); the perceptron has no predict_proba: no row
     cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=0)

@@ -653,3 +653,19 @@ def test_in_workers_each_model_is_its_own_job_and_progress_spans_the_stack(monke
     assert calls == [(2, 3, ["on_epoch", "random_states"])]
     shown = [line.split(" trials")[0] for line in err.getvalue().splitlines()]
     assert "run_trials: 1.2/6" in shown and shown[-1] == "run_trials: 6/6"  # 1 of 5 epochs
+
+
+def test_a_pipeline_subclass_fits_its_own_way_split_by_split():
+    # a Pipeline subclass (imblearn's, with resamplers) may fit other rows than
+    # fit_transform gives: the runner must not batch it through the stacked rows
+    class OwnPipeline(Pipeline):
+        pass
+
+    X, y = make_curve(2, random_state=0)
+    own = OwnPipeline([("scale", StandardScaler()), ("mlp", _mlp())])
+    plain = Pipeline([("scale", StandardScaler()), ("mlp", _mlp())])
+    assert _runner._batch_plan(own, {"mlp__random_state": 3}) is None
+    assert _runner._batch_plan(plain, {"mlp__random_state": 3}) is not None
+    cv, _ = _splits(X, y, 3, 1)
+    res = run_trials({"own": own}, X, y, cv=cv, progress=False)
+    assert res.fit_batches["fit_batch_size"].tolist() == [1, 1, 1]

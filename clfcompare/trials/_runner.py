@@ -242,7 +242,9 @@ def _batch_plan(estimator, keys):
     if callable(getattr(estimator, "fit_splits", None)):
         own = set(keys)
         hook, step, seed_key = estimator, None, "random_state"
-    elif isinstance(estimator, Pipeline) and estimator.steps:
+    elif (
+        type(estimator) is Pipeline and estimator.steps
+    ):  # a subclass (imblearn's) fits its own way
         step, hook = estimator.steps[-1]
         if hook is None or isinstance(hook, (str, type)):
             return None
