@@ -177,6 +177,56 @@ def test_arrange_slots_pads_all_groups_but_the_last():
     assert groups == [(52, 0, 4), (51, 4, 8), (50, 8, 9)]
 
 
+def test_strided_slots_start_at_the_vector_width_and_pad_with_zeros():
+    """``slot_align``: slot j's matrix at j * (its size rounded up), contiguous, zeros between."""
+    layout, _ = parameter_layout((2, 5, 3))
+    storages, views = engine._stacked_tensors(3, layout, 32, "cpu", slot_align=16)
+    for storage, view in zip(storages, views, strict=True):
+        size = view[0].numel()
+        stride = -(-size // 16) * 16
+        assert view.stride(0) == stride and view[0].is_contiguous()
+        assert storage.numel() % 32 == 0 and storage.numel() >= 3 * stride
+        view.copy_(torch.arange(1, view.numel() + 1, dtype=torch.float32).view(view.shape))
+        # the values fill [j * stride, j * stride + size); everything else stays 0
+        expected = torch.zeros_like(storage)
+        for j in range(3):
+            expected[j * stride : j * stride + size] = view[j].reshape(-1)
+        assert torch.equal(storage, expected)
+    # packed (slot_align=1): the old contiguous views
+    _, packed = engine._stacked_tensors(3, layout, 32, "cpu")
+    assert all(v.is_contiguous() for v in packed)
+
+
+def test_one_cpu_thread_trains_step_groups_without_empty_slots(curve4, monkeypatch):
+    """Step groups of 1, 2, 1 and 1 models (the packed layout pads them to 8): no empty slot.
+
+    Empty slots cost a forward and backward pass at every step of their group; on one CPU
+    thread the strided slots make them unneeded (several threads still pad, checked too).
+    The results of both layouts are the lone fits (bitwise on one thread; see
+    test_models_trained_together_equal_models_trained_alone for more shapes).
+    """
+    X, y = curve4
+    splits = _unequal_splits(len(X), (200, 201, 199, 80, 82))  # 40, 41, 40, 16, 17 steps
+    seen = []
+    arrange = engine.arrange_slots
+
+    def spy(*args, **kwargs):
+        slots, groups = arrange(*args, **kwargs)
+        seen.append(slots.tolist())
+        return slots, groups
+
+    monkeypatch.setattr(engine, "arrange_slots", spy)
+    kw = dict(layer_sizes=ARCH, seeds=[1, 2, 3, 4, 5], batch_size=5, max_epochs=2)
+    together = _train(X, y, splits, n_threads=1, **kw)
+    assert sorted(seen[-1]) == [0, 1, 2, 3, 4]  # groups 41 | 40 40 | 17 | 16, no -1
+    _train(X, y, splits, n_threads=2, **kw)
+    assert -1 in seen[-1]  # packed slots: the first group padded to the quantum
+    for m, idx in enumerate(splits):
+        alone = _train(X[idx], y[idx], [np.arange(len(idx))], n_threads=1,
+                       **{**kw, "seeds": [kw["seeds"][m]]})[0]  # fmt: skip
+        assert_array_equal(_flat(together[m]), _flat(alone))
+
+
 def test_make_targets_square_loss_weights_and_scale():
     table = make_targets(np.array([0, 2]), 3, "mse", square_loss_k=5.0, square_loss_M=15.0)
     # [a | M t]: a = k at the true class, 1 elsewhere (Hui & Belkin)
@@ -339,7 +389,8 @@ def test_resolve_device(monkeypatch):
 # exactness: M models together == each alone
 # ----------------------------------------------------------------------------------------------
 # split sizes: 200/5 = 40 steps, 197 -> 40, 160 -> 32, 203 -> 41: three step groups, a last
-# batch of 2 rows, padding slots between groups, and (whole-data) padding of unequal rows
+# batch of 2 rows, group boundaries inside the kernel's vector width (one CPU thread: strided
+# slots; otherwise padding slots), and (whole-data) padding of unequal rows
 SIZES = (200, 197, 160, 203)
 
 

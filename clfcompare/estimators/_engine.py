@@ -368,24 +368,35 @@ def init_parameters(layer_sizes, generator, std):
     return flat
 
 
-def _stacked_tensors(n_slots, layout, align, device):
+def _round_up(n, multiple):
+    return -(-n // multiple) * multiple
+
+
+def _stacked_tensors(n_slots, layout, align, device, slot_align=1):
     """Storage for one stacked quantity (parameters, gradients, Adam moments) of all slots.
 
     Returns ``(storages, views)``: per weight matrix and per bias vector one 1-D float32
-    tensor whose length is a multiple of ``align`` (zero padding at the end), and its
-    contiguous views ``[W_0, b_0, W_1, b_1, ...]`` of shapes (n_slots, n_in, n_out) and
-    (n_slots, 1, n_out). Contiguity matters: ``torch.bmm`` into a strided output is two to
-    three times slower on the CPU (measured). The padding matters for exactness: the fused
-    Adam kernel treats the last ``numel % vector width`` elements of a tensor in a scalar loop
-    that rounds differently from its vector loop, so no tensor handed to it has such a tail.
+    tensor whose length is a multiple of ``align`` (zero padding at the end), and its views
+    ``[W_0, b_0, W_1, b_1, ...]`` of shapes (n_slots, n_in, n_out) and (n_slots, 1, n_out).
+    Each slot's matrix is contiguous; slot ``j``'s starts at ``j * stride`` with ``stride``
+    its size rounded up to a multiple of ``slot_align`` (1: the slots packed, contiguous
+    views; padding zeros otherwise). Contiguous matrices matter: ``torch.bmm`` into a strided
+    output is two to three times slower on the CPU (measured); numpy's products, which the
+    CPU uses, take any stride between slots. The alignments matter for exactness: the fused
+    Adam kernel treats the last ``numel % vector width`` elements of a tensor in a scalar
+    loop that rounds differently from its vector loop, so no tensor handed to it has such a
+    tail (with ``slot_align`` a multiple of the width, neither has any run of slots).
     """
     storages, views = [], []
     for _, _, n_in, n_out in layout:
         for shape in ((n_in, n_out), (1, n_out)):
-            numel = n_slots * shape[0] * shape[1]
-            storage = torch.zeros(-(-numel // align) * align, device=device, dtype=torch.float32)
+            size = shape[0] * shape[1]
+            stride = _round_up(size, slot_align)
+            numel = n_slots * stride
+            storage = torch.zeros(_round_up(numel, align), device=device, dtype=torch.float32)
             storages.append(storage)
-            views.append(storage[:numel].view(n_slots, *shape))
+            view = storage[:numel].view(n_slots, stride)[:, :size]
+            views.append(view.view(n_slots, *shape))
     return storages, views
 
 
@@ -646,7 +657,8 @@ class _Layers:
         is numpy's, with the same call for each model.
         """
         for layer, weight in enumerate(self.weights):
-            flat = weight.view(weight.shape[0], 1, -1)
+            flat = weight.as_strided((weight.shape[0], 1, weight[0].numel()),
+                                     (weight.stride(0), 0, 1))  # fmt: skip
             target = out[layer].view(-1, 1, 1)
             if self.cpu:
                 rows = flat.numpy()
@@ -1073,12 +1085,14 @@ class _Workspace:
 
     def __init__(
         self, X, targets, layout, init, plan, groups, align, device, alpha=0.0,
-        sample_weights=None, per_model=False,
+        sample_weights=None, per_model=False, slot_align=1,
     ):  # fmt: skip
         n_slots = init.shape[0]
         self.X, self.targets, self.plan, self.n_slots = X, targets, plan, n_slots
         self.groups, self.layout = groups, layout
-        state = [_stacked_tensors(n_slots, layout, align, device) for _ in range(4)]
+        state = [_stacked_tensors(n_slots, layout, align, device, slot_align) for _ in range(4)]
+        # elements of each stacked tensor's storage per slot (its share: values and padding)
+        self.slot_sizes = [_round_up(v[0].numel(), slot_align) for v in state[0][1]]
         (self.param_storage, self.params), (self.grad_storage, self.grads) = state[:2]
         self.exp_avg_storage, self.exp_avg_sq_storage = state[2][0], state[3][0]
         self.exp_avgs, self.exp_avg_sqs = state[2][1], state[3][1]
@@ -1191,7 +1205,7 @@ class _Workspace:
 
     def adam_lists(self, s):
         """Slices of (params, grads, m, v), step counters, distinct counters of step ``s``."""
-        sizes = [v[0].numel() for v in self.params]  # elements per slot of each tensor
+        sizes = self.slot_sizes
         buffers = (self.param_storage, self.grad_storage)
         buffers += (self.exp_avg_storage, self.exp_avg_sq_storage)
         lists, steps, distinct = [[], [], [], []], [], []
@@ -1234,15 +1248,9 @@ def _epoch_function(ws, loss, activation, adam, fused):
             if ws.penalty:  # at the weights the step starts from, as the loss terms
                 layers.squared_norms(ws.weight_sq[s, :, :n])
                 layers.add_weight_decay(ws.decay_scale[s, :n])
-            params, grads, exp_avgs, exp_avg_sqs, steps, distinct = adam_lists[s]
+            params, grads, exp_avgs, exp_avg_sqs, counters, distinct = adam_lists[s]
             torch._foreach_add_(distinct, 1)
-            if fused:
-                torch._fused_adam_(
-                    params, grads, exp_avgs, exp_avg_sqs, [], steps,
-                    weight_decay=0.0, amsgrad=False, maximize=False, **adam,
-                )  # fmt: skip
-            else:
-                adam_update_(params, grads, exp_avgs, exp_avg_sqs, steps, **adam)
+            _adam_step(fused, params, grads, exp_avgs, exp_avg_sqs, counters, adam)
         # the loss of every step, summed over its chunks: (S, c, slots, w, C) -> (slots, S)
         per_chunk = loss_values(ws.loss_terms, loss)  # (S, c, slots)
         ws.step_loss.copy_(per_chunk.sum(dim=1).T)
@@ -1427,10 +1435,15 @@ def train_mlps(
     threads = max(1, n_threads or torch.get_num_threads()) if dev.type == "cpu" else 1
     align = _VECTOR_ALIGN * threads
     sizes = [n_in * n_out for _, _, n_in, n_out in layout] + [n for *_, n in layout]
+    # one thread on the CPU: every slot's share of a stacked tensor starts at a multiple of
+    # the kernel's vector width, so any run of slots is a slice the vector loop takes whole
+    # and groups need no empty slots; otherwise (the kernel's threads cut the slices; CUDA)
+    # slots are packed and every group but the last is padded to a multiple of `quantum`
+    slot_align = _PerModel.VECTOR if dev.type == "cpu" and threads == 1 else 1
     quantum = int(np.lcm.reduce([align // np.gcd(size, align) for size in sizes]))
     model_steps = plan_batches(n_rows, batch_size).n_steps
     if mixed is None:
-        slots, groups = arrange_slots(model_steps, quantum)
+        slots, groups = arrange_slots(model_steps, quantum if slot_align == 1 else 1)
     else:  # groups of equal steps and hyper-parameters, unpadded: see _PerModel
         kinds = _PerModel.kinds(mixed)
         slots, groups = arrange_slots(model_steps, 1, keys=kinds)
@@ -1500,6 +1513,7 @@ def train_mlps(
         ws = _Workspace(
             X_t, targets, layout, init, plan, groups, align, dev, alpha,
             sample_weights=slot_weights, per_model=weights is not None and weights.ndim == 2,
+            slot_align=slot_align,
         )  # fmt: skip
         if initial is not None:
             _load_adam_state(ws, initial, slots, n_params, start_step)
@@ -1650,6 +1664,110 @@ def _resolve_options(options, n_models):
     return first, list(options)
 
 
+def _adam_calls(ws, s, setting, vector, device):
+    """The fused Adam calls of step ``s`` over groups that need not be padded.
+
+    The groups of ``ws`` that train at step ``s`` are cut into segments: consecutive groups of
+    one Adam setting (``setting(first_slot)``, a tuple ``(lr, beta_1, beta_2, epsilon)``),
+    equal steps per epoch and equal step counts (their counters stay equal) are one slice
+    ``[first, end)`` per tensor with the first's counter (the last slots' slice runs on to
+    the end of the storage, which is aligned). A slice need not hold a multiple of
+    the kernel's vector width ``vector``: its last ``numel % vector`` elements, which the
+    fused kernel would treat in its scalar loop (other rounding), are copied into a
+    zero-padded scratch tensor of ``vector * k`` elements, updated there in the vector loop
+    with the slice's counter and copied back, so every element gets the vector loop's
+    rounding, as alone. (Padding the groups with empty slots instead costs their forward and
+    backward pass at every step.)
+
+    Returns
+    -------
+    distinct : list of Tensor
+        The step counters of the groups that train at step ``s`` (each incremented once).
+    copy_in, copy_out : (list of Tensor, list of Tensor)
+        ``(destinations, sources)`` for :func:`torch._foreach_copy_` before and after the
+        calls (tails into the scratch, then parameters and moments back).
+    calls : list of (lists, kwargs)
+        Per Adam setting: ``(params, grads, exp_avgs, exp_avg_sqs, counters)`` and the
+        keyword arguments ``lr``, ``beta1``, ``beta2``, ``eps`` of the fused kernel.
+    """
+    sizes = ws.slot_sizes
+    buffers = (ws.param_storage, ws.grad_storage, ws.exp_avg_storage, ws.exp_avg_sq_storage)
+    calls, distinct, copy_in, copy_out = {}, [], ([], []), ([], [])
+    segments, previous = [], None
+    for g, (count, first, end) in enumerate(ws.groups):
+        if s >= count:
+            continue
+        key = setting(first)
+        counter = ws.adam_steps[g]
+        distinct.append(counter)
+        merge = (key, count, float(counter))
+        if segments and previous == merge and segments[-1][3] == first:
+            segments[-1][3] = end
+        else:
+            segments.append([key, counter, first, end])
+        previous = merge
+    for key, counter, first, end in segments:
+        lists = calls.setdefault(key, ([], [], [], [], []))
+        tails = []
+        for k, size in enumerate(sizes):
+            # the last slots' slice runs on over the storage's zero padding (aligned, no tail)
+            lo, hi = first * size, (end * size if end < ws.n_slots else len(buffers[0][k]))
+            body = hi - (hi - lo) % vector
+            for out, buf in zip(lists, buffers, strict=False):
+                if body > lo:
+                    out.append(buf[k][lo:body])
+            if body > lo:
+                lists[4].append(counter)
+            if hi > body:
+                tails.append((k, body, hi))
+        if not tails:
+            continue
+        n_tail = sum(hi - body for _, body, hi in tails)
+        padded = -(-n_tail // vector) * vector
+        scratch = [torch.zeros(padded, device=device) for _ in buffers]
+        for out, buf in zip(lists, scratch, strict=False):
+            out.append(buf)
+        lists[4].append(counter)
+        at = 0
+        for k, body, hi in tails:
+            for q, buf in enumerate(buffers):
+                piece = scratch[q][at : at + hi - body]
+                copy_in[0].append(piece)
+                copy_in[1].append(buf[k][body:hi])
+                if q != 1:  # parameters and moments come back; gradients do not
+                    copy_out[0].append(buf[k][body:hi])
+                    copy_out[1].append(piece)
+            at += hi - body
+    adam = [
+        (lists, dict(lr=key[0], beta1=key[1], beta2=key[2], eps=key[3]))
+        for key, lists in calls.items()
+    ]
+    return distinct, copy_in, adam, copy_out
+
+
+def _adam_step(fused, params, grads, exp_avgs, exp_avg_sqs, counters, kwargs):
+    """One Adam update of lists of tensors: the fused kernel, or :func:`adam_update_`."""
+    if fused:
+        torch._fused_adam_(
+            params, grads, exp_avgs, exp_avg_sqs, [], counters,
+            weight_decay=0.0, amsgrad=False, maximize=False, **kwargs,
+        )  # fmt: skip
+    else:
+        adam_update_(params, grads, exp_avgs, exp_avg_sqs, counters, **kwargs)
+
+
+def _run_adam_calls(calls, fused):
+    """Run what :func:`_adam_calls` made: counters, tails in, the updates, tails out."""
+    distinct, copy_in, adam, copy_out = calls
+    torch._foreach_add_(distinct, 1)
+    if copy_in[0]:
+        torch._foreach_copy_(copy_in[0], copy_in[1])
+    for lists, kwargs in adam:
+        _adam_step(fused, *lists, kwargs)
+    if copy_out[0]:
+        torch._foreach_copy_(copy_out[0], copy_out[1])
+
+
 class _PerModel:
     """What differs between the models of a run with a list of options (one per model).
 
@@ -1746,63 +1864,15 @@ class _PerModel:
     def adam_calls(self, ws, s):
         """Fused Adam calls of step ``s``: per Adam setting, its slices and tail scratch.
 
-        Returns ``(distinct counters, copy-in (dst, src), calls, copy-out (dst, src))``.
+        Returns ``(distinct counters, copy-in (dst, src), calls, copy-out (dst, src))``; see
+        :func:`_adam_calls`.
         """
-        sizes = [v[0].numel() for v in ws.params]
-        buffers = (ws.param_storage, ws.grad_storage, ws.exp_avg_storage, ws.exp_avg_sq_storage)
-        calls, distinct, copy_in, copy_out = {}, [], ([], []), ([], [])
-        # consecutive groups of one setting, equal steps per epoch and equal step counts
-        # (their counters stay equal) are one slice [first, end) with the first's counter
-        segments, previous = [], None
-        for g, (count, first, end) in enumerate(self.groups):
-            if s >= count:
-                continue
+
+        def setting(first):
             o = self.by_slot[first]
-            key = (o.learning_rate, o.beta_1, o.beta_2, o.epsilon)
-            counter = ws.adam_steps[g]
-            distinct.append(counter)
-            merge = (key, count, float(counter))
-            if segments and previous == merge and segments[-1][3] == first:
-                segments[-1][3] = end
-            else:
-                segments.append([key, counter, first, end])
-            previous = merge
-        for key, counter, first, end in segments:
-            lists = calls.setdefault(key, ([], [], [], [], []))
-            tails = []
-            for k, size in enumerate(sizes):
-                lo, hi = first * size, end * size
-                body = hi - (hi - lo) % self.VECTOR
-                for out, buf in zip(lists, buffers, strict=False):
-                    if body > lo:
-                        out.append(buf[k][lo:body])
-                if body > lo:
-                    lists[4].append(counter)
-                if hi > body:
-                    tails.append((k, body, hi))
-            if not tails:
-                continue
-            n_tail = sum(hi - body for _, body, hi in tails)
-            padded = -(-n_tail // self.VECTOR) * self.VECTOR
-            scratch = [torch.zeros(padded, device=self.device) for _ in buffers]
-            for out, buf in zip(lists, scratch, strict=False):
-                out.append(buf)
-            lists[4].append(counter)
-            at = 0
-            for k, body, hi in tails:
-                for q, buf in enumerate(buffers):
-                    piece = scratch[q][at : at + hi - body]
-                    copy_in[0].append(piece)
-                    copy_in[1].append(buf[k][body:hi])
-                    if q != 1:  # parameters and moments come back; gradients do not
-                        copy_out[0].append(buf[k][body:hi])
-                        copy_out[1].append(piece)
-                at += hi - body
-        adam = [
-            (lists, dict(lr=key[0], beta1=key[1], beta2=key[2], eps=key[3]))
-            for key, lists in calls.items()
-        ]
-        return distinct, copy_in, adam, copy_out
+            return (o.learning_rate, o.beta_1, o.beta_2, o.epsilon)
+
+        return _adam_calls(ws, s, setting, self.VECTOR, self.device)
 
     def epoch_function(self, ws, activation, fused):
         """The body of one epoch (as :func:`_epoch_function`, hyper-parameters per slot)."""
@@ -1848,20 +1918,7 @@ class _PerModel:
                 if ws.penalty:
                     layers.squared_norms(ws.weight_sq[s, :, :n])
                     layers.add_weight_decay(ws.decay_scale[s, :n])
-                distinct, copy_in, adam, copy_out = steps[s]
-                torch._foreach_add_(distinct, 1)
-                if copy_in[0]:
-                    torch._foreach_copy_(copy_in[0], copy_in[1])
-                for (params, grads, exp_avgs, exp_avg_sqs, counters), kw in adam:
-                    if fused:
-                        torch._fused_adam_(
-                            params, grads, exp_avgs, exp_avg_sqs, [], counters,
-                            weight_decay=0.0, amsgrad=False, maximize=False, **kw,
-                        )  # fmt: skip
-                    else:
-                        adam_update_(params, grads, exp_avgs, exp_avg_sqs, counters, **kw)
-                if copy_out[0]:
-                    torch._foreach_copy_(copy_out[0], copy_out[1])
+                _run_adam_calls(steps[s], fused)
             terms = ws.loss_terms.double().sum(dim=(-2, -1)).mul_(self.loss_factor)
             ws.step_loss.copy_(terms.sum(dim=1).T)
             if ws.penalty:
