@@ -584,14 +584,23 @@ def _activate_(z, activation):
     return z
 
 
+#: the ATen kernels of the activations' derivatives, as resolved overloads (calling the
+#: overload packet, ``torch.ops.aten.threshold_backward``, resolves it at every call)
+_ATEN_BACKWARD = {
+    "relu": torch.ops.aten.threshold_backward.default,
+    "tanh": torch.ops.aten.tanh_backward.default,
+    "logistic": torch.ops.aten.sigmoid_backward.default,
+}
+
+
 def _activation_backward(d, h, activation):
     """``d * f'(a)`` written with the activation's output ``h = f(a)`` (as autograd does)."""
     if activation == "relu":
-        return torch.ops.aten.threshold_backward(d, h, 0.0)
+        return _ATEN_BACKWARD["relu"](d, h, 0.0)
     if activation == "tanh":
-        return torch.ops.aten.tanh_backward(d, h)
+        return _ATEN_BACKWARD["tanh"](d, h)
     if activation == "logistic":
-        return torch.ops.aten.sigmoid_backward(d, h)
+        return _ATEN_BACKWARD["logistic"](d, h)
     return d
 
 
