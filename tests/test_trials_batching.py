@@ -669,3 +669,39 @@ def test_a_pipeline_subclass_fits_its_own_way_split_by_split():
     cv, _ = _splits(X, y, 3, 1)
     res = run_trials({"own": own}, X, y, cv=cv, progress=False)
     assert res.fit_batches["fit_batch_size"].tolist() == [1, 1, 1]
+
+
+def test_in_parallel_the_longest_batched_jobs_are_dispatched_first(monkeypatch):
+    """n_jobs=2: the networks' jobs (splits x max_epochs) start before the classical models'.
+
+    Dispatched in model order, a network waited for a classical model's job on the worker it
+    shared (0.8 s of the HW4 study's wall time). The results do not depend on the order.
+    """
+    X, y = make_curve(2, random_state=0)
+    models = {
+        "short": LogisticRegression(),  # per split, no fit_splits: a plain task, last
+        "net5": _mlp(),
+        "net9": _mlp().set_params(max_epochs=9),
+    }
+    cv, _ = _splits(X, y, 3, 1)
+    order = []
+
+    def serial_in_order(n_jobs):
+        def run(jobs):
+            jobs = list(jobs)
+            order.extend(
+                args[0] if func is _runner._run_fit_splits else func.__name__
+                for func, args, _ in jobs
+            )
+            return [job[0](*job[1], **job[2]) for job in jobs]
+
+        return run
+
+    monkeypatch.setattr(_runner, "_parallel", serial_in_order)
+    together = run_trials(models, X, y, cv=cv, progress=False, n_jobs=2)
+    assert order[:2] == ["net9", "net5"] and set(order[2:]) == {"_run_split"}
+    alone = run_trials(models, X, y, cv=cv, progress=False)
+    cols = ["model", "split", "accuracy"]
+    pd.testing.assert_frame_equal(together.scores[cols], alone.scores[cols])
+    assert _runner._expected_work(models["net9"], 3) == 27
+    assert _runner._expected_work(LogisticRegression(), 3) == 3

@@ -1178,8 +1178,9 @@ def run_trials(
         }
         n_pending = sum(len(p) for p in pending.values())
         # A many-split job is long. Run in parallel, the long jobs start first (the
-        # shortest total time); run one task at a time, the short per-split trials go
-        # first, so that an interrupted run has stored them.
+        # shortest total time: the batched jobs, the longest first, see _expected_work);
+        # run one task at a time, the short per-split trials go first, so that an
+        # interrupted run has stored them.
         serial = joblib.effective_n_jobs(n_jobs) == 1
         task = _Task(scoring, classes, keep, pin=not serial)
         fast, tasks = [], []
@@ -1216,24 +1217,16 @@ def run_trials(
                             )  # fmt: skip
                         )
                     on_epoch = epochs(plan[0], len(chunk) * len(members))
-                    fast.append(joblib.delayed(_run_stacked)(members, X, y, chunk, task, on_epoch))
+                    job = joblib.delayed(_run_stacked)(members, X, y, chunk, task, on_epoch)
+                    fast.append((_expected_work(plan[0], len(chunk)), job))
                 elif plan is not None:
                     chunk = [(s, *splits[s]) for s in todo]
                     states, seeds_of = _hook_seeds(plan, keys, [unit_seeds(name, s) for s in todo])
-                    fast.append(
-                        joblib.delayed(_run_fit_splits)(
-                            name,
-                            est,
-                            X,
-                            y,
-                            chunk,
-                            task,
-                            states,
-                            plan=plan,
-                            seeds=seeds_of,
-                            on_epoch=epochs(plan[0], len(chunk)),
-                        )  # fmt: skip
-                    )
+                    job = joblib.delayed(_run_fit_splits)(
+                        name, est, X, y, chunk, task, states, plan=plan, seeds=seeds_of,
+                        on_epoch=epochs(plan[0], len(chunk)),
+                    )  # fmt: skip
+                    fast.append((_expected_work(plan[0], len(chunk)), job))
                 else:
                     tasks.extend(
                         joblib.delayed(_run_split)(
@@ -1241,6 +1234,7 @@ def run_trials(
                         )
                         for s in todo
                     )
+            fast = [job for _, job in (fast if serial else _longest_first(fast))]
             jobs = tasks + fast if serial else fast + tasks
             if jobs:
                 for batch in _parallel(n_jobs)(jobs):
@@ -1278,6 +1272,19 @@ def run_trials(
     finally:
         if db is not None:
             db.close()
+
+
+def _expected_work(hook, n_splits):
+    """A batched job's rough cost, to start the longest first: the splits times the hook's
+    ``max_epochs`` (a network's passes over its rows), or the splits alone for estimators
+    without epochs (the classical models here fit in milliseconds per split)."""
+    epochs = getattr(hook, "max_epochs", None)
+    return n_splits * (epochs if isinstance(epochs, int) and epochs > 0 else 1)
+
+
+def _longest_first(jobs):
+    """``(work, job)`` pairs sorted by work, largest first (ties keep their order)."""
+    return sorted(jobs, key=lambda pair: -pair[0])
 
 
 def _classes(y):
