@@ -122,6 +122,57 @@ def test_latex_table_bold_min_and_refusals():
         latex_table([[1]])
 
 
+def test_latex_table_against_a_hand_written_reference():
+    # escaping of headers and cells, numeric columns right-aligned (bool is not numeric),
+    # NaN as "–", ties all bold, caption and label below the tabular, ± kept as it is
+    frame = pd.DataFrame(
+        {
+            "model_1": ["a&b", "ü ± {x}"],
+            "x%": [0.5, np.nan],
+            "y": [0.5, 0.25],
+            "n": [0, 2],
+            "ok": [True, False],
+        }
+    )
+    top = [r"\begin{table}[ht]", r"\centering", r"\begin{tabular}{lrrrl}", r"\toprule"]
+    top += [r"model\_1 & x\% & y & n & ok \\", r"\midrule"]
+    bottom = [r"\bottomrule", r"\end{tabular}"]
+    got = latex_table(frame, caption="Mean #1 ~ ^", label="tab:s c", bold_best="max")
+    assert got.splitlines() == [
+        *top,
+        r"a\&b & \textbf{0.500} & \textbf{0.500} & 0 & yes \\",
+        r"ü ± \{x\} & – & 0.250 & \textbf{2} & no \\",
+        *bottom,
+        r"\caption{Mean \#1 \textasciitilde{} \textasciicircum{}}",
+        r"\label{tab:sc}",
+        r"\end{table}",
+    ]
+    got = latex_table(frame, bold_best="min", digits=1)
+    assert got.splitlines() == [
+        *top,
+        r"a\&b & 0.5 & 0.5 & \textbf{0} & yes \\",
+        r"ü ± \{x\} & – & \textbf{0.2} & 2 & no \\",
+        *bottom,
+        r"\end{table}",
+    ]
+    # a row of NaN only has no best; a frame without rows keeps its columns' alignment
+    nan_row = pd.DataFrame({"m": ["a"], "x": [np.nan], "y": [np.nan]})
+    assert latex_table(nan_row, bold_best="max").splitlines()[6] == r"a & – & – \\"
+    empty = pd.DataFrame({"x": pd.Series([], dtype=float), "s": pd.Series([], dtype=object)})
+    assert latex_table(empty, caption="c").splitlines() == [
+        r"\begin{table}[ht]",
+        r"\centering",
+        r"\begin{tabular}{rl}",
+        r"\toprule",
+        r"x & s \\",
+        r"\midrule",
+        r"\bottomrule",
+        r"\end{tabular}",
+        r"\caption{c}",
+        r"\end{table}",
+    ]
+
+
 def test_report_refuses_bad_input(tmp_path):
     comp = analyse_benchmark(table(), rope=None)
     with pytest.raises(TypeError, match="BenchmarkComparison"):

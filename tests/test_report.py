@@ -928,6 +928,60 @@ def test_latex_escaping_against_a_hand_written_reference():
         latex_tabular(["a"], [["1", "2"]])
 
 
+def test_latex_tabular_options_against_a_hand_written_reference():
+    # the options the benchmark's latex_table uses: given column spec, bold cells, caption
+    # and label below the tabular, ± − × kept as they are
+    from clfcompare.report.latex import latex_tabular
+
+    header, rows = ["a", "b ± c"], [["x − y", "1"], ["2_", "3"]]
+    got = latex_tabular(
+        header, rows, caption="d × e", label="t:1 x", align="cr",
+        bold=[[True, False], [False, np.True_]], caption_below=True, symbols=False,
+    )  # fmt: skip
+    assert got.splitlines() == [
+        r"\begin{table}[ht]",
+        r"\centering",
+        r"\begin{tabular}{cr}",
+        r"\toprule",
+        r"a & b ± c \\",
+        r"\midrule",
+        r"\textbf{x − y} & 1 \\",
+        r"2\_ & \textbf{3} \\",
+        r"\bottomrule",
+        r"\end{tabular}",
+        r"\caption{d × e}",
+        r"\label{t:1x}",
+        r"\end{table}",
+    ]
+    # the defaults: inferred spec (b's cells are all numbers), caption above, symbols as commands
+    assert latex_tabular(header, rows, caption="d × e").splitlines()[2:6] == [
+        r"\caption{d \texttimes{} e}",
+        r"\begin{tabular}{lr}",
+        r"\toprule",
+        r"a & b \textpm{} c \\",
+    ]
+    # a table without rows: the given spec is kept, the inferred one is all "l"
+    assert r"\begin{tabular}{rl}" in latex_tabular(["x", "y"], [], align="rl")
+    assert r"\begin{tabular}{ll}" in latex_tabular(["x", "y"], [])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"align": "lx"}, ValueError, "align must have one letter l, c or r per column"),
+        ({"align": "l"}, ValueError, r"per column \(2\)"),
+        ({"align": ["l", "r"]}, TypeError, "align must be a string"),
+        ({"bold": [[True, False]]}, ValueError, "bold needs one flag per cell"),
+        ({"bold": [[True], [False]]}, ValueError, "bold needs one flag per cell"),
+    ],
+)
+def test_latex_tabular_refuses_bad_options(kwargs, error, match):
+    from clfcompare.report.latex import latex_tabular
+
+    with pytest.raises(error, match=match):
+        latex_tabular(["a", "b"], [["1", "2"], ["3", "4"]], **kwargs)
+
+
 def test_formats_choose_the_files(tmp_path):
     res = make_results()
     path = write(res, tmp_path / "html", formats=("html",), standard_figures=True)

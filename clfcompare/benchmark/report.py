@@ -41,6 +41,7 @@ import pandas as pd
 from clfcompare.benchmark.analysis import BenchmarkComparison
 from clfcompare.report.escape import escape_html, escape_latex, escape_markdown
 from clfcompare.report.files import check_no_links, open_new
+from clfcompare.report.latex import latex_tabular
 from clfcompare.report.markdown import format_value
 
 __all__ = [
@@ -364,6 +365,10 @@ def _html(blocks, title):
 def latex_table(frame, *, caption=None, label=None, digits=3, bold_best=None):
     """A DataFrame as a LaTeX ``booktabs`` table; every cell and header escaped.
 
+    The cells formatted by :func:`~clfcompare.report.markdown.format_value`, numeric columns
+    right-aligned, the caption below the tabular, then written by
+    :func:`clfcompare.report.latex.latex_tabular` (``±``, ``−``, ``×`` kept as they are).
+
     Parameters
     ----------
     frame : DataFrame
@@ -396,28 +401,29 @@ def latex_table(frame, *, caption=None, label=None, digits=3, bold_best=None):
         raise TypeError(f"latex_table needs a DataFrame, got {type(frame).__name__}")
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool
                for c in frame.columns]  # fmt: skip
-    spec = "".join("r" if n else "l" for n in numeric)
-    lines = ["\\begin{table}[ht]", "\\centering", f"\\begin{{tabular}}{{{spec}}}", "\\toprule"]
-    lines.append(" & ".join(escape_latex(c) for c in frame.columns) + " \\\\")
-    lines.append("\\midrule")
     num_cols = [i for i, n in enumerate(numeric) if n]
+    rows, bold = [], []
     for row in frame.itertuples(index=False, name=None):
-        cells = [escape_latex(format_value(v, digits)) for v in row]
+        # str(): a Markdown cell is written as its text, not read as markdown
+        rows.append([str(format_value(v, digits)) for v in row])
+        flags = [False] * len(row)
         if bold_best in ("max", "min") and num_cols:
             values = np.array([float(row[i]) for i in num_cols])
             if np.isfinite(values).any():
                 best = np.nanmax(values) if bold_best == "max" else np.nanmin(values)
                 for i in num_cols:
-                    if float(row[i]) == best:
-                        cells[i] = f"\\textbf{{{cells[i]}}}"
-        lines.append(" & ".join(cells) + " \\\\")
-    lines += ["\\bottomrule", "\\end{tabular}"]
-    if caption is not None:
-        lines.append(f"\\caption{{{escape_latex(caption)}}}")
-    if label is not None:
-        lines.append(f"\\label{{{re.sub(r'[^A-Za-z0-9:_-]', '', str(label))}}}")
-    lines.append("\\end{table}")
-    return "\n".join(lines)
+                    flags[i] = float(row[i]) == best
+        bold.append(flags)
+    return latex_tabular(
+        [str(c) for c in frame.columns],
+        rows,
+        caption=caption,
+        label=label,
+        align="".join("r" if n else "l" for n in numeric),
+        bold=bold,
+        caption_below=True,
+        symbols=False,
+    )
 
 
 def _latex(comparison):
