@@ -385,16 +385,18 @@ def latex_table(frame, *, caption=None, label=None, digits=3, bold_best=None):
     Examples
     --------
     >>> import pandas as pd
-    >>> print(latex_table(pd.DataFrame({"a_1": [0.5], "b": ["x&y"]})))
+    >>> frame = pd.DataFrame({"model": ["x&y"], "a_1": [0.5], "b": [0.25]})
+    >>> print(latex_table(frame, caption="Mean", bold_best="max"))
     \\begin{table}[ht]
     \\centering
-    \\begin{tabular}{rl}
+    \\begin{tabular}{lrr}
     \\toprule
-    a\\_1 & b \\\\
+    model & a\\_1 & b \\\\
     \\midrule
-    0.500 & x\\&y \\\\
+    x\\&y & \\textbf{0.500} & 0.250 \\\\
     \\bottomrule
     \\end{tabular}
+    \\caption{Mean}
     \\end{table}
     """
     if not isinstance(frame, pd.DataFrame):
