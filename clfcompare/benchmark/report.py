@@ -424,7 +424,6 @@ def latex_table(frame, *, caption=None, label=None, digits=3, bold_best=None):
         align="".join("r" if n else "l" for n in numeric),
         bold=bold,
         caption_below=True,
-        symbols=False,
     )
 
 
