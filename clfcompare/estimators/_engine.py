@@ -1795,13 +1795,13 @@ class _PerModel:
       gradient, which changes no value;
     * Adam runs one fused call per distinct ``(lr, beta_1, beta_2, epsilon)`` on the slices
       of its groups; consecutive groups of one setting (its losses) with equal steps are one
-      slice per tensor (slots ordered by setting, then loss: :meth:`kinds`). A slice need
-      not hold a multiple of the kernel's vector width (the groups are not padded with empty
-      slots, which would cost their compute in every product), so the last
-      ``numel % 16`` elements of each slice, which the fused kernel
-      would treat in its scalar loop, are copied into a zero-padded scratch tensor of
-      ``16 k`` elements, updated there in the vector loop (with the slice's step counter)
-      and copied back: every element gets the vector loop's rounding, as alone.
+      slice per tensor (slots ordered by setting, then loss: :meth:`kinds`). The groups are
+      not padded with empty slots (which would cost their compute in every product): on
+      one CPU thread the slots are strided (:func:`_stacked_tensors`), so every slice holds
+      a multiple of the kernel's vector width; otherwise a slice's last ``numel % 16``
+      elements, which the fused kernel would treat in its scalar loop, are updated in a
+      zero-padded scratch tensor (:func:`_adam_calls`): every element gets the vector
+      loop's rounding, as alone.
     """
 
     #: elements per vector of the fused Adam kernel's widest loop (float32, AVX-512)
