@@ -4,8 +4,11 @@ Repeated cross-validation trains many small, independent networks. Each of them 
 keep a CPU core or a GPU busy: a step of a 2-50-100-50-4 network on 5 rows is a few dozen tiny
 kernels, so its cost is per-call overhead. This module trains ``M`` such networks at once:
 
-* every weight matrix and bias vector of all models is one contiguous float32 tensor of shape
-  ``(M, n_in, n_out)`` or ``(M, 1, n_out)``, and every layer is one batched matrix product per
+* every weight matrix and bias vector of all models is one float32 tensor of shape
+  ``(M, n_in, n_out)`` or ``(M, 1, n_out)`` (each model's matrix contiguous; on one CPU thread
+  each model's share starts at a multiple of the Adam kernel's vector width, so that models
+  of different step counts need no empty slots between them, see :func:`_stacked_tensors`),
+  and every layer is one batched matrix product per
   step forward and two backward, for all models together (``torch.bmm`` on a GPU; on the CPU
   numpy's ``matmul`` on the same memory, twice as fast for these small matrices, see
   ``_Layers``);
@@ -402,6 +405,9 @@ def _stacked_tensors(n_slots, layout, align, device, slot_align=1):
 
 def arrange_slots(n_steps, quantum, keys=None):
     """Order models by steps per epoch and pad each group of equal steps to a multiple of slots.
+
+    (With ``quantum=1``, no padding: one CPU thread, whose stacked tensors are strided, and
+    runs of mixed hyper-parameters, whose slices' tails are updated apart.)
 
     Models with the same number of steps per epoch share Adam's step counter, so they form one
     group of consecutive slots that Adam updates as one tensor slice. Every group but the last
