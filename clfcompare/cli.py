@@ -407,6 +407,17 @@ def _store_path(err):
     return Path(err.path) if getattr(err, "path", None) is not None else "(unknown)"
 
 
+def _write_failure(err):
+    """One line for an :class:`OSError` of the study (a report or figure it cannot write:
+    the path taken by a folder, no permission, a full disk), naming the path."""
+    problem = err.strerror or str(err) or type(err).__name__
+    where = f"{err.filename}: " if getattr(err, "filename", None) is not None else ""
+    return (
+        f"cannot write {where}{problem} (the trials that finished are kept in the store: "
+        "run the same command again to resume once that is fixed)"
+    )
+
+
 def execute(prog, run, *, t_start=None):
     """Run a study and print its summary, the report's path and the wall time.
 
@@ -425,7 +436,8 @@ def execute(prog, run, *, t_start=None):
         0 on success; 2 on bad input (an :class:`~clfcompare._checks.InputError`, a store
         made with other settings, a store that cannot be used
         (:class:`~clfcompare.trials.StoreError`: damaged, unreadable, disk full), a model
-        failing on the data: one line on stderr in the command's words); 130 when
+        failing on the data, a report or figure that cannot be written (an
+        :class:`OSError`): one line on stderr in the command's words); 130 when
         interrupted (Ctrl-C: one line on stderr, e.g. how many trials the store holds).
     """
     from clfcompare.trials import SetupMismatch, StoreError
@@ -447,6 +459,9 @@ def execute(prog, run, *, t_start=None):
         if not failure:  # not a model's failure on the data: a bug, with its traceback
             raise
         print(f"{prog}: error: {failure}", file=sys.stderr)
+        return 2
+    except OSError as err:  # writing the report or the figures after the trials
+        print(f"{prog}: error: {_one_line(_write_failure(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
         detail = ""

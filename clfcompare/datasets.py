@@ -611,6 +611,8 @@ def read_csv_data(path, target, *, missing="refuse", text="refuse"):
         frame = pd.read_csv(path, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"cannot read {path} as CSV: {str(err).strip()}") from None
+    except OSError as err:  # no permission to read it, an I/O error
+        raise InputError(f"cannot read {path}: {err.strerror or err}") from None
     duplicates = _duplicate_names(path, sep)
     if duplicates:
         # pandas renames a repeated name ('label' -> 'label.1'): the copy of the target

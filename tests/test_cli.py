@@ -982,3 +982,37 @@ def test_a_one_hot_csv_runs_with_the_gaussian_models(tmp_path, csv_file, capsys)
     # the indicator columns sum to 1: the exact model refuses them
     assert cli.main(argv + ["--out", str(tmp_path / "b"), "--gaussian", "exact"]) == 2
     assert "failed on this data" in one_error_line(capsys)
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_a_report_that_cannot_be_written_is_one_line_and_the_trials_resume(tmp_path, capsys):
+    # a folder where report.md goes: the trials run, the report cannot be written
+    out = tmp_path / "out"
+    (out / "report.md").mkdir(parents=True)
+    argv = ["iris", "--quick", "--out", str(out), "--models", "gaussian_shared", "--no-progress"]
+    assert cli.main(argv) == 2
+    line = one_error_line(capsys)
+    assert f"cannot write {out / 'report.md'}: Is a directory" in line
+    assert "trials that finished are kept in the store" in line
+    assert "run the same command again to resume" in line
+    (out / "report.md").rmdir()
+    assert cli.main(argv) == 0
+    assert "trials resumed from the store" in capsys.readouterr().out
+    assert (out / "report.md").is_file()
+
+
+def test_a_full_disk_while_writing_the_report_is_one_line(tmp_path, monkeypatch, capsys):
+    import errno
+
+    from clfcompare import report
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.png"))
+
+    monkeypatch.setattr(report, "write_report", full)
+    argv = ["iris", "--quick", "--out", str(tmp_path / "o"), "--models", "gaussian_shared"]
+    assert cli.main([*argv, "--no-progress"]) == 2
+    line = one_error_line(capsys)
+    assert f"cannot write {tmp_path / 'x.png'}: No space left on device" in line
