@@ -705,3 +705,70 @@ def test_in_parallel_the_longest_batched_jobs_are_dispatched_first(monkeypatch):
     pd.testing.assert_frame_equal(together.scores[cols], alone.scores[cols])
     assert _runner._expected_work(models["net9"], 3) == 27
     assert _runner._expected_work(LogisticRegression(), 3) == 3
+
+
+def _rare_category_data():
+    """Two categorical columns (as numbers) tied to the label, and a category (7) in one
+    row only: the training split whose test fold holds that row lacks it."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 30)
+    X = np.column_stack([y + rng.integers(0, 2, 60), rng.integers(0, 3, 60)]).astype(float)
+    X[0, 0] = 7.0
+    cv = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    splits = list(cv.split(X, y))
+    has = [bool((X[train, 0] == 7).any()) for train, _ in splits]
+    assert any(has) and not all(has)  # the widths differ: the test can fail
+    return X, y, cv, splits
+
+
+def _onehot_mlp(**kw):
+    from sklearn.preprocessing import OneHotEncoder
+
+    from clfcompare.estimators.mlp import TorchMLPClassifier
+
+    mlp = TorchMLPClassifier(hidden_layer_sizes=(8,), max_epochs=3, batch_size=16,
+                             device="cpu", random_state=3, **kw)  # fmt: skip
+    return Pipeline([("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                     ("mlp", mlp)])  # fmt: skip
+
+
+def test_preprocessing_of_other_widths_per_split_falls_back_to_one_at_a_time(monkeypatch):
+    X, y, cv, splits = _rare_category_data()
+    pipe = _onehot_mlp()
+    res = run_trials({"p": pipe}, X, y, cv=cv, progress=False, keep_estimators=range(3))
+    assert (res.fit_batches["fit_batch_size"] == 1).all()  # fitted split by split
+    ref = _one_at_a_time(pipe, X, y, splits, "mlp__random_state", 3)
+    proba = res.probabilities
+    for s, (est, test) in enumerate(ref):
+        assert res.estimators[("p", s)].named_steps["mlp"].random_state == derive_seed(3, s, 0)
+        # CPU, one thread (tests/conftest.py): exactly sklearn's per-split fit
+        assert res.scores.loc[res.scores["split"] == s, "accuracy"].item() == est.score(
+            X[test], y[test]
+        )
+        got = proba[proba["split"] == s][["proba_0", "proba_1"]].to_numpy()
+        assert_array_equal(got, est.predict_proba(X[test]))
+    # two such pipelines would share a stacked run: each falls back, silently, to the same
+    models = {"mse": _onehot_mlp(loss="mse"), "ce": _onehot_mlp(loss="ce")}
+    calls = _spy_stacked(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        both = run_trials(models, X, y, cv=cv, progress=False)
+    assert calls == []  # found before the stacked call
+    assert (both.fit_batches["fit_batch_size"] == 1).all()
+    for name, model in models.items():
+        for s, (est, test) in enumerate(
+            _one_at_a_time(model, X, y, splits, "mlp__random_state", 3)
+        ):
+            rows = (both.scores["model"] == name) & (both.scores["split"] == s)
+            got = both.scores.loc[rows, "accuracy"].item()
+            assert got == est.score(X[test], y[test])
+    # the check itself: other widths, other DataFrame columns, sparse blocks
+    import scipy.sparse as sp
+
+    with pytest.raises(_runner._WidthsDiffer):
+        _runner._stack([np.zeros((2, 3)), np.zeros((2, 4))])
+    with pytest.raises(_runner._WidthsDiffer):
+        _runner._stack([pd.DataFrame({"a": [1]}), pd.DataFrame({"b": [1]})])
+    with pytest.raises(_runner._WidthsDiffer):
+        _runner._stack([sp.csr_matrix((2, 3)), sp.csr_matrix((2, 4))])
+    assert _runner._stack([sp.csr_matrix((2, 3)), sp.csr_matrix((1, 3))]).shape == (3, 3)

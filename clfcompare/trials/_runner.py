@@ -460,8 +460,31 @@ def _run_split(model, estimator, X, y, s, train, test, task, seeds=None):
         return [_Failure(exc, model, f"fitting/scoring split {s}")]
 
 
+class _WidthsDiffer(Exception):
+    """The preprocessing of a Pipeline made blocks of different widths (columns) on
+    different splits (e.g. a OneHotEncoder meeting a category absent from one split's
+    training rows), so its splits cannot share one stacked matrix: the caller fits them
+    one at a time instead."""
+
+
+def _widths(block):
+    """What the columns of a row block are: the column labels of a DataFrame, else the
+    shape past the rows."""
+    if isinstance(block, pd.DataFrame):
+        return ("frame", tuple(block.columns))
+    return ("shape", tuple(block.shape[1:]) if sp.issparse(block) else np.shape(block)[1:])
+
+
 def _stack(blocks):
-    """Row blocks (arrays, sparse matrices or DataFrames) as one matrix of all their rows."""
+    """Row blocks (arrays, sparse matrices or DataFrames) as one matrix of all their rows.
+
+    Raises :class:`_WidthsDiffer` when the blocks do not all have the same columns.
+    """
+    kinds = {_widths(b) for b in blocks}
+    if len(kinds) > 1:
+        raise _WidthsDiffer(
+            f"the preprocessed splits have different columns: {sorted(map(str, kinds))}"
+        )
     if all(sp.issparse(b) for b in blocks):
         return sp.vstack(blocks, format="csr")
     if all(isinstance(b, pd.DataFrame) for b in blocks):
@@ -515,7 +538,9 @@ def _fit_pipeline_splits(pipeline, step, hook, X, y, chunk, seeds, on_epoch):
     training rows of all splits are stacked into one matrix and the last steps of all
     splits train together in one ``fit_splits`` call, split ``k`` on its own block of rows
     (the hook reads only the rows it is given: ``fit_splits(X, y, [idx])[0]`` is
-    ``clone(hook).fit(X[idx], y[idx])``). Returns the fitted pipelines.
+    ``clone(hook).fit(X[idx], y[idx])``). Returns the fitted pipelines; raises
+    :class:`_WidthsDiffer` (before the hook runs) when the preprocessing made blocks of
+    different widths.
     """
     pipes, blocks, targets, states = _preprocess_splits(pipeline, step, X, y, chunk, seeds)
     kwargs = {} if on_epoch is None else {"on_epoch": on_epoch}
@@ -540,6 +565,9 @@ def _run_fit_splits(model, estimator, X, y, chunk, task, random_states=None, *, 
     preprocessing per split with the derived ``seeds`` (one dict per split) and its last
     steps together (:func:`_fit_pipeline_splits`). ``on_epoch``: the hook's progress
     callback (passed only when given).
+    When the preprocessing of a Pipeline gives the splits different widths
+    (:class:`_WidthsDiffer`), the splits are fitted one at a time with the Pipeline's own
+    ``fit`` (:func:`_run_split`, as for a model without the hook).
     Returns the scored trials in split order, ending with a :class:`_Failure` at the first
     split that fails (the splits scored before it are kept).
     """
@@ -561,9 +589,20 @@ def _run_fit_splits(model, estimator, X, y, chunk, task, random_states=None, *, 
                 raise ValueError(
                     f"fit_splits returned {len(fitted)} estimators for {len(chunk)} splits"
                 )
+        except _WidthsDiffer:
+            fitted = None
         except Exception as exc:
             what = f"fitting (one fit_splits call) splits {[s for s, _, _ in chunk]}"
             return [_Failure(exc, model, what)]
+    if fitted is None:
+        out = []
+        for k, (s, train, test) in enumerate(chunk):
+            out += _run_split(model, estimator, X, y, s, train, test, task,
+                              seeds[k] if seeds else None)  # fmt: skip
+            if isinstance(out[-1], _Failure):
+                break
+        return out
+    with _one_thread(task.pin):
         out = []
         per_split = batch_time / len(chunk)
         for f, (s, train, test) in zip(fitted, chunk, strict=True):
@@ -712,9 +751,10 @@ def _run_stacked(members, X, y, chunk, task, on_epoch=None):
     their common pending splits, ``on_epoch`` the progress callback of the whole run. Each
     trial gets the run's wall time as ``fit_batch_time``, the number of its fits
     (models x splits) as ``fit_batch_size`` and its share as ``fit_time``. If the stacked
-    call fails, or the pipelines' preprocessing made different rows, every model is fitted
-    on its own (:func:`_run_fit_splits`, as without stacking) so that a failure names its
-    model; a failed stacked call also warns (``RuntimeWarning``) with its cause.
+    call fails, or the pipelines' preprocessing made different rows or blocks of different
+    widths, every model is fitted on its own (:func:`_run_fit_splits`, as without
+    stacking) so that a failure names its model; a failed stacked call also warns
+    (``RuntimeWarning``) with its cause.
     Returns every scored trial, model by model, then the first :class:`_Failure` if any.
     """
     with _one_thread(task.pin):
@@ -722,7 +762,7 @@ def _run_stacked(members, X, y, chunk, task, on_epoch=None):
             t0 = time.perf_counter()
             fitted = _fit_stacked(members, X, y, chunk, on_epoch)
             batch_time = time.perf_counter() - t0
-        except _RowsDiffer:
+        except (_RowsDiffer, _WidthsDiffer):
             fitted = None
         except Exception as exc:  # noqa: BLE001 - refitted alone: the error is named there
             fitted = None
