@@ -690,7 +690,7 @@ def main(argv=None):
         counted = ", ".join(
             f"{escape_markdown(c)}: {n}" for c, n in zip(classes, counts, strict=True)
         )
-        # a CSV's description gives its rows and features already
+        # a CSV's description gives its rows and features already; a built-in one's does not
         size = "" if args.target is not None else f"{X.shape[0]} rows, {X.shape[1]} features, "
         data_desc = f"{desc}. {size}{len(classes)} classes (counts: {counted})."
         curve_classes = None

@@ -89,6 +89,18 @@ BUILTIN_DATASETS = {
     "features, 10 classes)",
 }
 
+#: What each built-in data set is, without its size: :func:`load_builtin`'s description (a
+#: report counts the rows, features and classes itself; :data:`BUILTIN_DATASETS`, the help's
+#: listing, gives them too).
+_BUILTIN_WHAT = {
+    "curve2": "the lecture's curve data",
+    "curve4": "the homework's curve data",
+    "iris": "scikit-learn's iris flowers",
+    "wine": "scikit-learn's wines",
+    "breast_cancer": "scikit-learn's breast cancer tumours",
+    "digits": "scikit-learn's 8x8 images of handwritten digits, one feature per pixel",
+}
+
 #: ``random_state`` used to generate the canonical CSV files in ``data/``.
 CANONICAL_RANDOM_STATE = 0
 
@@ -397,12 +409,17 @@ def load_builtin(name):
     X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,)
     description : str
+        What the data are and where they come from (markdown), without their size.
 
     Raises
     ------
     InputError
         An unknown name.
+    TypeError
+        ``name`` not a string.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, the name of a data set, got {type(name).__name__}")
     if name not in BUILTIN_DATASETS:
         raise InputError(
             f"unknown data set {name!r}; built-in ones are {', '.join(BUILTIN_DATASETS)} "
@@ -411,14 +428,14 @@ def load_builtin(name):
     if name.startswith("curve"):
         k = int(name[-1])
         X, y = load_curve(k)
-        return X, y, f"{BUILTIN_DATASETS[name]} (`clfcompare.datasets.load_curve({k})`)"
+        return X, y, f"{_BUILTIN_WHAT[name]} (`clfcompare.datasets.load_curve({k})`)"
     from sklearn import datasets
 
     bunch = getattr(datasets, f"load_{name}")()
     return (
         np.asarray(bunch.data, dtype=float),
         np.asarray(bunch.target),
-        BUILTIN_DATASETS[name] + f" (`sklearn.datasets.load_{name}`)",
+        _BUILTIN_WHAT[name] + f" (`sklearn.datasets.load_{name}`)",
     )
 
 

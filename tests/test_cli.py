@@ -1016,3 +1016,15 @@ def test_a_full_disk_while_writing_the_report_is_one_line(tmp_path, monkeypatch,
     assert cli.main([*argv, "--no-progress"]) == 2
     line = one_error_line(capsys)
     assert f"cannot write {tmp_path / 'x.png'}: No space left on device" in line
+
+
+def test_a_builtin_data_paragraph_counts_rows_features_and_classes_once(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["iris", "--quick", "--out", str(out), "--models", "gaussian_shared", "--no-progress"]
+    assert cli.main(argv) == 0
+    data = _data_paragraph((out / "report.md").read_text(encoding="utf-8"))
+    assert data == (
+        "scikit-learn's iris flowers (`sklearn.datasets.load_iris`). 150 rows, 4 features, "
+        "3 classes (counts: 0: 50, 1: 50, 2: 50)."
+    )
+    capsys.readouterr()

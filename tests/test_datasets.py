@@ -429,3 +429,24 @@ def test_case_matches_come_before_close_ones(tmp_path):
     path.write_text("Class,class_,x\n" + "".join(f"{i % 2},{i % 2},{i * 1.5}\n" for i in range(6)))
     with pytest.raises(InputError, match=r"did you mean 'Class'\? Its columns"):
         datasets.read_csv_data(path, "CLASS")
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+@pytest.mark.parametrize("name", sorted(datasets.BUILTIN_DATASETS))
+def test_a_builtin_description_leaves_the_counting_to_the_report(name):
+    # the report counts rows, features and classes itself: the description says what the
+    # data are and where they come from, once
+    X, y, desc = datasets.load_builtin(name)
+    source = "clfcompare.datasets.load_curve" if name.startswith("curve") else "sklearn.datasets"
+    assert source in desc
+    for count in (X.shape[0], X.shape[1], len(np.unique(y))):
+        assert f"{count} " not in desc.replace("8x8", ""), desc
+    assert "feature" not in desc.replace("one feature per pixel", "") and "class" not in desc
+
+
+@pytest.mark.parametrize("name", [["iris"], None, 3])
+def test_load_builtin_refuses_a_name_that_is_not_a_string(name):
+    with pytest.raises(TypeError, match="name must be a str"):
+        datasets.load_builtin(name)
