@@ -577,23 +577,6 @@ def make_parser(prog="clfcompare"):
     )
 
 
-def _csv_description(text):
-    """The loader's description of a CSV file as safe markdown: it quotes the file's and the
-    columns' names as they are, some in backtick code spans. Each code span is written again
-    by :func:`~clfcompare.report.code_span` and the text between by
-    :func:`~clfcompare.report.escape_markdown`, so that a name cannot form HTML, a link or a
-    broken code span (a name holding a backtick is split, never unescaped)."""
-    from clfcompare.report import Markdown, code_span, escape_markdown
-
-    def prose(part):  # escape_markdown strips the spaces at the ends: keep one
-        lead = " " if part[:1].isspace() else ""
-        tail = " " if part[-1:].isspace() and part.strip() else ""
-        return lead + escape_markdown(part) + tail
-
-    parts = re.split(r"`([^`\n]*)`", str(text))
-    return Markdown("".join(code_span(p) if i % 2 else prose(p) for i, p in enumerate(parts)))
-
-
 def _load(args):
     """``(X, y, description, column kinds, notes)`` of the data the command names."""
     if args.target is None:
@@ -622,7 +605,8 @@ def _load(args):
             f"{data.n_dropped} row(s) with a missing value were dropped before the splits "
             "(`--impute drop`)."
         )
-    return data.X, data.y, data.description, data.kinds, notes
+    # the names of the file and its columns as code spans, escaped
+    return data.X, data.y, data.markdown(), data.kinds, notes
 
 
 def _preprocessing(args, X, kinds):
@@ -685,8 +669,6 @@ def main(argv=None):
             notes.append(note)
         name = args.data if args.target is None else Path(args.data).stem
         classes, counts = np.unique(y, return_counts=True)
-        if args.target is not None:  # a CSV's description quotes its file and column names
-            desc = _csv_description(desc)
         counted = ", ".join(
             f"{escape_markdown(c)}: {n}" for c, n in zip(classes, counts, strict=True)
         )

@@ -493,7 +493,8 @@ class CsvData:
         ``categories[column]``); NaN where a value is missing (``missing="keep"``).
     y : ndarray of shape (n_samples,)
     description : str
-        Markdown-like text naming the file and its columns (in backtick spans, unescaped).
+        Markdown-like text naming the file and its columns (in backtick spans, unescaped;
+        :meth:`markdown` writes it safely).
     columns : tuple of str
         The feature columns, in the order of ``X``.
     kinds : tuple of {"numeric", "categorical"}
@@ -505,6 +506,14 @@ class CsvData:
         The feature columns with a missing value (after dropping rows: none).
     n_dropped : int
         Rows dropped for a missing value (``missing="drop"``).
+    file_name : str
+        The file's name (without its folder).
+    separator : str
+        The field separator it was read with (``","``, ``";"`` or a tab).
+    target : str
+        The label column.
+    index_dropped : bool
+        Whether a first column with an empty header (a row index) was dropped.
     """
 
     X: np.ndarray
@@ -515,6 +524,24 @@ class CsvData:
     categories: dict = field(default_factory=dict)
     missing_columns: tuple = ()
     n_dropped: int = 0
+    file_name: str = ""
+    separator: str = ","
+    target: str = ""
+    index_dropped: bool = False
+
+    def markdown(self):
+        """:attr:`description` as safe markdown, for a report: the file's and the columns'
+        names as code spans (:func:`clfcompare.report.code_span`), the others escaped
+        (:func:`clfcompare.report.escape_markdown`), so that no name forms HTML, a link or a
+        broken code span (a name may hold a backtick).
+
+        Returns
+        -------
+        clfcompare.report.Markdown
+        """
+        from clfcompare.report import Markdown, code_span, escape_markdown
+
+        return Markdown(_describe(self, code_span, escape_markdown))
 
 
 def _advised(problem, parameter, advice):
@@ -730,27 +757,55 @@ def read_csv_data(path, target, *, missing="refuse", text="refuse"):
     y = y.to_numpy()
     if y.dtype == object:
         y = y.astype(str)
-    sep_note = f" ({_SEPARATORS[sep]}-separated)" if sep != "," else ""
-    coded = ", ".join(f"`{c}` ({len(v)} categories)" for c, v in categories.items())
-    text_note = f"; text column(s) {coded}" if categories else ""
-    drop_note = f"; {n_dropped} row(s) with a missing value dropped" if n_dropped else ""
     missing_columns = tuple(str(c) for c in features.columns[features.isna().any()])
-    holed = ", ".join(f"`{c}`" for c in missing_columns)
-    missing_note = f"; missing values in {holed}" if missing_columns else ""
-    desc = (
-        f"`{path.name}`{sep_note}: {X.shape[0]} rows, {X.shape[1]} feature(s) "
-        f"({', '.join(map(str, features.columns[:10]))}{', ...' if X.shape[1] > 10 else ''}), "
-        f"target column `{target}`{index_note}{text_note}{missing_note}{drop_note}"
+    facts = {
+        "X": X,
+        "y": y,
+        "columns": columns,
+        "kinds": tuple(kinds),
+        "categories": categories,
+        "missing_columns": missing_columns,
+        "n_dropped": n_dropped,
+        "file_name": path.name,
+        "separator": sep,
+        "target": str(target),
+        "index_dropped": bool(index_note),
+    }
+    return CsvData(description=_describe(_Facts(**facts), _backticked, str), **facts)
+
+
+class _Facts:
+    """The attributes :func:`_describe` reads (a :class:`CsvData` has them too)."""
+
+    def __init__(self, **facts):
+        self.__dict__.update(facts)
+
+
+def _backticked(name):
+    return f"`{name}`"
+
+
+def _describe(data, code, text):
+    """The description of a CSV file's data: ``code(name)`` quotes the file's and some
+    columns' names, ``text(name)`` writes the other column names."""
+    sep_note = f" ({_SEPARATORS[data.separator]}-separated)" if data.separator != "," else ""
+    shown = ", ".join(text(c) for c in data.columns[:10])
+    more = ", ..." if len(data.columns) > 10 else ""
+    index_note = (
+        "; its first column, with an empty header, is the row index and is not used"
+        if data.index_dropped
+        else ""
     )
-    return CsvData(
-        X=X,
-        y=y,
-        description=desc,
-        columns=columns,
-        kinds=tuple(kinds),
-        categories=categories,
-        missing_columns=missing_columns,
-        n_dropped=n_dropped,
+    coded = ", ".join(f"{code(c)} ({len(v)} categories)" for c, v in data.categories.items())
+    text_note = f"; text column(s) {coded}" if data.categories else ""
+    holed = ", ".join(code(c) for c in data.missing_columns)
+    missing_note = f"; missing values in {holed}" if data.missing_columns else ""
+    n_dropped = data.n_dropped
+    drop_note = f"; {n_dropped} row(s) with a missing value dropped" if n_dropped else ""
+    return (
+        f"{code(data.file_name)}{sep_note}: {data.X.shape[0]} rows, {len(data.columns)} "
+        f"feature(s) ({shown}{more}), target column {code(data.target)}"
+        f"{index_note}{text_note}{missing_note}{drop_note}"
     )
 
 

@@ -1028,3 +1028,30 @@ def test_a_builtin_data_paragraph_counts_rows_features_and_classes_once(tmp_path
         "3 classes (counts: 0: 50, 1: 50, 2: 50)."
     )
     capsys.readouterr()
+
+
+def test_backticks_and_markup_in_file_and_column_names_stay_literal(tmp_path, capsys):
+    # a backtick in a name used to end its code span early and pair the spans wrongly
+    rng = np.random.default_rng(0)
+    column = "a|b*c_d`e<f>g"
+    frame = pd.DataFrame(
+        {column: rng.normal(size=30), "b": rng.normal(size=30), "label": list("xyz") * 10}
+    )
+    path = tmp_path / "we`ird_*x*<b>|.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    assert cli.main([str(path), "--target", "label", "--quick", "--out", str(out)] + FAST) == 0
+    data = _data_paragraph((out / "report.md").read_text(encoding="utf-8"))
+    assert data == (
+        r"<code>we\`ird\_\*x\*&lt;b&gt;\|.csv</code>: 30 rows, 2 feature(s) "
+        r"(a\|b\*c_d\`e&lt;f&gt;g, b), target column `label`. 3 classes (counts: x: 10, "
+        "y: 10, z: 10)."
+    )
+    html = (out / "report.html").read_text(encoding="utf-8")
+    para = html.split('<h2 id="data">Data</h2>', 1)[1].split("</p>", 1)[0]
+    assert para == (
+        "\n<p><code>we`ird_*x*&lt;b&gt;|.csv</code>: 30 rows, 2 feature(s) "
+        "(a|b*c_d`e&lt;f&gt;g, b), target column <code>label</code>. 3 classes (counts: x: 10, "
+        "y: 10, z: 10)."
+    )
+    capsys.readouterr()

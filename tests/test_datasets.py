@@ -450,3 +450,21 @@ def test_a_builtin_description_leaves_the_counting_to_the_report(name):
 def test_load_builtin_refuses_a_name_that_is_not_a_string(name):
     with pytest.raises(TypeError, match="name must be a str"):
         datasets.load_builtin(name)
+
+
+def test_a_csvs_markdown_description_quotes_every_name_once(tmp_path):
+    path = tmp_path / "we`ird_*x*<b>|.csv"
+    path.write_text("a|b*c_d`e<f>g,t`xt,label\n1.5,u,p\n2.5,,q\n3.5,v,p\n4.5,u,q\n")
+    data = datasets.read_csv_data(path, "label", missing="keep", text="codes")
+    assert (data.file_name, data.separator, data.target) == (path.name, ",", "label")
+    assert not data.index_dropped
+    # the plain description as before: names as written, some between backticks
+    assert data.description == (
+        f"`{path.name}`: 4 rows, 2 feature(s) (a|b*c_d`e<f>g, t`xt), target column `label`; "
+        "text column(s) `t`xt` (2 categories); missing values in `t`xt`"
+    )
+    assert data.markdown() == (
+        r"<code>we\`ird\_\*x\*&lt;b&gt;\|.csv</code>: 4 rows, 2 feature(s) "
+        r"(a\|b\*c_d\`e&lt;f&gt;g, t\`xt), target column `label`; text column(s) "
+        r"<code>t\`xt</code> (2 categories); missing values in <code>t\`xt</code>"
+    )
