@@ -181,6 +181,21 @@ def _check_xy(X, y, *, n_features=2):
     return X, y
 
 
+def _axis_labels(feature_names, default):
+    """The x and y axis labels of a 2-D figure: ``feature_names`` (two names) as plain text
+    (:func:`plain_text`), or ``default`` (mathtext of the figure's own) when None."""
+    if feature_names is None:
+        return default
+    if isinstance(feature_names, str) or not isinstance(feature_names, Sequence | np.ndarray):
+        raise TypeError(
+            f"feature_names must be a sequence of 2 names, got {type(feature_names).__name__}"
+        )
+    names = [str(n) for n in feature_names]
+    if len(names) != 2:
+        raise ValueError(f"feature_names must name the 2 features, got {len(names)}: {names}")
+    return plain_text(names[0]), plain_text(names[1])
+
+
 def _check_ax(ax):
     if ax is not None and not isinstance(ax, plt.Axes):
         raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
@@ -245,7 +260,7 @@ def _palette_for(results, models):
 # --------------------------------------------------------------------------- curve data
 
 
-def plot_curve_data(X, y, *, ax=None, show_curve=True, title=None):
+def plot_curve_data(X, y, *, ax=None, show_curve=True, title=None, feature_names=None):
     """Scatter the curve data by class, with the true curve they were drawn around.
 
     Parameters
@@ -261,6 +276,10 @@ def plot_curve_data(X, y, *, ax=None, show_curve=True, title=None):
     title : str, default=None
         Defaults to ``"Curve data: K classes, N points"``; drawn as plain text
         (:func:`plain_text`), as are the class labels.
+    feature_names : sequence of 2 str, default=None
+        The axis labels, drawn as plain text (:func:`plain_text`): the names of the
+        columns of other data (``("feature 1", "feature 2")`` for unnamed ones). None: the
+        curve data's :math:`x_1` (normalised) and :math:`x_2`.
 
     Returns
     -------
@@ -277,6 +296,7 @@ def plot_curve_data(X, y, *, ax=None, show_curve=True, title=None):
     """
     X, y = _check_xy(X, y)
     _check_ax(ax)
+    xlabel, ylabel = _axis_labels(feature_names, ("$x_1$ (normalised)", "$x_2$"))
     if ax is None:
         _, ax = plt.subplots(figsize=(7.8, 4.8), layout="constrained")
     classes = np.unique(y)
@@ -289,8 +309,8 @@ def plot_curve_data(X, y, *, ax=None, show_curve=True, title=None):
     if show_curve:
         cx, cy = true_curve()
         ax.plot(cx, cy, color="black", lw=1.2, label="curve $3x^3+2x^2+5x$ (normalised)")
-    ax.set_xlabel("$x_1$ (normalised)")
-    ax.set_ylabel("$x_2$")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(
         plain_text(title) if title else f"Curve data: {len(classes)} classes, {len(y)} points"
     )
@@ -572,7 +592,15 @@ def _as_named_estimators(estimators):
 
 
 def plot_decision_regions(
-    estimators, X, y, *, axes=None, resolution=200, class_labels=None, title=None
+    estimators,
+    X,
+    y,
+    *,
+    axes=None,
+    resolution=200,
+    class_labels=None,
+    title=None,
+    feature_names=None,
 ):
     """Test points coloured by predicted class over each model's decision regions.
 
@@ -597,6 +625,9 @@ def plot_decision_regions(
         (or the sorted labels of ``y`` and the predictions).
     title : str, default=None
         Figure title (only when a figure is created), drawn as plain text (:func:`plain_text`).
+    feature_names : sequence of 2 str, default=None
+        The axis labels, drawn as plain text (:func:`plain_text`); None: :math:`x_1` and
+        :math:`x_2`.
 
     Returns
     -------
@@ -617,6 +648,7 @@ def plot_decision_regions(
     resolution = check_int(resolution, "resolution", low=1)
     if resolution < 10:
         raise ValueError(f"resolution must be at least 10, got {resolution}")
+    xlabel, ylabel = _axis_labels(feature_names, ("$x_1$", "$x_2$"))
 
     preds = [np.asarray(est.predict(X)) for _, est in items]
     if class_labels is None:
@@ -677,8 +709,8 @@ def plot_decision_regions(
         )
         acc = 1.0 - wrong.mean()
         a.set_title(f"{plain_text(name)}: accuracy {acc:.3f} ({int((~wrong).sum())}/{len(y)})")
-        a.set_xlabel("$x_1$")
-        a.set_ylabel("$x_2$")
+        a.set_xlabel(xlabel)
+        a.set_ylabel(ylabel)
         a.set_xlim(lo[0], hi[0])
         a.set_ylim(lo[1], hi[1])
 

@@ -44,6 +44,7 @@ import re
 import sys
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -649,9 +650,29 @@ def _plottable(X, preprocessor):
     return Xf
 
 
-def _figures(X, y, models, cv, show_curve, say, *, fitted, timings):
+def _check_feature_names(names, n_features):
+    """``names`` as a list of one string per feature (None stays None), or raise."""
+    if names is None:
+        return None
+    if isinstance(names, str) or not isinstance(names, Sequence | np.ndarray):
+        raise TypeError(
+            f"feature_names must be a sequence of {n_features} names, got {type(names).__name__}"
+        )
+    names = [str(n) for n in names]
+    if len(names) != n_features:
+        raise InputError(
+            f"feature_names must name the {n_features} features of X, got {len(names)}: {names}"
+        )
+    return names
+
+
+def _figures(X, y, models, cv, show_curve, say, *, fitted, timings, feature_names=None):
     """The data figure and the decision regions of every model on split 0 (2 features only):
     ``{caption: Figure}``.
+
+    Their axes are labelled with ``feature_names``; without them, the curve data
+    (``show_curve``) keep their :math:`x_1`, :math:`x_2` and other data get ``feature 1``,
+    ``feature 2``.
 
     ``fitted``: ``{name: estimator}`` fitted on split 0 by the trials; a model not in it (its
     trials read from the store) is refitted, seeded as on split 0 (``models``). Each step's
@@ -661,9 +682,17 @@ def _figures(X, y, models, cv, show_curve, say, *, fitted, timings):
 
     from clfcompare import plots
 
+    if feature_names is None and not show_curve:
+        feature_names = ("feature 1", "feature 2")
     extra = {}
     t0 = time.perf_counter()
-    ax = plots.plot_curve_data(X, y, show_curve=show_curve, title=None if show_curve else "Data")
+    ax = plots.plot_curve_data(
+        X,
+        y,
+        show_curve=show_curve,
+        title=None if show_curve else "Data",
+        feature_names=feature_names,
+    )
     extra["The data"] = ax.figure
     timings["figure: the data"] = time.perf_counter() - t0
     train, test = next(iter(cv.split(X, y)))  # split 0 of the trials
@@ -688,7 +717,9 @@ def _figures(X, y, models, cv, show_curve, say, *, fitted, timings):
         timings["refits for the decision regions"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     ordered = {name: fitted[name] for name in models}
-    extra["Decision regions (split 0)"] = plots.plot_decision_regions(ordered, X[test], y[test])
+    extra["Decision regions (split 0)"] = plots.plot_decision_regions(
+        ordered, X[test], y[test], feature_names=feature_names
+    )
     timings["figure: decision regions (split 0)"] = time.perf_counter() - t0
     return extra
 
@@ -826,6 +857,7 @@ def run_study(
     notes=None,
     preprocessor=None,
     scale_mlp=False,
+    feature_names=None,
 ):
     """Run a repeated-CV comparison into a resumable store and write figures and a report.
 
@@ -916,6 +948,11 @@ def run_study(
         Standardise the inputs of every bare network (:func:`prepare_models`): the
         ``clfcompare`` command's default. ``False`` keeps the lecture's network on the
         features as given (``analyses/hw4.py``: the curve data are min-max normalised).
+    feature_names : sequence of str, optional
+        The names of the columns of ``X`` (e.g. a CSV file's header), one per feature: the
+        axis labels of the 2-D figures, drawn as written. Default: the column names of a
+        DataFrame ``X``; otherwise ``feature 1``, ``feature 2``, except for the curve data
+        (``curve_classes``), which keep their :math:`x_1` (normalised), :math:`x_2`.
 
     Returns
     -------
@@ -958,12 +995,15 @@ def run_study(
             f"seeds='fixed' fits every split with the model's own random_state, so n_seeds "
             f"must be 1, got {n_seeds}"
         )
+    if feature_names is None and hasattr(X, "columns"):  # a DataFrame names its columns
+        feature_names = [str(c) for c in X.columns]
     if preprocessor is None:
         X = np.asarray(X, dtype=float)
     elif not hasattr(X, "iloc"):  # a DataFrame stays one (columns by name)
         X = np.asarray(X)
     y = np.asarray(y)
     check_study_data(X, y, n_folds)
+    feature_names = _check_feature_names(feature_names, X.shape[1])
     scale_mlp = check_bool(scale_mlp, "scale_mlp")
     scaled = [name for name, est in models.items() if scale_mlp and _is_mlp(est)]
     models = prepare_models(models, preprocessor=preprocessor, scale_mlp=scale_mlp)
@@ -1095,6 +1135,7 @@ def run_study(
                     say,
                     fitted=fitted,
                     timings=timings,
+                    feature_names=feature_names,
                 )
             )
         from clfcompare.plots import model_colors

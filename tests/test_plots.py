@@ -161,6 +161,24 @@ def test_plot_curve_data_validates(X, y, err, match):
         plots.plot_curve_data(X, y)
 
 
+def test_plot_curve_data_axis_labels_are_the_feature_names_as_plain_text():
+    X, y = load_curve(2)
+    ax = plots.plot_curve_data(X, y)
+    # the curve data: normalised x1 and x2, in mathtext
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$x_1$ (normalised)", "$x_2$")
+    # other data: its column names, drawn as written. "$\\foo$" is not valid mathtext, so
+    # drawing fails unless the dollars are escaped; an underscore outside math is literal
+    ax = plots.plot_curve_data(X, y, show_curve=False, feature_names=["$\\foo$", "size_m"])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == (r"\$\foo\$", "size_m")
+    ax.figure.canvas.draw()
+    ax = plots.plot_curve_data(X, y, show_curve=False, feature_names=("feature 1", "feature 2"))
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("feature 1", "feature 2")
+    with pytest.raises(ValueError, match="feature_names must name the 2 features, got 3"):
+        plots.plot_curve_data(X, y, feature_names=["a", "b", "c"])
+    with pytest.raises(TypeError, match="feature_names must be a sequence"):
+        plots.plot_curve_data(X, y, feature_names="ab")
+
+
 def test_plot_curve_data_rejects_non_axes():
     X, y = load_curve(2)
     with pytest.raises(TypeError, match="ax must be"):
@@ -380,6 +398,17 @@ def test_plot_decision_regions_string_labels_and_single_estimator():
     assert len(fig.axes) == 1
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
     assert texts == ["predicted above", "predicted below", "misclassified"]
+
+
+def test_plot_decision_regions_axis_labels(fitted_pair):
+    ests, X, y = fitted_pair
+    fig = plots.plot_decision_regions(ests, X, y, resolution=20)
+    assert [(a.get_xlabel(), a.get_ylabel()) for a in fig.axes] == [("$x_1$", "$x_2$")] * 2
+    fig = plots.plot_decision_regions(ests, X, y, resolution=20, feature_names=["$\\foo$", "b_c"])
+    assert [(a.get_xlabel(), a.get_ylabel()) for a in fig.axes] == [(r"\$\foo\$", "b_c")] * 2
+    fig.canvas.draw()  # fails if the dollars were read as mathtext
+    with pytest.raises(ValueError, match="feature_names must name the 2 features, got 1"):
+        plots.plot_decision_regions(ests, X, y, resolution=20, feature_names=["a"])
 
 
 def test_plot_decision_regions_on_given_axes(fitted_pair):

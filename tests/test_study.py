@@ -744,6 +744,52 @@ def test_decision_regions_come_from_the_trials_fits(tmp_path, monkeypatch):
     assert len(said) == 1 and said[0].startswith("refitting nb, tree on split 0")
 
 
+def test_the_figures_axes_are_named_after_the_features(tmp_path, monkeypatch):
+    from clfcompare import plots
+
+    labels = []  # (figure, x label, y label) of every panel drawn
+
+    def spy(name):
+        original = getattr(plots, name)
+
+        def drawn(*args, **kwargs):
+            out = original(*args, **kwargs)
+            for ax in out.axes if isinstance(out.axes, list) else [out]:  # Figure or Axes
+                labels.append((name, ax.get_xlabel(), ax.get_ylabel()))
+            return out
+
+        monkeypatch.setattr(plots, name, drawn)
+
+    spy("plot_curve_data")
+    spy("plot_decision_regions")
+    X, y, _ = load_builtin("curve2")
+    kwargs = dict(models={"nb": GaussianNB()}, n_repeats=1, n_folds=2, halves=False,
+                  progress=False)  # fmt: skip
+
+    def run(name, data, **more):
+        labels.clear()
+        study.run_study(data, y, out_dir=tmp_path / name, **kwargs, **more)
+        return labels[:]
+
+    # the curve data keep their labels
+    assert run("curve", X, curve_classes=2) == [
+        ("plot_curve_data", "$x_1$ (normalised)", "$x_2$"),
+        ("plot_decision_regions", "$x_1$", "$x_2$"),
+    ]
+    # other data: numbered features, or the names of a DataFrame's columns (or given ones),
+    # drawn as written: "$\\foo$" is no valid mathtext, the figure would fail to save
+    numbered = [("plot_curve_data", "feature 1", "feature 2"),
+                ("plot_decision_regions", "feature 1", "feature 2")]  # fmt: skip
+    assert run("numbered", X) == numbered
+    named = [("plot_curve_data", r"\$\foo\$", "size_m"),
+             ("plot_decision_regions", r"\$\foo\$", "size_m")]  # fmt: skip
+    frame = pd.DataFrame(X, columns=["$\\foo$", "size_m"])
+    assert run("frame", frame) == named
+    assert run("given", X, feature_names=["$\\foo$", "size_m"]) == named
+    with pytest.raises(ValueError, match="feature_names must name the 2 features of X, got 1"):
+        study.run_study(X, y, out_dir=tmp_path / "bad", feature_names=["a"], **kwargs)
+
+
 def test_timings_have_no_row_for_a_figure_not_drawn(tmp_path):
     # iris has 4 features: no data or decision-region figure, and no timing row for them
     X, y, _ = load_builtin("iris")
