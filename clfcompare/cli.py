@@ -567,8 +567,9 @@ def make_parser(prog="clfcompare"):
     parser.add_argument(
         "--one-hot",
         action="store_true",
-        help="read the text columns of a CSV file as categories, one-hot encoded (fitted on "
-        "the training rows of each split; a category seen only in a test fold is all zeros)",
+        help="read the text columns of a CSV file as categories, one-hot encoded: one "
+        "indicator per category of the file in every split (fitted on the training rows of "
+        "each split otherwise; a category missing from them is a column of zeros there)",
     )
     return add_study_arguments(
         parser,
@@ -578,11 +579,12 @@ def make_parser(prog="clfcompare"):
 
 
 def _load(args):
-    """``(X, y, description, column kinds, notes)`` of the data the command names."""
+    """``(X, y, description, column kinds, notes, codes)`` of the data the command names;
+    ``codes``: the category codes of every text column (all of the file's)."""
     if args.target is None:
         if args.data in BUILTIN_DATASETS:
             X, y, desc = load_builtin(args.data)
-            return X, y, desc, ("numeric",) * X.shape[1], []
+            return X, y, desc, ("numeric",) * X.shape[1], [], []
         if Path(args.data).suffix.lower() == ".csv" or Path(args.data).exists():
             raise InputError(f"give the label column of {args.data} with --target")
         raise InputError(
@@ -605,13 +607,20 @@ def _load(args):
             f"{data.n_dropped} row(s) with a missing value were dropped before the splits "
             "(`--impute drop`)."
         )
+    codes = [
+        range(len(data.categories[c]))
+        for c, kind in zip(data.columns, data.kinds, strict=True)
+        if kind == "categorical"
+    ]
     # the names of the file and its columns as code spans, escaped
-    return data.X, data.y, data.markdown(), data.kinds, notes
+    return data.X, data.y, data.markdown(), data.kinds, notes, codes
 
 
-def _preprocessing(args, X, kinds):
+def _preprocessing(args, X, kinds, codes=None):
     """``(preprocessor or None, markdown note or None)``: the transformer fitted inside each
-    split that the options and the data need (none when they need nothing)."""
+    split that the options and the data need (none when they need nothing). ``codes``: the
+    category codes of every text column, so that every split encodes all of them (a rare
+    category missing from a training split would otherwise change its width)."""
     from clfcompare.preprocessing import make_preprocessor
 
     categorical = "categorical" in kinds
@@ -619,7 +628,11 @@ def _preprocessing(args, X, kinds):
     if not (args.standardize or categorical or impute != "none"):
         return None, None
     preprocessor = make_preprocessor(
-        kinds, standardize=args.standardize, impute=impute, one_hot=categorical
+        kinds,
+        standardize=args.standardize,
+        impute=impute,
+        one_hot=categorical,
+        categories=codes if categorical and codes else None,
     )
     steps = []
     if impute != "none":
@@ -632,7 +645,10 @@ def _preprocessing(args, X, kinds):
         steps.append("numeric features standardised (mean 0, sd 1)")
     if categorical:
         n = kinds.count("categorical")
-        steps.append(f"{n} text column(s) one-hot encoded (unseen categories: all zeros)")
+        steps.append(
+            f"{n} text column(s) one-hot encoded, one indicator per category of the file (a "
+            "category missing from a training split: an indicator that is zero there)"
+        )
     note = (
         "Preprocessing, fitted on the training rows of every split and applied to its test "
         f"rows (a `Pipeline` in front of every model): {'; '.join(steps)}."
@@ -661,8 +677,8 @@ def main(argv=None):
         from clfcompare.report import Markdown, escape_markdown
 
         check_model_names(args.models)  # before the data: a typo in --models is said first
-        X, y, desc, kinds, notes = _load(args)
-        preprocessor, note = _preprocessing(args, X, list(kinds))
+        X, y, desc, kinds, notes, codes = _load(args)
+        preprocessor, note = _preprocessing(args, X, list(kinds), codes)
         for line in notes:
             print(f"{parser.prog}: {line.replace('`', '')}", file=sys.stderr)
         if note is not None:

@@ -46,7 +46,9 @@ COLUMN_KINDS = ("numeric", "categorical")
 IMPUTE_STRATEGIES = ("none", "mean", "median", "most_frequent")
 
 
-def make_preprocessor(column_kinds, *, standardize=True, impute="none", one_hot=False):
+def make_preprocessor(
+    column_kinds, *, standardize=True, impute="none", one_hot=False, categories=None
+):
     """A transformer that imputes, standardises and one-hot encodes, fitted per split.
 
     Parameters
@@ -63,6 +65,13 @@ def make_preprocessor(column_kinds, *, standardize=True, impute="none", one_hot=
     one_hot : bool, default=False
         One-hot encode the categorical columns; must be True when there is one (a category
         code is not a measurement).
+    categories : sequence of array-like, optional
+        The codes each categorical column can take, one entry per categorical column in
+        order (e.g. ``range(k)`` for the ``k`` categories of a CSV column, all of the file's:
+        the set of categories is no label information). Every split then gets one indicator
+        per known category, also for a category missing from its training rows (all zeros
+        there), so that every split's output has the same columns. Default: the categories of
+        each split's training rows (a rare category can then change the width between splits).
 
     Returns
     -------
@@ -75,14 +84,15 @@ def make_preprocessor(column_kinds, *, standardize=True, impute="none", one_hot=
         An unknown kind or ``impute``, no columns, or a categorical column with
         ``one_hot=False`` (an :class:`~clfcompare._checks.InputError` but for ``impute``).
     TypeError
-        ``standardize`` or ``one_hot`` not a bool, ``column_kinds`` a string.
+        ``standardize`` or ``one_hot`` not a bool, ``column_kinds`` a string or not a
+        sequence, ``categories`` not a sequence of sequences of numbers.
     """
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    if isinstance(column_kinds, str):
+    if isinstance(column_kinds, (str, bytes)) or not _is_sequence(column_kinds):
         raise TypeError(
             f"column_kinds must be a sequence of kinds, one per column, got {column_kinds!r}"
         )
@@ -102,6 +112,7 @@ def make_preprocessor(column_kinds, *, standardize=True, impute="none", one_hot=
             f"column(s) {categorical} are categorical: pass one_hot=True to encode them (a "
             "category code is not a measurement)"
         )
+    known = _check_categories(categories, len(categorical))
     parts = []
     if numeric:
         steps = []
@@ -115,6 +126,51 @@ def make_preprocessor(column_kinds, *, standardize=True, impute="none", one_hot=
         if impute != "none":
             steps.append(("impute", SimpleImputer(strategy="most_frequent")))
         # dense output: the models take arrays; a category first seen in a test fold: zeros
-        steps.append(("one_hot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)))
+        encoder = OneHotEncoder(
+            categories="auto" if known is None else known,
+            handle_unknown="ignore",
+            sparse_output=False,
+        )
+        steps.append(("one_hot", encoder))
         parts.append(("categorical", Pipeline(steps), categorical))
     return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
+
+
+def _is_sequence(value):
+    try:
+        len(value)
+        iter(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _check_categories(categories, n_categorical):
+    """``categories`` as a list of sorted float arrays, one per categorical column (None:
+    None)."""
+    import numpy as np
+
+    if categories is None:
+        return None
+    if isinstance(categories, (str, bytes)) or not _is_sequence(categories):
+        raise TypeError(
+            "categories must be a sequence with the codes of every categorical column, got "
+            f"{type(categories).__name__}"
+        )
+    if len(categories) != n_categorical:
+        raise InputError(
+            f"categories has {len(categories)} entries but there are {n_categorical} "
+            "categorical columns: give one list of codes per categorical column"
+        )
+    known = []
+    for i, codes in enumerate(categories):
+        if isinstance(codes, (str, bytes)) or not _is_sequence(codes):
+            raise TypeError(f"categories[{i}] must be a sequence of codes, got {codes!r}")
+        try:
+            values = np.unique(np.asarray(codes, dtype=float))
+        except (TypeError, ValueError):
+            raise TypeError(f"categories[{i}] must hold numbers (codes), got {codes!r}") from None
+        if values.size == 0 or not np.isfinite(values).all():
+            raise InputError(f"categories[{i}] must hold at least one finite code")
+        known.append(values)
+    return known

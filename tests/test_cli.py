@@ -1055,3 +1055,41 @@ def test_backticks_and_markup_in_file_and_column_names_stay_literal(tmp_path, ca
         "y: 10, z: 10)."
     )
     capsys.readouterr()
+
+
+def test_a_rare_category_gives_every_split_the_same_one_hot_columns(tmp_path, monkeypatch, capsys):
+    # one row of "blue": a training split without it used to give fewer indicator columns
+    # (the stacked fits of the networks and the logistic regression then failed)
+    from sklearn.base import clone
+
+    handed = {}
+    real = cli.run_study
+
+    def spy(X, y, **kwargs):
+        handed.update(X=X, preprocessor=kwargs["preprocessor"])
+        return real(X, y, **kwargs)
+
+    monkeypatch.setattr(cli, "run_study", spy)
+    rng = np.random.default_rng(0)
+    n = 60
+    colour = np.where(np.arange(n) % 2 == 0, "red", "green").astype(object)
+    colour[5] = "blue"
+    frame = pd.DataFrame(
+        {"a": rng.normal(size=n), "colour": colour, "label": np.repeat(["p", "q"], n // 2)}
+    )
+    path = tmp_path / "rare.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    argv = [str(path), "--target", "label", "--one-hot", "--quick", "--out", str(out)]
+    assert cli.main([*argv, "--models", "logistic_gd", "mlp_ce", "--no-progress"]) == 0
+    capsys.readouterr()
+    res = load_results(out / "study.sqlite")
+    assert set(res.scores.model) == {"logistic_gd", "mlp_ce"}
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "1 text column(s) one-hot encoded, one indicator per category of the file" in text
+    # fitted on rows without "blue" (code 0 of blue, green, red): still 1 + 3 columns
+    X = handed["X"]
+    no_blue = X[X[:, 1] != 0]
+    out_ = clone(handed["preprocessor"]).fit(no_blue).transform(X)
+    assert out_.shape == (n, 1 + 3)
+    assert_allclose(out_[:, 1:], np.eye(3)[X[:, 1].astype(int)], rtol=0, atol=0)

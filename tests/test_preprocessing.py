@@ -114,3 +114,52 @@ def test_without_an_imputer_no_value_is_invented(mixed):
 def test_bad_arguments_are_named(kinds, kwargs, err, match):
     with pytest.raises(err, match=match):
         make_preprocessor(kinds, **kwargs)
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_known_categories_give_every_split_the_same_columns():
+    # a category held by one row only: the training rows of the split that tests it lack it
+    rng = np.random.default_rng(1)
+    n = 30
+    codes = np.where(np.arange(n) % 2 == 0, 0.0, 1.0)
+    codes[7] = 2.0  # the rare category
+    X = np.column_stack([rng.normal(size=n), codes])
+    y = np.arange(n) % 3
+    kinds = ["numeric", "categorical"]
+    pre = make_preprocessor(kinds, one_hot=True, categories=[range(3)])
+    plain = make_preprocessor(kinds, one_hot=True)
+    widths, plain_widths = set(), set()
+    for train, test in StratifiedKFold(3, shuffle=True, random_state=0).split(X, y):
+        out = clone(pre).fit(X[train]).transform(X[test])
+        widths.add(out.shape[1])
+        plain_widths.add(clone(plain).fit(X[train]).transform(X[test]).shape[1])
+        # the indicators against hand-written one-hot rows of codes 0, 1, 2
+        assert_allclose(out[:, 1:], np.eye(3)[X[test, 1].astype(int)], rtol=0, atol=0)
+        if 7 not in train:  # the rare category's column exists, zero on the training rows
+            assert_allclose(clone(pre).fit(X[train]).transform(X[train])[:, 3], 0.0)
+    assert widths == {1 + 3}
+    assert plain_widths == {1 + 2, 1 + 3}  # without them the widths differ (the bug)
+
+
+@pytest.mark.parametrize(
+    "categories, error, match",
+    [
+        ("abc", TypeError, "categories must be a sequence"),
+        (5, TypeError, "categories must be a sequence"),
+        ([range(2), range(3)], InputError, "2 entries but there are 1 categorical"),
+        ([5], TypeError, r"categories\[0\] must be a sequence"),
+        ([["a", "b"]], TypeError, r"categories\[0\] must hold numbers"),
+        ([[]], InputError, r"categories\[0\] must hold at least one finite code"),
+    ],
+)
+def test_bad_categories_are_refused(categories, error, match):
+    with pytest.raises(error, match=match):
+        make_preprocessor(["numeric", "categorical"], one_hot=True, categories=categories)
+
+
+@pytest.mark.parametrize("kinds", [None, 5, b"numeric"])
+def test_column_kinds_that_are_not_a_sequence_are_a_type_error(kinds):
+    with pytest.raises(TypeError, match="column_kinds must be a sequence of kinds"):
+        make_preprocessor(kinds)
