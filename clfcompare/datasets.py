@@ -442,22 +442,61 @@ def load_builtin(name):
 _SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
+def _open_text(path, stack):
+    """``path`` opened as text (UTF-8, a BOM skipped), decompressed as ``pandas.read_csv``
+    infers from its suffix (``.gz``, ``.bz2``, ``.xz``, ``.zip``: the archive's one file)."""
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import zipfile
+
+    text = {"encoding": "utf-8-sig", "newline": ""}
+    suffix = path.suffix.lower()
+    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    if suffix in openers:
+        return stack.enter_context(openers[suffix](path, "rt", **text))
+    if suffix == ".zip":
+        archive = stack.enter_context(zipfile.ZipFile(path))
+        names = [n for n in archive.namelist() if not n.endswith("/")]
+        raw = stack.enter_context(archive.open(names[0]))
+        return stack.enter_context(io.TextIOWrapper(raw, **text))
+    return stack.enter_context(open(path, **text))  # noqa: SIM115 (closed by the stack)
+
+
+def _header_line(path):
+    """The first non-blank line of a CSV file ("" if it cannot be read: pandas says why)."""
+    import contextlib
+
+    try:
+        with contextlib.ExitStack() as stack:
+            return next((line for line in _open_text(path, stack) if line.strip()), "")
+    except (OSError, EOFError, UnicodeDecodeError, ValueError, IndexError):
+        # unreadable, a damaged archive (BadZipFile, LZMAError are ValueError/OSError), an
+        # empty zip: pandas reads it and says why
+        return ""
+
+
 def _separator(path):
     """The field separator of a CSV file, read from its header (first non-blank) line.
 
-    A comma when the line has one (or cannot be read: pandas then says why); else a
-    semicolon or a tab when the line holds exactly one of them.
+    The header is split by the csv module (a quoted name may hold a separator) at a comma, a
+    semicolon and a tab; the one that gives the most fields wins, a comma on a tie (and when
+    the line cannot be read: pandas then says why). A compressed file (``.gz``, ``.bz2``,
+    ``.xz``, ``.zip``) is read as pandas reads it.
     """
-    header = ""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            header = next((line for line in fh if line.strip()), "")
-    except (OSError, UnicodeDecodeError):
-        pass
-    if "," in header:
-        return ","
-    found = [sep for sep in (";", "\t") if sep in header]
-    return found[0] if len(found) == 1 else ","
+    import csv
+
+    header = _header_line(path).rstrip("\r\n")
+    counts = {}
+    for sep in _SEPARATORS:
+        try:
+            counts[sep] = len(next(csv.reader([header], delimiter=sep), []))
+        except csv.Error:
+            counts[sep] = 0
+    most = max(counts.values())
+    best = [sep for sep, n in counts.items() if n == most]
+    return best[0] if most > 1 and len(best) == 1 else ","
 
 
 def _duplicate_names(path, sep):

@@ -468,3 +468,40 @@ def test_a_csvs_markdown_description_quotes_every_name_once(tmp_path):
         r"(a\|b\*c_d\`e&lt;f&gt;g, t\`xt), target column `label`; text column(s) "
         r"<code>t\`xt</code> (2 categories); missing values in <code>t\`xt</code>"
     )
+
+
+def test_a_quoted_header_name_with_a_comma_does_not_make_the_file_comma_separated(tmp_path):
+    path = tmp_path / "semiq.csv"
+    path.write_text('a;"weight (kg, net)";label\n1.5;2;x\n-0.5;3.25;y\n0.5;1;x\n2;0;y\n')
+    data = datasets.read_csv_data(path, "label")
+    assert data.separator == ";" and data.columns == ("a", "weight (kg, net)")
+    assert_array_equal(data.X, [[1.5, 2], [-0.5, 3.25], [0.5, 1], [2, 0]])
+    assert_array_equal(data.y, ["x", "y", "x", "y"])
+    # and the other way round: a quoted semicolon in a comma-separated header
+    path.write_text('a,"x;y;z",label\n1,2,p\n3,4,q\n')
+    data = datasets.read_csv_data(path, "label")
+    assert data.separator == "," and data.columns == ("a", "x;y;z")
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz", ".zip"])
+@pytest.mark.parametrize("sep", [";", "\t", ","])
+def test_a_compressed_csv_is_read_with_its_own_separator(tmp_path, suffix, sep):
+    text = sep.join(["a", "b", "label"]) + "\n"
+    text += "".join(f"{i + 0.5}{sep}{-i}{sep}{'pq'[i % 2]}\n" for i in range(6))
+    path = tmp_path / f"data.csv{suffix}"
+    raw = text.encode("utf-8")
+    if suffix == ".zip":
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("data.csv", raw)
+    else:
+        import bz2
+        import gzip
+        import lzma
+
+        path.write_bytes({".gz": gzip, ".bz2": bz2, ".xz": lzma}[suffix].compress(raw))
+    data = datasets.read_csv_data(path, "label")
+    assert data.separator == sep and data.columns == ("a", "b")
+    assert_array_equal(data.X, [[i + 0.5, -i] for i in range(6)])
+    assert_array_equal(data.y, list("pqpqpq"))
