@@ -671,7 +671,9 @@ def read_csv_data(path, target, *, missing="refuse", text="refuse"):
         target column, no feature columns, non-numeric or missing feature values (as
         ``text`` and ``missing`` say; the error carries ``parameter`` and ``problem``),
         a column of numbers with a few text values (``?``), missing labels, infinite values,
-        a feature column that is the row number, no rows left after dropping.
+        a feature column that is the row number, no rows left after dropping, a feature
+        column that is empty in every row (e.g. from a delimiter at the end of every line),
+        rows with more fields than the header.
 
     Notes
     -----
@@ -696,6 +698,15 @@ def read_csv_data(path, target, *, missing="refuse", text="refuse"):
         raise InputError(f"cannot read {path} as CSV: {str(err).strip()}") from None
     except OSError as err:  # no permission to read it, an I/O error
         raise InputError(f"cannot read {path}: {err.strerror or err}") from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas takes the extra leading field(s) of every row for a row index: the columns
+        # would be shifted against their names
+        extra = frame.index.nlevels
+        raise InputError(
+            f"the rows of {path} have {'one field' if extra == 1 else f'{extra} fields'} more "
+            "than the header (a trailing delimiter?): remove the delimiter at the end of each "
+            "line, or give the extra column a name in the header"
+        )
     duplicates = _duplicate_names(path, sep)
     if duplicates:
         # pandas renames a repeated name ('label' -> 'label.1'): the copy of the target
@@ -739,6 +750,20 @@ def read_csv_data(path, target, *, missing="refuse", text="refuse"):
             "text",
             "; pass text='codes' to read them as categories and one-hot encode them inside "
             "each split (clfcompare.preprocessing.make_preprocessor), or drop them",
+        )
+    empty = [str(c) for c in features.columns if features[c].isna().all()]
+    if empty:
+        # an imputer would drop such a column without a word; every row would be dropped
+        unnamed = [c for c in empty if c.startswith("Unnamed: ")]
+        hint = (
+            f" ({', '.join(repr(c) for c in unnamed)} has no name in the header: a delimiter "
+            "at the end of every line? then remove that delimiter)"
+            if unnamed
+            else ""
+        )
+        raise InputError(
+            f"feature column(s) {empty} of {path} are empty in every row: nothing to learn "
+            f"from or to impute; remove them{hint}"
         )
     y = frame[target]
     n_dropped = 0

@@ -505,3 +505,52 @@ def test_a_compressed_csv_is_read_with_its_own_separator(tmp_path, suffix, sep):
     assert data.separator == sep and data.columns == ("a", "b")
     assert_array_equal(data.X, [[i + 0.5, -i] for i in range(6)])
     assert_array_equal(data.y, list("pqpqpq"))
+
+
+@pytest.mark.parametrize("missing", ["refuse", "keep", "drop"])
+def test_an_all_empty_feature_column_is_refused_by_name(tmp_path, missing):
+    # an imputer would drop it silently; --impute drop would drop every row
+    path = tmp_path / "allnan.csv"
+    path.write_text("a,b,label\n1,,x\n2,,y\n3,,x\n4,,y\n")
+    with pytest.raises(InputError) as err:
+        datasets.read_csv_data(path, "label", missing=missing)
+    assert str(err.value) == (
+        f"feature column(s) ['b'] of {path} are empty in every row: nothing to learn from or "
+        "to impute; remove them"
+    )
+
+
+def test_a_delimiter_at_the_end_of_every_line_is_named(tmp_path):
+    path = tmp_path / "trail.csv"
+    path.write_text("a,b,label,\n1,5,x,\n2,6,y,\n3,7,x,\n4,8,y,\n")
+    with pytest.raises(InputError) as err:
+        datasets.read_csv_data(path, "label", missing="keep")
+    assert str(err.value) == (
+        f"feature column(s) ['Unnamed: 3'] of {path} are empty in every row: nothing to "
+        "learn from or to impute; remove them ('Unnamed: 3' has no name in the header: a "
+        "delimiter at the end of every line? then remove that delimiter)"
+    )
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_rows_with_one_field_more_than_the_header_are_refused(tmp_path, sep):
+    # pandas would read the first field as a row index and shift every column by one
+    path = tmp_path / "trail.csv"
+    rows = ["a,b,label", "1.5,5,x,", "2.5,6,y,", "3.5,7,x,", "4.5,8,y,"]
+    path.write_text("\n".join(r.replace(",", sep) for r in rows) + "\n")
+    with pytest.raises(InputError) as err:
+        datasets.read_csv_data(path, "label", missing="drop")
+    assert str(err.value) == (
+        f"the rows of {path} have one field more than the header (a trailing delimiter?): "
+        "remove the delimiter at the end of each line, or give the extra column a name in the "
+        "header"
+    )
+
+
+def test_an_index_column_with_an_empty_header_is_still_dropped(tmp_path):
+    path = tmp_path / "idx.csv"
+    path.write_text(",a,b,label\n0,1.5,5,x\n1,2.5,6,y\n2,3.5,7,x\n3,4.5,8,y\n")
+    data = datasets.read_csv_data(path, "label")
+    assert data.columns == ("a", "b") and data.index_dropped
+    assert_array_equal(data.X, [[1.5, 5], [2.5, 6], [3.5, 7], [4.5, 8]])
+    assert "is the row index and is not used" in data.description
