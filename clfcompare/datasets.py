@@ -599,7 +599,7 @@ def _no_such_column(path, target, columns):
     guesses = [c for c in names if c.casefold() == wanted.casefold()]
     if not guesses:
         guesses = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(repr(g) for g in guesses)}?" if guesses else ""
+    hint = f"; did you mean {' or '.join(repr(g) for g in guesses)}?" if guesses else "."
     return InputError(f"{path} has no column {target!r}{hint} Its columns are {names}")
 
 
@@ -666,6 +666,8 @@ def read_csv_data(path, target, *, missing="refuse", text="refuse"):
 
     Raises
     ------
+    TypeError
+        ``path`` not a str or Path, ``target`` not a str.
     InputError
         Missing or unreadable file, a column name that occurs twice in the header, missing
         target column, no feature columns, non-numeric or missing feature values (as
@@ -684,6 +686,13 @@ def read_csv_data(path, target, *, missing="refuse", text="refuse"):
     A first column with an empty header (the row index that ``DataFrame.to_csv()`` and R's
     ``write.csv`` write) is dropped, and the description says so.
     """
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or Path, got {type(path).__name__} {path!r}")
+    if not isinstance(target, str):
+        raise TypeError(
+            f"target must be a str, the name of the label column, got {type(target).__name__} "
+            f"{target!r}"
+        )
     missing = check_choice(missing, "missing", CSV_MISSING)
     text = check_choice(text, "text", CSV_TEXT)
     path = Path(path)
@@ -891,12 +900,30 @@ def check_study_data(X, y, n_folds):
     Raises
     ------
     InputError
-        A single class, a continuous target (non-integer numbers, or nearly as many distinct
-        values as rows), or a class with fewer rows than folds. The last carries
+        No rows, a missing label (NaN or None), a single class, a continuous target
+        (non-integer numbers, or nearly as many distinct values as rows), or a class with
+        fewer rows than folds. The last carries
         ``parameter = "n_folds"`` and ``problem`` (the message without its advice), so a
         command line can give the advice in its own option names.
+    ValueError
+        ``n_folds`` below 2.
+    TypeError
+        ``n_folds`` not an int.
     """
+    n_folds = check_int(n_folds, "n_folds", low=2)
     y = np.asarray(y)
+    if y.ndim != 1:
+        raise InputError(f"y must be one label per row (1-d), got shape {y.shape}")
+    if y.size == 0:
+        raise InputError("y is empty: the data have no rows to split")
+    absent = np.flatnonzero(pd.isna(y))
+    if absent.size:
+        more = ", ..." if absent.size > 10 else ""
+        raise InputError(
+            f"missing labels (NaN or None) in y at row(s) "
+            f"[{', '.join(map(str, absent[:10].tolist()))}{more}] ({absent.size} row(s)); "
+            "drop those rows or give them their class"
+        )
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise InputError(

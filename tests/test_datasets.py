@@ -554,3 +554,56 @@ def test_an_index_column_with_an_empty_header_is_still_dropped(tmp_path):
     assert data.columns == ("a", "b") and data.index_dropped
     assert_array_equal(data.X, [[1.5, 5], [2.5, 6], [3.5, 7], [4.5, 8]])
     assert "is the row index and is not used" in data.description
+
+
+def test_a_missing_column_without_a_guess_ends_its_sentence(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("f1,f2,label\n1,2,x\n3,4,y\n")
+    with pytest.raises(InputError) as err:
+        datasets.read_csv_data(path, "zzz")
+    assert str(err.value) == f"{path} has no column 'zzz'. Its columns are ['f1', 'f2', 'label']"
+    with pytest.raises(InputError) as err:
+        datasets.read_csv_data(path, "Label")
+    assert str(err.value) == (
+        f"{path} has no column 'Label'; did you mean 'label'? Its columns are "
+        "['f1', 'f2', 'label']"
+    )
+
+
+@pytest.mark.parametrize(
+    "path, target, match",
+    [
+        ("d.csv", None, "target must be a str, the name of the label column, got NoneType"),
+        ("d.csv", ["label"], "target must be a str.*got list"),
+        (None, "label", "path must be a str or Path, got NoneType None"),
+        (3, "label", "path must be a str or Path, got int 3"),
+    ],
+)
+def test_read_csv_data_refuses_wrong_types_by_name(tmp_path, path, target, match):
+    (tmp_path / "d.csv").write_text("f1,label\n1,x\n2,y\n")
+    if path == "d.csv":
+        path = tmp_path / path
+    with pytest.raises(TypeError, match=match):
+        datasets.read_csv_data(path, target)
+
+
+def test_check_study_data_refuses_no_rows_missing_labels_and_too_few_folds():
+    X = np.zeros((6, 1))
+    with pytest.raises(InputError, match="^y is empty: the data have no rows to split$"):
+        datasets.check_study_data(np.zeros((0, 1)), [], 2)
+    y = np.array([0.0, 1.0, np.nan, 0.0, 1.0, np.nan])
+    with pytest.raises(InputError) as err:
+        datasets.check_study_data(X, y, 2)
+    assert str(err.value) == (
+        "missing labels (NaN or None) in y at row(s) [2, 5] (2 row(s)); drop those rows or "
+        "give them their class"
+    )
+    with pytest.raises(InputError, match=r"at row\(s\) \[1\] \(1 row"):
+        datasets.check_study_data(X, np.array(["a", None, "b", "a", "b", "a"], dtype=object), 2)
+    for n_folds in (0, 1, -3):
+        with pytest.raises(ValueError, match=f"n_folds must be >= 2, got {n_folds}"):
+            datasets.check_study_data(X, [0, 1, 0, 1, 0, 1], n_folds)
+    with pytest.raises(TypeError, match="n_folds must be an int"):
+        datasets.check_study_data(X, [0, 1, 0, 1, 0, 1], 2.0)
+    with pytest.raises(InputError, match=r"y must be one label per row \(1-d\)"):
+        datasets.check_study_data(X, np.zeros((6, 2)), 2)
