@@ -65,6 +65,12 @@ QUICK = {"n_repeats": 2, "n_folds": 3, "epochs": 5}
 #: The advice of an InputError about a parameter (``err.parameter``), in the command's options.
 _ADVICE = {
     "n_folds": "; use fewer --folds",
+    # --quick sets the folds whatever --folds says
+    "n_folds_quick": f"; --quick runs {QUICK['n_folds']} folds whatever --folds says: run "
+    "without --quick and with fewer --folds (at least 2), or add rows to those classes",
+    # the command always runs the half/half partitions (its default test needs them)
+    "halves": "; add rows to those classes or remove their rows from the file (the command's "
+    "default test, the conservative Z test, needs the half/half partitions)",
     "out_dir": " (give another --out)",
     "text": "; give --one-hot to one-hot encode them (fitted inside each training split), or "
     "drop them",
@@ -372,21 +378,26 @@ def study_from_args(args, X, y, *, out_dir, notes=None, gaussian="exact", **stud
     models = build_models(
         args.models, epochs=epochs, device=args.device, random_state=args.seed, gaussian=gaussian
     )
-    return run_study(
-        X,
-        y,
-        models=models,
-        out_dir=out_dir,
-        n_repeats=n_repeats,
-        n_folds=n_folds,
-        n_jobs=args.n_jobs,
-        random_state=args.seed,
-        n_seeds=args.seeds,
-        device=args.device,
-        progress=not args.no_progress,
-        notes=notes,
-        **study_kwargs,
-    )
+    try:
+        return run_study(
+            X,
+            y,
+            models=models,
+            out_dir=out_dir,
+            n_repeats=n_repeats,
+            n_folds=n_folds,
+            n_jobs=args.n_jobs,
+            random_state=args.seed,
+            n_seeds=args.seeds,
+            device=args.device,
+            progress=not args.no_progress,
+            notes=notes,
+            **study_kwargs,
+        )
+    except InputError as err:
+        if args.quick and getattr(err, "parameter", None) == "n_folds":
+            err.parameter = "n_folds_quick"  # fewer --folds would not help: --quick sets them
+        raise
 
 
 def _input_error(err):

@@ -1093,3 +1093,45 @@ def test_a_rare_category_gives_every_split_the_same_one_hot_columns(tmp_path, mo
     out_ = clone(handed["preprocessor"]).fit(no_blue).transform(X)
     assert out_.shape == (n, 1 + 3)
     assert_allclose(out_[:, 1:], np.eye(3)[X[:, 1].astype(int)], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    "n_rare, options, advice",
+    [
+        # 3 rows pass the 3 folds of --quick but not the 4 of the half/half partitions
+        (
+            3,
+            ["--quick"],
+            "class(es) ['rare'] have fewer rows ([3]) than the 4 that the half/half partitions "
+            "need (a 2-fold CV inside each half); add rows to those classes or remove their "
+            "rows from the file (the command's default test, the conservative Z test, needs "
+            "the half/half partitions)",
+        ),
+        # under --quick, fewer --folds would not help
+        (
+            2,
+            ["--quick", "--folds", "2"],
+            "class(es) ['rare'] have fewer rows ([2]) than the 3 folds; --quick runs 3 folds "
+            "whatever --folds says: run without --quick and with fewer --folds (at least 2), or "
+            "add rows to those classes",
+        ),
+        (
+            2,
+            ["--folds", "3", "--repeats", "2"],
+            "class(es) ['rare'] have fewer rows ([2]) than the 3 folds; use fewer --folds",
+        ),
+    ],
+)
+def test_too_small_classes_get_advice_in_the_commands_options(
+    tmp_path, csv_file, capsys, n_rare, options, advice
+):
+    _, frame = csv_file
+    path = tmp_path / "rare.csv"
+    frame = frame.copy()
+    frame.loc[: n_rare - 1, "label"] = "rare"
+    frame.to_csv(path, index=False)
+    argv = [str(path), "--target", "label", "--out", str(tmp_path / "o"), *options]
+    assert cli.main(argv + FAST) == 2
+    line = one_error_line(capsys)
+    assert line == f"clfcompare: error: {advice}"
+    assert "halves=False" not in line
