@@ -88,7 +88,62 @@ IMPUTE_CHOICES = ("none", "mean", "median", "most_frequent", "drop")
 _WHOLE_ESTIMATOR = re.compile(r"^(\[\(|[\w.]+\()")
 
 #: Model parameters in the trial store's fingerprint that a command-line option sets.
-_OPTION_OF_PARAM = {"random_state": "--seed", "max_epochs": "--epochs", "device": "--device"}
+_OPTION_OF_PARAM = {
+    "random_state": "--seed",
+    "max_epochs": "--epochs",
+    "device": "--device",
+    "allow_singular": "--gaussian",
+    "shrinkage": "--gaussian",
+}
+
+#: The preprocessing options behind a step of the ``preprocess`` transformer (a part of the
+#: parameter's name, or a class in its value).
+_PREPROCESSING_OPTION = {
+    "impute": "--impute",
+    "SimpleImputer": "--impute",
+    "scale": "--standardize",
+    "StandardScaler": "--standardize",
+    "one_hot": "--one-hot",
+    "categorical": "--one-hot",
+    "OneHotEncoder": "--one-hot",
+}
+
+#: The options that put a Pipeline around a model (or take it away).
+_PREPROCESSING = ("--standardize", "--impute", "--one-hot")
+_SCALE_MLP = "--scale-mlp/--no-scale-mlp"
+
+#: A module path before a class name in a rendered value (``sklearn.pipeline.Pipeline``).
+_MODULE_PATH = re.compile(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Z]\w*)")
+
+#: The longest rendered value a refusal shows, and the most parameters it lists per model.
+_MAX_VALUE, _MAX_PARAMS = 60, 3
+
+
+def _short(value):
+    """A rendered value for a one-line message: without module paths, at most _MAX_VALUE
+    characters."""
+    if value is None:
+        return "<absent>"
+    text = _MODULE_PATH.sub("", str(value))
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
+
+
+def _options_of(d):
+    """The command-line options that set a model's difference ``d`` (a tuple, maybe empty)."""
+    values = f"{d.stored or ''} {d.now or ''}"
+    if d.kind == "model-class":  # a Pipeline put around the model, or taken away
+        if "Pipeline" not in values:
+            return ()
+        return (*_PREPROCESSING, _SCALE_MLP) if "TorchMLP" in values else _PREPROCESSING
+    parts = d.name.split("__")
+    absent = d.stored is None or d.now is None
+    if parts[0].startswith("preprocess"):
+        found = {o for k, o in _PREPROCESSING_OPTION.items() if k in parts or k in values}
+        return tuple(o for o in _PREPROCESSING if o in found) or _PREPROCESSING
+    if parts[0] in ("scale", "mlp") and (absent or parts[0] == "scale"):
+        return (_SCALE_MLP,)  # the networks' own scaler step, or the step it moves
+    option = _OPTION_OF_PARAM.get(parts[-1])
+    return (option,) if option and not absent else ()
 
 
 def _cli_difference(d):
@@ -99,42 +154,99 @@ def _cli_difference(d):
         else:
             why = f"stored {d.stored} splits, now {d.now}: --repeats x --folds"
         return f"the cross-validation splits differ ({why})"
-    text = d.text(advice=False)
-    opt = _OPTION_OF_PARAM.get(d.name.split("__")[-1]) if d.kind == "model-param" else None
-    return f"{d.name} = {opt}{text[len(d.name) :]}" if opt else text
+    if d.kind not in ("model-param", "model-class"):
+        return d.text(advice=False)
+    # the options a rerun must repeat are named once per model (_model_differences)
+    options = [o for o in _options_of(d) if o not in _OPTIONS]
+    name = "class" if d.kind == "model-class" else d.name
+    shown = f"{name} = {' or '.join(options)}" if options else name
+    return f"{shown} (stored {_short(d.stored)}, now {_short(d.now)})"
+
+
+def _absent(d):
+    """Whether a parameter came or went (absent from the store or from this run)."""
+    return d.stored is None or d.now is None
+
+
+def _model_options(group):
+    """``(options, vague)``: the options of :data:`_OPTIONS` that a model's differences point
+    at, and those a difference only may be (a Pipeline put around a model: any preprocessing
+    option)."""
+    options, vague = [], []
+    for d in group:
+        found = [o for o in _options_of(d) if o in _OPTIONS]
+        target = vague if set(_PREPROCESSING) <= set(found) else options
+        target += [o for o in found if o not in target]
+    return options, vague
+
+
+def _model_differences(model, group, options):
+    """A model's differences in the command's words: the ``options`` that set them, a few of
+    them (short), how many more."""
+    # a pipeline's steps repeat their changed parameters as whole estimators: drop those; a
+    # step that came or went is shown whole, without its parameters
+    steps = {d.name for d in group if _absent(d) and d.kind == "model-param"}
+    kept = [
+        d
+        for d in group
+        if d.kind == "model-class"
+        or (
+            not any(d.name.startswith(f"{step}__") for step in steps)
+            and (_absent(d) or not any(_WHOLE_ESTIMATOR.match(v) for v in (d.stored, d.now)))
+        )
+    ] or group
+    # first the values that changed, then the parameters that came or went
+    kept = sorted(kept, key=_absent)
+    listed = "; ".join(_cli_difference(d) for d in kept[:_MAX_PARAMS])
+    more = f"; and {len(kept) - _MAX_PARAMS} more" if len(kept) > _MAX_PARAMS else ""
+    changed = f" (another {', '.join(options)})" if options else ""
+    return f"model {model!r}{changed} parameters differ: {listed}{more}"
+
+
+#: The options a rerun must repeat that only some stores need named.
+_OPTIONS = (*_PREPROCESSING, _SCALE_MLP, "--gaussian")
 
 
 def _store_refusal(err, store):
     """The trial store's refusal of another set-up, in the command's words ("" if not one).
 
     The trials layer names the differences and says "pass the same cv"; a command-line user
-    needs the options that set them, or a fresh store.
+    needs the options that set them (the changed ones named, long values cut short), or a
+    fresh store.
     """
     from clfcompare.trials import SetupMismatch
 
     if not isinstance(err, SetupMismatch):
         return ""
-    diffs = []
+    parts = []  # (text,) of another difference, or (model, group, options, vague)
     for model, group in err.grouped_differences():
-        if model is None:
-            diffs.append(_cli_difference(group[0]))
+        if model is None and group[0].kind != "model-class":
+            parts.append((_cli_difference(group[0]),))
+        else:
+            parts.append((model or group[0].model, group, *_model_options(group)))
+    # an option applies to every model: one that a model's differences point at explains
+    # another model's Pipeline that came or went
+    pointed = {o for part in parts if len(part) > 1 for o in part[2]}
+    diffs, named = [], []
+    for part in parts:
+        if len(part) == 1:
+            diffs.append(part[0])
             continue
-        # a pipeline's steps repeat its parameters as whole estimators: drop those
-        kept = [d for d in group if not _WHOLE_ESTIMATOR.match(d.stored or "")] or group
-        diffs.append(
-            f"model {model!r} parameters differ: " + "; ".join(_cli_difference(d) for d in kept)
-        )
+        model, group, options, vague = part
+        options = options or [o for o in vague if o in pointed] or vague
+        diffs.append(_model_differences(model, group, options))
+        named += [o for o in options if o not in named]
     if err.empty:  # set up by a run whose first trial failed
         what = "was set up for other settings by a run that finished no trial"
         lost = "; nothing is lost by deleting it"
     else:
         what, lost = "holds trials run with other settings", ""
+    also = f", {', '.join(named)}" if named else ""
     return (
         f"the store {store} {what} ({'; '.join(diffs)}); mixing them would break the paired "
         "design. Rerun with the settings it was made with (the same data, --seed, --seeds, "
-        "--repeats, --folds, --epochs or --quick, --device; other --models are added to it), "
-        "give a new "
-        f"--out, or delete {store} to start afresh{lost}"
+        f"--repeats, --folds, --epochs or --quick, --device{also}; other --models are added "
+        f"to it), give a new --out, or delete {store} to start afresh{lost}"
     )
 
 

@@ -7,6 +7,7 @@ Most tests call ``main(argv)`` in-process; one runs the real console entry point
 subprocess to check that bad input gives one line, exit code 2 and no traceback.
 """
 
+import re
 import subprocess
 import sys
 
@@ -1135,3 +1136,84 @@ def test_too_small_classes_get_advice_in_the_commands_options(
     line = one_error_line(capsys)
     assert line == f"clfcompare: error: {advice}"
     assert "halves=False" not in line
+
+
+@pytest.mark.parametrize(
+    "change, option",
+    [
+        (["--standardize"], "--standardize"),
+        (["--gaussian", "shrinkage"], "--gaussian"),
+        (["--no-scale-mlp"], "--scale-mlp/--no-scale-mlp"),
+    ],
+)
+def test_a_changed_preprocessing_option_is_named_in_a_short_refusal(
+    tmp_path, capsys, change, option
+):
+    # the refusal dumped whole ColumnTransformer reprs on one line and named no option
+    out = tmp_path / "o"
+    base = ["iris", "--quick", "--out", str(out), "--no-progress"]
+    base += ["--models", "gaussian_shared", "logistic_gd", "mlp_ce"]
+    assert cli.main(base) == 0
+    capsys.readouterr()
+    assert cli.main([*base, *change]) == 2
+    line = one_error_line(capsys)
+    changed = re.findall(r"model '\w+' \(another ([^)]*)\) parameters differ", line)
+    assert changed and all(option in c for c in changed), line
+    assert option in line.split("Rerun with the settings it was made with")[1]
+    assert len(line) < 1200, len(line)
+    assert "sklearn." not in line and "clfcompare." not in line  # no module paths
+    for text in line.split("(stored ")[1:]:  # every value shown is cut short
+        stored, now = text.split(")")[0].split(", now ", 1)[0], text.split(", now ", 1)[1]
+        assert len(stored) <= 60 and len(now.split(")")[0]) <= 60
+
+
+def test_store_refusal_names_preprocessing_options_and_cuts_values_short():
+    long = "sklearn.preprocessing._data.StandardScaler(" + "x=1, " * 40 + ")"
+    differences = [
+        SetupDifference(
+            "model-param", "preprocess__numeric__impute__strategy", "'mean'", "'median'", model="m"
+        ),  # fmt: skip
+        SetupDifference("model-param", "preprocess__numeric__scale", None, long, model="m"),
+        SetupDifference(
+            "model-param", "preprocess__numeric__scale__copy", None, "True", model="m"
+        ),  # fmt: skip
+        SetupDifference(
+            "model-param",
+            "preprocess__categorical__one_hot__categories",
+            "'auto'",
+            "[array([0., 1.])]",
+            model="m",
+        ),  # fmt: skip
+        SetupDifference("model-param", "m__max_epochs", "5", "7", model="m"),
+    ]
+    text = cli._store_refusal(SetupMismatch("s.sqlite", differences), "s.sqlite")
+    assert text == (
+        "the store s.sqlite holds trials run with other settings (model 'm' (another "
+        "--impute, --standardize, --one-hot) parameters differ: "
+        "preprocess__numeric__impute__strategy (stored 'mean', now 'median'); "
+        "preprocess__categorical__one_hot__categories (stored 'auto', now "
+        "[array([0., 1.])]); m__max_epochs = --epochs (stored 5, now 7); and 1 more); mixing "
+        "them would break the paired design. Rerun with the settings it was made with (the "
+        "same data, --seed, --seeds, --repeats, --folds, --epochs or --quick, --device, "
+        "--impute, --standardize, --one-hot; other --models are added to it), give a new "
+        "--out, or delete s.sqlite to start afresh"
+    )
+    one = [SetupDifference("model-param", "preprocess__numeric__scale", None, long, model="m")]
+    text = cli._store_refusal(SetupMismatch("s.sqlite", one), "s.sqlite")
+    assert "model 'm' (another --standardize) parameters differ: preprocess__numeric__scale " in (
+        text
+    )
+    assert f"(stored <absent>, now StandardScaler({'x=1, ' * 8}x=...)" in text
+    # a Pipeline put around a model: the option another model's difference points at
+    two = [
+        SetupDifference("model-class", "class", "a.Gauss", "sklearn.pipeline.Pipeline", "g"),
+        *one,
+    ]
+    text = cli._store_refusal(SetupMismatch("s.sqlite", two), "s.sqlite")
+    assert text.startswith(
+        "the store s.sqlite holds trials run with other settings (model 'g' (another "
+        "--standardize) parameters differ: class (stored Gauss, now Pipeline); model 'm' "
+    )
+    # alone, it may be any preprocessing option
+    text = cli._store_refusal(SetupMismatch("s.sqlite", two[:1]), "s.sqlite")
+    assert "model 'g' (another --standardize, --impute, --one-hot) parameters" in text
