@@ -7,6 +7,11 @@ store's refusal and a model's failure propagate; this module words them in the c
 options (one line on stderr, exit code 2; Ctrl-C: 130). ``analyses/hw4.py`` shares its
 options (:func:`add_study_arguments`, :func:`study_from_args`, :func:`execute`).
 
+One module of about 850 lines because it is one concept, the command's words: its options and
+help, and the rewording of every refusal the layers below it raise (the store's refusal of
+other settings mapped back to the options that set them, the data checks' advice, a report
+that cannot be written); split up, each part would import the others' option names.
+
 Examples
 --------
 From a shell::

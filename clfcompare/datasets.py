@@ -9,6 +9,11 @@ cross-validation can split the data (:func:`check_study_data`).
 Errors about the user's data are :class:`clfcompare._checks.InputError` (a ``ValueError``),
 worded in parameter names; the command line words them in its options.
 
+One module of about 950 lines because it is one concept, the data a study is run on: where
+they come from (curves, scikit-learn, a CSV file) and what makes them fit for one (the CSV
+reader's checks of separators, headers, empty and index columns, and the study's check of the
+classes), most of it the CSV reader's refusals of a malformed file, each with its reason.
+
 The curve data
 --------------
 
