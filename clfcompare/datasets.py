@@ -71,6 +71,7 @@ __all__ = [
     "bayes_accuracy",
     "bayes_cross_entropy",
     "check_study_data",
+    "csv_separator",
     "curve",
     "curve_loss_reference",
     "curve_reference",
@@ -482,15 +483,26 @@ def _header_line(path):
         return ""
 
 
-def _separator(path):
+def csv_separator(path):
     """The field separator of a CSV file, read from its header (first non-blank) line.
 
     The header is split by the csv module (a quoted name may hold a separator) at a comma, a
     semicolon and a tab; the one that gives the most fields wins, a comma on a tie (and when
     the line cannot be read: pandas then says why). A compressed file (``.gz``, ``.bz2``,
     ``.xz``, ``.zip``) is read as pandas reads it.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    str
+        ``","``, ``";"`` or ``"\t"``, for ``pandas.read_csv(path, sep=...)``.
     """
     import csv
+
+    path = Path(path)
 
     header = _header_line(path).rstrip("\r\n")
     counts = {}
@@ -705,7 +717,7 @@ def read_csv_data(path, target, *, missing="refuse", text="refuse"):
         raise InputError(f"{path} is a folder, not a CSV file")
     if not path.is_file():
         raise InputError(f"no such file: {path}")
-    sep = _separator(path)
+    sep = csv_separator(path)
     try:
         frame = pd.read_csv(path, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:

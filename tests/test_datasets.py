@@ -607,3 +607,22 @@ def test_check_study_data_refuses_no_rows_missing_labels_and_too_few_folds():
         datasets.check_study_data(X, [0, 1, 0, 1, 0, 1], 2.0)
     with pytest.raises(InputError, match=r"y must be one label per row \(1-d\)"):
         datasets.check_study_data(X, np.zeros((6, 2)), 2)
+
+
+@pytest.mark.parametrize(
+    "header, sep",
+    [
+        ("a,b,label", ","),
+        ("a;b;label", ";"),
+        ("a\tb\tlabel", "\t"),
+        ('a;"weight (kg, net)";label', ";"),
+        ('a,"x;y;z",label', ","),
+        ("a;b\tc", ","),  # one field more each way: a tie, pandas then says why
+        ("label", ","),
+    ],
+)
+def test_csv_separator_splits_the_header_as_the_csv_module_does(tmp_path, header, sep):
+    path = tmp_path / "h.csv"
+    path.write_text(f"\n{header}\n1,2,3\n")
+    assert datasets.csv_separator(path) == sep
+    assert datasets.csv_separator(str(path)) == sep
