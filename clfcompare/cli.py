@@ -707,12 +707,13 @@ def make_parser(prog="clfcompare"):
 
 
 def _load(args):
-    """``(X, y, description, column kinds, notes, codes)`` of the data the command names;
-    ``codes``: the category codes of every text column (all of the file's)."""
+    """``(X, y, description, column kinds, notes, codes, feature names)`` of the data the
+    command names; ``codes``: the category codes of every text column (all of the file's);
+    feature names: a CSV file's columns (None for a built-in data set)."""
     if args.target is None:
         if args.data in BUILTIN_DATASETS:
             X, y, desc = load_builtin(args.data)
-            return X, y, desc, ("numeric",) * X.shape[1], [], []
+            return X, y, desc, ("numeric",) * X.shape[1], [], [], None
         if Path(args.data).suffix.lower() == ".csv" or Path(args.data).exists():
             raise InputError(f"give the label column of {args.data} with --target")
         raise InputError(
@@ -741,7 +742,7 @@ def _load(args):
         if kind == "categorical"
     ]
     # the names of the file and its columns as code spans, escaped
-    return data.X, data.y, data.markdown(), data.kinds, notes, codes
+    return data.X, data.y, data.markdown(), data.kinds, notes, codes, list(data.columns)
 
 
 def _preprocessing(args, X, kinds, codes=None):
@@ -805,7 +806,7 @@ def main(argv=None):
         from clfcompare.report import Markdown, escape_markdown
 
         check_model_names(args.models)  # before the data: a typo in --models is said first
-        X, y, desc, kinds, notes, codes = _load(args)
+        X, y, desc, kinds, notes, codes, feature_names = _load(args)
         preprocessor, note = _preprocessing(args, X, list(kinds), codes)
         for line in notes:
             print(f"{parser.prog}: {line.replace('`', '')}", file=sys.stderr)
@@ -838,6 +839,7 @@ def main(argv=None):
             gaussian=args.gaussian,
             # with --standardize the features are standardised already
             scale_mlp=args.scale_mlp and not args.standardize,
+            feature_names=feature_names,  # the axes of the data and decision-region figures
             # only when there is one: the study's default (None) otherwise
             **({} if preprocessor is None else {"preprocessor": preprocessor}),
         )

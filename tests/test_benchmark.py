@@ -1,5 +1,6 @@
 """run_benchmark, its store folder, BenchmarkResults, and where data sets come from."""
 
+import csv
 import json
 import urllib.error
 
@@ -240,6 +241,21 @@ def test_load_datasets_from_names_mapping_and_csv_folder(tmp_path):
         load_datasets({"one": (X, np.zeros(20))})
     with pytest.raises(TypeError, match=r"datasets\['m'\] must be a tuple"):
         load_datasets({"m": X})
+
+
+def test_a_csv_without_target_reads_its_separator_as_the_command_does(tmp_path):
+    # a quoted name holding a comma in a semicolon file, and a gzip-compressed tab file: the
+    # last column is the target (the benchmark's default), read with datasets.csv_separator
+    X, y = make_moons(n_samples=20, random_state=0)
+    frame = pd.DataFrame(X, columns=["a", "weight (kg, net)"])
+    frame["label"] = y
+    frame.to_csv(tmp_path / "semi.csv", sep=";", index=False, quoting=csv.QUOTE_NONNUMERIC)
+    assert '"weight (kg, net)"' in (tmp_path / "semi.csv").read_text()
+    frame.to_csv(tmp_path / "tabs.csv.gz", sep="\t", index=False, compression="gzip")
+    out = load_datasets([tmp_path / "semi.csv", tmp_path / "tabs.csv.gz"])
+    for name in ("semi", "tabs.csv"):
+        assert_allclose(out[name].X, X)
+        assert_allclose(out[name].y, y)
 
 
 def test_openml_offline_is_a_clear_error(monkeypatch):

@@ -49,11 +49,23 @@ def one_error_line(capsys):
 # --------------------------------------------------------------------------- end to end
 
 
-def test_cli_csv_end_to_end(tmp_path, csv_file, capsys):
+def test_cli_csv_end_to_end(tmp_path, csv_file, capsys, monkeypatch):
+    from clfcompare import plots
+
     path, frame = csv_file
     out = tmp_path / "out"
     argv = [str(path), "--target", "label", "--repeats", "2", "--folds", "3", "--out", str(out)]
+    axes = []  # the feature names the two-feature figures get: the file's columns
+    for name in ("plot_curve_data", "plot_decision_regions"):
+        original = getattr(plots, name)
+
+        def spy(*a, _original=original, **kw):
+            axes.append(kw.get("feature_names"))
+            return _original(*a, **kw)
+
+        monkeypatch.setattr(plots, name, spy)
     assert cli.main(argv + FAST) == 0
+    assert axes and all(list(names) == ["f1", "f2"] for names in axes), axes
     stdout = capsys.readouterr().out
     for name in ("gaussian_shared", "gaussian_separate", "logistic_gd"):
         assert name in stdout

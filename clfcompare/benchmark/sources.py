@@ -60,27 +60,14 @@ class Dataset(tuple):
         return f"Dataset(shape={shape}, description={self.description!r})"
 
 
-def _header_separator(path):
-    """The field separator of a CSV file, by the rule of :func:`clfcompare.datasets.load_csv`."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            header = next((line for line in fh if line.strip()), "")
-    except (OSError, UnicodeDecodeError):
-        return ","
-    if "," in header:
-        return ","
-    found = [sep for sep in (";", "\t") if sep in header]
-    return found[0] if len(found) == 1 else ","
-
-
 def _csv_dataset(path, target):
     import pandas as pd
 
-    from clfcompare.datasets import load_csv
+    from clfcompare.datasets import csv_separator, load_csv
 
     if target is None:
         try:
-            columns = pd.read_csv(path, sep=_header_separator(path), nrows=0).columns
+            columns = pd.read_csv(path, sep=csv_separator(path), nrows=0).columns
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
             raise InputError(f"cannot read {path} as CSV: {str(err).strip()}") from None
         if len(columns) < 2:
