@@ -139,15 +139,22 @@ def check_choice(value, name, options: Iterable):
     return value
 
 
-def check_names(names, what):
+def check_names(names, what, n=None, of=""):
     """``names`` as a non-empty list of unique strings, or raise naming ``what``.
+
+    ``n``: how many there must be (e.g. one per feature; ``of`` says of what, e.g.
+    ``"features of X"``).
 
     >>> check_names(["a", "b"], "models")
     ['a', 'b']
+    >>> check_names(["x", "y"], "feature_names", n=2, of="features")
+    ['x', 'y']
     """
     if isinstance(names, str) or not isinstance(names, Sequence | np.ndarray | Iterable):
         raise TypeError(f"{what} must be a sequence of names, got {type(names).__name__}")
-    names = [str(n) for n in names]
+    names = [str(name) for name in names]
+    if n is not None and len(names) != n:
+        raise ValueError(f"{what} must name the {n} {of}, got {len(names)}: {names}")
     if not names:
         raise ValueError(f"{what} must not be empty")
     seen, dupes = set(), []

@@ -186,13 +186,7 @@ def _axis_labels(feature_names, default):
     (:func:`plain_text`), or ``default`` (mathtext of the figure's own) when None."""
     if feature_names is None:
         return default
-    if isinstance(feature_names, str) or not isinstance(feature_names, Sequence | np.ndarray):
-        raise TypeError(
-            f"feature_names must be a sequence of 2 names, got {type(feature_names).__name__}"
-        )
-    names = [str(n) for n in feature_names]
-    if len(names) != 2:
-        raise ValueError(f"feature_names must name the 2 features, got {len(names)}: {names}")
+    names = check_names(feature_names, "feature_names", n=2, of="features")
     return plain_text(names[0]), plain_text(names[1])
 
 

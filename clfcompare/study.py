@@ -44,13 +44,12 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from clfcompare._checks import InputError, check_int
+from clfcompare._checks import InputError, check_int, check_names
 
 __all__ = [
     "InputError",
@@ -654,16 +653,10 @@ def _check_feature_names(names, n_features):
     """``names`` as a list of one string per feature (None stays None), or raise."""
     if names is None:
         return None
-    if isinstance(names, str) or not isinstance(names, Sequence | np.ndarray):
-        raise TypeError(
-            f"feature_names must be a sequence of {n_features} names, got {type(names).__name__}"
-        )
-    names = [str(n) for n in names]
-    if len(names) != n_features:
-        raise InputError(
-            f"feature_names must name the {n_features} features of X, got {len(names)}: {names}"
-        )
-    return names
+    try:
+        return check_names(names, "feature_names", n=n_features, of="features of X")
+    except ValueError as err:  # the study's input errors are InputError (a ValueError)
+        raise InputError(str(err)) from None
 
 
 def _figures(X, y, models, cv, show_curve, say, *, fitted, timings, feature_names=None):
