@@ -133,8 +133,22 @@ def _short(value):
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
 
 
+def _earlier_one_hot(d):
+    """Whether ``d`` is the one-hot categories of a store made before they were the file's:
+    ``categories='auto'`` (learnt in each split), which no option of this version sets; or
+    a whole step that holds that encoder (its repr with ``categories='auto'``, now not)."""
+    if d.kind != "model-param":
+        return False
+    if d.name.endswith("one_hot__categories"):
+        return str(d.stored).strip("'\"") == "auto"
+    auto = "OneHotEncoder(categories='auto'"
+    return auto in str(d.stored) and auto not in str(d.now)
+
+
 def _options_of(d):
     """The command-line options that set a model's difference ``d`` (a tuple, maybe empty)."""
+    if _earlier_one_hot(d):
+        return ()
     values = f"{d.stored or ''} {d.now or ''}"
     if d.kind == "model-class":  # a Pipeline put around the model, or taken away
         if "Pipeline" not in values:
@@ -161,6 +175,12 @@ def _cli_difference(d):
         return f"the cross-validation splits differ ({why})"
     if d.kind not in ("model-param", "model-class"):
         return d.text(advice=False)
+    if _earlier_one_hot(d) and d.name.endswith("__categories"):
+        return (
+            "--one-hot's categories (the store is an earlier clfcompare's, which learnt them in "
+            "each split; now every split encodes all of the file's, the same columns for all: "
+            "this store cannot be resumed, give a new --out or delete it)"
+        )
     # the options a rerun must repeat are named once per model (_model_differences)
     options = [o for o in _options_of(d) if o not in _OPTIONS]
     name = "class" if d.kind == "model-class" else d.name

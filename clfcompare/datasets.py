@@ -508,7 +508,8 @@ def csv_separator(path):
     counts = {}
     for sep in _SEPARATORS:
         try:
-            counts[sep] = len(next(csv.reader([header], delimiter=sep), []))
+            # strict: a quote inside a field is an error, not one more odd field
+            counts[sep] = len(next(csv.reader([header], delimiter=sep, strict=True), []))
         except csv.Error:
             counts[sep] = 0
     most = max(counts.values())
@@ -720,7 +721,8 @@ def read_csv_data(path, target, *, missing="refuse", text="refuse"):
     sep = csv_separator(path)
     try:
         frame = pd.read_csv(path, sep=sep)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError) as err:  # ParserError, EmptyDataError, a zip
+        # archive of several files ("Multiple files found in ZIP file") are ValueErrors
         raise InputError(f"cannot read {path} as CSV: {str(err).strip()}") from None
     except OSError as err:  # no permission to read it, an I/O error
         raise InputError(f"cannot read {path}: {err.strerror or err}") from None

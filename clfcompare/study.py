@@ -989,7 +989,9 @@ def run_study(
             f"must be 1, got {n_seeds}"
         )
     if feature_names is None and hasattr(X, "columns"):  # a DataFrame names its columns
-        feature_names = [str(c) for c in X.columns]
+        columns = [str(c) for c in X.columns]
+        # (names for the figures' axes only: repeated ones are no names, not an error)
+        feature_names = columns if len(set(columns)) == len(columns) else None
     if preprocessor is None:
         X = np.asarray(X, dtype=float)
     elif not hasattr(X, "iloc"):  # a DataFrame stays one (columns by name)

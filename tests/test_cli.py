@@ -1179,6 +1179,35 @@ def test_a_changed_preprocessing_option_is_named_in_a_short_refusal(
         assert len(stored) <= 60 and len(now.split(")")[0]) <= 60
 
 
+def test_a_store_of_the_earlier_one_hot_is_refused_as_such(tmp_path, capsys, monkeypatch):
+    # before, --one-hot learnt the categories in each split (categories='auto'); now every
+    # split encodes all of the file's: an earlier store cannot resume, and the refusal must
+    # say so instead of asking for the --one-hot that the rerun already gives
+    from clfcompare import preprocessing
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "colour": rng.choice(["r", "g", "b"], 60)})
+    frame["label"] = np.where(frame.a > 0, "x", "y")
+    path = tmp_path / "cat.csv"
+    frame.to_csv(path, index=False)
+    argv = [str(path), "--target", "label", "--one-hot", "--quick", "--no-progress"]
+    argv += ["--models", "gaussian_shared", "logistic_gd", "--out", str(tmp_path / "o")]
+    make = preprocessing.make_preprocessor
+
+    def earlier(*args, categories=None, **kwargs):  # the earlier version's preprocessor
+        return make(*args, **kwargs)
+
+    monkeypatch.setattr(preprocessing, "make_preprocessor", earlier)
+    assert cli.main(argv) == 0
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert cli.main(argv) == 2
+    line = one_error_line(capsys)
+    assert "store is an earlier clfcompare's, which learnt them in each split" in line
+    assert "cannot be resumed, give a new --out or delete it" in line
+    assert "another --one-hot" not in line
+
+
 def test_store_refusal_names_preprocessing_options_and_cuts_values_short():
     long = "sklearn.preprocessing._data.StandardScaler(" + "x=1, " * 40 + ")"
     differences = [
@@ -1192,7 +1221,7 @@ def test_store_refusal_names_preprocessing_options_and_cuts_values_short():
         SetupDifference(
             "model-param",
             "preprocess__categorical__one_hot__categories",
-            "'auto'",
+            "[array([0., 1., 2.])]",
             "[array([0., 1.])]",
             model="m",
         ),  # fmt: skip
@@ -1203,7 +1232,7 @@ def test_store_refusal_names_preprocessing_options_and_cuts_values_short():
         "the store s.sqlite holds trials run with other settings (model 'm' (another "
         "--impute, --standardize, --one-hot) parameters differ: "
         "preprocess__numeric__impute__strategy (stored 'mean', now 'median'); "
-        "preprocess__categorical__one_hot__categories (stored 'auto', now "
+        "preprocess__categorical__one_hot__categories (stored [array([0., 1., 2.])], now "
         "[array([0., 1.])]); m__max_epochs = --epochs (stored 5, now 7); and 1 more); mixing "
         "them would break the paired design. Rerun with the settings it was made with (the "
         "same data, --seed, --seeds, --repeats, --folds, --epochs or --quick, --device, "

@@ -619,6 +619,7 @@ def test_check_study_data_refuses_no_rows_missing_labels_and_too_few_folds():
         ('a,"x;y;z",label', ","),
         ("a;b\tc", ","),  # one field more each way: a tie, pandas then says why
         ("label", ","),
+        ('"x;1";"y,2,3";label', ";"),  # at "," the quotes sit inside fields: not a split
     ],
 )
 def test_csv_separator_splits_the_header_as_the_csv_module_does(tmp_path, header, sep):
@@ -626,3 +627,14 @@ def test_csv_separator_splits_the_header_as_the_csv_module_does(tmp_path, header
     path.write_text(f"\n{header}\n1,2,3\n")
     assert datasets.csv_separator(path) == sep
     assert datasets.csv_separator(str(path)) == sep
+
+
+def test_a_zip_of_several_files_is_one_clear_error(tmp_path):
+    import zipfile
+
+    path = tmp_path / "two.csv.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.csv", "x,label\n1,a\n2,b\n")
+        archive.writestr("b.csv", "x,label\n3,a\n4,b\n")
+    with pytest.raises(InputError, match=r"cannot read .*two\.csv\.zip as CSV: .*ultiple files"):
+        datasets.read_csv_data(path, "label")

@@ -786,6 +786,8 @@ def test_the_figures_axes_are_named_after_the_features(tmp_path, monkeypatch):
     frame = pd.DataFrame(X, columns=["$\\foo$", "size_m"])
     assert run("frame", frame) == named
     assert run("given", X, feature_names=["$\\foo$", "size_m"]) == named
+    # a DataFrame's repeated column names are no names (the study runs, numbered axes)
+    assert run("repeated", pd.DataFrame(X, columns=["a", "a"])) == numbered
     with pytest.raises(ValueError, match="feature_names must name the 2 features of X, got 1"):
         study.run_study(X, y, out_dir=tmp_path / "bad", feature_names=["a"], **kwargs)
 

@@ -367,7 +367,8 @@ def latex_table(frame, *, caption=None, label=None, digits=3, bold_best=None):
 
     The cells formatted by :func:`~clfcompare.report.markdown.format_value`, numeric columns
     right-aligned, the caption below the tabular, then written by
-    :func:`clfcompare.report.latex.latex_tabular` (``±``, ``−``, ``×`` kept as they are).
+    :func:`clfcompare.report.latex.latex_tabular` (``±``, ``−``, ``×`` as ``\\textpm{}``,
+    ``\\textminus{}``, ``\\texttimes{}``, as in the study's tables: a raw ``−`` stops pdflatex).
 
     Parameters
     ----------
