@@ -70,11 +70,11 @@ def make_preprocessor(
         order (e.g. ``range(k)`` for the ``k`` categories of a CSV column, all of the file's:
         the set of categories is no label information). Every split then gets one indicator
         per known category, also for a category missing from its training rows (all zeros
-        there), so that every split's output has the same columns; a code outside them, in
-        training or test rows, is an error (scikit-learn's ``ValueError`` naming it), not a
-        row of zeros. Default: the categories of each split's training rows (a rare category
-        can then change the width between splits; a category first seen in a test split
-        gets zeros).
+        there), so that every split's output has the same columns. A code outside them gets
+        zeros, as a category first seen in a test split does without them (the decision
+        regions of a study evaluate a grid of values in every column). Default: the
+        categories of each split's training rows (a rare category can then change the width
+        between splits).
 
     Returns
     -------
@@ -128,11 +128,11 @@ def make_preprocessor(
         steps = []
         if impute != "none":
             steps.append(("impute", SimpleImputer(strategy="most_frequent")))
-        # dense output: the models take arrays; a category first seen in a test fold: zeros,
-        # unless the categories are given (then every code is known, another is an error)
+        # dense output: the models take arrays; a category first seen in a test fold (or a
+        # value of the decision regions' grid): zeros
         encoder = OneHotEncoder(
             categories="auto" if known is None else known,
-            handle_unknown="ignore" if known is None else "error",
+            handle_unknown="ignore",
             sparse_output=False,
         )
         steps.append(("one_hot", encoder))

@@ -141,14 +141,13 @@ def test_known_categories_give_every_split_the_same_columns():
             assert_allclose(clone(pre).fit(X[train]).transform(X[train])[:, 3], 0.0)
     assert widths == {1 + 3}
     assert plain_widths == {1 + 2, 1 + 3}  # without them the widths differ (the bug)
-    # a code outside the given categories is an error, in training and in test rows (it
-    # would otherwise be a silent row of zeros)
+    # a code outside the given categories gets zeros (the decision regions' grid holds such
+    # values), in training and in test rows alike
     two = make_preprocessor(kinds, one_hot=True, categories=[range(2)])
-    with pytest.raises(ValueError, match="unknown categor"):
-        clone(two).fit(X)
-    fitted = clone(two).fit(X[codes < 2])
-    with pytest.raises(ValueError, match="unknown categor"):
-        fitted.transform(X[7:8])
+    out = clone(two).fit(X).transform(X)
+    assert out.shape[1] == 1 + 2
+    assert_allclose(out[7, 1:], 0.0)
+    assert_allclose(out[codes < 2, 1:].sum(axis=1), 1.0)
 
 
 @pytest.mark.parametrize(
