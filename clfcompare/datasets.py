@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -863,14 +863,8 @@ def read_csv_data(path, target, *, missing="refuse", text="refuse"):
         "target": str(target),
         "index_dropped": bool(index_note),
     }
-    return CsvData(description=_describe(_Facts(**facts), _backticked, str), **facts)
-
-
-class _Facts:
-    """The attributes :func:`_describe` reads (a :class:`CsvData` has them too)."""
-
-    def __init__(self, **facts):
-        self.__dict__.update(facts)
+    data = CsvData(description="", **facts)
+    return replace(data, description=_describe(data, _backticked, str))
 
 
 def _backticked(name):

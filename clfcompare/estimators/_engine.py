@@ -89,7 +89,7 @@ factors, penalty scales) and Adam runs one fused call per setting (see :class:`_
 That is what a grid search over these parameters, or the MSE and CE networks of a study,
 needs: all candidates and folds in one run.
 
-Why one module of about 2,000 lines: the stacked memory layout, the hand-written backward
+Why one module of about 2,200 lines: the stacked memory layout, the hand-written backward
 pass, the batch plan, Adam and the training loop are one design held together by one
 exactness argument (every kernel sees the same shapes for a model whatever the other models
 are); apart, each piece would have to restate the layout and the argument. Its public face is

@@ -1,6 +1,6 @@
 """`run_trials`: every model on the same repeated cross-validation splits.
 
-Why one module of about 1,300 lines: how a run is planned (which models train their splits
+Why one module of about 1,400 lines: how a run is planned (which models train their splits
 together, a Pipeline's preprocessing per split, which models share one stacked engine run),
 what its workers do (fit, score, class probabilities, thread pinning), how its progress is
 shown and how its trials reach the store are one concept, the trial run; each part is a
